@@ -1,0 +1,107 @@
+"""Translation catalogues: `compile` writes the .mo files (pure Python, via polib);
+`check` fails when a catalogue has untranslated or fuzzy entries, or when the code holds a
+string that the catalogue lacks; `update` refreshes the .po files from the code (needs GNU
+gettext, as Django's makemessages does)."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "src" / "peerarmy"
+LANGUAGES = ["it", "en"]
+
+
+def catalogues(base=PACKAGE):
+    return sorted((base / "locale").glob("*/LC_MESSAGES/django.po"))
+
+
+def compile_all():
+    for po_path in catalogues():
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        polib.pofile(str(po_path)).save_as_mofile(str(mo_path))
+        print(f"compiled {mo_path.relative_to(ROOT)}")
+
+
+def makemessages(cwd):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "peerarmy.settings", "PEERARMY_TESTING": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "django", "makemessages", "--no-obsolete", "--no-location",
+         "--no-wrap", "--ignore", "tests/*", *[f"-l{code}" for code in LANGUAGES]],
+        cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
+    )
+
+
+def update():
+    makemessages(PACKAGE)
+    for po_path in catalogues():
+        po = polib.pofile(str(po_path))
+        if po_path.parts[-3] == "en":
+            # English is the source language: every msgstr is its msgid.
+            for entry in po:
+                if entry.msgid_plural:
+                    entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+                else:
+                    entry.msgstr = entry.msgid
+                if "fuzzy" in entry.flags:
+                    entry.flags.remove("fuzzy")
+            po.save()
+        print(f"{po_path.relative_to(ROOT)}: {len(po.untranslated_entries())} untranslated, "
+              f"{len(po.fuzzy_entries())} fuzzy")
+
+
+def check():
+    problems = []
+    if shutil.which("xgettext") is None:
+        print("xgettext (GNU gettext) is missing: cannot check that the catalogue covers the "
+              "code. Install Debian's gettext.", file=sys.stderr)
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "peerarmy"
+        shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
+        makemessages(copy)
+        for fresh_path in catalogues(copy):
+            lang = fresh_path.parts[-3]
+            committed_path = PACKAGE / "locale" / lang / "LC_MESSAGES" / "django.po"
+            committed = polib.pofile(str(committed_path))
+            known = {(e.msgctxt, e.msgid) for e in committed if not e.obsolete}
+            missing = [e for e in polib.pofile(str(fresh_path))
+                       if (e.msgctxt, e.msgid) not in known]
+            for entry in missing[:20]:
+                problems.append(f"{lang}: not in the catalogue: {entry.msgid!r}")
+            if len(missing) > 20:
+                problems.append(f"{lang}: ... and {len(missing) - 20} more")
+            untranslated = [e for e in committed.untranslated_entries() if not e.obsolete]
+            fuzzy = [e for e in committed.fuzzy_entries() if not e.obsolete]
+            for entry in untranslated[:20]:
+                problems.append(f"{lang}: untranslated: {entry.msgid!r}")
+            for entry in fuzzy[:20]:
+                problems.append(f"{lang}: fuzzy: {entry.msgid!r}")
+            print(f"{lang}: {len(committed.translated_entries())} translated, "
+                  f"{len(untranslated)} untranslated, {len(fuzzy)} fuzzy, "
+                  f"{len(missing)} missing from the catalogue")
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        print("Run `.venv/bin/python scripts/i18n.py update`, translate, and commit.",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "check"
+    if command == "compile":
+        compile_all()
+    elif command == "update":
+        update()
+    elif command == "check":
+        sys.exit(check())
+    else:
+        sys.exit(f"unknown command {command!r}: use compile, check or update")

@@ -1,0 +1,97 @@
+"""The `peerarmy` console command: one entry point for operators, wrapping Django's commands."""
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+
+COMMANDS = {
+    "migrate": "create or update the database tables",
+    "demo": "load the demo businesses (Bici Gialla, Lecce B&B); --reset starts over",
+    "serve": "serve the web application with gunicorn (static files by WhiteNoise)",
+    "worker": "run background tasks (outbox delivery and the rest) from the database queue",
+    "business": "business create SLUG --name NAME --owner EMAIL",
+    "token": "token create --business SLUG --user EMAIL: print a new API token once",
+    "createsuperuser": "create a superuser for /admin/",
+    "collectstatic": "gather static files into var/static for production",
+    "manage": "run any Django management command: peerarmy manage <command> [args]",
+}
+
+
+def _django(argv):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerarmy.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["peerarmy", *argv])
+
+
+def _serve(args):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerarmy.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if not settings.DEBUG:
+        call_command("collectstatic", "--noinput", verbosity=0)
+    worker = None
+    if args.with_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "peerarmy.cli", "worker"])  # noqa: S603
+    print(f"peerarmy is serving at http://{args.bind}/", flush=True)
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    sys.argv = [
+        "gunicorn", "peerarmy.wsgi:application", "--bind", args.bind,
+        "--workers", str(args.workers), "--threads", str(args.threads),
+        "--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+    ]
+    try:
+        WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=10)
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(
+        prog="peerarmy",
+        description="peerarmy: turn a small business's best customers into a peer army.",
+        epilog="Every command honours DATABASE_URL (sqlite:///path or postgres://...) and "
+        "EMAIL_URL (consolemail:// by default, smtp://user:pass@host:587).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command not in COMMANDS:
+        parser.error(f"unknown command {command!r}; see `peerarmy --help`")
+    if command == "serve":
+        serve = argparse.ArgumentParser(prog="peerarmy serve", description=COMMANDS["serve"])
+        serve.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"),
+                           help="HOST:PORT to listen on (default 127.0.0.1:8000)")
+        serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
+        serve.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
+        serve.add_argument("--with-worker", action="store_true",
+                           help="also start a background worker (the demo does)")
+        _serve(serve.parse_args(rest))
+        return 0
+    if command == "manage":
+        _django(rest)
+        return 0
+    if command == "worker":
+        _django(["worker", *rest])
+        return 0
+    _django([command, *rest])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

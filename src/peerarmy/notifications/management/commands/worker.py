@@ -1,0 +1,41 @@
+"""`peerarmy worker`: the database task worker, plus a sweep that re-enqueues due outbox
+messages (a message whose task was lost in a crash is still delivered)."""
+
+import threading
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from peerarmy.notifications.tasks import deliver_due_messages
+
+
+class Command(BaseCommand):
+    help = "Run background tasks from the database queue (outbox delivery and the rest)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--sweep-every", type=int, default=60,
+                            help="seconds between sweeps of the outbox for due messages")
+        parser.add_argument("--batch", action="store_true",
+                            help="run every outstanding task, then exit")
+
+    def handle(self, *args, sweep_every, batch, **options):
+        stop = threading.Event()
+
+        def sweep():
+            while not stop.is_set():
+                try:
+                    deliver_due_messages.enqueue()
+                except Exception as exc:  # noqa: BLE001 - the sweep must not die
+                    self.stderr.write(f"outbox sweep failed: {type(exc).__name__}")
+                stop.wait(sweep_every)
+
+        if batch:
+            deliver_due_messages.enqueue()
+        else:
+            threading.Thread(target=sweep, name="outbox-sweep", daemon=True).start()
+        try:
+            extra = ["--batch"] if batch else []
+            call_command("db_worker", "--no-reload", "--no-startup-delay", *extra,
+                         verbosity=options["verbosity"])
+        finally:
+            stop.set()

@@ -1,0 +1,69 @@
+"""The outbox: every message is written in the same transaction as the change that causes it,
+then delivered by a background task with retries; each try is logged."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_scopes import ScopedManager
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("message status", "Pending")
+    SENT = "sent", pgettext_lazy("message status", "Sent")
+    FAILED = "failed", pgettext_lazy("message status", "Failed")
+
+
+class OutboxMessage(models.Model):
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Webhook")
+
+    # Null only for messages that belong to no business (a sign-up before any application).
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="outbox", verbose_name=_("business"),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
+                               default=Channel.EMAIL)
+    event = models.CharField(_("event"), max_length=60)
+    recipient = models.CharField(_("recipient"), max_length=320)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices,
+                              default=OutboxStatus.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.event} → {self.get_channel_display()} ({self.get_status_display()})"
+
+
+class DeliveryAttempt(models.Model):
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="log")
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    success = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("delivery attempt")
+        verbose_name_plural = _("delivery attempts")
+        ordering = ["-attempted_at"]

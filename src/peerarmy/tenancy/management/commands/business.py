@@ -1,0 +1,44 @@
+"""`peerarmy business create SLUG --name NAME --owner EMAIL`."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from peerarmy.errors import DomainError
+from peerarmy.tenancy.models import Business
+from peerarmy.tenancy.services import create_business
+
+
+class Command(BaseCommand):
+    help = "Manage businesses (tenants)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="create a business and its owner's account")
+        create.add_argument("slug", help="the address: /<slug>/")
+        create.add_argument("--name", required=True)
+        create.add_argument("--owner", required=True, help="the owner's e-mail address")
+        create.add_argument("--city", default="")
+        create.add_argument("--language", default="it", choices=["it", "en"])
+        create.add_argument("--timezone", default="Europe/Rome")
+        sub.add_parser("list", help="list every business")
+
+    def handle(self, *args, action, **options):
+        if action == "list":
+            for business in Business.objects.order_by("slug"):
+                self.stdout.write(f"{business.slug}\t{business.name}\t{business.city}")
+            return
+        try:
+            business, owner, created = create_business(
+                slug=options["slug"], name=options["name"], owner_email=options["owner"],
+                city=options["city"], default_language=options["language"],
+                timezone=options["timezone"],
+            )
+        except DomainError as exc:
+            raise CommandError(str(exc.message)) from exc
+        self.stdout.write(self.style.SUCCESS(f"Created business {business.slug} ({business.name})."))
+        if created:
+            self.stdout.write(
+                f"Created the owner's account {owner.email}: they set a password with "
+                "“forgot password” on the login page."
+            )
+        else:
+            self.stdout.write(f"{owner.email} already had an account and is now the owner.")

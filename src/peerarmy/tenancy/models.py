@@ -1,0 +1,118 @@
+"""Businesses (the tenants) and the memberships that give a person a role in one."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Slugs share the URL space with the site's own top-level paths.
+RESERVED_SLUGS = {
+    "admin", "api", "accounts", "static", "media", "i18n", "me", "manage", "www", "home",
+}
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    _("Use 1 to 50 lower-case letters, digits and hyphens, not at either end."),
+)
+
+
+def timezone_choices():
+    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+
+
+class Business(models.Model):
+    slug = models.SlugField(_("address"), max_length=50, unique=True, validators=[slug_validator])
+    name = models.CharField(_("name"), max_length=120)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    default_language = models.CharField(
+        _("default language"), max_length=8, choices=settings.LANGUAGES, default="it"
+    )
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Rome")
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    tagline_it = models.CharField(_("tagline (Italian)"), max_length=200, blank=True)
+    tagline_en = models.CharField(_("tagline (English)"), max_length=200, blank=True)
+    about_it = models.TextField(_("about (Italian)"), blank=True)
+    about_en = models.TextField(_("about (English)"), blank=True)
+    brand_color = models.CharField(
+        _("brand colour"), max_length=7, default="#1f6feb",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))],
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("business")
+        verbose_name_plural = _("businesses")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.slug in RESERVED_SLUGS:
+            raise ValidationError({"slug": _("This address is reserved.")})
+        if self.timezone not in zoneinfo.available_timezones():
+            raise ValidationError({"timezone": _("Unknown time zone.")})
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def localized(self, field):
+        """The business-written text in the active language, falling back to the other one."""
+        lang = (get_language() or self.default_language)[:2]
+        primary = getattr(self, f"{field}_{lang}", "")
+        if primary:
+            return primary
+        for code, _name in settings.LANGUAGES:
+            value = getattr(self, f"{field}_{code}", "")
+            if value:
+                return value
+        return ""
+
+    @property
+    def tagline(self):
+        return self.localized("tagline")
+
+    @property
+    def about(self):
+        return self.localized("about")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", pgettext_lazy("role", "Owner")
+    STAFF = "staff", pgettext_lazy("role", "Staff")
+
+
+class Membership(models.Model):
+    """A member of a business: its owner or one of its staff."""
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("business")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        verbose_name=_("user"),
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["business", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.business} · {self.get_role_display()}"
+
+    @property
+    def is_owner(self):
+        return self.role == Role.OWNER

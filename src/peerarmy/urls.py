@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from peerarmy.api.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
+    path("", include("peerarmy.web.urls")),
+]
+
+handler404 = "peerarmy.web.views.errors.not_found"
+handler403 = "peerarmy.web.views.errors.forbidden"

@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+def index(request):
+    return render(request, "web/index.html")
+
+
+@login_required
+def home(request):
+    return render(request, "web/home.html")
