@@ -37,7 +37,7 @@ class TenantMiddleware:
             if token is not None:
                 request.api_token = token
                 request.business = token.business
-            with scope(business=request.business):
+            with _business_scope(request.business):
                 return self.get_response(request)
         slug = None
         try:
@@ -50,8 +50,14 @@ class TenantMiddleware:
             if request.business is None:
                 # Let the view raise its ordinary 404 page in the visitor's language.
                 request.business_missing = True
-        with scope(business=request.business):
+        with _business_scope(request.business):
             return self.get_response(request)
+
+
+def _business_scope(business):
+    # Outside a business, tenant-owned models must not be queried at all: an empty scope
+    # makes any such query raise ScopeError instead of quietly matching business IS NULL.
+    return scope(business=business) if business is not None else scope()
 
 
 def language_from_request(request, business=None):
