@@ -32,10 +32,23 @@ def compile_all():
 
 def makemessages(cwd):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "peerarmy.settings", "PEERARMY_TESTING": "1"}
-    subprocess.run(
-        [sys.executable, "-m", "django", "makemessages", "--no-obsolete", "--no-location",
-         "--no-wrap", "--ignore", "tests/*", *[f"-l{code}" for code in LANGUAGES]],
-        cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "--no-obsolete",
+            "--no-location",
+            "--no-wrap",
+            "--ignore",
+            "tests/*",
+            *[f"-l{code}" for code in LANGUAGES],
+        ],
+        cwd=cwd,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -53,15 +66,20 @@ def update():
                 if "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
             po.save()
-        print(f"{po_path.relative_to(ROOT)}: {len(po.untranslated_entries())} untranslated, "
-              f"{len(po.fuzzy_entries())} fuzzy")
+        print(
+            f"{po_path.relative_to(ROOT)}: {len(po.untranslated_entries())} untranslated, "
+            f"{len(po.fuzzy_entries())} fuzzy"
+        )
 
 
 def check():
     problems = []
     if shutil.which("xgettext") is None:
-        print("xgettext (GNU gettext) is missing: cannot check that the catalogue covers the "
-              "code. Install Debian's gettext.", file=sys.stderr)
+        print(
+            "xgettext (GNU gettext) is missing: cannot check that the catalogue covers the "
+            "code. Install Debian's gettext.",
+            file=sys.stderr,
+        )
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "peerarmy"
@@ -72,8 +90,9 @@ def check():
             committed_path = PACKAGE / "locale" / lang / "LC_MESSAGES" / "django.po"
             committed = polib.pofile(str(committed_path))
             known = {(e.msgctxt, e.msgid) for e in committed if not e.obsolete}
-            missing = [e for e in polib.pofile(str(fresh_path))
-                       if (e.msgctxt, e.msgid) not in known]
+            missing = [
+                e for e in polib.pofile(str(fresh_path)) if (e.msgctxt, e.msgid) not in known
+            ]
             for entry in missing[:20]:
                 problems.append(f"{lang}: not in the catalogue: {entry.msgid!r}")
             if len(missing) > 20:
@@ -84,13 +103,16 @@ def check():
                 problems.append(f"{lang}: untranslated: {entry.msgid!r}")
             for entry in fuzzy[:20]:
                 problems.append(f"{lang}: fuzzy: {entry.msgid!r}")
-            print(f"{lang}: {len(committed.translated_entries())} translated, "
-                  f"{len(untranslated)} untranslated, {len(fuzzy)} fuzzy, "
-                  f"{len(missing)} missing from the catalogue")
+            print(
+                f"{lang}: {len(committed.translated_entries())} translated, "
+                f"{len(untranslated)} untranslated, {len(fuzzy)} fuzzy, "
+                f"{len(missing)} missing from the catalogue"
+            )
     if problems:
         print("\n".join(problems), file=sys.stderr)
-        print("Run `.venv/bin/python scripts/i18n.py update`, translate, and commit.",
-              file=sys.stderr)
+        print(
+            "Run `.venv/bin/python scripts/i18n.py update`, translate, and commit.", file=sys.stderr
+        )
         return 1
     return 0
 

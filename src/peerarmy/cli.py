@@ -43,9 +43,18 @@ def _serve(args):
     from gunicorn.app.wsgiapp import WSGIApplication
 
     sys.argv = [
-        "gunicorn", "peerarmy.wsgi:application", "--bind", args.bind,
-        "--workers", str(args.workers), "--threads", str(args.threads),
-        "--access-logfile", "-", "--access-logformat", '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
+        "gunicorn",
+        "peerarmy.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        '%(h)s "%(r)s" %(s)s %(b)s %(L)ss',
     ]
     try:
         WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]").run()
@@ -75,12 +84,18 @@ def main(argv=None):
         parser.error(f"unknown command {command!r}; see `peerarmy --help`")
     if command == "serve":
         serve = argparse.ArgumentParser(prog="peerarmy serve", description=COMMANDS["serve"])
-        serve.add_argument("--bind", default=os.environ.get("BIND", "127.0.0.1:8000"),
-                           help="HOST:PORT to listen on (default 127.0.0.1:8000)")
+        serve.add_argument(
+            "--bind",
+            default=os.environ.get("BIND", "127.0.0.1:8000"),
+            help="HOST:PORT to listen on (default 127.0.0.1:8000)",
+        )
         serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2)))
         serve.add_argument("--threads", type=int, default=int(os.environ.get("WEB_THREADS", 4)))
-        serve.add_argument("--with-worker", action="store_true",
-                           help="also start a background worker (the demo does)")
+        serve.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="also start a background worker (the demo does)",
+        )
         _serve(serve.parse_args(rest))
         return 0
     if command == "manage":

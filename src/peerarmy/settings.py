@@ -77,7 +77,9 @@ WSGI_APPLICATION = "peerarmy.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Listed here (not only through APP_DIRS) so that web/templates/allauth/ overrides
+        # allauth's own templates, which come earlier in INSTALLED_APPS.
+        "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

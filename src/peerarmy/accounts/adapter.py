@@ -14,10 +14,15 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx = {"request": request, "email": email, "current_site": get_current_site(request)}
         ctx.update(context)
         msg = self.render_mail(template_prefix, email, ctx)
-        html = next((body for body, mime in getattr(msg, "alternatives", [])
-                     if mime == "text/html"), "")
+        html = next(
+            (body for body, mime in getattr(msg, "alternatives", []) if mime == "text/html"), ""
+        )
         enqueue_email_rendered(
-            business=None, to=email, subject=msg.subject, body_text=msg.body, body_html=html,
+            business=None,
+            to=email,
+            subject=msg.subject,
+            body_text=msg.body,
+            body_html=html,
             language=translation.get_language() or "it",
             event=f"account.{template_prefix.rsplit('/', 1)[-1]}",
         )

@@ -24,6 +24,14 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "prefix", "business", "user", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "prefix",
+        "business",
+        "user",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["business"]
     readonly_fields = ["prefix", "key_hash"]

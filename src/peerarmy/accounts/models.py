@@ -41,7 +41,10 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, default="it",
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="it",
         help_text=_("The language of the e-mails we send you."),
     )
 
@@ -78,11 +81,15 @@ class ApiToken(models.Model):
     """A bearer token for the JSON API; only its hash is stored, the raw value is shown once."""
 
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="api_tokens",
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
         verbose_name=_("business"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
         verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100)

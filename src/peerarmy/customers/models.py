@@ -8,7 +8,9 @@ from django_scopes import ScopedManager
 
 class Customer(models.Model):
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="customers",
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        related_name="customers",
         verbose_name=_("business"),
     )
     email = models.EmailField(_("e-mail address"))

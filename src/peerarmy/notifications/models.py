@@ -20,11 +20,16 @@ class OutboxMessage(models.Model):
 
     # Null only for messages that belong to no business (a sign-up before any application).
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, null=True, blank=True,
-        related_name="outbox", verbose_name=_("business"),
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="outbox",
+        verbose_name=_("business"),
     )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices,
-                               default=Channel.EMAIL)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
     event = models.CharField(_("event"), max_length=60)
     recipient = models.CharField(_("recipient"), max_length=320)
     subject = models.CharField(_("subject"), max_length=255, blank=True)
@@ -32,8 +37,13 @@ class OutboxMessage(models.Model):
     body_html = models.TextField(_("HTML"), blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=OutboxStatus.choices,
-                              default=OutboxStatus.PENDING, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=OutboxStatus.choices,
+        default=OutboxStatus.PENDING,
+        db_index=True,
+    )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), db_index=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -67,3 +77,6 @@ class DeliveryAttempt(models.Model):
         verbose_name = _("delivery attempt")
         verbose_name_plural = _("delivery attempts")
         ordering = ["-attempted_at"]
+
+    def __str__(self):
+        return f"{self.message_id} @ {self.attempted_at:%Y-%m-%d %H:%M:%S} ok={self.success}"

@@ -29,7 +29,11 @@ def enqueue_email(*, business, to, template, context, language, event, subject=N
             subject = render_to_string(f"{template}_subject.txt", ctx).strip()
         body_text = render_to_string(f"{template}.txt", ctx)
     return enqueue_email_rendered(
-        business=business, to=to, subject=subject, body_text=body_text, language=language,
+        business=business,
+        to=to,
+        subject=subject,
+        body_text=body_text,
+        language=language,
         event=event,
     )
 
@@ -37,9 +41,15 @@ def enqueue_email(*, business, to, template, context, language, event, subject=N
 def enqueue_email_rendered(*, business, to, subject, body_text, language, event, body_html=""):
     """Write an already rendered e-mail to the outbox; delivery starts after commit."""
     message = OutboxMessage.objects.create(
-        business=business, channel=OutboxMessage.Channel.EMAIL, event=event, recipient=to,
-        subject=" ".join(subject.split())[:255], body_text=body_text, body_html=body_html,
-        language=language, next_attempt_at=timezone.now(),
+        business=business,
+        channel=OutboxMessage.Channel.EMAIL,
+        event=event,
+        recipient=to,
+        subject=" ".join(subject.split())[:255],
+        body_text=body_text,
+        body_html=body_html,
+        language=language,
+        next_attempt_at=timezone.now(),
     )
     _schedule_delivery(message.pk)
     return message
@@ -93,7 +103,10 @@ def deliver(message_id) -> str:
         with transaction.atomic():
             message.attempts += 1
             DeliveryAttempt.objects.create(
-                message=message, business=message.business, success=not error, error=error,
+                message=message,
+                business=message.business,
+                success=not error,
+                error=error,
                 duration_ms=int((time.monotonic() - started) * 1000),
             )
             if not error:
@@ -105,16 +118,24 @@ def deliver(message_id) -> str:
                 # The address is personal data: log the message id and event only.
                 logger.warning(
                     "outbox message %s (%s) failed attempt %s",
-                    message.pk, message.event, message.attempts,
+                    message.pk,
+                    message.event,
+                    message.attempts,
                 )
                 if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                     message.status = OutboxStatus.FAILED
                 else:
                     message.next_attempt_at = timezone.now() + backoff(message.attempts)
                     _schedule_delivery(message.pk, run_after=message.next_attempt_at)
-            message.save(update_fields=[
-                "attempts", "status", "sent_at", "last_error", "next_attempt_at",
-            ])
+            message.save(
+                update_fields=[
+                    "attempts",
+                    "status",
+                    "sent_at",
+                    "last_error",
+                    "next_attempt_at",
+                ]
+            )
         return message.status
 
 
@@ -122,8 +143,10 @@ def _send(message):
     if message.channel != OutboxMessage.Channel.EMAIL:
         raise ValueError(f"unsupported channel {message.channel}")
     email = EmailMultiAlternatives(
-        subject=message.subject, body=message.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL, to=[message.recipient],
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
@@ -137,7 +160,9 @@ def deliver_due(limit=500) -> int:
         ids = list(
             OutboxMessage.objects.filter(
                 status=OutboxStatus.PENDING, next_attempt_at__lte=timezone.now()
-            ).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+            )
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
         )
     for message_id in ids:
         deliver(message_id)

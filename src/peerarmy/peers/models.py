@@ -3,9 +3,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 # ISO 639-1 codes a peer can declare; names go through gettext so they read in either language.
@@ -36,7 +35,9 @@ class Skill(models.Model):
     """A skill a business asks for (bike repair, guiding, driving, ...), named in both languages."""
 
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="skills",
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        related_name="skills",
         verbose_name=_("business"),
     )
     slug = models.SlugField(_("code"), max_length=50)
@@ -71,46 +72,76 @@ class PeerStatus(models.TextChoices):
 
 class Peer(models.Model):
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="peers",
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        related_name="peers",
         verbose_name=_("business"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="peer_profiles",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="peer_profiles",
         verbose_name=_("user"),
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="peers", verbose_name=_("customer"),
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="peers",
+        verbose_name=_("customer"),
     )
     status = models.CharField(
-        _("status"), max_length=12, choices=PeerStatus.choices, default=PeerStatus.APPLICANT,
+        _("status"),
+        max_length=12,
+        choices=PeerStatus.choices,
+        default=PeerStatus.APPLICANT,
         db_index=True,
     )
     display_name = models.CharField(_("name shown to others"), max_length=80)
     bio = models.TextField(_("short bio"), max_length=1000, blank=True)
-    skills = models.ManyToManyField(Skill, blank=True, related_name="peers", verbose_name=_("skills"))
+    skills = models.ManyToManyField(
+        Skill, blank=True, related_name="peers", verbose_name=_("skills")
+    )
     home_address = models.CharField(_("home area"), max_length=200, blank=True)
     latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-90), MaxValueValidator(90)],
     )
     longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     travel_radius_km = models.PositiveSmallIntegerField(
-        _("travel radius (km)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(500)]
+        _("travel radius (km)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
     )
     showcase_links = models.JSONField(_("showcase links"), default=list, blank=True)
     reliability = models.PositiveSmallIntegerField(
-        _("reliability"), null=True, blank=True, validators=[MaxValueValidator(100)],
+        _("reliability"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
         help_text=_("0 to 100; empty until the peer has a track record."),
     )
     applied_at = models.DateTimeField(_("applied"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("decided by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
 

@@ -20,7 +20,8 @@ def peers_for_business(business, *, status=None, skill=None, language=None, q=No
     if q:
         q = q.strip()
         qs = qs.filter(
-            Q(display_name__icontains=q) | Q(user__email__icontains=q)
+            Q(display_name__icontains=q)
+            | Q(user__email__icontains=q)
             | Q(home_address__icontains=q)
         )
     return qs.distinct().order_by("status", "display_name", "pk")

@@ -30,56 +30,80 @@ def _clean_profile(business, data):
         raise ValidationFailed(_("Choose at least one language you speak."), field="languages")
     for code, level in languages.items():
         if code not in LANGUAGE_NAMES:
-            raise ValidationFailed(_("Unknown language “%(code)s”.") % {"code": code},
-                                   field="languages")
+            raise ValidationFailed(
+                _("Unknown language “%(code)s”.") % {"code": code}, field="languages"
+            )
         if level not in LanguageLevel.values:
-            raise ValidationFailed(_("Unknown language level “%(level)s”.") % {"level": level},
-                                   field="languages")
+            raise ValidationFailed(
+                _("Unknown language level “%(level)s”.") % {"level": level}, field="languages"
+            )
     skill_slugs = list(dict.fromkeys(data.get("skills") or []))
     skills = list(Skill.objects.filter(business=business, slug__in=skill_slugs))
     if len(skills) != len(skill_slugs):
         unknown = sorted(set(skill_slugs) - {s.slug for s in skills})
-        raise ValidationFailed(_("Unknown skill: %(skills)s.") % {"skills": ", ".join(unknown)},
-                               field="skills")
+        raise ValidationFailed(
+            _("Unknown skill: %(skills)s.") % {"skills": ", ".join(unknown)}, field="skills"
+        )
     lat, lon = data.get("latitude"), data.get("longitude")
     if (lat is None) != (lon is None):
-        raise ValidationFailed(_("Give both latitude and longitude, or neither."),
-                               field="latitude" if lat is None else "longitude")
+        raise ValidationFailed(
+            _("Give both latitude and longitude, or neither."),
+            field="latitude" if lat is None else "longitude",
+        )
     if lat is not None and not -90 <= float(lat) <= 90:
         raise ValidationFailed(_("Latitude must be between -90 and 90."), field="latitude")
     if lon is not None and not -180 <= float(lon) <= 180:
         raise ValidationFailed(_("Longitude must be between -180 and 180."), field="longitude")
     home_address = (data.get("home_address") or "").strip()
     if lat is None and not home_address:
-        raise ValidationFailed(_("Tell us your home area, by address or on the map."),
-                               field="home_address")
+        raise ValidationFailed(
+            _("Tell us your home area, by address or on the map."), field="home_address"
+        )
     radius = data.get("travel_radius_km", 10)
     try:
         radius = int(radius)
     except (TypeError, ValueError):
-        raise ValidationFailed(_("Enter a whole number of kilometres."),
-                               field="travel_radius_km") from None
+        raise ValidationFailed(
+            _("Enter a whole number of kilometres."), field="travel_radius_km"
+        ) from None
     if not 1 <= radius <= 500:
-        raise ValidationFailed(_("The travel radius must be between 1 and 500 km."),
-                               field="travel_radius_km")
+        raise ValidationFailed(
+            _("The travel radius must be between 1 and 500 km."), field="travel_radius_km"
+        )
     links = [link.strip() for link in (data.get("showcase_links") or []) if link and link.strip()]
     if len(links) > MAX_SHOWCASE_LINKS:
-        raise ValidationFailed(_("Add at most %(n)d links.") % {"n": MAX_SHOWCASE_LINKS},
-                               field="showcase_links")
+        raise ValidationFailed(
+            _("Add at most %(n)d links.") % {"n": MAX_SHOWCASE_LINKS}, field="showcase_links"
+        )
     for link in links:
         if not link.startswith(("https://", "http://")) or len(link) > 300:
-            raise ValidationFailed(_("“%(link)s” is not a web address (https://…).")
-                                   % {"link": link[:60]}, field="showcase_links")
+            raise ValidationFailed(
+                _("“%(link)s” is not a web address (https://…).") % {"link": link[:60]},
+                field="showcase_links",
+            )
     return {
-        "display_name": display_name, "bio": bio, "languages": languages, "skills": skills,
-        "latitude": lat, "longitude": lon, "home_address": home_address,
-        "travel_radius_km": radius, "showcase_links": links,
+        "display_name": display_name,
+        "bio": bio,
+        "languages": languages,
+        "skills": skills,
+        "latitude": lat,
+        "longitude": lon,
+        "home_address": home_address,
+        "travel_radius_km": radius,
+        "showcase_links": links,
     }
 
 
 def _apply_profile(peer, clean):
-    for field in ("display_name", "bio", "latitude", "longitude", "home_address",
-                  "travel_radius_km", "showcase_links"):
+    for field in (
+        "display_name",
+        "bio",
+        "latitude",
+        "longitude",
+        "home_address",
+        "travel_radius_km",
+        "showcase_links",
+    ):
         setattr(peer, field, clean[field])
     peer.save()
     peer.skills.set(clean["skills"])
@@ -108,8 +132,11 @@ def apply_as_peer(*, business, user, data, language=None):
     _apply_profile(peer, clean)
     for membership in business.memberships.select_related("user"):
         enqueue_email(
-            business=business, to=membership.user.email, language=membership.user.language,
-            template="peers/email/application_received", event="peer.applied",
+            business=business,
+            to=membership.user.email,
+            language=membership.user.language,
+            template="peers/email/application_received",
+            event="peer.applied",
             context={"peer": peer, "member": membership.user},
         )
     return peer
@@ -144,8 +171,12 @@ def approve_peer(*, business, actor, peer):
     check_can_manage(actor, business)
     peer = _decide(peer, actor, PeerStatus.ACTIVE)
     enqueue_email(
-        business=business, to=peer.user.email, language=peer.user.language,
-        template="peers/email/approved", event="peer.approved", context={"peer": peer},
+        business=business,
+        to=peer.user.email,
+        language=peer.user.language,
+        template="peers/email/approved",
+        event="peer.approved",
+        context={"peer": peer},
     )
     return peer
 
@@ -161,7 +192,11 @@ def reject_peer(*, business, actor, peer, reason):
         raise ValidationFailed(_("Use at most 1000 characters."), field="reason")
     peer = _decide(peer, actor, PeerStatus.REJECTED, reason)
     enqueue_email(
-        business=business, to=peer.user.email, language=peer.user.language,
-        template="peers/email/rejected", event="peer.rejected", context={"peer": peer},
+        business=business,
+        to=peer.user.email,
+        language=peer.user.language,
+        template="peers/email/rejected",
+        event="peer.rejected",
+        context={"peer": peer},
     )
     return peer

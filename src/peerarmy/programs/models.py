@@ -2,9 +2,8 @@
 
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from peerarmy.peers.models import LANGUAGE_CHOICES
@@ -39,13 +38,18 @@ class ProgramStatus(models.TextChoices):
 
 class Program(models.Model):
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="programs",
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        related_name="programs",
         verbose_name=_("business"),
     )
     kind = models.CharField(_("kind"), max_length=12, choices=ProgramKind.choices)
     slug = models.SlugField(_("address"), max_length=60)
     status = models.CharField(
-        _("status"), max_length=10, choices=ProgramStatus.choices, default=ProgramStatus.DRAFT,
+        _("status"),
+        max_length=10,
+        choices=ProgramStatus.choices,
+        default=ProgramStatus.DRAFT,
         db_index=True,
     )
     title_it = models.CharField(_("title (Italian)"), max_length=120)
@@ -55,15 +59,22 @@ class Program(models.Model):
     description_it = models.TextField(_("description (Italian)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     required_skills = models.ManyToManyField(
-        "peers.Skill", blank=True, related_name="programs", verbose_name=_("required skills"),
+        "peers.Skill",
+        blank=True,
+        related_name="programs",
+        verbose_name=_("required skills"),
         help_text=_("A peer needs every one of these skills."),
     )
     required_languages = models.JSONField(
-        _("required languages"), default=list, blank=True,
+        _("required languages"),
+        default=list,
+        blank=True,
         help_text=_("A peer needs at least one of these languages."),
     )
     min_reliability = models.PositiveSmallIntegerField(
-        _("minimum reliability"), default=0, validators=[MaxValueValidator(100)],
+        _("minimum reliability"),
+        default=0,
+        validators=[MaxValueValidator(100)],
         help_text=_("0 to 100; 0 lets new peers without a track record join."),
     )
     created_at = models.DateTimeField(auto_now_add=True)

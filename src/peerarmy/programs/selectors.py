@@ -45,13 +45,14 @@ def eligibility(peer, program) -> Eligibility:
     missing = [s for s in program.required_skills.all() if s not in set(peer.skills.all())]
     if missing:
         result.reasons.append(
-            ngettext("Needs the skill: %(skills)s.", "Needs the skills: %(skills)s.",
-                     len(missing)) % {"skills": ", ".join(s.name for s in missing)}
+            ngettext("Needs the skill: %(skills)s.", "Needs the skills: %(skills)s.", len(missing))
+            % {"skills": ", ".join(s.name for s in missing)}
         )
     if program.required_languages and not (set(program.required_languages) & peer.language_codes):
         names = ", ".join(str(LANGUAGE_NAMES.get(c, c)) for c in program.required_languages)
-        result.reasons.append(_("Needs one of these languages: %(languages)s.")
-                              % {"languages": names})
+        result.reasons.append(
+            _("Needs one of these languages: %(languages)s.") % {"languages": names}
+        )
     if program.min_reliability:
         if peer.reliability is None:
             result.reasons.append(

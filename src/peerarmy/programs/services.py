@@ -11,10 +11,22 @@ from peerarmy.tenancy.services import check_can_manage
 
 from .models import Program, ProgramKind, ProgramStatus
 
-TEXT_LIMITS = {"title_it": 120, "title_en": 120, "summary_it": 280, "summary_en": 280,
-               "description_it": 10000, "description_en": 10000}
-EDITABLE = ["kind", "slug", *TEXT_LIMITS, "required_languages", "min_reliability",
-            "required_skills"]
+TEXT_LIMITS = {
+    "title_it": 120,
+    "title_en": 120,
+    "summary_it": 280,
+    "summary_en": 280,
+    "description_it": 10000,
+    "description_en": 10000,
+}
+EDITABLE = [
+    "kind",
+    "slug",
+    *TEXT_LIMITS,
+    "required_languages",
+    "min_reliability",
+    "required_skills",
+]
 
 
 def _clean(business, data, program=None):
@@ -31,8 +43,9 @@ def _clean(business, data, program=None):
         if field in data:
             value = (data.get(field) or "").strip()
             if len(value) > limit:
-                raise ValidationFailed(_("Use at most %(n)d characters.") % {"n": limit},
-                                       field=field)
+                raise ValidationFailed(
+                    _("Use at most %(n)d characters.") % {"n": limit}, field=field
+                )
             clean[field] = value
     for field in ("title_it", "title_en"):
         current = clean.get(field, getattr(program, field, "") if program else "")
@@ -53,26 +66,31 @@ def _clean(business, data, program=None):
         langs = list(dict.fromkeys(data.get("required_languages") or []))
         unknown = [code for code in langs if code not in LANGUAGE_NAMES]
         if unknown:
-            raise ValidationFailed(_("Unknown language “%(code)s”.") % {"code": unknown[0]},
-                                   field="required_languages")
+            raise ValidationFailed(
+                _("Unknown language “%(code)s”.") % {"code": unknown[0]}, field="required_languages"
+            )
         clean["required_languages"] = langs
     if "min_reliability" in data:
         try:
             value = int(data.get("min_reliability") or 0)
         except (TypeError, ValueError):
-            raise ValidationFailed(_("Enter a whole number from 0 to 100."),
-                                   field="min_reliability") from None
+            raise ValidationFailed(
+                _("Enter a whole number from 0 to 100."), field="min_reliability"
+            ) from None
         if not 0 <= value <= 100:
-            raise ValidationFailed(_("Enter a whole number from 0 to 100."),
-                                   field="min_reliability")
+            raise ValidationFailed(
+                _("Enter a whole number from 0 to 100."), field="min_reliability"
+            )
         clean["min_reliability"] = value
     if "required_skills" in data:
         slugs = list(dict.fromkeys(data.get("required_skills") or []))
         skills = list(Skill.objects.filter(business=business, slug__in=slugs))
         if len(skills) != len(slugs):
             unknown = sorted(set(slugs) - {s.slug for s in skills})
-            raise ValidationFailed(_("Unknown skill: %(skills)s.") % {"skills": ", ".join(unknown)},
-                                   field="required_skills")
+            raise ValidationFailed(
+                _("Unknown skill: %(skills)s.") % {"skills": ", ".join(unknown)},
+                field="required_skills",
+            )
         clean["required_skills"] = skills
     return clean
 
@@ -86,8 +104,9 @@ def _save(program, clean):
             program.save()
     except IntegrityError:
         # Two staff creating the same address at once: the constraint decides.
-        raise ValidationFailed(_("Another program already uses this address."),
-                               field="slug") from None
+        raise ValidationFailed(
+            _("Another program already uses this address."), field="slug"
+        ) from None
     if skills is not None:
         program.required_skills.set(skills)
     return program
@@ -108,8 +127,7 @@ def update_program(*, business, actor, program, data):
     if program.status == ProgramStatus.CLOSED:
         raise InvalidTransition(_("A closed program cannot be edited."))
     if "kind" in data and data["kind"] != program.kind and program.status != ProgramStatus.DRAFT:
-        raise InvalidTransition(_("The kind of a published program cannot change."),
-                                field="kind")
+        raise InvalidTransition(_("The kind of a published program cannot change."), field="kind")
     clean = _clean(business, data, program)
     return _save(program, clean)
 

@@ -5,13 +5,21 @@ import zoneinfo
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 # Slugs share the URL space with the site's own top-level paths.
 RESERVED_SLUGS = {
-    "admin", "api", "accounts", "static", "media", "i18n", "me", "manage", "www", "home",
+    "admin",
+    "api",
+    "accounts",
+    "static",
+    "media",
+    "i18n",
+    "me",
+    "manage",
+    "www",
+    "home",
 }
 
 slug_validator = RegexValidator(
@@ -38,7 +46,9 @@ class Business(models.Model):
     about_it = models.TextField(_("about (Italian)"), blank=True)
     about_en = models.TextField(_("about (English)"), blank=True)
     brand_color = models.CharField(
-        _("brand colour"), max_length=7, default="#1f6feb",
+        _("brand colour"),
+        max_length=7,
+        default="#1f6feb",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))],
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
@@ -97,7 +107,9 @@ class Membership(models.Model):
         Business, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("business")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
         verbose_name=_("user"),
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)

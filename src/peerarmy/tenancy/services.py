@@ -32,15 +32,32 @@ def check_is_owner(user, business):
 
 
 @transaction.atomic
-def create_business(*, slug, name, owner_email, city="", default_language="it",
-                    timezone="Europe/Rome", owner_password=None, **fields):
+def create_business(
+    *,
+    slug,
+    name,
+    owner_email,
+    city="",
+    default_language="it",
+    timezone="Europe/Rome",
+    owner_password=None,
+    **fields,
+):
     """Create a business and its owner's account (or reuse the account if it exists)."""
     slug = (slug or "").strip().lower()
     if Business.objects.filter(slug=slug).exists():
-        raise ValidationFailed(_("A business with the address “%(slug)s” already exists.")
-                               % {"slug": slug}, field="slug")
-    business = Business(slug=slug, name=name, city=city, default_language=default_language,
-                        timezone=timezone, **fields)
+        raise ValidationFailed(
+            _("A business with the address “%(slug)s” already exists.") % {"slug": slug},
+            field="slug",
+        )
+    business = Business(
+        slug=slug,
+        name=name,
+        city=city,
+        default_language=default_language,
+        timezone=timezone,
+        **fields,
+    )
     try:
         business.full_clean()
     except ValidationError as exc:
@@ -52,8 +69,9 @@ def create_business(*, slug, name, owner_email, city="", default_language="it",
     owner = User.objects.filter(email__iexact=email).first()
     created = owner is None
     if created:
-        owner = User.objects.create_user(email=email, password=owner_password,
-                                         language=default_language)
+        owner = User.objects.create_user(
+            email=email, password=owner_password, language=default_language
+        )
         if owner_password is None:
             owner.set_unusable_password()
             owner.save(update_fields=["password"])

@@ -13,10 +13,15 @@ class Command(BaseCommand):
     help = "Run background tasks from the database queue (outbox delivery and the rest)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--sweep-every", type=int, default=60,
-                            help="seconds between sweeps of the outbox for due messages")
-        parser.add_argument("--batch", action="store_true",
-                            help="run every outstanding task, then exit")
+        parser.add_argument(
+            "--sweep-every",
+            type=int,
+            default=60,
+            help="seconds between sweeps of the outbox for due messages",
+        )
+        parser.add_argument(
+            "--batch", action="store_true", help="run every outstanding task, then exit"
+        )
 
     def handle(self, *args, sweep_every, batch, **options):
         stop = threading.Event()
@@ -35,7 +40,12 @@ class Command(BaseCommand):
             threading.Thread(target=sweep, name="outbox-sweep", daemon=True).start()
         try:
             extra = ["--batch"] if batch else []
-            call_command("db_worker", "--no-reload", "--no-startup-delay", *extra,
-                         verbosity=options["verbosity"])
+            call_command(
+                "db_worker",
+                "--no-reload",
+                "--no-startup-delay",
+                *extra,
+                verbosity=options["verbosity"],
+            )
         finally:
             stop.set()

@@ -28,13 +28,18 @@ class Command(BaseCommand):
             return
         try:
             business, owner, created = create_business(
-                slug=options["slug"], name=options["name"], owner_email=options["owner"],
-                city=options["city"], default_language=options["language"],
+                slug=options["slug"],
+                name=options["name"],
+                owner_email=options["owner"],
+                city=options["city"],
+                default_language=options["language"],
                 timezone=options["timezone"],
             )
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
-        self.stdout.write(self.style.SUCCESS(f"Created business {business.slug} ({business.name})."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created business {business.slug} ({business.name}).")
+        )
         if created:
             self.stdout.write(
                 f"Created the owner's account {owner.email}: they set a password with "

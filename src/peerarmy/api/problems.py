@@ -1,0 +1,208 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`) with a stable code."""
+
+import json
+import logging
+import re
+
+from django.core import signals
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from ninja import Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import NinjaJSONEncoder
+
+from peerarmy.errors import DomainError
+
+logger = logging.getLogger("peerarmy.api")
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://peerarmy.dev/problems/"
+
+# Where a parameter came from is not part of its name for the client.
+_PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+class FieldError(Schema):
+    field: str
+    message: str
+
+
+class Problem(Schema):
+    """An error, as RFC 9457 problem details plus a stable `code` and the fields at fault."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: list[FieldError] = []
+
+
+def _title(status):
+    titles = {
+        400: _("Bad request"),
+        401: _("Authentication required"),
+        403: _("Permission denied"),
+        404: _("Not found"),
+        405: _("Method not allowed"),
+        409: _("Conflict"),
+        422: _("Invalid input"),
+        429: _("Too many requests"),
+    }
+    return titles.get(status, _("Server error") if status >= 500 else _("Request failed"))
+
+
+def problem_response(status, code, detail, errors=(), title=None):
+    """A problem+json response; `errors` is a list of (field, message) pairs."""
+    body = {
+        "type": f"{PROBLEM_TYPE_BASE}{code}" if code else "about:blank",
+        "title": str(title or _title(status)),
+        "status": status,
+        "detail": str(detail),
+        "code": code,
+        "errors": [{"field": field, "message": str(message)} for field, message in errors],
+    }
+    content = json.dumps(body, cls=NinjaJSONEncoder, ensure_ascii=False)
+    return HttpResponse(content, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def not_found_response(request=None):
+    """The API's 404; the web layer may answer it for unknown addresses under /api/."""
+    return problem_response(404, "not_found", _("Nothing was found at this address."))
+
+
+# --- the exception handlers registered on the API ---------------------------------------
+
+
+def handle_validation_error(request, exc: ValidationError):
+    errors = [(_field_name(error), _error_message(error)) for error in exc.errors]
+    if len(errors) == 1:
+        detail = errors[0][1]
+    else:
+        detail = ngettext(
+            "%(n)d field is not valid.", "%(n)d fields are not valid.", len(errors)
+        ) % {"n": len(errors)}
+    return problem_response(422, "validation_failed", detail, errors)
+
+
+def handle_domain_error(request, exc: DomainError):
+    errors = [(exc.field, exc.message)] if exc.field else []
+    return problem_response(exc.status, exc.code, exc.message, errors)
+
+
+def handle_authentication_error(request, exc: AuthenticationError):
+    if request.headers.get("Authorization"):
+        detail = _("The API token is not valid: it may be wrong, revoked, or its owner may "
+                   "have left the business.")
+        challenge = 'Bearer realm="peerarmy", error="invalid_token"'
+    else:
+        detail = _("Send an API token in the header “Authorization: Bearer <token>”.")
+        challenge = 'Bearer realm="peerarmy"'
+    response = problem_response(401, "not_authenticated", detail)
+    response["WWW-Authenticate"] = challenge
+    return response
+
+
+def handle_http_error(request, exc: HttpError):
+    # ninja raises HttpError(400, "Cannot parse request body") from the JSON decoder's error.
+    if exc.status_code == 400 and (
+        isinstance(exc.__cause__, ValueError) or str(exc).startswith("Cannot parse")
+    ):
+        return problem_response(400, "invalid_json", _("The request body is not valid JSON."))
+    if exc.status_code == 403:
+        return handle_permission_denied(request, exc)
+    if exc.status_code == 404:
+        return handle_not_found(request, exc)
+    if exc.status_code == 429:
+        return problem_response(429, "throttled", _("Too many requests: try again later."))
+    if exc.status_code >= 500:
+        return handle_unexpected(request, exc)
+    return problem_response(exc.status_code, "bad_request", _("The request is not valid."))
+
+
+def handle_not_found(request, exc):
+    return not_found_response(request)
+
+
+def handle_permission_denied(request, exc):
+    return problem_response(403, "permission_denied", _("You are not allowed to do this."))
+
+
+def handle_unexpected(request, exc):
+    # A real bug: log it (method and path only, no personal data) and tell the client nothing
+    # about the internals. The signal lets error reporting and the test client see it.
+    logger.error("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    signals.got_request_exception.send(sender=None, request=request)
+    return problem_response(
+        500, "server_error", _("Something went wrong on our side. Please try again later.")
+    )
+
+
+def install(api):
+    """Register the problem+json handlers on a NinjaAPI, replacing ninja's defaults."""
+    api.add_exception_handler(Exception, handle_unexpected)
+    api.add_exception_handler(ValidationError, handle_validation_error)
+    api.add_exception_handler(AuthenticationError, handle_authentication_error)
+    api.add_exception_handler(HttpError, handle_http_error)
+    api.add_exception_handler(DomainError, handle_domain_error)
+    api.add_exception_handler(Http404, handle_not_found)
+    api.add_exception_handler(DjangoPermissionDenied, handle_permission_denied)
+
+
+# --- turning pydantic's errors into a field name and a translated message ----------------
+
+
+def _field_name(error):
+    loc = list(error.get("loc") or ())
+    if loc and loc[0] in _PARAM_SOURCES:
+        loc = loc[1:]
+    return ".".join(str(part) for part in loc) or "body"
+
+
+def _choices(expected):
+    # pydantic says "'a', 'b' or 'c'"; keep the values, drop the English "or".
+    values = re.findall(r"'([^']*)'", expected or "")
+    return ", ".join(values) if values else str(expected)
+
+
+def _error_message(error):
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("This field is required.")
+    if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
+        return _("Enter a whole number.")
+    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type",
+                "finite_number"):
+        return _("Enter a number.")
+    if kind in ("bool_parsing", "bool_type"):
+        return _("Enter true or false.")
+    if kind in ("string_type", "string_unicode"):
+        return _("Enter a text.")
+    if kind in ("list_type", "tuple_type", "set_type", "iterable_type"):
+        return _("Enter a list.")
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return _("Send a JSON object.")
+    if kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
+        return _("Enter a date and time.")
+    if kind in ("enum", "literal_error"):
+        return _("Choose one of: %(choices)s.") % {"choices": _choices(ctx.get("expected"))}
+    if kind == "greater_than_equal":
+        return _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge")}
+    if kind == "greater_than":
+        return _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")}
+    if kind == "less_than_equal":
+        return _("Enter a value of at most %(limit)s.") % {"limit": ctx.get("le")}
+    if kind == "less_than":
+        return _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")}
+    if kind == "string_too_long":
+        return _("Use at most %(n)d characters.") % {"n": ctx.get("max_length", 0)}
+    if kind == "string_too_short":
+        return _("Use at least %(n)d characters.") % {"n": ctx.get("min_length", 0)}
+    if kind == "too_long":
+        return _("Give at most %(n)d items.") % {"n": ctx.get("max_length", 0)}
+    if kind == "extra_forbidden":
+        return _("This field is not known.")
+    return _("Enter a valid value.")

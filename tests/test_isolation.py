@@ -1,0 +1,234 @@
+"""The isolation walk: every console URL, every peer-app URL and every API endpoint, tried as
+(a) an anonymous visitor, (b) a peer of the business, (c) staff of another business, with
+every HTTP method. Nobody but the business's own members gets in, nothing leaks, nothing
+changes. A new URL or endpoint that this walk does not know how to fill in fails the test, so
+nobody can add one without it being walked."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from peerarmy.accounts.services import create_token
+from peerarmy.api.api import api
+from peerarmy.peers.models import Peer
+from peerarmy.programs.models import Program
+from peerarmy.tenancy.tests.factories import (
+    ApplicantFactory,
+    BusinessFactory,
+    CustomerFactory,
+    MembershipFactory,
+    OwnerFactory,
+    PeerFactory,
+    ProgramFactory,
+    SkillFactory,
+)
+
+MARKER = "SECRET-7f3a9c"  # written into the target business's private data
+METHODS = ["get", "post", "put", "patch", "delete"]
+
+# Public pages of a business: anyone may read them, and they must still show no private data.
+PUBLIC_ROUTE_NAMES = {"landing", "program_detail", "join", "showcase"}
+
+
+def _walk(patterns, prefix=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern))
+            _ = ns
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), p
+
+
+def business_routes():
+    routes = []
+    for route, pattern in _walk(get_resolver().url_patterns):
+        if "<business_slug>" in route or "<slug:business_slug>" in route:
+            routes.append((route, pattern.name))
+    return routes
+
+
+@pytest.fixture
+def world(db):
+    target = BusinessFactory(slug="target", name="Target Shop", about_en=f"{MARKER}-about-hidden")
+    outsider_business = BusinessFactory(slug="outsider", name="Outsider")
+    owner = OwnerFactory(business=target).user
+    staff = MembershipFactory(business=target).user
+    skill = SkillFactory(business=target, slug="secret-skill", name_en=f"{MARKER} skill")
+    peer = PeerFactory(
+        business=target, bio=f"{MARKER} bio of an active peer", display_name="Peer Target"
+    )
+    applicant = ApplicantFactory(
+        business=target, bio=f"{MARKER} applicant bio", display_name="Applicant Target"
+    )
+    program = ProgramFactory(business=target, description_en=f"{MARKER} program", status="draft")
+    customer = CustomerFactory(business=target, email=f"{MARKER.lower()}@example.org")
+    token, _raw = create_token(business=target, actor=owner, name=f"{MARKER} token")
+    outsider = OwnerFactory(business=outsider_business).user
+    _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
+    return {
+        "target": target,
+        "owner": owner,
+        "staff": staff,
+        "skill": skill,
+        "peer": peer,
+        "applicant": applicant,
+        "program": program,
+        "customer": customer,
+        "token": token,
+        "outsider": outsider,
+        "outsider_raw": outsider_raw,
+    }
+
+
+def kwarg_values(world):
+    """How to fill in each URL parameter with an object of the target business.
+    A parameter missing here fails the walk: add it when you add a URL."""
+    return {
+        "business_slug": world["target"].slug,
+        "peer_id": world["applicant"].pk,
+        "program_id": world["program"].pk,
+        "token_id": world["token"].pk,
+        "skill_id": world["skill"].pk,
+        "customer_id": world["customer"].pk,
+        "program_slug": world["program"].slug,
+        "slug": world["program"].slug,
+        "pk": world["applicant"].pk,
+        "id": world["applicant"].pk,
+    }
+
+
+def fill(route, values):
+    def sub(match):
+        name = match.group(2)
+        if name not in values:
+            raise AssertionError(
+                f"The isolation walk does not know how to fill <{name}> in {route!r}: "
+                "add it to kwarg_values() in tests/test_isolation.py."
+            )
+        return str(values[name])
+
+    path = re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
+    return "/" + path.lstrip("^").rstrip("$")
+
+
+def snapshot(target):
+    return (
+        sorted(Peer.objects.filter(business=target).values_list("pk", "status", "bio")),
+        sorted(Program.objects.filter(business=target).values_list("pk", "status", "title_en")),
+        target.api_tokens.filter(revoked_at__isnull=True).count(),
+    )
+
+
+def assert_no_leak(response, who, url):
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    assert MARKER.encode() not in body, f"{who} saw private data at {url}"
+
+
+def test_every_business_url_is_classified():
+    routes = business_routes()
+    assert routes, "no business URLs found"
+    for route, name in routes:
+        assert "manage/" in route or "me/" in route or name in PUBLIC_ROUTE_NAMES, (
+            f"{route!r} ({name}) is neither console, peer app nor a known public page: "
+            "classify it in tests/test_isolation.py"
+        )
+
+
+@pytest.mark.django_db
+def test_console_and_peer_app_let_in_nobody_from_outside(client, world):
+    values = kwarg_values(world)
+    before = snapshot(world["target"])
+    outsider_peer = PeerFactory(business=BusinessFactory(slug="third"))
+    visitors = {
+        "anonymous": None,
+        "peer of the business": world["peer"].user,
+        "staff of another business": world["outsider"],
+        "peer of another business": outsider_peer.user,
+    }
+    checked = 0
+    for route, _name in business_routes():
+        url = fill(route, values)
+        console = "manage/" in route
+        for who, user in visitors.items():
+            client.logout()
+            if user is not None:
+                client.force_login(user)
+            for method in METHODS:
+                response = getattr(client, method)(url)
+                checked += 1
+                if console:
+                    if user is None:
+                        assert response.status_code in (302, 401, 403, 404, 405), (who, url)
+                        if response.status_code == 302:
+                            assert "/accounts/login/" in response["Location"], (who, url)
+                    else:
+                        assert response.status_code in (403, 404, 405), (
+                            f"{who} got {response.status_code} on {method.upper()} {url}"
+                        )
+                elif user is None and "me/" in route:
+                    assert response.status_code in (302, 401, 403, 404, 405), (who, url)
+                assert response.status_code < 500, (who, method, url)
+                assert_no_leak(response, who, url)
+    assert checked > 0
+    assert snapshot(world["target"]) == before, "an outsider changed the business's data"
+
+
+def api_operations():
+    schema = api.get_openapi_schema()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in METHODS:
+                yield path, method, operation
+
+
+@pytest.mark.django_db
+def test_every_api_endpoint_refuses_outsiders(client, world):
+    values = kwarg_values(world)
+    before = snapshot(world["target"])
+    operations = list(api_operations())
+    assert len(operations) >= 10, "the API walk found too few endpoints"
+    peer_client_user = world["peer"].user
+    for path, method, operation in operations:
+        needs_auth = bool(operation.get("security"))
+        url = re.sub(r"\{(\w+)\}", lambda m: "{" + m.group(1) + "}", path)
+        params = re.findall(r"\{(\w+)\}", url)
+        for param in params:
+            if param not in values:
+                raise AssertionError(
+                    f"The isolation walk does not know how to fill {{{param}}} in {path}: "
+                    "add it to kwarg_values() in tests/test_isolation.py."
+                )
+            candidates = {"slug": world["target"].slug}
+            value = candidates.get(param, values[param])
+            if "program" in path and param in ("id", "pk"):
+                value = world["program"].pk
+            if "token" in path and param in ("id", "pk"):
+                value = world["token"].pk
+            url = url.replace("{" + param + "}", str(value))
+        call = getattr(client, method)
+        kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
+
+        client.logout()
+        anonymous = call(url, **kwargs)
+        if needs_auth:
+            assert anonymous.status_code == 401, f"anonymous {method.upper()} {url}"
+            assert anonymous["Content-Type"].startswith("application/problem+json")
+        assert_no_leak(anonymous, "anonymous", url)
+
+        client.force_login(peer_client_user)  # a session is not an API credential
+        as_peer = call(url, **kwargs)
+        if needs_auth:
+            assert as_peer.status_code == 401, f"peer session {method.upper()} {url}"
+        assert_no_leak(as_peer, "peer", url)
+        client.logout()
+
+        outsider = call(url, HTTP_AUTHORIZATION=f"Bearer {world['outsider_raw']}", **kwargs)
+        assert outsider.status_code < 500, f"outsider {method.upper()} {url}"
+        if params:
+            assert outsider.status_code in (403, 404), (
+                f"staff of another business got {outsider.status_code} on {method.upper()} {url}"
+            )
+        assert_no_leak(outsider, "staff of another business", url)
+    assert snapshot(world["target"]) == before, "an outsider changed the business's data"
