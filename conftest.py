@@ -7,6 +7,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # Playwright's sync API
 
 import pytest  # noqa: E402
 
+from peerarmy.tenancy.tests.factories import (  # noqa: E402
+    BusinessFactory,
+    MembershipFactory,
+    OwnerFactory,
+    PeerFactory,
+    ProgramFactory,
+)
+
 
 @pytest.fixture(autouse=True)
 def _scopes_disabled_for_test_code():
@@ -21,3 +29,47 @@ def _scopes_disabled_for_test_code():
 @pytest.fixture(autouse=True)
 def _english_by_default(settings):
     settings.LANGUAGE_CODE = "en"
+
+
+# --- two businesses, each with an owner, staff and peers ---
+
+
+@pytest.fixture
+def business(db):
+    return BusinessFactory(slug="bicigialla", name="Bici Gialla")
+
+
+@pytest.fixture
+def other_business(db):
+    return BusinessFactory(slug="lecce-bnb", name="Lecce B&B", city="Lecce")
+
+
+@pytest.fixture
+def owner(business):
+    return OwnerFactory(business=business).user
+
+
+@pytest.fixture
+def staff(business):
+    return MembershipFactory(business=business).user
+
+
+@pytest.fixture
+def other_staff(other_business):
+    return OwnerFactory(business=other_business).user
+
+
+@pytest.fixture
+def peer(business):
+    return PeerFactory(business=business)
+
+
+@pytest.fixture
+def program(business):
+    return ProgramFactory(business=business)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
