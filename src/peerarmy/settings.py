@@ -7,6 +7,7 @@ DEBUG          off by default; `peerarmy demo` and `make demo` turn it on
 ALLOWED_HOSTS  comma separated, default localhost,127.0.0.1
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -18,7 +19,8 @@ VAR_DIR = PROJECT_DIR / "var"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-TESTING = env.bool("PEERARMY_TESTING", default=False)
+# The test settings apply under pytest unless PEERARMY_TESTING=0 says otherwise.
+TESTING = env.bool("PEERARMY_TESTING", default="pytest" in sys.modules)
 
 _dev_secret = "insecure-development-key-only-for-debug-and-tests-0123456789abcdef"
 SECRET_KEY = env.str("SECRET_KEY", default=_dev_secret if (DEBUG or TESTING) else "")
