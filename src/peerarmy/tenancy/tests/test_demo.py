@@ -1,0 +1,179 @@
+"""The demo data: what `peerarmy demo` loads, that loading twice changes nothing, --reset."""
+
+from io import StringIO
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
+from django.core import mail
+from django.core.management import call_command
+
+from peerarmy.customers.models import Customer
+from peerarmy.demo_data import DEMO_PASSWORD, load_demo
+from peerarmy.notifications.models import OutboxMessage
+from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus, Skill
+from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
+from peerarmy.tenancy.models import Business, Membership
+
+
+def counts():
+    """How many rows of each kind the database holds: equal counts mean nothing changed."""
+    models = [
+        get_user_model(),
+        EmailAddress,
+        Business,
+        Membership,
+        Skill,
+        Customer,
+        Peer,
+        PeerLanguage,
+        Peer.skills.through,
+        Program,
+        Program.required_skills.through,
+    ]
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def run_demo(**options):
+    out = StringIO()
+    call_command("demo", stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_holds_a_bike_shop_with_its_customers_peers_and_programs():
+    load_demo()
+
+    shop = Business.objects.get(slug="bicigialla")
+    assert shop.name == "Bici Gialla"
+    assert (shop.default_language, shop.timezone, shop.currency) == ("it", "Europe/Rome", "EUR")
+    assert shop.tagline_it and shop.tagline_en and shop.about_it and shop.about_en
+    assert Customer.objects.filter(business=shop).count() == 300
+    statuses = [p.status for p in Peer.objects.filter(business=shop)]
+    assert len(statuses) == 40
+    assert statuses.count(PeerStatus.ACTIVE) == 28
+    assert statuses.count(PeerStatus.APPLICANT) == 9
+    assert statuses.count(PeerStatus.REJECTED) == 2
+    assert statuses.count(PeerStatus.SUSPENDED) == 1
+    rejected = Peer.objects.filter(business=shop, status=PeerStatus.REJECTED)
+    assert all(peer.rejection_reason for peer in rejected)
+    assert Peer.objects.filter(business=shop, customer__isnull=False).count() >= 20
+
+    published = Program.objects.filter(business=shop, status=ProgramStatus.PUBLISHED)
+    assert sorted(p.kind for p in published) == sorted(ProgramKind.values)
+    for program in published:
+        for field in ("title", "summary", "description"):
+            assert getattr(program, f"{field}_it"), (program.slug, field)
+            assert getattr(program, f"{field}_en"), (program.slug, field)
+    assert Program.objects.filter(business=shop, status=ProgramStatus.DRAFT).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_second_smaller_business_keeps_its_own_rows():
+    load_demo()
+
+    shop = Business.objects.get(slug="bicigialla")
+    bnb = Business.objects.get(slug="lecce-bnb")
+    assert 0 < Customer.objects.filter(business=bnb).count() < 300 / 5
+    assert 0 < Peer.objects.filter(business=bnb).count() < 40 / 4
+    assert {p.kind for p in Program.objects.filter(business=bnb, status="published")} == {
+        ProgramKind.GUIDES,
+        ProgramKind.CUSTOM,
+    }
+    # Nothing of one business points at the other's.
+    for peer in Peer.objects.select_related("customer").prefetch_related("skills"):
+        assert peer.customer is None or peer.customer.business_id == peer.business_id
+        assert all(skill.business_id == peer.business_id for skill in peer.skills.all())
+    for language in PeerLanguage.objects.select_related("peer"):
+        assert language.business_id == language.peer.business_id
+    assert not Membership.objects.filter(business=bnb, user__email__endswith="bicigialla.example")
+    assert shop.pk != bnb.pk
+
+
+@pytest.mark.django_db
+def test_every_demo_row_passes_the_models_own_validation():
+    load_demo()
+
+    for model in (Business, Skill, Customer, Peer, PeerLanguage, Program):
+        for row in model.objects.all():
+            row.full_clean()
+
+
+@pytest.mark.django_db
+def test_loading_again_changes_nothing():
+    run_demo()
+    before = counts()
+
+    output = run_demo()
+
+    assert "demo data already loaded" in output
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_reset_starts_over_with_the_same_data():
+    run_demo()
+    before = counts()
+    # Given the owner approved the demo applicant in the meantime.
+    applicant = Peer.objects.get(user__email="applicant@bicigialla.example")
+    applicant.status = PeerStatus.ACTIVE
+    applicant.save()
+
+    output = run_demo(reset=True)
+
+    assert "Loaded the demo data" in output
+    assert counts() == before
+    assert Peer.objects.get(user__email="applicant@bicigialla.example").status == (
+        PeerStatus.APPLICANT
+    )
+
+
+@pytest.mark.django_db
+def test_the_demo_people_can_log_in_with_the_demo_password(client):
+    load_demo()
+
+    for email in (
+        "owner@bicigialla.example",
+        "staff@bicigialla.example",
+        "peer@bicigialla.example",
+        "applicant@bicigialla.example",
+        "owner@leccebnb.example",
+        "admin@peerarmy.example",
+    ):
+        assert client.login(email=email, password=DEMO_PASSWORD), email
+        assert EmailAddress.objects.filter(email=email, verified=True, primary=True).exists()
+        client.logout()
+    assert get_user_model().objects.get(email="admin@peerarmy.example").is_superuser
+    owner = Membership.objects.get(
+        business__slug="bicigialla", user__email="owner@bicigialla.example"
+    )
+    assert owner.is_owner
+    peer = Peer.objects.get(user__email="peer@bicigialla.example")
+    assert peer.status == PeerStatus.ACTIVE and peer.business.slug == "bicigialla"
+
+
+@pytest.mark.django_db
+def test_the_demo_sends_no_email():
+    load_demo()
+
+    assert OutboxMessage.objects.count() == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_command_prints_where_to_go_and_how_to_log_in(settings):
+    settings.SITE_URL = "https://demo.example"
+
+    output = run_demo()
+
+    for path in (
+        "/bicigialla/",
+        "/bicigialla/manage/",
+        "/bicigialla/me/",
+        "/lecce-bnb/",
+        "/admin/",
+        "/api/v1/docs",
+    ):
+        assert f"https://demo.example{path}" in output
+    assert "owner@bicigialla.example" in output
+    assert DEMO_PASSWORD in output
