@@ -1,3 +1,85 @@
-from ninja import NinjaAPI
+"""The JSON API at /api/v1/: one ninja router per app, bearer tokens, problem+json errors."""
 
-api = NinjaAPI(title="peerarmy API", version="1", urls_namespace="api")
+from dataclasses import dataclass
+
+from ninja import NinjaAPI, Swagger
+
+from . import problems
+from .auth import ApiTokenAuth
+from .businesses import router as businesses_router
+from .peers import router as peers_router
+from .programs import router as programs_router
+
+DESCRIPTION = """\
+The API of one peerarmy installation, for the staff of a business.
+
+**Authentication.** Every endpoint needs an API token, sent as
+`Authorization: Bearer <token>`. A member of a business creates tokens in the console; a
+token acts as that member, in that business only. Objects of any other business do not exist
+for it: their ids answer 404, exactly like ids that were never used.
+
+**Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details
+(`application/problem+json`) with a stable `code` and, when a field is at fault, an
+`errors` list of `{field, message}`. Messages follow the `Accept-Language` header
+(Italian or English).
+
+**Lists** are paginated with `limit` (1 to 200, default 50) and `offset`, and answer
+`{count, next, previous, results}`.
+"""
+
+
+class PeerarmyAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # ninja documents every response as application/json; errors are problem+json.
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content")
+                    if int(status) >= 400 and content and "application/json" in content:
+                        response["content"] = {
+                            problems.PROBLEM_CONTENT_TYPE: content.pop("application/json")
+                        }
+        return schema
+
+
+api = PeerarmyAPI(
+    title="peerarmy API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=ApiTokenAuth(),
+    # Swagger UI from ninja's own static files (ninja is in INSTALLED_APPS), and without the
+    # badge that would send the schema to validator.swagger.io.
+    docs=Swagger(settings={"validatorUrl": None}),
+)
+problems.install(api)
+
+api.add_router("/businesses/", businesses_router)
+api.add_router("/programs/", programs_router)
+api.add_router("/peers/", peers_router)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str  # upper case, e.g. "GET"
+    path: str  # as in the OpenAPI document, e.g. "/api/v1/programs/{program_id}"
+    operation_id: str
+    requires_auth: bool
+
+
+def endpoints():
+    """Every operation of the API, for tests that must try each one (isolation, auth)."""
+    schema = api.get_openapi_schema()
+    result = []
+    for path, path_item in schema["paths"].items():
+        for method, operation in path_item.items():
+            result.append(
+                Endpoint(
+                    method=method.upper(),
+                    path=path,
+                    operation_id=operation.get("operationId", ""),
+                    requires_auth=bool(operation.get("security")),
+                )
+            )
+    return result

@@ -6,6 +6,7 @@ import re
 
 from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,7 +21,9 @@ logger = logging.getLogger("peerarmy.api")
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://peerarmy.dev/problems/"
 
-# Where a parameter came from is not part of its name for the client.
+# Every operation names its JSON body parameter `payload`; like the parameter's source
+# ("body", "query", ...) it is not part of the field's name for the client.
+BODY_PARAM = "payload"
 _PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 
@@ -48,6 +51,7 @@ def _title(status):
         404: _("Not found"),
         405: _("Method not allowed"),
         409: _("Conflict"),
+        413: _("Request too large"),
         422: _("Invalid input"),
         429: _("Too many requests"),
     }
@@ -94,8 +98,10 @@ def handle_domain_error(request, exc: DomainError):
 
 def handle_authentication_error(request, exc: AuthenticationError):
     if request.headers.get("Authorization"):
-        detail = _("The API token is not valid: it may be wrong, revoked, or its owner may "
-                   "have left the business.")
+        detail = _(
+            "The API token is not valid: it may be wrong, revoked, or its owner may "
+            "have left the business."
+        )
         challenge = 'Bearer realm="peerarmy", error="invalid_token"'
     else:
         detail = _("Send an API token in the header “Authorization: Bearer <token>”.")
@@ -106,7 +112,10 @@ def handle_authentication_error(request, exc: AuthenticationError):
 
 
 def handle_http_error(request, exc: HttpError):
-    # ninja raises HttpError(400, "Cannot parse request body") from the JSON decoder's error.
+    # ninja answers HttpError(400, "Cannot parse request body") for any failure to read the
+    # body, raised from the original error.
+    if exc.status_code == 400 and isinstance(exc.__cause__, RequestDataTooBig):
+        return problem_response(413, "payload_too_large", _("The request body is too large."))
     if exc.status_code == 400 and (
         isinstance(exc.__cause__, ValueError) or str(exc).startswith("Cannot parse")
     ):
@@ -120,6 +129,13 @@ def handle_http_error(request, exc: HttpError):
     if exc.status_code >= 500:
         return handle_unexpected(request, exc)
     return problem_response(exc.status_code, "bad_request", _("The request is not valid."))
+
+
+def handle_suspicious(request, exc):
+    # Django's own answer to these is a 400; the body is the one we know how to name.
+    if isinstance(exc, RequestDataTooBig):
+        return problem_response(413, "payload_too_large", _("The request body is too large."))
+    return problem_response(400, "bad_request", _("The request is not valid."))
 
 
 def handle_not_found(request, exc):
@@ -147,6 +163,7 @@ def install(api):
     api.add_exception_handler(AuthenticationError, handle_authentication_error)
     api.add_exception_handler(HttpError, handle_http_error)
     api.add_exception_handler(DomainError, handle_domain_error)
+    api.add_exception_handler(SuspiciousOperation, handle_suspicious)
     api.add_exception_handler(Http404, handle_not_found)
     api.add_exception_handler(DjangoPermissionDenied, handle_permission_denied)
 
@@ -156,7 +173,9 @@ def install(api):
 
 def _field_name(error):
     loc = list(error.get("loc") or ())
-    if loc and loc[0] in _PARAM_SOURCES:
+    if loc[:2] == ["body", BODY_PARAM]:
+        loc = loc[2:]
+    elif loc and loc[0] in _PARAM_SOURCES:
         loc = loc[1:]
     return ".".join(str(part) for part in loc) or "body"
 
@@ -174,8 +193,7 @@ def _error_message(error):
         return _("This field is required.")
     if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
         return _("Enter a whole number.")
-    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type",
-                "finite_number"):
+    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type", "finite_number"):
         return _("Enter a number.")
     if kind in ("bool_parsing", "bool_type"):
         return _("Enter true or false.")
@@ -203,6 +221,13 @@ def _error_message(error):
         return _("Use at least %(n)d characters.") % {"n": ctx.get("min_length", 0)}
     if kind == "too_long":
         return _("Give at most %(n)d items.") % {"n": ctx.get("max_length", 0)}
+    if kind == "nul_character":
+        return _("Remove the invisible NUL character from this text.")
     if kind == "extra_forbidden":
         return _("This field is not known.")
     return _("Enter a valid value.")
+
+
+def problem_responses(*statuses):
+    """The error responses an operation documents, for `response={200: X, **...}`."""
+    return dict.fromkeys(statuses, Problem)

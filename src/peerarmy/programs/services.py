@@ -156,3 +156,18 @@ def close_program(*, business, actor, program):
     program.closed_at = timezone.now()
     program.save(update_fields=["status", "closed_at", "updated_at"])
     return program
+
+
+@transaction.atomic
+def delete_program(*, business, actor, program):
+    """Delete a program that was never published; a published one is closed instead, so
+    that what peers did in it stays on record."""
+    check_can_manage(actor, business)
+    locked = Program.objects.select_for_update().filter(pk=program.pk, business=business).first()
+    if locked is None:
+        raise ValidationFailed(_("Unknown program."), field="program", status=404)
+    if locked.status != ProgramStatus.DRAFT:
+        raise InvalidTransition(
+            _("Only a draft can be deleted; close the program instead."), code="not_draft"
+        )
+    locked.delete()

@@ -1,0 +1,127 @@
+"""Peers of the token's business: list, read, approve or reject applicants."""
+
+from datetime import datetime
+
+from django.http import Http404
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from pydantic import ConfigDict
+
+from peerarmy.peers.models import PeerStatus
+from peerarmy.peers.selectors import get_peer_for_business, peers_for_business
+from peerarmy.peers.services import approve_peer, reject_peer
+
+from .auth import member_business
+from .pagination import LimitOffset
+from .params import ObjectId, Text
+from .problems import problem_responses
+
+router = Router(tags=["peers"])
+
+
+class PeerLanguageOut(Schema):
+    code: str
+    level: str
+
+
+class PeerOut(Schema):
+    id: int
+    status: str
+    display_name: str
+    email: str = Field(description="The e-mail address of the peer's account.")
+    bio: str
+    skills: list[str] = Field(description="Skill slugs.")
+    languages: list[PeerLanguageOut]
+    home_address: str
+    latitude: float | None
+    longitude: float | None
+    travel_radius_km: int
+    showcase_links: list[str]
+    reliability: int | None = Field(description="0 to 100; null until there is a track record.")
+    applied_at: datetime
+    decided_at: datetime | None
+    rejection_reason: str
+
+    @staticmethod
+    def resolve_email(peer):
+        return peer.user.email
+
+    @staticmethod
+    def resolve_skills(peer):
+        return [skill.slug for skill in peer.skills.all()]
+
+    @staticmethod
+    def resolve_languages(peer):
+        return [{"code": pl.language, "level": pl.level} for pl in peer.languages.all()]
+
+
+class RejectIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    # Required, but checked by the service after the peer is found, so that another business's
+    # peer id is a 404 whatever the body says.
+    reason: Text = Field(
+        "", description="Why the application is turned down; the applicant reads it. Required."
+    )
+
+
+def _peer_or_404(business, peer_id):
+    peer = get_peer_for_business(business, peer_id)
+    if peer is None:
+        raise Http404
+    return peer
+
+
+class PeerFilters(Schema):
+    status: PeerStatus | None = None
+    skill: Text | None = Field(None, max_length=50, description="A skill slug.")
+    language: Text | None = Field(None, max_length=8, description="A language code.")
+    q: Text | None = Field(
+        None, max_length=100, description="Text found in the name, e-mail address or home area."
+    )
+
+
+@router.get(
+    "/",
+    response={200: list[PeerOut], **problem_responses(401, 422)},
+    summary="List peers",
+)
+@paginate(LimitOffset)
+def list_peers(request, filters: Query[PeerFilters]):
+    business = member_business(request)
+    return peers_for_business(business, **filters.model_dump())
+
+
+@router.get(
+    "/{peer_id}",
+    response={200: PeerOut, **problem_responses(401, 404, 422)},
+    summary="Get a peer",
+)
+def get_peer(request, peer_id: ObjectId):
+    return _peer_or_404(member_business(request), peer_id)
+
+
+@router.post(
+    "/{peer_id}/approve",
+    response={200: PeerOut, **problem_responses(401, 403, 404, 409, 422)},
+    summary="Approve an applicant",
+    description="The peer is told by e-mail.",
+)
+def approve(request, peer_id: ObjectId):
+    peer = _peer_or_404(request.business, peer_id)
+    peer = approve_peer(business=request.business, actor=request.auth.user, peer=peer)
+    return _peer_or_404(request.business, peer.pk)
+
+
+@router.post(
+    "/{peer_id}/reject",
+    response={200: PeerOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    summary="Reject an applicant",
+    description="The applicant is told by e-mail, with the reason.",
+)
+def reject(request, peer_id: ObjectId, payload: RejectIn):
+    peer = _peer_or_404(request.business, peer_id)
+    peer = reject_peer(
+        business=request.business, actor=request.auth.user, peer=peer, reason=payload.reason
+    )
+    return _peer_or_404(request.business, peer.pk)

@@ -1,0 +1,106 @@
+"""A token sees its own business only: another business's objects do not exist for it."""
+
+import pytest
+
+from peerarmy.programs.models import ProgramStatus
+from peerarmy.tenancy.tests.factories import ApplicantFactory, PeerFactory, ProgramFactory
+
+from .conftest import problem_fields
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def theirs(other_business):
+    """Lecce B&B's data, which Bici Gialla's token must never reach."""
+    return {
+        "program": ProgramFactory(
+            business=other_business, status=ProgramStatus.DRAFT, title_en="Lecce secret tour"
+        ),
+        "peer": PeerFactory(business=other_business, display_name="Lecce Secret Peer"),
+        "applicant": ApplicantFactory(business=other_business, display_name="Lecce Applicant"),
+    }
+
+
+def test_the_businesses_list_holds_only_the_tokens_business(api, business, other_business):
+    body = api.get("/api/v1/businesses/").json()
+
+    assert body["count"] == 1
+    assert [b["slug"] for b in body["results"]] == ["bicigialla"]
+    assert body["results"][0] == {
+        "slug": "bicigialla",
+        "name": "Bici Gialla",
+        "city": business.city,
+        "default_language": business.default_language,
+        "timezone": "Europe/Rome",
+        "currency": "EUR",
+        "tagline_it": business.tagline_it,
+        "tagline_en": business.tagline_en,
+    }
+
+
+def test_another_business_is_not_found_even_though_it_exists(api, other_business):
+    own = api.get("/api/v1/businesses/bicigialla")
+    other = api.get(f"/api/v1/businesses/{other_business.slug}")
+    missing = api.get("/api/v1/businesses/nowhere")
+
+    assert own.status_code == 200
+    assert own.json()["name"] == "Bici Gialla"
+    assert other.status_code == missing.status_code == 404
+    assert other.json() == missing.json()
+    assert problem_fields(other) == []
+
+
+def test_another_businesss_ids_answer_exactly_like_missing_ones(api, theirs, program):
+    program_id, peer_id = theirs["program"].pk, theirs["applicant"].pk
+    missing = 10**9
+    attempts = [
+        ("get", f"/api/v1/programs/{program_id}", None),
+        ("patch", f"/api/v1/programs/{program_id}", {"title_en": "Mine now"}),
+        ("delete", f"/api/v1/programs/{program_id}", None),
+        ("post", f"/api/v1/programs/{program_id}/publish", None),
+        ("post", f"/api/v1/programs/{program_id}/close", None),
+        ("get", f"/api/v1/peers/{peer_id}", None),
+        ("post", f"/api/v1/peers/{peer_id}/approve", None),
+        ("post", f"/api/v1/peers/{peer_id}/reject", {"reason": "No"}),
+        ("post", f"/api/v1/peers/{peer_id}/reject", {}),
+    ]
+    for method, url, body in attempts:
+        args = (body,) if body is not None else ()
+        theirs_response = getattr(api, method)(url, *args)
+        missing_response = getattr(api, method)(
+            url.replace(f"/{program_id}", f"/{missing}").replace(f"/{peer_id}", f"/{missing}"),
+            *args,
+        )
+        assert theirs_response.status_code == 404, (method, url)
+        assert theirs_response.json() == missing_response.json(), (method, url)
+
+    # and nothing of theirs changed
+    theirs["program"].refresh_from_db()
+    theirs["applicant"].refresh_from_db()
+    assert theirs["program"].title_en == "Lecce secret tour"
+    assert theirs["program"].status == ProgramStatus.DRAFT
+    assert theirs["applicant"].status == "applicant"
+
+
+def test_no_list_ever_shows_another_businesss_data(api, theirs, business, program, peer):
+    lists = {
+        "/api/v1/businesses/": [{}, {"limit": 200}],
+        "/api/v1/programs/": [{}, {"status": "draft"}, {"kind": "delivery"}, {"limit": 200}],
+        "/api/v1/peers/": [{}, {"status": "applicant"}, {"q": "Lecce"}, {"language": "it"}],
+    }
+    for url, variants in lists.items():
+        for params in variants:
+            response = api.get(url, params)
+            assert response.status_code == 200
+            assert b"Lecce" not in response.content, url
+    peers = api.get("/api/v1/peers/", {"q": "Lecce"}).json()
+    assert peers["count"] == 0
+    assert {p["id"] for p in api.get("/api/v1/peers/").json()["results"]} == {peer.pk}
+    assert {p["id"] for p in api.get("/api/v1/programs/").json()["results"]} == {program.pk}
+
+
+def test_a_token_of_the_other_business_sees_only_its_own(other_api, theirs, program):
+    assert other_api.get(f"/api/v1/programs/{program.pk}").status_code == 404
+    own = other_api.get("/api/v1/programs/").json()
+    assert [p["id"] for p in own["results"]] == [theirs["program"].pk]
