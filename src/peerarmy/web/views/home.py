@@ -1,11 +1,33 @@
+"""The site's front door: what peerarmy is, the businesses on it, and a person's own home."""
+
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from peerarmy.tenancy.models import Business
+from peerarmy.web import selectors
+
+JOIN_SESSION_KEY = "join_business"
 
 
+@require_safe
 def index(request):
-    return render(request, "web/index.html")
+    return render(request, "web/index.html", {"businesses": selectors.listed_businesses()})
 
 
 @login_required
+@require_safe
 def home(request):
-    return render(request, "web/home.html")
+    slug = request.session.pop(JOIN_SESSION_KEY, None)
+    if slug and Business.objects.filter(slug=slug).exists():
+        # Someone who clicked "Join the army" before signing up lands on the application form.
+        return redirect(reverse("web:apply", kwargs={"business_slug": slug}))
+    return render(
+        request,
+        "web/home.html",
+        {
+            "memberships": selectors.memberships_of(request.user),
+            "peer_profiles": selectors.peer_profiles_of(request.user),
+        },
+    )

@@ -1,0 +1,84 @@
+"""What every page of a business shares: finding the business, checking who may come in,
+turning service errors into words, and telling htmx requests from ordinary ones."""
+
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from peerarmy import errors
+from peerarmy.tenancy.middleware import get_business_or_404
+from peerarmy.tenancy.services import check_can_manage
+
+
+def _methods_allowed(request, methods):
+    if request.method not in methods:
+        return HttpResponseNotAllowed(methods)
+    return None
+
+
+def business_page(methods=("GET", "HEAD")):
+    """A public page of a business: 404 for an unknown business."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, business_slug, **kwargs):
+            business = get_business_or_404(request)
+            return _methods_allowed(request, methods) or view(request, business, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def peer_page(methods=("GET", "HEAD")):
+    """A page of the peer's app: the business must exist and the visitor must be logged in."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, business_slug, **kwargs):
+            business = get_business_or_404(request)
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            return _methods_allowed(request, methods) or view(request, business, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def console_page(methods=("GET", "HEAD")):
+    """A page of the business console: members only. Who may come in is checked before the
+    method, so an outsider learns nothing about which URLs accept what."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, business_slug, **kwargs):
+            business = get_business_or_404(request)
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            try:
+                request.membership = check_can_manage(request.user, business)
+            except errors.PermissionDenied as exc:
+                raise PermissionDenied(str(exc.message)) from exc
+            return _methods_allowed(request, methods) or view(request, business, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def is_htmx(request):
+    return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request, fallback):
+    """The `next` address the form sent, if it stays on this site; else the fallback."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

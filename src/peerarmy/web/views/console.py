@@ -1,0 +1,303 @@
+"""The business console: programs, applications and peers, API tokens. Members only."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from peerarmy.accounts import services as token_services
+from peerarmy.errors import DomainError
+from peerarmy.peers import services as peer_services
+from peerarmy.peers.models import PeerStatus
+from peerarmy.peers.selectors import get_peer_for_business, peers_for_business
+from peerarmy.programs import services as program_services
+from peerarmy.programs.selectors import get_program_for_business, programs_for_business
+from peerarmy.web import selectors
+from peerarmy.web.forms import (
+    PeerFilterForm,
+    ProgramFilterForm,
+    ProgramForm,
+    RejectForm,
+    TokenForm,
+)
+
+from .base import console_page, is_htmx, safe_next
+
+PEERS_PER_PAGE = 25
+GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
+
+
+@console_page()
+def dashboard(request, business):
+    return render(
+        request,
+        "web/manage/dashboard.html",
+        {
+            "peer_counts": selectors.peer_counts(business),
+            "program_counts": selectors.program_counts(business),
+            "applicants": peers_for_business(business, status=PeerStatus.APPLICANT)[:5],
+        },
+    )
+
+
+# --- programs ---------------------------------------------------------------------------
+
+
+def _program_or_404(business, program_id):
+    program = get_program_for_business(business, program_id)
+    if program is None:
+        raise Http404
+    return program
+
+
+@console_page()
+def programs(request, business):
+    form = ProgramFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    return render(
+        request,
+        "web/manage/programs.html",
+        {
+            "filter_form": form,
+            "programs": programs_for_business(
+                business, status=filters.get("status") or None, kind=filters.get("kind") or None
+            ),
+        },
+    )
+
+
+@console_page(GET_POST)
+def program_create(request, business):
+    skills = selectors.skills_for_business(business)
+    form = ProgramForm(request.POST or None, skills=skills)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = program_services.create_program(
+                business=business, actor=request.user, data=form.service_data()
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The program is saved as a draft."))
+            return redirect(
+                "web:manage_program", business_slug=business.slug, program_id=program.pk
+            )
+    return render(request, "web/manage/program_form.html", {"form": form, "program": None})
+
+
+@console_page(GET_POST)
+def program_edit(request, business, program_id):
+    program = _program_or_404(business, program_id)
+    skills = selectors.skills_for_business(business)
+    form = ProgramForm(request.POST or None, skills=skills, program=program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program_services.update_program(
+                business=business,
+                actor=request.user,
+                program=program,
+                data=form.service_data(),
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The program is saved."))
+            return redirect(
+                "web:manage_program", business_slug=business.slug, program_id=program.pk
+            )
+    return render(request, "web/manage/program_form.html", {"form": form, "program": program})
+
+
+def _program_action(request, business, program_id, service, done_message):
+    program = _program_or_404(business, program_id)
+    try:
+        service(business=business, actor=request.user, program=program)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done_message)
+    return redirect(
+        safe_next(
+            request,
+            reverse(
+                "web:manage_program",
+                kwargs={"business_slug": business.slug, "program_id": program.pk},
+            ),
+        )
+    )
+
+
+@console_page(POST)
+def program_publish(request, business, program_id):
+    return _program_action(
+        request,
+        business,
+        program_id,
+        program_services.publish_program,
+        _("The program is published: peers can see it now."),
+    )
+
+
+@console_page(POST)
+def program_close(request, business, program_id):
+    return _program_action(
+        request, business, program_id, program_services.close_program, _("The program is closed.")
+    )
+
+
+# --- applications and peers -------------------------------------------------------------
+
+
+def _peer_or_404(business, peer_id):
+    peer = get_peer_for_business(business, peer_id)
+    if peer is None:
+        raise Http404
+    return peer
+
+
+@console_page()
+def peers(request, business):
+    skills = selectors.skills_for_business(business)
+    form = PeerFilterForm(request.GET, skills=skills)
+    page = Paginator(peers_for_business(business, **form.filters()), PEERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "web/manage/peers.html",
+        {
+            "filter_form": form,
+            "page": page,
+            "peers": page.object_list,
+            "next_url": request.get_full_path(),
+        },
+    )
+
+
+@console_page()
+def peer_detail(request, business, peer_id):
+    peer = _peer_or_404(business, peer_id)
+    return render(
+        request, "web/manage/peer_detail.html", {"peer": peer, "reject_form": RejectForm()}
+    )
+
+
+def _decision_response(request, business, peer_id, *, reject_form=None, note=None):
+    """After approve or reject: htmx gets the row or panel it swaps; a plain POST a redirect,
+    or the whole page again when the reason needs fixing."""
+    peer = _peer_or_404(business, peer_id)
+    if is_htmx(request):
+        if request.POST.get("part") == "row":
+            # The row itself says what happened; the flash message would only turn up later.
+            list(messages.get_messages(request))
+            next_url = safe_next(
+                request, reverse("web:manage_peers", kwargs={"business_slug": business.slug})
+            )
+            return render(
+                request,
+                "web/manage/_peer_row.html",
+                {"peer": peer, "note": note, "next_url": next_url},
+            )
+        return render(
+            request,
+            "web/manage/_peer_decision.html",
+            {"peer": peer, "reject_form": reject_form or RejectForm(), "oob_messages": True},
+        )
+    if reject_form is not None and reject_form.errors:
+        return render(
+            request, "web/manage/peer_detail.html", {"peer": peer, "reject_form": reject_form}
+        )
+    return redirect(
+        safe_next(
+            request,
+            reverse("web:manage_peer", kwargs={"business_slug": business.slug, "peer_id": peer.pk}),
+        )
+    )
+
+
+@console_page(POST)
+def peer_approve(request, business, peer_id):
+    peer = _peer_or_404(business, peer_id)
+    try:
+        peer_services.approve_peer(business=business, actor=request.user, peer=peer)
+    except DomainError as exc:
+        note = exc.message
+        messages.error(request, note)
+    else:
+        note = _("%(name)s is now in the army.") % {"name": peer.display_name}
+        messages.success(request, note)
+    return _decision_response(request, business, peer_id, note=note)
+
+
+@console_page(POST)
+def peer_reject(request, business, peer_id):
+    peer = _peer_or_404(business, peer_id)
+    form = RejectForm(request.POST)
+    note = None
+    if form.is_valid():
+        try:
+            peer_services.reject_peer(
+                business=business,
+                actor=request.user,
+                peer=peer,
+                reason=form.cleaned_data["reason"],
+            )
+        except DomainError as exc:
+            if exc.field == "reason":
+                form.add_domain_error(exc)
+            else:
+                note = exc.message
+                messages.error(request, note)
+        else:
+            note = _("The application of %(name)s is rejected; we told them why.") % {
+                "name": peer.display_name
+            }
+            messages.success(request, note)
+            form = RejectForm()
+    return _decision_response(request, business, peer_id, reject_form=form, note=note)
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+@console_page()
+def tokens(request, business):
+    return render(
+        request, "web/manage/tokens.html", {"tokens": selectors.tokens_for_business(business)}
+    )
+
+
+@console_page(GET_POST)
+def token_create(request, business):
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = token_services.create_token(
+                business=business, actor=request.user, name=form.cleaned_data["name"]
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            # The raw token exists only in this response: no redirect, no session, no cache.
+            response = render(
+                request, "web/manage/token_created.html", {"token": token, "raw_token": raw}
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(request, "web/manage/token_form.html", {"form": form})
+
+
+@console_page(POST)
+def token_revoke(request, business, token_id):
+    token = selectors.get_token_for_business(business, token_id)
+    if token is None:
+        raise Http404
+    try:
+        token_services.revoke_token(business=business, actor=request.user, token=token)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("web:manage_tokens", business_slug=business.slug)

@@ -1,0 +1,83 @@
+"""The peer's app: apply to the army, see the application's status, keep the profile."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from peerarmy.errors import DomainError, InvalidTransition
+from peerarmy.peers import services
+from peerarmy.peers.selectors import peer_for_user
+from peerarmy.programs.selectors import programs_for_peer
+from peerarmy.web import selectors
+from peerarmy.web.forms import PeerProfileForm
+
+from .base import peer_page
+from .home import JOIN_SESSION_KEY
+
+
+@peer_page()
+def me(request, business):
+    peer = peer_for_user(business, request.user)
+    context = {"peer": peer}
+    if peer is not None:
+        context["eligibilities"] = programs_for_peer(peer)
+    return render(request, "web/me/status.html", context)
+
+
+@peer_page(methods=("GET", "HEAD", "POST"))
+def apply(request, business):
+    if request.session.get(JOIN_SESSION_KEY) == business.slug:
+        del request.session[JOIN_SESSION_KEY]
+    if peer_for_user(business, request.user) is not None:
+        messages.info(request, _("You have already applied to this army."))
+        return redirect("web:me", business_slug=business.slug)
+    skills = selectors.skills_for_business(business)
+    if request.method == "POST":
+        form = PeerProfileForm(request.POST, skills=skills)
+        if form.is_valid():
+            try:
+                services.apply_as_peer(
+                    business=business,
+                    user=request.user,
+                    data=form.service_data(),
+                    language=(get_language() or business.default_language)[:2],
+                )
+            except InvalidTransition as exc:
+                messages.info(request, exc.message)
+                return redirect("web:me", business_slug=business.slug)
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(
+                    request,
+                    _("Thank you! Your application has been sent to %(business)s.")
+                    % {"business": business.name},
+                )
+                return redirect("web:me", business_slug=business.slug)
+    else:
+        form = PeerProfileForm(
+            skills=skills, initial={"display_name": request.user.get_full_name()}
+        )
+    return render(request, "web/me/apply.html", {"form": form})
+
+
+@peer_page(methods=("GET", "HEAD", "POST"))
+def profile(request, business):
+    peer = peer_for_user(business, request.user)
+    if peer is None:
+        return redirect("web:apply", business_slug=business.slug)
+    skills = selectors.skills_for_business(business)
+    if request.method == "POST":
+        form = PeerProfileForm(request.POST, skills=skills)
+        if form.is_valid():
+            try:
+                services.update_profile(peer=peer, data=form.service_data())
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("web:me", business_slug=business.slug)
+    else:
+        form = PeerProfileForm(skills=skills, initial=PeerProfileForm.initial_for(peer))
+    return render(request, "web/me/profile.html", {"form": form, "peer": peer})

@@ -1,0 +1,40 @@
+"""The public pages of a business: its landing page, its programs, and the way in."""
+
+from urllib.parse import urlencode
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from peerarmy.programs.selectors import published_programs
+from peerarmy.web import selectors
+
+from .base import business_page
+from .home import JOIN_SESSION_KEY
+
+
+@business_page()
+def landing(request, business):
+    return render(
+        request,
+        "web/public/landing.html",
+        {"programs": published_programs(business)},
+    )
+
+
+@business_page()
+def program_detail(request, business, program_slug):
+    program = selectors.published_program_by_slug(business, program_slug)
+    if program is None:
+        raise Http404
+    return render(request, "web/public/program.html", {"program": program})
+
+
+@business_page()
+def join(request, business):
+    apply_url = reverse("web:apply", kwargs={"business_slug": business.slug})
+    if request.user.is_authenticated:
+        return redirect(apply_url)
+    # Remembered across sign-up and e-mail verification: /home/ sends the person on to apply.
+    request.session[JOIN_SESSION_KEY] = business.slug
+    return redirect(f"{reverse('account_signup')}?{urlencode({'next': apply_url})}")
