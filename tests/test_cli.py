@@ -14,7 +14,9 @@ from peerarmy.tenancy.models import Business, Membership, Role
 
 def test_help_lists_every_command():
     result = subprocess.run(
-        [sys.executable, "-m", "peerarmy.cli", "--help"], capture_output=True, text=True,
+        [sys.executable, "-m", "peerarmy.cli", "--help"],
+        capture_output=True,
+        text=True,
         check=True,
     )
     for command in ("migrate", "demo", "serve", "worker", "business", "token"):
@@ -24,7 +26,9 @@ def test_help_lists_every_command():
 
 def test_an_unknown_command_is_refused_with_a_hint():
     result = subprocess.run(
-        [sys.executable, "-m", "peerarmy.cli", "frobnicate"], capture_output=True, text=True,
+        [sys.executable, "-m", "peerarmy.cli", "frobnicate"],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert "unknown command 'frobnicate'" in result.stderr
@@ -32,8 +36,17 @@ def test_an_unknown_command_is_refused_with_a_hint():
 
 @pytest.mark.django_db
 def test_business_create_makes_the_business_and_its_owner(capsys):
-    call_command("business", "create", "ciclofficina", "--name", "Ciclofficina Torino",
-                 "--owner", "Anna@Example.org", "--city", "Torino")
+    call_command(
+        "business",
+        "create",
+        "ciclofficina",
+        "--name",
+        "Ciclofficina Torino",
+        "--owner",
+        "Anna@Example.org",
+        "--city",
+        "Torino",
+    )
     business = Business.objects.get(slug="ciclofficina")
     assert business.name == "Ciclofficina Torino"
     membership = Membership.objects.get(business=business)

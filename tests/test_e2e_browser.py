@@ -119,7 +119,7 @@ def test_visitor_joins_the_army_and_staff_approve(live_server, browser, settings
     staff_page.wait_for_load_state()
     staff_page.goto(f"{live_server.url}/bicigialla/manage/peers/{peer.pk}/")
     staff_page.get_by_role("button", name=re.compile("^Approve", re.I)).click()
-    staff_page.wait_for_load_state()
+    staff_page.get_by_text("Active member of the army.").wait_for()
     peer.refresh_from_db()
     assert peer.status == PeerStatus.ACTIVE
     assert any("giulia@example.org" in m.to for m in mail.outbox[-2:])

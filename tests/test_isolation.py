@@ -51,7 +51,7 @@ def business_routes():
 
 @pytest.fixture
 def world(db):
-    target = BusinessFactory(slug="target", name="Target Shop", about_en=f"{MARKER}-about-hidden")
+    target = BusinessFactory(slug="target", name="Target Shop")
     outsider_business = BusinessFactory(slug="outsider", name="Outsider")
     owner = OwnerFactory(business=target).user
     staff = MembershipFactory(business=target).user
@@ -62,6 +62,8 @@ def world(db):
     applicant = ApplicantFactory(
         business=target, bio=f"{MARKER} applicant bio", display_name="Applicant Target"
     )
+    # the peer who visits: their own page may show their own data, so it holds no marker
+    visiting_peer = PeerFactory(business=target, display_name="Visiting Peer")
     program = ProgramFactory(business=target, description_en=f"{MARKER} program", status="draft")
     customer = CustomerFactory(business=target, email=f"{MARKER.lower()}@example.org")
     token, _raw = create_token(business=target, actor=owner, name=f"{MARKER} token")
@@ -74,6 +76,7 @@ def world(db):
         "skill": skill,
         "peer": peer,
         "applicant": applicant,
+        "visiting_peer": visiting_peer,
         "program": program,
         "customer": customer,
         "token": token,
@@ -143,7 +146,7 @@ def test_console_and_peer_app_let_in_nobody_from_outside(client, world):
     outsider_peer = PeerFactory(business=BusinessFactory(slug="third"))
     visitors = {
         "anonymous": None,
-        "peer of the business": world["peer"].user,
+        "peer of the business": world["visiting_peer"].user,
         "staff of another business": world["outsider"],
         "peer of another business": outsider_peer.user,
     }
@@ -189,7 +192,7 @@ def test_every_api_endpoint_refuses_outsiders(client, world):
     before = snapshot(world["target"])
     operations = list(api_operations())
     assert len(operations) >= 10, "the API walk found too few endpoints"
-    peer_client_user = world["peer"].user
+    peer_client_user = world["visiting_peer"].user
     for path, method, operation in operations:
         needs_auth = bool(operation.get("security"))
         url = re.sub(r"\{(\w+)\}", lambda m: "{" + m.group(1) + "}", path)

@@ -144,3 +144,11 @@ def test_the_openapi_document_is_public_and_names_the_bearer_scheme(client):
     assert {"type": "http", "scheme": "bearer"}.items() <= next(iter(schemes.values())).items()
     publish = schema["paths"]["/api/v1/programs/{program_id}/publish"]["post"]
     assert "application/problem+json" in publish["responses"]["404"]["content"]
+
+
+@pytest.mark.django_db
+def test_an_unknown_api_address_answers_problem_json(client):
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/problem+json")
+    assert response.json()["status"] == 404
