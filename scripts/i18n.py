@@ -81,6 +81,9 @@ def check():
             file=sys.stderr,
         )
         return 1
+    for lang in LANGUAGES:
+        if not (PACKAGE / "locale" / lang / "LC_MESSAGES" / "django.po").exists():
+            problems.append(f"{lang}: the catalogue is missing")
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "peerarmy"
         shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))
@@ -88,6 +91,8 @@ def check():
         for fresh_path in catalogues(copy):
             lang = fresh_path.parts[-3]
             committed_path = PACKAGE / "locale" / lang / "LC_MESSAGES" / "django.po"
+            if not committed_path.exists():
+                continue
             committed = polib.pofile(str(committed_path))
             known = {(e.msgctxt, e.msgid) for e in committed if not e.obsolete}
             missing = [
