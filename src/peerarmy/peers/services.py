@@ -151,9 +151,7 @@ def update_profile(*, peer, data):
 
 def _decide(peer, actor, status, reason=""):
     locked = Peer.objects.select_for_update().get(pk=peer.pk, business=peer.business)
-    if locked.status != PeerStatus.APPLICANT and not (
-        status == PeerStatus.ACTIVE and locked.status in (PeerStatus.REJECTED, PeerStatus.SUSPENDED)
-    ):
+    if locked.status != PeerStatus.APPLICANT:
         raise InvalidTransition(
             _("This peer is %(status)s; only applicants can be decided on.")
             % {"status": locked.get_status_display().lower()}
