@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from django.core import mail
+from django.db import connections
 
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.tenancy.tests.factories import (
@@ -45,6 +46,9 @@ def browser():
         )
         yield browser
         browser.close()
+    # Queries made while Playwright's event loop runs use their own context's connection;
+    # close it, or PostgreSQL refuses to drop the test database afterwards.
+    connections.close_all()
 
 
 def _link_in_last_mail(to):
@@ -129,3 +133,4 @@ def test_visitor_joins_the_army_and_staff_approve(live_server, browser, settings
     assert page.get_by_text(re.compile(r"\bactive\b", re.I)).first.is_visible()
     visitor.close()
     console.close()
+    connections.close_all()
