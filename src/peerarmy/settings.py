@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "peerarmy.accounts",
     "peerarmy.tenancy",
     "peerarmy.customers",
+    "peerarmy.superfans",
     "peerarmy.peers",
     "peerarmy.programs",
     "peerarmy.notifications",
