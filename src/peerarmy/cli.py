@@ -13,6 +13,9 @@ COMMANDS = {
     "worker": "run background tasks (outbox delivery and the rest) from the database queue",
     "business": "business create SLUG --name NAME --owner EMAIL",
     "token": "token create --business SLUG --user EMAIL: print a new API token once",
+    "import": "import customers|orders|reviews|nps|referrals|mentions FILE --business SLUG "
+    "[--format shopify|woocommerce|generic] [--json]",
+    "superfans": "superfans score --business SLUG | superfans top --business SLUG -n 20 [--json]",
     "createsuperuser": "create a superuser for /admin/",
     "collectstatic": "gather static files into var/static for production",
     "manage": "run any Django management command: peerarmy manage <command> [args]",
