@@ -76,7 +76,11 @@ class ImportedRow(models.Model):
         "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
     )
     customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("customer"),
     )
     email = models.EmailField(_("e-mail address"), blank=True)
@@ -96,7 +100,9 @@ class Order(ImportedRow):
     total_minor = models.BigIntegerField(_("total (minor units)"), default=0)
     refunded_minor = models.BigIntegerField(_("refunded (minor units)"), default=0)
     financial_status = models.CharField(
-        _("payment status"), max_length=20, choices=FinancialStatus.choices,
+        _("payment status"),
+        max_length=20,
+        choices=FinancialStatus.choices,
         default=FinancialStatus.PAID,
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
@@ -107,8 +113,9 @@ class Order(ImportedRow):
         verbose_name_plural = _("orders")
         ordering = ["-placed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "source", "external_id"],
-                                    name="order_unique_external")
+            models.UniqueConstraint(
+                fields=["business", "source", "external_id"], name="order_unique_external"
+            )
         ]
         indexes = [models.Index(fields=["business", "customer", "placed_at"])]
 
@@ -135,10 +142,12 @@ class Review(ImportedRow):
         verbose_name_plural = _("reviews")
         ordering = ["-reviewed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "source", "external_id"],
-                                    name="review_unique_external"),
-            models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5),
-                                   name="review_rating_1_5"),
+            models.UniqueConstraint(
+                fields=["business", "source", "external_id"], name="review_unique_external"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_5"
+            ),
         ]
 
     def __str__(self):
@@ -155,8 +164,9 @@ class NpsResponse(ImportedRow):
         verbose_name_plural = _("NPS answers")
         ordering = ["-answered_at"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "source", "external_id"],
-                                    name="nps_unique_external"),
+            models.UniqueConstraint(
+                fields=["business", "source", "external_id"], name="nps_unique_external"
+            ),
             models.CheckConstraint(condition=models.Q(score__lte=10), name="nps_score_0_10"),
         ]
 
@@ -169,7 +179,11 @@ class Referral(ImportedRow):
 
     referred_email = models.EmailField(_("friend's e-mail"))
     referred_customer = models.ForeignKey(
-        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        Customer,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("friend"),
     )
     referred_at = models.DateTimeField(_("referred"))
@@ -181,8 +195,9 @@ class Referral(ImportedRow):
         verbose_name_plural = _("referrals")
         ordering = ["-referred_at"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "source", "external_id"],
-                                    name="referral_unique_external")
+            models.UniqueConstraint(
+                fields=["business", "source", "external_id"], name="referral_unique_external"
+            )
         ]
 
     def __str__(self):
@@ -202,8 +217,9 @@ class Mention(ImportedRow):
         verbose_name_plural = _("social mentions")
         ordering = ["-posted_at"]
         constraints = [
-            models.UniqueConstraint(fields=["business", "source", "external_id"],
-                                    name="mention_unique_external")
+            models.UniqueConstraint(
+                fields=["business", "source", "external_id"], name="mention_unique_external"
+            )
         ]
 
     def __str__(self):
@@ -228,7 +244,9 @@ class ImportStatus(models.TextChoices):
 
 class ImportJob(models.Model):
     business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="import_jobs",
+        "tenancy.Business",
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
         verbose_name=_("business"),
     )
     kind = models.CharField(_("what"), max_length=12, choices=ImportKind.choices)
@@ -236,8 +254,9 @@ class ImportJob(models.Model):
     filename = models.CharField(_("file"), max_length=255)
     stored_path = models.CharField(max_length=500, blank=True)
     language = models.CharField(_("language"), max_length=8, default="it")
-    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices,
-                              default=ImportStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
     phase = models.CharField(_("phase"), max_length=40, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -249,8 +268,12 @@ class ImportJob(models.Model):
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("separator"), max_length=4, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("started by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("started by"),
     )
     created_at = models.DateTimeField(_("started"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)

@@ -40,9 +40,7 @@ class ScoringSettings(models.Model):
 
 
 class SuperfanScore(models.Model):
-    business = models.ForeignKey(
-        "tenancy.Business", on_delete=models.CASCADE, related_name="+"
-    )
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     customer = models.OneToOneField(
         "customers.Customer", on_delete=models.CASCADE, related_name="superfan_score"
     )
@@ -79,28 +77,47 @@ class Invitation(models.Model):
         "tenancy.Business", on_delete=models.CASCADE, related_name="invitations"
     )
     customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="invitations",
+        "customers.Customer",
+        on_delete=models.CASCADE,
+        related_name="invitations",
         verbose_name=_("customer"),
     )
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="invitations", verbose_name=_("program"),
+        "programs.Program",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        verbose_name=_("program"),
     )
     # The signed link carries a random nonce; only its hash is stored.
     nonce_hash = models.CharField(max_length=64, unique=True)
-    status = models.CharField(_("status"), max_length=10, choices=InvitationStatus.choices,
-                              default=InvitationStatus.SENT, db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.SENT,
+        db_index=True,
+    )
     language = models.CharField(_("language"), max_length=8, default="it")
     sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
     peer = models.ForeignKey(
-        "peers.Peer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "peers.Peer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("peer"),
     )
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("invited by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
 
     objects = ScopedManager(business="business")
