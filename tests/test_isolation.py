@@ -11,8 +11,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from peerarmy.accounts.services import create_token
 from peerarmy.api.api import api
+from peerarmy.customers.models import ImportJob, ImportRowError
 from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program
+from peerarmy.superfans.invitations import invite_customers
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
     BusinessFactory,
@@ -28,7 +30,7 @@ MARKER = "SECRET-7f3a9c"  # written into the target business's private data
 METHODS = ["get", "post", "put", "patch", "delete"]
 
 # Public pages of a business: anyone may read them, and they must still show no private data.
-PUBLIC_ROUTE_NAMES = {"landing", "program_detail", "join", "showcase"}
+PUBLIC_ROUTE_NAMES = {"landing", "program_detail", "join", "showcase", "invitation"}
 
 
 def _walk(patterns, prefix=""):
@@ -65,8 +67,18 @@ def world(db):
     # the peer who visits: their own page may show their own data, so it holds no marker
     visiting_peer = PeerFactory(business=target, display_name="Visiting Peer")
     program = ProgramFactory(business=target, description_en=f"{MARKER} program", status="draft")
-    customer = CustomerFactory(business=target, email=f"{MARKER.lower()}@example.org")
+    customer = CustomerFactory(
+        business=target, email=f"{MARKER.lower()}@example.org", first_name=MARKER
+    )
     token, _raw = create_token(business=target, actor=owner, name=f"{MARKER} token")
+    job = ImportJob.objects.create(
+        business=target, kind="orders", format="shopify", filename=f"{MARKER}.csv", rows=1
+    )
+    ImportRowError.objects.create(
+        business=target, job=job, line=2, column="Email", value=MARKER, message="bad"
+    )
+    invited = CustomerFactory(business=target, accepts_marketing=True, first_name=MARKER)
+    invitation = invite_customers(business=target, actor=owner, customers=[invited]).invited[0]
     outsider = OwnerFactory(business=outsider_business).user
     _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
     return {
@@ -80,6 +92,8 @@ def world(db):
         "program": program,
         "customer": customer,
         "token": token,
+        "invitation": invitation,
+        "job": job,
         "outsider": outsider,
         "outsider_raw": outsider_raw,
     }
@@ -93,6 +107,9 @@ def kwarg_values(world):
         "peer_id": world["applicant"].pk,
         "program_id": world["program"].pk,
         "token_id": world["token"].pk,
+        "invitation_id": world["invitation"].pk,
+        "job_id": world["job"].pk,
+        "token": "not-a-valid-token",
         "skill_id": world["skill"].pk,
         "customer_id": world["customer"].pk,
         "program_slug": world["program"].slug,

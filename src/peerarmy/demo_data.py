@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -19,7 +20,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from peerarmy.customers.models import Customer
+from peerarmy.customers.importers.readers import UnreadableFile
+from peerarmy.customers.models import Customer, ImportKind
+from peerarmy.customers.services import import_file
 from peerarmy.peers.models import LanguageLevel, Peer, PeerLanguage, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 from peerarmy.tenancy.models import Business
@@ -142,6 +145,9 @@ class BusinessSpec:
     customers: list
     peers: list
     programs: list
+    # (kind, file in demo/): files the customers and their history are imported from, through
+    # the real importers, instead of being written from `customers`.
+    imports: list = field(default_factory=list)
 
 
 # --- names and places -----------------------------------------------------------------------
@@ -779,7 +785,22 @@ def bici_gialla():
         customers=customers,
         peers=peers,
         programs=BICI_GIALLA_PROGRAMS,
+        imports=BICI_GIALLA_IMPORTS,
     )
+
+
+# Bici Gialla's files, as its owner downloaded them (demo/make_demo_files.py writes them from
+# the customers above): Shopify's customers and orders exports, the NPS answers kept in Excel
+# in Italian, and reviews, referrals and social mentions in the generic format.
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+BICI_GIALLA_IMPORTS = [
+    (ImportKind.CUSTOMERS, "bicigialla_customers_export.csv"),
+    (ImportKind.ORDERS, "bicigialla_orders_export.csv"),
+    (ImportKind.NPS, "bicigialla_nps.csv"),
+    (ImportKind.REVIEWS, "bicigialla_reviews.csv"),
+    (ImportKind.REFERRALS, "bicigialla_referrals.csv"),
+    (ImportKind.MENTIONS, "bicigialla_mentions.csv"),
+]
 
 
 BICI_GIALLA_PROGRAMS = [
@@ -1341,6 +1362,21 @@ def _ensure_users(specs, now):
     return users
 
 
+def _import_files(business, imports):
+    """Import the demo's files with the real importers; return the business's customers."""
+    for kind, name in imports:
+        path = DEMO_DIR / name
+        if not path.exists():
+            raise DemoConflict(
+                f"The demo file {path} is missing; `python demo/make_demo_files.py` writes it."
+            )
+        try:
+            import_file(business, kind, path, language="it", filename=name)
+        except UnreadableFile as exc:
+            raise DemoConflict(f"The demo file {path} cannot be imported: {exc.message}") from exc
+    return list(Customer.objects.filter(business=business))
+
+
 def _load_business(spec, users, now):
     def ago(days):
         return now - timedelta(days=days, minutes=17 * (days % 50))
@@ -1373,24 +1409,28 @@ def _load_business(spec, users, now):
         )
     }
 
-    customers = Customer.objects.bulk_create(
-        [
-            Customer(
-                business=business,
-                email=c.email,
-                first_name=c.person.first_name,
-                last_name=c.person.last_name,
-                city=c.city,
-                language=c.language,
-                accepts_marketing=c.accepts_marketing,
-                external_id=c.external_id,
-            )
-            for c in spec.customers
-        ]
-    )
+    if spec.imports:
+        customers = _import_files(business, spec.imports)
+    else:
+        customers = Customer.objects.bulk_create(
+            [
+                Customer(
+                    business=business,
+                    email=c.email,
+                    first_name=c.person.first_name,
+                    last_name=c.person.last_name,
+                    city=c.city,
+                    language=c.language,
+                    accepts_marketing=c.accepts_marketing,
+                    external_id=c.external_id,
+                )
+                for c in spec.customers
+            ]
+        )
     # created_at is auto_now_add, so the history is written afterwards.
-    for customer, c in zip(customers, spec.customers, strict=True):
-        customer.created_at = ago(c.since_days)
+    since = {c.email: c.since_days for c in spec.customers}
+    for customer in customers:
+        customer.created_at = ago(since.get(customer.email, 0))
     Customer.objects.bulk_update(customers, ["created_at"])
     customers_by_email = {c.email: c for c in customers}
 

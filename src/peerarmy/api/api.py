@@ -7,8 +7,11 @@ from ninja import NinjaAPI, Swagger
 from . import problems
 from .auth import ApiTokenAuth
 from .businesses import router as businesses_router
+from .imports import router as imports_router
+from .invitations import router as invitations_router
 from .peers import router as peers_router
 from .programs import router as programs_router
+from .superfans import router as superfans_router
 
 DESCRIPTION = """\
 The API of one peerarmy installation, for the staff of a business.
@@ -58,6 +61,9 @@ problems.install(api)
 api.add_router("/businesses/", businesses_router)
 api.add_router("/programs/", programs_router)
 api.add_router("/peers/", peers_router)
+api.add_router("/imports/", imports_router)
+api.add_router("/superfans/", superfans_router)
+api.add_router("/invitations/", invitations_router)
 
 
 @dataclass(frozen=True)

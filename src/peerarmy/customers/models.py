@@ -260,10 +260,18 @@ class ImportJob(models.Model):
     phase = models.CharField(_("phase"), max_length=40, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     rows = models.PositiveIntegerField(_("rows"), default=0)
+    records = models.PositiveIntegerField(
+        _("records"), default=0, help_text=_("Customers, orders, … the rows describe.")
+    )
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
+    customers_created = models.PositiveIntegerField(
+        _("customers created"),
+        default=0,
+        help_text=_("New customers an orders file brought in, for e-mails nobody had."),
+    )
     failure = models.TextField(_("why it failed"), blank=True)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("separator"), max_length=4, blank=True)
@@ -287,6 +295,17 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} · {self.filename}"
+
+    @property
+    def encoding_name(self):
+        """The file's encoding as people know it: UTF-8, Windows-1252, …"""
+        names = {
+            "utf-8": "UTF-8",
+            "utf-8-sig": "UTF-8 (BOM)",
+            "cp1252": "Windows-1252",
+            "utf-16": "UTF-16",
+        }
+        return names.get(self.encoding, self.encoding)
 
 
 class ImportRowError(models.Model):

@@ -117,8 +117,11 @@ def _apply_profile(peer, clean):
 
 
 @transaction.atomic
-def apply_as_peer(*, business, user, data, language=None):
-    """A signed-up person applies to join the business's army; staff are told."""
+def apply_as_peer(*, business, user, data, language=None, customer=None):
+    """A signed-up person applies to join the business's army; staff are told.
+
+    `customer` links the peer to that customer record (an accepted invitation); without it
+    the customer with the account's e-mail address, if any, is linked."""
     if Peer.objects.filter(business=business, user=user).exists():
         raise InvalidTransition(_("You have already applied to this army."), code="already_applied")
     clean = _clean_profile(business, data)
@@ -128,7 +131,11 @@ def apply_as_peer(*, business, user, data, language=None):
     peer = Peer(business=business, user=user, status=PeerStatus.APPLICANT)
     from peerarmy.customers.models import Customer
 
-    peer.customer = Customer.objects.filter(business=business, email__iexact=user.email).first()
+    if customer is not None and customer.business_id != business.pk:
+        raise ValidationFailed(_("This customer belongs to another business."), field="customer")
+    peer.customer = (
+        customer or Customer.objects.filter(business=business, email__iexact=user.email).first()
+    )
     _apply_profile(peer, clean)
     for membership in business.memberships.select_related("user"):
         enqueue_email(

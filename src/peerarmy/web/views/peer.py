@@ -9,11 +9,13 @@ from peerarmy.errors import DomainError, InvalidTransition
 from peerarmy.peers import services
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import programs_for_peer
+from peerarmy.superfans.invitations import apply_with_invitation
 from peerarmy.web import selectors
 from peerarmy.web.forms import PeerProfileForm
 
 from .base import peer_page
 from .home import JOIN_SESSION_KEY
+from .superfans import forget_invitation, invitation_for_application
 
 
 @peer_page()
@@ -33,16 +35,29 @@ def apply(request, business):
         messages.info(request, _("You have already applied to this army."))
         return redirect("web:me", business_slug=business.slug)
     skills = selectors.skills_for_business(business)
+    invited = invitation_for_application(request, business)
     if request.method == "POST":
         form = PeerProfileForm(request.POST, skills=skills)
         if form.is_valid():
+            language = (get_language() or business.default_language)[:2]
             try:
-                services.apply_as_peer(
-                    business=business,
-                    user=request.user,
-                    data=form.service_data(),
-                    language=(get_language() or business.default_language)[:2],
-                )
+                if invited is not None:
+                    # Linked to the invited customer; the invitation is accepted with it.
+                    apply_with_invitation(
+                        business=business,
+                        user=request.user,
+                        token=invited.token,
+                        data=form.service_data(),
+                        language=language,
+                    )
+                    forget_invitation(request)
+                else:
+                    services.apply_as_peer(
+                        business=business,
+                        user=request.user,
+                        data=form.service_data(),
+                        language=language,
+                    )
             except InvalidTransition as exc:
                 messages.info(request, exc.message)
                 return redirect("web:me", business_slug=business.slug)
@@ -56,8 +71,9 @@ def apply(request, business):
                 )
                 return redirect("web:me", business_slug=business.slug)
     else:
+        name = invited.invitation.customer.first_name if invited else ""
         form = PeerProfileForm(
-            skills=skills, initial={"display_name": request.user.get_full_name()}
+            skills=skills, initial={"display_name": name or request.user.get_full_name()}
         )
     return render(request, "web/me/apply.html", {"form": form})
 

@@ -1,0 +1,11 @@
+"""Background tasks of the customers app: long imports."""
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def run_import(job_id: int) -> str:
+    """Import the file of an ImportJob that the console or the API stored."""
+    return services.run_import_job(job_id)

@@ -1,0 +1,320 @@
+"""Inviting customers to join the army: sending, reading, accepting, expiring, revoking.
+
+An invitation travels as a link `SITE_URL/<slug>/invite/<token>/`. The token is signed with
+Django's `TimestampSigner` (a salt of its own, so no other signed value can pass for it) and
+carries the invitation's id and a random nonce; only the nonce's SHA-256 is stored, so the
+database alone cannot be turned into working links. A link works once, until `expires_at`, and
+only on the business that sent it.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from peerarmy.customers.models import Customer
+from peerarmy.errors import DomainError, InvalidTransition, ValidationFailed
+from peerarmy.notifications.services import enqueue_email
+from peerarmy.peers.models import Peer
+from peerarmy.programs.models import ProgramStatus
+from peerarmy.tenancy.services import check_can_manage
+
+from .models import Invitation, InvitationStatus
+
+TOKEN_SALT = "peerarmy.superfans.invitation"
+DEFAULT_EXPIRES_IN_DAYS = 14
+MAX_EXPIRES_IN_DAYS = 60
+EMAIL_TEMPLATE = "superfans/email/invitation"
+
+
+class InvitationInvalid(DomainError):
+    code = "invitation_invalid"
+    status = 404
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(
+            message or _("This invitation link is not valid. Check that you copied all of it."),
+            **kwargs,
+        )
+
+
+class InvitationExpired(DomainError):
+    code = "invitation_expired"
+    status = 410
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message or _("This invitation has expired."), **kwargs)
+
+
+class InvitationUsed(DomainError):
+    code = "invitation_used"
+    status = 410
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message or _("This invitation has already been used."), **kwargs)
+
+
+@dataclass
+class InviteResult:
+    invited: list = field(default_factory=list)  # Invitation rows
+    skipped: list = field(default_factory=list)  # (customer, reason in words)
+
+
+# --- tokens -----------------------------------------------------------------------------
+
+
+def _signer():
+    return signing.TimestampSigner(salt=TOKEN_SALT)
+
+
+def _hash_nonce(nonce):
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def make_token(invitation_id, nonce):
+    return _signer().sign(f"{invitation_id}.{nonce}")
+
+
+def invite_url(business, token):
+    path = reverse("web:invitation", kwargs={"business_slug": business.slug, "token": token})
+    return f"{settings.SITE_URL}{path}"
+
+
+def _find(business, token, *, lock=False):
+    """The invitation a token names, checked for signature, business, use and age."""
+    try:
+        value = _signer().unsign(token or "", max_age=timedelta(days=MAX_EXPIRES_IN_DAYS, hours=1))
+    except signing.SignatureExpired:
+        raise InvitationExpired() from None
+    except signing.BadSignature:
+        raise InvitationInvalid() from None
+    invitation_id, _dot, nonce = value.partition(".")
+    if not invitation_id.isdigit() or not nonce:
+        raise InvitationInvalid()
+    qs = Invitation.objects.filter(business=business, pk=int(invitation_id)).select_related(
+        "customer", "program"
+    )
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    invitation = qs.first()
+    if invitation is None or not hmac.compare_digest(invitation.nonce_hash, _hash_nonce(nonce)):
+        raise InvitationInvalid()
+    if invitation.status == InvitationStatus.ACCEPTED:
+        raise InvitationUsed()
+    if invitation.status == InvitationStatus.REVOKED:
+        raise InvitationInvalid(
+            _("%(business)s has withdrawn this invitation.") % {"business": business.name}
+        )
+    if invitation.status == InvitationStatus.EXPIRED or invitation.expires_at <= timezone.now():
+        raise InvitationExpired()
+    return invitation
+
+
+def check_invitation(*, business, token):
+    """The open invitation behind a link, or InvitationInvalid/Expired/Used. Changes nothing."""
+    return _find(business, token)
+
+
+# --- sending ----------------------------------------------------------------------------
+
+
+def _open_invitations(business, customer_ids):
+    return Invitation.objects.filter(
+        business=business,
+        customer_id__in=customer_ids,
+        status=InvitationStatus.SENT,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def _skip_reasons(business, customers):
+    """Why each customer who cannot be invited cannot: {customer id: reason}."""
+    ids = [c.pk for c in customers]
+    emails = {c.email.strip().lower() for c in customers}
+    peer_customers, peer_emails = set(), set()
+    peers = (
+        Peer.objects.filter(business=business)
+        .annotate(email_lower=Lower("user__email"))
+        .filter(Q(customer_id__in=ids) | Q(email_lower__in=emails))
+    )
+    for customer_id, email in peers.values_list("customer_id", "email_lower"):
+        peer_customers.add(customer_id)
+        peer_emails.add(email)
+    open_until = dict(_open_invitations(business, ids).values_list("customer_id", "expires_at"))
+    reasons = {}
+    for customer in customers:
+        if not customer.accepts_marketing:
+            reasons[customer.pk] = _(
+                "no marketing consent: this customer has not agreed to receive e-mails from you"
+            )
+        elif customer.pk in peer_customers or customer.email.strip().lower() in peer_emails:
+            reasons[customer.pk] = _("already in your army (or has applied)")
+        elif customer.pk in open_until:
+            until = timezone.localtime(open_until[customer.pk], business.tzinfo)
+            reasons[customer.pk] = _("already invited: the invitation is open until %(date)s") % {
+                "date": date_format(until, "SHORT_DATE_FORMAT")
+            }
+    return reasons
+
+
+def _check_program(business, program):
+    if program is None:
+        return
+    if program.business_id != business.pk:
+        raise DomainError(_("No such program."), code="not_found", status=404, field="program")
+    if program.status != ProgramStatus.PUBLISHED:
+        raise ValidationFailed(
+            _("Only a published program can be offered in an invitation."), field="program"
+        )
+
+
+@transaction.atomic
+def invite_customers(
+    *, business, actor, customers, program=None, expires_in_days=DEFAULT_EXPIRES_IN_DAYS
+):
+    """Invite customers to join the army (optionally to a program), each by an e-mail in
+    their own language. Customers who cannot be invited are skipped with the reason."""
+    check_can_manage(actor, business)
+    _check_program(business, program)
+    try:
+        expires_in_days = int(expires_in_days)
+    except (TypeError, ValueError):
+        expires_in_days = 0
+    if not 1 <= expires_in_days <= MAX_EXPIRES_IN_DAYS:
+        raise ValidationFailed(
+            _("An invitation can stay open from 1 to %(max)d days.") % {"max": MAX_EXPIRES_IN_DAYS},
+            field="expires_in_days",
+        )
+    unique = list({c.pk: c for c in customers}.values())
+    if any(c.business_id != business.pk for c in unique):
+        raise DomainError(_("No such customer."), code="not_found", status=404, field="customers")
+    # Lock the customers so that two staff inviting at once cannot both invite one person.
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update().filter(
+            business=business, pk__in=[c.pk for c in unique]
+        )
+    }
+    unique = [locked[c.pk] for c in unique if c.pk in locked]
+    reasons = _skip_reasons(business, unique)
+    result = InviteResult()
+    now = timezone.now()
+    for customer in unique:
+        if customer.pk in reasons:
+            result.skipped.append((customer, reasons[customer.pk]))
+            continue
+        nonce = secrets.token_urlsafe(24)
+        invitation = Invitation.objects.create(
+            business=business,
+            customer=customer,
+            program=program,
+            nonce_hash=_hash_nonce(nonce),
+            status=InvitationStatus.SENT,
+            language=customer.language,
+            expires_at=now + timedelta(days=expires_in_days),
+            invited_by=actor,
+        )
+        enqueue_email(
+            business=business,
+            to=customer.email,
+            language=customer.language,
+            template=EMAIL_TEMPLATE,
+            event="invitation.sent",
+            context={
+                "customer": customer,
+                "program": program,
+                "invite_url": invite_url(business, make_token(invitation.pk, nonce)),
+                "expires_at": invitation.expires_at,
+            },
+        )
+        result.invited.append(invitation)
+    return result
+
+
+# --- the invitee's side -----------------------------------------------------------------
+
+
+def is_for_user(invitation, user):
+    """Only the person the invitation was sent to may use it: same e-mail address."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.email.strip().lower() == invitation.customer.email.strip().lower()
+    )
+
+
+@transaction.atomic
+def accept_invitation(*, business, token, peer):
+    """Mark the invitation accepted by this new peer. Works once."""
+    invitation = _find(business, token, lock=True)
+    if peer.business_id != business.pk or not is_for_user(invitation, peer.user):
+        raise DomainError(
+            _("This invitation was sent to another e-mail address."),
+            code="invitation_other_account",
+            status=403,
+        )
+    invitation.status = InvitationStatus.ACCEPTED
+    invitation.accepted_at = timezone.now()
+    invitation.peer = peer
+    invitation.save(update_fields=["status", "accepted_at", "peer"])
+    return invitation
+
+
+@transaction.atomic
+def apply_with_invitation(*, business, user, token, data, language=None):
+    """The invited customer applies: the new peer is linked to the customer record and the
+    invitation is accepted, or neither happens."""
+    from peerarmy.peers.services import apply_as_peer
+
+    invitation = _find(business, token, lock=True)
+    if not is_for_user(invitation, user):
+        raise DomainError(
+            _("This invitation was sent to another e-mail address."),
+            code="invitation_other_account",
+            status=403,
+        )
+    peer = apply_as_peer(
+        business=business, user=user, data=data, language=language, customer=invitation.customer
+    )
+    accept_invitation(business=business, token=token, peer=peer)
+    return peer
+
+
+# --- the business's side ----------------------------------------------------------------
+
+
+def mark_expired(*, business):
+    """Invitations past their date are expired; returns how many changed."""
+    return Invitation.objects.filter(
+        business=business, status=InvitationStatus.SENT, expires_at__lte=timezone.now()
+    ).update(status=InvitationStatus.EXPIRED)
+
+
+@transaction.atomic
+def revoke_invitation(*, business, actor, invitation):
+    """Withdraw an open invitation: its link stops working at once."""
+    check_can_manage(actor, business)
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk, business=business)
+    status = locked.status
+    if status == InvitationStatus.SENT and locked.expires_at <= timezone.now():
+        status = InvitationStatus.EXPIRED
+    if status != InvitationStatus.SENT:
+        raise InvalidTransition(
+            _("This invitation is %(status)s; only open invitations can be revoked.")
+            % {"status": InvitationStatus(status).label.lower()},
+            code="invitation_not_open",
+        )
+    locked.status = InvitationStatus.REVOKED
+    locked.save(update_fields=["status"])
+    return locked
