@@ -18,13 +18,14 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from peerarmy.customers.importers.readers import UnreadableFile
 from peerarmy.customers.models import Customer, ImportKind
 from peerarmy.customers.services import import_file
 from peerarmy.peers.models import LanguageLevel, Peer, PeerLanguage, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
+from peerarmy.superfans.services import score_business
 from peerarmy.tenancy.models import Business
 from peerarmy.tenancy.services import add_member, create_business
 
@@ -1318,7 +1319,12 @@ def load_demo(*, reset=False):
         specs = demo_specs()
         now = timezone.now()
         users = _ensure_users(specs, now)
-        return {spec.slug: _load_business(spec, users, now) for spec in specs}
+        counts = {spec.slug: _load_business(spec, users, now) for spec in specs}
+        # Score at once, so the console shows ranked superfans the moment the demo opens.
+        for business in Business.objects.filter(slug__in=DEMO_SLUGS):
+            with scope(business=business):
+                score_business(business)
+        return counts
 
 
 def _ensure_users(specs, now):
@@ -1371,7 +1377,7 @@ def _import_files(business, imports):
                 f"The demo file {path} is missing; `python demo/make_demo_files.py` writes it."
             )
         try:
-            import_file(business, kind, path, language="it", filename=name)
+            import_file(business, kind, path, language="it", filename=name, rescore=False)
         except UnreadableFile as exc:
             raise DemoConflict(f"The demo file {path} cannot be imported: {exc.message}") from exc
     return list(Customer.objects.filter(business=business))

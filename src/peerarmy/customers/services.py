@@ -156,6 +156,7 @@ def import_file(
     job=None,
     progress=None,
     filename="",
+    rescore=True,
 ):
     """Import one file of `kind` (customers, orders, reviews, nps, referrals, mentions).
 
@@ -163,7 +164,8 @@ def import_file(
     from the header when not given. Bad rows are reported in `language` and skipped; the rest
     is written in one transaction. An ImportJob records the import (pass `job` to use one that
     exists). `progress(phase, fraction)` is called as the import advances. Raises
-    UnreadableFile when the file as a whole cannot be read (the job records why).
+    UnreadableFile when the file as a whole cannot be read (the job records why). With
+    `rescore`, the business's superfan scores are recomputed in the background afterwards.
     """
     _check_choice(kind, fmt)
     if actor is not None:
@@ -231,6 +233,10 @@ def import_file(
             finished_at=timezone.now(),
         )
         job.refresh_from_db()
+        if rescore and (result.created or result.updated):
+            from peerarmy.superfans.tasks import score_business_task
+
+            transaction.on_commit(lambda: score_business_task.enqueue(business.pk))
         if progress is not None:
             progress(Phase.DONE, 1.0)
         return result
