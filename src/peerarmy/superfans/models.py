@@ -8,6 +8,20 @@ from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 
+class WholeJSONField(models.JSONField):
+    """JSON that is written in bulk and read whole, never queried inside: PostgreSQL stores it
+    as `json` (checked text) rather than `jsonb`, which costs seconds to parse and index when
+    a whole business is re-scored."""
+
+    def db_type(self, connection):
+        return "json" if connection.vendor == "postgresql" else super().db_type(connection)
+
+    def from_db_value(self, value, expression, connection):
+        if value is not None and not isinstance(value, str):
+            return value  # psycopg already decoded a `json` column
+        return super().from_db_value(value, expression, connection)
+
+
 class ScoringSettings(models.Model):
     """A business's weights (they are normalised, so only their ratios matter) and segments."""
 
@@ -40,13 +54,16 @@ class ScoringSettings(models.Model):
 
 
 class SuperfanScore(models.Model):
-    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (business, -score) index below serves every lookup by business.
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     customer = models.OneToOneField(
         "customers.Customer", on_delete=models.CASCADE, related_name="superfan_score"
     )
-    score = models.FloatField(_("score"), db_index=True)
+    score = models.FloatField(_("score"))
     best_score = models.FloatField(_("best score so far"), default=0)
-    components = models.JSONField(_("components"), default=list)
+    components = WholeJSONField(_("components"), default=list)
     orders = models.PositiveIntegerField(_("orders"), default=0)
     spend_minor = models.BigIntegerField(_("spend (minor units)"), default=0)
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True)

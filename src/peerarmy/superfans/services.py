@@ -168,7 +168,7 @@ PG_STAGING_TYPES = [
     "bigint",
     "double precision",
     "double precision",
-    "jsonb",
+    "json",
     "integer",
     "bigint",
     "timestamp with time zone",
@@ -202,6 +202,7 @@ def _upsert_sql(source):
 
 
 COPY_CHUNK = 10_000
+SCORING_LOCK = 0x5C0E  # first key of the advisory lock that serialises a business's runs
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -231,6 +232,18 @@ def _write_rows(rows):
         if connection.vendor != "postgresql":
             placeholders = ", ".join(["%s"] * len(SCORE_FIELDS))
             cursor.executemany(_upsert_sql(f"VALUES ({placeholders})"), rows)
+            return
+        meta = SuperfanScore._meta
+        qn = connection.ops.quote_name
+        business_id = rows[0][0]
+        # One scoring run per business at a time (released at commit).
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [SCORING_LOCK, business_id])
+        if not SuperfanScore.objects.filter(business_id=business_id).exists():
+            # A business scored for the first time: nothing to update, so copy straight in.
+            columns = ", ".join(qn(meta.get_field(name).column) for name in SCORE_FIELDS)
+            with cursor.cursor.copy(f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN") as copy:
+                for start in range(0, len(rows), COPY_CHUNK):
+                    copy.write(_copy_text(rows[start : start + COPY_CHUNK]))
             return
         staging = connection.ops.quote_name(PG_STAGING_TABLE)
         names = [f"c{n}" for n in range(len(SCORE_FIELDS))]

@@ -87,6 +87,8 @@ def test_a_file_that_cannot_be_read_exits_with_a_clear_message(business, tmp_pat
 
 def test_a_missing_file_and_an_unknown_business_are_refused(business, tmp_path):
     with pytest.raises(CommandError, match="cannot be opened"):
-        run("customers", str(tmp_path / "nope.csv"), "--business", business.slug)
+        run(
+            "customers", str(tmp_path / "nope.csv"), "--business", business.slug, "--language", "en"
+        )
     with pytest.raises(CommandError, match="No business"):
         run("customers", str(tmp_path / "nope.csv"), "--business", "nobody")
