@@ -26,6 +26,32 @@ def run_part(script, args):
     return result.returncode
 
 
+PG_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+SCRATCH_DB = "peerarmy_bench_score"
+
+
+def _admin(sql):
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(sql)
+
+
+def scratch_postgres():
+    """A fresh, empty PostgreSQL database for the scoring run, or None if none answers."""
+    try:
+        _admin(f"DROP DATABASE IF EXISTS {SCRATCH_DB}")
+        _admin(f"CREATE DATABASE {SCRATCH_DB}")
+    except Exception as exc:  # noqa: BLE001 - any failure means: no PostgreSQL here
+        print(f"PostgreSQL: {exc}")
+        return None
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{SCRATCH_DB}"
+
+
+def drop_postgres():
+    _admin(f"DROP DATABASE IF EXISTS {SCRATCH_DB}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -37,8 +63,28 @@ def main():
         print("== import: Shopify orders export ==", flush=True)
         codes.append(run_part("superfans_import.py", ["--rows", str(args.rows)]))
     if args.only in (None, "score"):
-        print("\n== scoring ==", flush=True)
+        print("\n== scoring: core, then end to end on SQLite ==", flush=True)
         codes.append(run_part("superfans_score.py", ["--customers", str(args.customers)]))
+        print("\n== scoring: end to end on PostgreSQL ==", flush=True)
+        url = scratch_postgres()
+        if url is None:
+            print("!!! PostgreSQL is not reachable: the PostgreSQL scoring run was SKIPPED !!!")
+        else:
+            try:
+                codes.append(
+                    run_part(
+                        "superfans_score.py",
+                        [
+                            "--customers",
+                            str(args.customers),
+                            "--database-only",
+                            "--database-url",
+                            url,
+                        ],
+                    )
+                )
+            finally:
+                drop_postgres()
     print(json.dumps({"exit_codes": codes}))
     return max(codes) if codes else 0
 

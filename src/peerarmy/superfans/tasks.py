@@ -23,3 +23,18 @@ def score_business_task(business_id: int) -> dict:
     data = result.as_dict()
     data["as_of"] = result.as_of.isoformat()
     return data
+
+
+@task()
+def expire_invitations() -> int:
+    """Mark every business's past-due invitations expired (the worker runs it periodically,
+    so the console's counts are right even when nobody opens the invitations list)."""
+    from django_scopes import scopes_disabled
+
+    from .invitations import mark_expired
+
+    changed = 0
+    with scopes_disabled():
+        for business in Business.objects.all():
+            changed += mark_expired(business=business)
+    return changed

@@ -1,5 +1,6 @@
-"""`peerarmy worker`: the database task worker, plus a sweep that re-enqueues due outbox
-messages (a message whose task was lost in a crash is still delivered)."""
+"""`peerarmy worker`: the database task worker, plus a periodic sweep that re-enqueues due
+outbox messages (a message whose task was lost in a crash is still delivered) and expires
+past-due invitations."""
 
 import threading
 
@@ -7,6 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from peerarmy.notifications.tasks import deliver_due_messages
+from peerarmy.superfans.tasks import expire_invitations
+
+# What the worker's sweep enqueues every --sweep-every seconds.
+PERIODIC_TASKS = [deliver_due_messages, expire_invitations]
 
 
 class Command(BaseCommand):
@@ -28,14 +33,16 @@ class Command(BaseCommand):
 
         def sweep():
             while not stop.is_set():
-                try:
-                    deliver_due_messages.enqueue()
-                except Exception as exc:  # noqa: BLE001 - the sweep must not die
-                    self.stderr.write(f"outbox sweep failed: {type(exc).__name__}")
+                for periodic in PERIODIC_TASKS:
+                    try:
+                        periodic.enqueue()
+                    except Exception as exc:  # noqa: BLE001 - the sweep must not die
+                        self.stderr.write(f"sweep of {periodic.name} failed: {type(exc).__name__}")
                 stop.wait(sweep_every)
 
         if batch:
-            deliver_due_messages.enqueue()
+            for periodic in PERIODIC_TASKS:
+                periodic.enqueue()
         else:
             threading.Thread(target=sweep, name="outbox-sweep", daemon=True).start()
         try:
