@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
 from peerarmy.customers.models import (
     Customer,
@@ -416,7 +416,7 @@ def customer_timeline(business, customer):
             Event(
                 when=order.placed_at,
                 kind="order",
-                kind_label=_("Order"),
+                kind_label=pgettext("timeline", "Order"),
                 title=_("Order %(id)s, %(amount)s") % {"id": order.external_id, "amount": amount},
                 detail=detail,
                 status=order.get_financial_status_display(),
@@ -427,7 +427,7 @@ def customer_timeline(business, customer):
             Event(
                 when=review.reviewed_at,
                 kind="review",
-                kind_label=_("Review"),
+                kind_label=pgettext("timeline", "Review"),
                 title=ngettext("%(n)d star", "%(n)d stars", review.rating) % {"n": review.rating}
                 + (f" · {review.title}" if review.title else ""),
                 detail=review.body,
@@ -438,7 +438,7 @@ def customer_timeline(business, customer):
             Event(
                 when=answer.answered_at,
                 kind="nps",
-                kind_label=_("NPS answer"),
+                kind_label=pgettext("timeline", "NPS answer"),
                 title=_("Answered %(score)d out of 10") % {"score": answer.score},
                 detail=answer.comment,
             )
@@ -448,7 +448,7 @@ def customer_timeline(business, customer):
             Event(
                 when=referral.referred_at,
                 kind="referral",
-                kind_label=_("Referral"),
+                kind_label=pgettext("timeline", "Referral"),
                 title=_("Referred %(email)s") % {"email": referral.referred_email},
                 status=_("became a customer") if referral.converted else _("not a customer yet"),
             )
@@ -458,7 +458,7 @@ def customer_timeline(business, customer):
             Event(
                 when=mention.posted_at,
                 kind="mention",
-                kind_label=_("Social mention"),
+                kind_label=pgettext("timeline", "Social mention"),
                 title=mention.platform,
                 detail=ngettext("%(n)d interaction", "%(n)d interactions", mention.engagement)
                 % {"n": mention.engagement},
