@@ -39,12 +39,10 @@ class TenantMiddleware:
                 request.business = token.business
             with _business_scope(request.business):
                 return self.get_response(request)
-        slug = None
         try:
-            match = resolve(path)
-            slug = match.kwargs.get("business_slug")
+            slug = resolve(path).kwargs.get("business_slug")
         except Resolver404:
-            pass
+            slug = None
         if slug:
             request.business = Business.objects.filter(slug=slug).first()
             if request.business is None:
