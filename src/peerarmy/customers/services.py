@@ -895,3 +895,30 @@ def run_import_job(job_id):
         if job.stored_path and default_storage.exists(job.stored_path):
             default_storage.delete(job.stored_path)
     return "succeeded"
+
+
+# An import of a million rows takes under a minute; one still "running" after this long was
+# interrupted (its worker died): its transaction rolled back, so nothing of it was saved.
+INTERRUPTED_AFTER = timedelta(hours=2)
+
+
+def fail_interrupted_imports(now=None):
+    """Mark imports whose worker died as failed, saying so in the importer's language."""
+    now = now or timezone.now()
+    failed = 0
+    with scopes_disabled():
+        stale = ImportJob.objects.filter(
+            status__in=[ImportStatus.RUNNING, ImportStatus.QUEUED],
+            created_at__lt=now - INTERRUPTED_AFTER,
+        )
+        for job in stale:
+            with translation.override(job.language or "it"):
+                _fail(
+                    job,
+                    _(
+                        "The import was interrupted before it finished; nothing was saved. "
+                        "Please import the file again."
+                    ),
+                )
+            failed += 1
+    return failed

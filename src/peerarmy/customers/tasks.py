@@ -9,3 +9,9 @@ from . import services
 def run_import(job_id: int) -> str:
     """Import the file of an ImportJob that the console or the API stored."""
     return services.run_import_job(job_id)
+
+
+@task()
+def fail_interrupted_imports() -> int:
+    """Imports whose worker died are marked failed (run by the worker's periodic sweep)."""
+    return services.fail_interrupted_imports()

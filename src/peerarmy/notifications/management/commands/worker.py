@@ -1,17 +1,18 @@
 """`peerarmy worker`: the database task worker, plus a periodic sweep that re-enqueues due
-outbox messages (a message whose task was lost in a crash is still delivered) and expires
-past-due invitations."""
+outbox messages (a message whose task was lost in a crash is still delivered), expires
+past-due invitations and marks imports whose worker died as failed."""
 
 import threading
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from peerarmy.customers.tasks import fail_interrupted_imports
 from peerarmy.notifications.tasks import deliver_due_messages
 from peerarmy.superfans.tasks import expire_invitations
 
 # What the worker's sweep enqueues every --sweep-every seconds.
-PERIODIC_TASKS = [deliver_due_messages, expire_invitations]
+PERIODIC_TASKS = [deliver_due_messages, expire_invitations, fail_interrupted_imports]
 
 
 class Command(BaseCommand):
