@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "peerarmy.superfans",
     "peerarmy.peers",
     "peerarmy.programs",
+    "peerarmy.scheduling",
     "peerarmy.notifications",
     "peerarmy.api",
     "peerarmy.web",

@@ -1,0 +1,140 @@
+"""Races with real threads against a real database: no overbooking, no overlapping claims,
+no lost or duplicated seat, one claim per idempotency key. The control test runs the first
+race with the seat guard replaced by a read-then-write and sees overbooking, so that the race
+cannot pass vacuously."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from peerarmy.scheduling import errors, services
+from peerarmy.scheduling.models import Block, Claim, ClaimStatus
+from peerarmy.scheduling.services import claim_block, join_waitlist, release_claim
+from peerarmy.tenancy.tests.factories import PeerFactory
+
+from .factories import BlockFactory
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor == "sqlite",
+        reason="the in-memory SQLite test database cannot be shared between threads; these "
+        "races run on PostgreSQL (benchmarks/scheduling.py runs the same races on a SQLite file)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def race(calls):
+    """Start every call at the same instant; return what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(i, call):
+        try:
+            with scopes_disabled():
+                barrier.wait()
+                outcomes[i] = call()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
+            outcomes[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return outcomes
+
+
+def last_three_seats(business, program):
+    block = BlockFactory(program=program, capacity=5)
+    for _ in range(2):
+        claim_block(PeerFactory(business=business), block)
+    racers = [PeerFactory(business=business) for _ in range(20)]
+    return block, racers
+
+
+def test_twenty_peers_racing_for_the_last_three_seats_get_exactly_three(business, program):
+    block, racers = last_three_seats(business, program)
+
+    outcomes = race([lambda p=p: claim_block(p, block) for p in racers])
+
+    won = [o for o in outcomes if isinstance(o, Claim)]
+    full = [o for o in outcomes if isinstance(o, errors.BlockFull)]
+    assert (len(won), len(full)) == (3, 17), outcomes
+    block.refresh_from_db()
+    assert block.seats_taken == 5
+    assert Claim.objects.filter(block=block, status=ClaimStatus.ACTIVE).count() == 5
+
+
+def test_control_without_the_seat_guard_the_same_race_overbooks(business, program, monkeypatch):
+    block, racers = last_three_seats(business, program)
+
+    def read_then_write(block_id):
+        seats = Block.objects.get(pk=block_id)
+        if seats.seats_taken >= seats.capacity:
+            return False
+        time.sleep(0.05)  # the gap every read-check-then-write has, made wide
+        Block.objects.filter(pk=block_id).update(seats_taken=seats.seats_taken + 1)
+        return True
+
+    monkeypatch.setattr(services, "_take_seat", read_then_write)
+    outcomes = race([lambda p=p: claim_block(p, block) for p in racers])
+
+    active = Claim.objects.filter(block=block, status=ClaimStatus.ACTIVE).count()
+    assert active > block.capacity, outcomes  # overbooked: the race test would catch this
+
+
+def test_one_peer_claiming_two_overlapping_blocks_at_once_gets_one(business, program):
+    peer = PeerFactory(business=business)
+    start = timezone.now().replace(microsecond=0) + timedelta(days=2)
+    one = BlockFactory(program=program, starts_at=start, ends_at=start + timedelta(hours=3))
+    two = BlockFactory(
+        program=program,
+        starts_at=start + timedelta(hours=1),
+        ends_at=start + timedelta(hours=4),
+    )
+
+    outcomes = race([lambda: claim_block(peer, one), lambda: claim_block(peer, two)])
+
+    assert sum(isinstance(o, Claim) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, errors.OverlapsClaimedBlock) for o in outcomes) == 1
+    assert Claim.objects.filter(peer=peer, status=ClaimStatus.ACTIVE).count() == 1
+
+
+def test_release_promotion_and_a_new_claimer_never_lose_or_duplicate_a_seat(business, program):
+    for _round in range(5):
+        block = BlockFactory(program=program, capacity=2)
+        holders = [PeerFactory(business=business) for _ in range(2)]
+        claims = [claim_block(p, block) for p in holders]
+        for _ in range(3):
+            join_waitlist(PeerFactory(business=business), block)
+        newcomers = [PeerFactory(business=business) for _ in range(3)]
+
+        race(
+            [lambda h=h, c=c: release_claim(h, c) for h, c in zip(holders, claims, strict=True)]
+            + [lambda p=p, b=block: claim_block(p, b) for p in newcomers]
+        )
+
+        block.refresh_from_db()
+        active = Claim.objects.filter(block=block, status=ClaimStatus.ACTIVE).count()
+        assert block.seats_taken == active <= block.capacity
+        assert active == 2  # the waitlist took both freed seats: none was lost
+
+
+def test_the_same_idempotency_key_from_two_threads_makes_one_claim(business, program):
+    peer = PeerFactory(business=business)
+    block = BlockFactory(program=program, capacity=5)
+
+    outcomes = race([lambda: claim_block(peer, block, idempotency_key="retry-7")] * 4)
+
+    assert all(isinstance(o, Claim) for o in outcomes), outcomes
+    assert len({o.pk for o in outcomes}) == 1
+    block.refresh_from_db()
+    assert block.seats_taken == 1
