@@ -36,6 +36,8 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(_("text"), blank=True)
     body_html = models.TextField(_("HTML"), blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    # [{"filename": "block.ics", "mimetype": "text/calendar", "content": "..."}] (text only)
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
     status = models.CharField(
         _("status"),

@@ -16,7 +16,9 @@ from .models import DeliveryAttempt, OutboxMessage, OutboxStatus
 logger = logging.getLogger(__name__)
 
 
-def enqueue_email(*, business, to, template, context, language, event, subject=None):
+def enqueue_email(
+    *, business, to, template, context, language, event, subject=None, attachments=None
+):
     """Render an e-mail in the recipient's language and write it to the outbox.
 
     Call it inside the transaction of the change that causes it: if that transaction rolls
@@ -35,10 +37,13 @@ def enqueue_email(*, business, to, template, context, language, event, subject=N
         body_text=body_text,
         language=language,
         event=event,
+        attachments=attachments,
     )
 
 
-def enqueue_email_rendered(*, business, to, subject, body_text, language, event, body_html=""):
+def enqueue_email_rendered(
+    *, business, to, subject, body_text, language, event, body_html="", attachments=None
+):
     """Write an already rendered e-mail to the outbox; delivery starts after commit."""
     message = OutboxMessage.objects.create(
         business=business,
@@ -50,6 +55,7 @@ def enqueue_email_rendered(*, business, to, subject, body_text, language, event,
         body_html=body_html,
         language=language,
         next_attempt_at=timezone.now(),
+        attachments=attachments or [],
     )
     _schedule_delivery(message.pk)
     return message
@@ -150,6 +156,8 @@ def _send(message):
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
+    for attachment in message.attachments or []:
+        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     email.send(fail_silently=False)
 
 

@@ -225,6 +225,9 @@ class Claim(models.Model):
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     checked_out_at = models.DateTimeField(_("checked out"), null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    # When the reminders went out, so that each is sent once.
+    reminded_24h_at = models.DateTimeField(_("reminded a day before"), null=True, blank=True)
+    reminded_1h_at = models.DateTimeField(_("reminded an hour before"), null=True, blank=True)
     promoted_from_waitlist = models.BooleanField(default=False)
 
     objects = ScopedManager(business="business")
@@ -362,3 +365,35 @@ class ScheduleEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.claim_id}"
+
+
+class CalendarFeed(models.Model):
+    """A peer's private iCalendar feed: a secret URL (only its hash is stored) they can revoke
+    and replace."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    peer = models.ForeignKey(
+        "peers.Peer",
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("peer"),
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["peer"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendarfeed_one_active_per_peer",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.peer} ({'revoked' if self.revoked_at else 'active'})"

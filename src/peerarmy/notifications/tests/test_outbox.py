@@ -73,3 +73,25 @@ def test_the_sweep_delivers_messages_whose_task_was_lost(business):
     assert OutboxMessage.objects.get().status == OutboxStatus.SENT
     assert deliver_due() == 0
     assert len(mail.outbox) == 1
+
+
+def test_an_attachment_travels_with_the_message(business, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_email_rendered(
+            business=business,
+            to="giulia@example.org",
+            subject="Il tuo turno",
+            body_text="In allegato",
+            language="it",
+            event="test",
+            attachments=[
+                {
+                    "filename": "turno.ics",
+                    "mimetype": "text/calendar",
+                    "content": "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+                }
+            ],
+        )
+    ((name, content, mimetype),) = mail.outbox[0].attachments
+    assert (name, mimetype) == ("turno.ics", "text/calendar")
+    assert content.startswith("BEGIN:VCALENDAR")
