@@ -14,6 +14,8 @@ from peerarmy.api.api import api
 from peerarmy.customers.models import ImportJob, ImportRowError
 from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program
+from peerarmy.scheduling.models import Claim
+from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.superfans.invitations import invite_customers
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
@@ -30,7 +32,15 @@ MARKER = "SECRET-7f3a9c"  # written into the target business's private data
 METHODS = ["get", "post", "put", "patch", "delete"]
 
 # Public pages of a business: anyone may read them, and they must still show no private data.
-PUBLIC_ROUTE_NAMES = {"landing", "program_detail", "join", "showcase", "invitation"}
+PUBLIC_ROUTE_NAMES = {
+    "landing",
+    "program_detail",
+    "join",
+    "showcase",
+    "invitation",
+    "peer_calendar",
+    "program_calendar",
+}
 
 
 def _walk(patterns, prefix=""):
@@ -79,6 +89,10 @@ def world(db):
     )
     invited = CustomerFactory(business=target, accepts_marketing=True, first_name=MARKER)
     invitation = invite_customers(business=target, actor=owner, customers=[invited]).invited[0]
+    block = BlockFactory(program=program, place_name=f"{MARKER} place", seats_taken=1)
+    claim = Claim.objects.create(
+        business=target, block=block, peer=peer, starts_at=block.starts_at, ends_at=block.ends_at
+    )
     outsider = OwnerFactory(business=outsider_business).user
     _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
     return {
@@ -94,6 +108,8 @@ def world(db):
         "token": token,
         "invitation": invitation,
         "job": job,
+        "block": block,
+        "claim": claim,
         "outsider": outsider,
         "outsider_raw": outsider_raw,
     }
@@ -109,6 +125,8 @@ def kwarg_values(world):
         "token_id": world["token"].pk,
         "invitation_id": world["invitation"].pk,
         "job_id": world["job"].pk,
+        "block_id": world["block"].pk,
+        "claim_id": world["claim"].pk,
         "token": "not-a-valid-token",
         "skill_id": world["skill"].pk,
         "customer_id": world["customer"].pk,

@@ -16,6 +16,7 @@ COMMANDS = {
     "import": "import customers|orders|reviews|nps|referrals|mentions FILE --business SLUG "
     "[--format shopify|woocommerce|generic] [--json]",
     "superfans": "superfans score --business SLUG | superfans top --business SLUG -n 20 [--json]",
+    "schedule": "schedule ical --business SLUG --peer EMAIL: print a peer's calendar",
     "createsuperuser": "create a superuser for /admin/",
     "collectstatic": "gather static files into var/static for production",
     "manage": "run any Django management command: peerarmy manage <command> [args]",

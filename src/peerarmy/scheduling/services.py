@@ -36,7 +36,7 @@ from peerarmy.peers.models import LANGUAGE_NAMES, Peer, PeerLanguage, PeerStatus
 from peerarmy.programs.models import ProgramStatus
 from peerarmy.tenancy.services import check_can_manage
 
-from . import errors, rules
+from . import errors, ical, rules
 from .models import (
     Block,
     BlockStatus,
@@ -315,6 +315,9 @@ def _claim(peer, block, idempotency_key, now):
     ).update(status=WaitlistStatus.LEFT, decided_at=now)
     block.seats_taken += 1
     claim.block = block
+    claim.peer = peer
+    # A new claim only (a replay returned above): confirmed at once, with the block's .ics.
+    _email(peer, block, "claimed", "block.claimed", {"claim": claim}, with_ics=claim)
     return claim
 
 
@@ -370,15 +373,19 @@ def _promote_from_waitlist(block, peers, now):
         entry.decided_at = now
         entry.claim = claim
         entry.save(update_fields=["status", "decided_at", "claim"])
-        _email(peer, block, "promoted", "block.promoted", {"claim": claim})
+        claim.peer = peer
+        _email(peer, block, "promoted", "block.promoted", {"claim": claim}, with_ics=claim)
         promoted.append(claim)
     return promoted
 
 
-def _email(peer, block, template, event, extra=None):
+def _email(peer, block, template, event, extra=None, *, with_ics=None):
+    """`with_ics`: a claim whose block is attached as an iCalendar file."""
     business = block.business
+    attachments = [ical.claim_attachment(with_ics)] if with_ics is not None else None
     with timezone.override(business.tzinfo):
         enqueue_email(
+            attachments=attachments,
             business=business,
             to=peer.user.email,
             language=peer.user.language or business.default_language,

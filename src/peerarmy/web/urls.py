@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import console, home, imports, peer, public, superfans
+from .views import blocks, calendar, console, home, imports, peer, public, superfans
 
 app_name = "web"
 
@@ -16,10 +16,27 @@ urlpatterns = [
     path(B + "programs/<slug:program_slug>/", public.program_detail, name="program_detail"),
     path(B + "join/", public.join, name="join"),
     path(B + "invite/<str:token>/", superfans.invitation, name="invitation"),
+    path(
+        B + "programs/<slug:program_slug>/blocks.ics",
+        calendar.program_calendar,
+        name="program_calendar",
+    ),
+    path(B + "calendar/<str:token>.ics", calendar.peer_calendar, name="peer_calendar"),
     # the peer's app
     path(B + "me/", peer.me, name="me"),
     path(B + "me/apply/", peer.apply, name="apply"),
     path(B + "me/profile/", peer.profile, name="profile"),
+    path(B + "me/blocks/", blocks.my_blocks, name="my_blocks"),
+    path(B + "me/blocks/<int:block_id>/claim/", blocks.claim, name="block_claim"),
+    path(B + "me/blocks/<int:block_id>/waitlist/", blocks.join_waitlist, name="block_waitlist"),
+    path(
+        B + "me/blocks/<int:block_id>/waitlist/leave/",
+        blocks.leave_waitlist,
+        name="block_waitlist_leave",
+    ),
+    path(B + "me/claims/<int:claim_id>/release/", blocks.release, name="claim_release"),
+    path(B + "me/claims/<int:claim_id>/check-in/", blocks.check_in, name="claim_check_in"),
+    path(B + "me/claims/<int:claim_id>/check-out/", blocks.check_out, name="claim_check_out"),
     # the business console
     path(M, console.dashboard, name="manage"),
     path(M + "programs/", console.programs, name="manage_programs"),
@@ -63,6 +80,28 @@ urlpatterns = [
         M + "imports/<int:job_id>/errors.csv",
         imports.import_errors_csv,
         name="manage_import_errors",
+    ),
+    path(M + "blocks/", blocks.schedule, name="manage_blocks"),
+    path(M + "blocks/new/", blocks.block_create, name="manage_block_create"),
+    path(M + "blocks/recurring/", blocks.block_template, name="manage_block_template"),
+    path(M + "blocks/export.csv", blocks.export_csv, name="manage_blocks_export"),
+    path(M + "blocks/<int:block_id>/", blocks.block_detail, name="manage_block"),
+    path(M + "blocks/<int:block_id>/edit/", blocks.block_edit, name="manage_block_edit"),
+    path(M + "blocks/<int:block_id>/cancel/", blocks.block_cancel, name="manage_block_cancel"),
+    path(
+        M + "blocks/claims/<int:claim_id>/no-show/",
+        blocks.claim_no_show,
+        name="manage_claim_no_show",
+    ),
+    path(
+        M + "blocks/claims/<int:claim_id>/complete/",
+        blocks.claim_complete,
+        name="manage_claim_complete",
+    ),
+    path(
+        M + "blocks/claims/<int:claim_id>/release/",
+        blocks.claim_release,
+        name="manage_claim_release",
     ),
     path(M + "tokens/", console.tokens, name="manage_tokens"),
     path(M + "tokens/new/", console.token_create, name="manage_token_create"),

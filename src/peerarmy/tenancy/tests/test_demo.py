@@ -1,5 +1,7 @@
 """The demo data: what `peerarmy demo` loads, that loading twice changes nothing, --reset."""
 
+from collections import Counter
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -7,12 +9,22 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from peerarmy.customers.models import Customer
 from peerarmy.demo_data import DEMO_PASSWORD, load_demo
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
+from peerarmy.scheduling.models import (
+    Block,
+    Claim,
+    ClaimStatus,
+    FairnessLimits,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from peerarmy.tenancy.models import Business, Membership
 
 
@@ -69,6 +81,47 @@ def test_the_demo_holds_a_bike_shop_with_its_customers_peers_and_programs():
 
 
 @pytest.mark.django_db
+def test_the_delivery_program_has_a_month_of_blocks_some_full_with_a_waitlist():
+    load_demo()
+    now = timezone.now()
+
+    delivery = Program.objects.get(business__slug="bicigialla", kind=ProgramKind.DELIVERY)
+    blocks = Block.objects.filter(program=delivery).annotate(
+        held=Count(
+            "claims",
+            filter=Q(
+                claims__status__in=[ClaimStatus.ACTIVE, ClaimStatus.COMPLETED, ClaimStatus.NO_SHOW]
+            ),
+        )
+    )
+    waiting = Counter(
+        WaitlistEntry.objects.filter(
+            block__program=delivery, status=WaitlistStatus.WAITING
+        ).values_list("block_id", flat=True)
+    )
+    # A month of blocks, some claimable only from next week
+    assert blocks.filter(starts_at__gt=now, starts_at__lte=now + timedelta(days=31)).count() >= 40
+    assert blocks.filter(released_at__gt=now).exists()
+    # Some partly filled, several full with someone waiting
+    assert any(0 < b.seats_taken < b.capacity for b in blocks)
+    full_with_waitlist = [b for b in blocks if b.is_full and waiting[b.pk]]
+    assert len(full_with_waitlist) >= 3
+    assert all(1 <= waiting[b.pk] <= 3 for b in full_with_waitlist)
+    # No overbooking, and every seat taken is someone's claim
+    for block in blocks:
+        assert block.seats_taken <= block.capacity, block
+        assert block.seats_taken == block.held, block
+    # The demo peer holds upcoming blocks
+    assert Claim.objects.filter(
+        peer__user__email="peer@bicigialla.example",
+        status=ClaimStatus.ACTIVE,
+        starts_at__gt=now,
+    ).exists()
+    limits = FairnessLimits.objects.get(program=delivery)
+    assert (limits.max_hours_per_week, limits.max_future_blocks) == (16, 6)
+
+
+@pytest.mark.django_db
 def test_a_second_smaller_business_keeps_its_own_rows():
     load_demo()
 
@@ -103,11 +156,13 @@ def test_every_demo_row_passes_the_models_own_validation():
 def test_loading_again_changes_nothing():
     run_demo()
     before = counts()
+    blocks_and_claims = (Block.objects.count(), Claim.objects.count())
 
     output = run_demo()
 
     assert "demo data already loaded" in output
     assert counts() == before
+    assert (Block.objects.count(), Claim.objects.count()) == blocks_and_claims
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """`peerarmy worker`: the database task worker, plus a periodic sweep that re-enqueues due
 outbox messages (a message whose task was lost in a crash is still delivered), expires
-past-due invitations and marks imports whose worker died as failed."""
+past-due invitations, marks imports whose worker died as failed and sends the reminders
+before blocks."""
 
 import threading
 
@@ -9,10 +10,16 @@ from django.core.management.base import BaseCommand
 
 from peerarmy.customers.tasks import fail_interrupted_imports
 from peerarmy.notifications.tasks import deliver_due_messages
+from peerarmy.scheduling.tasks import send_block_reminders
 from peerarmy.superfans.tasks import expire_invitations
 
 # What the worker's sweep enqueues every --sweep-every seconds.
-PERIODIC_TASKS = [deliver_due_messages, expire_invitations, fail_interrupted_imports]
+PERIODIC_TASKS = [
+    deliver_due_messages,
+    expire_invitations,
+    fail_interrupted_imports,
+    send_block_reminders,
+]
 
 
 class Command(BaseCommand):

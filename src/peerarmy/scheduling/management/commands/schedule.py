@@ -1,0 +1,33 @@
+"""`peerarmy schedule ical --business SLUG --peer EMAIL`: print a peer's calendar (the same
+iCalendar as their private feed)."""
+
+from django.core.management.base import BaseCommand, CommandError
+from django_scopes import scope
+
+from peerarmy.peers.models import Peer
+from peerarmy.scheduling import ical
+from peerarmy.tenancy.models import Business
+
+
+class Command(BaseCommand):
+    help = "Scheduling tools: print a peer's calendar as iCalendar."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        cal = sub.add_parser("ical", help="print a peer's blocks as an iCalendar file")
+        cal.add_argument("--business", required=True, help="the business's slug")
+        cal.add_argument("--peer", required=True, help="the peer's e-mail address")
+
+    def handle(self, *args, action, **options):
+        business = Business.objects.filter(slug=options["business"]).first()
+        if business is None:
+            raise CommandError(f"No business with the slug {options['business']!r}.")
+        with scope(business=business):
+            peer = (
+                Peer.objects.filter(business=business, user__email__iexact=options["peer"].strip())
+                .select_related("user", "business")
+                .first()
+            )
+            if peer is None:
+                raise CommandError(f"No peer of {business.slug} with that e-mail address.")
+            self.stdout.write(ical.peer_calendar(peer).decode(), ending="")

@@ -1,0 +1,12 @@
+"""Background tasks of the scheduling app."""
+
+from django_tasks import task
+
+from . import reminders
+
+
+@task()
+def send_block_reminders() -> int:
+    """Send the reminders due 24 hours and 1 hour before blocks (the worker's sweep runs it
+    every minute)."""
+    return reminders.send_due_reminders()

@@ -1,0 +1,618 @@
+"""Scheduling in the browser: the peer's blocks (claim, release, waitlist, check in and out)
+and the console's schedule (week and month views, new blocks, recurring templates, the block
+page with its claimants, CSV export). Everything works without JavaScript; htmx only swaps
+the page's main section in place.
+
+Feedback about one block or claim is shown next to it: the POST stores it in the session
+under the block's or claim's anchor, and the next render of the list picks it up."""
+
+import calendar
+import csv
+import io
+import uuid
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from peerarmy.errors import DomainError
+from peerarmy.peers.selectors import peer_for_user
+from peerarmy.programs.selectors import programs_for_business
+from peerarmy.scheduling import selectors, services
+from peerarmy.scheduling.models import (
+    Block,
+    Claim,
+    ClaimStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from peerarmy.superfans.explain import format_money
+from peerarmy.web import selectors as web_selectors
+from peerarmy.web.forms_blocks import (
+    BlockForm,
+    CancelBlockForm,
+    PeerBlockFilterForm,
+    TemplateForm,
+)
+
+from .base import console_page, peer_page, safe_next
+
+GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
+FLASH_KEY = "peerarmy_block_feedback"
+MAX_EXPORT_DAYS = 400
+
+
+# --- reads the scheduling selectors do not offer (yet) ---------------------------------------
+
+
+def _upcoming_claims(peer, now):
+    return list(
+        Claim.objects.filter(
+            business_id=peer.business_id, peer=peer, status=ClaimStatus.ACTIVE, ends_at__gt=now
+        )
+        .select_related("block__program")
+        .order_by("starts_at", "pk")
+    )
+
+
+def _waiting_entries(peer, now):
+    return list(
+        WaitlistEntry.objects.filter(
+            business_id=peer.business_id,
+            peer=peer,
+            status=WaitlistStatus.WAITING,
+            block__starts_at__gt=now,
+        )
+        .select_related("block__program")
+        .order_by("block__starts_at", "pk")
+    )
+
+
+def _schedule_between(business, start, end):
+    """Like `selectors.week_schedule`, for any range of local days (four queries)."""
+    tz = business.tzinfo
+    return list(
+        Block.objects.filter(
+            business=business,
+            starts_at__gte=datetime(start.year, start.month, start.day, tzinfo=tz),
+            starts_at__lt=datetime(end.year, end.month, end.day, tzinfo=tz),
+        )
+        .select_related("program")
+        .prefetch_related(
+            Prefetch(
+                "claims",
+                queryset=Claim.objects.exclude(
+                    status__in=[ClaimStatus.RELEASED, ClaimStatus.CANCELLED]
+                ).select_related("peer"),
+                to_attr="holders",
+            ),
+            Prefetch(
+                "waitlist",
+                queryset=WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING).select_related(
+                    "peer"
+                ),
+                to_attr="waiting",
+            ),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def _block_or_404(business, block_id):
+    block = (
+        Block.objects.filter(business=business, pk=block_id)
+        .select_related("program")
+        .prefetch_related("required_skills")
+        .first()
+    )
+    if block is None:
+        raise Http404
+    return block
+
+
+# --- shared helpers --------------------------------------------------------------------------
+
+
+def _flash(request, anchor, text, ok=False):
+    feedback = request.session.get(FLASH_KEY, {})
+    feedback[anchor] = {"text": str(text), "ok": ok}
+    request.session[FLASH_KEY] = feedback
+
+
+def _take_flash(request):
+    return request.session.pop(FLASH_KEY, {})
+
+
+def _local_day(value):
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _duration_text(delta):
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(m)d min") % {"m": minutes}
+
+
+def _reward_text(block, business):
+    parts = []
+    if block.reward_minor:
+        parts.append(format_money(block.reward_minor, block.reward_currency or business.currency))
+    if block.reward_points:
+        parts.append(_("%(points)d points") % {"points": block.reward_points})
+    return " + ".join(parts)
+
+
+def _place_text(block):
+    if block.is_remote:
+        return _("Remote")
+    return block.place_name or block.address
+
+
+# --- the peer's blocks -----------------------------------------------------------------------
+
+
+@peer_page()
+def my_blocks(request, business):
+    peer = peer_for_user(business, request.user)
+    if peer is None:
+        return redirect("web:apply", business_slug=business.slug)
+    now = timezone.now()
+    form = PeerBlockFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    claims = _upcoming_claims(peer, now)
+    held = {c.block_id for c in claims}
+    items = [
+        i
+        for i in selectors.claimable_blocks(peer, now=now, day=filters.get("day"))
+        if i.block.pk not in held
+    ]
+    place = (filters.get("place") or "").strip().lower()
+    if place:
+        items = [
+            i
+            for i in items
+            if place in f"{i.block.place_name} {i.block.address} {_place_text(i.block)}".lower()
+        ]
+    render_key = uuid.uuid4().hex
+    feedback = _take_flash(request)
+    for item in items:
+        item.place = _place_text(item.block)
+        item.duration = _duration_text(item.block.duration)
+        item.reward = _reward_text(item.block, business)
+        item.idempotency_key = f"{render_key}-{item.block.pk}"
+        item.feedback = feedback.get(f"block-{item.block.pk}")
+        if item.distance_km is not None:
+            item.distance = number_format(item.distance_km, decimal_pos=1)
+    for claim in claims:
+        block = claim.block
+        claim.place = _place_text(block)
+        claim.duration = _duration_text(block.duration)
+        claim.reward = _reward_text(block, business)
+        claim.feedback = feedback.get(f"claim-{claim.pk}")
+        margin = services.CHECK_IN_MARGIN
+        claim.in_window = block.starts_at - margin <= now <= block.ends_at + margin
+        claim.needs_location = bool(
+            block.check_in_radius_m and block.has_coordinates and not block.is_remote
+        )
+    entries = _waiting_entries(peer, now)
+    for entry in entries:
+        entry.place = _place_text(entry.block)
+        entry.feedback = feedback.get(f"wait-{entry.pk}")
+    return render(
+        request,
+        "web/me/blocks/list.html",
+        {
+            "peer": peer,
+            "filter_form": form,
+            "items": items,
+            "claims": claims,
+            "entries": entries,
+        },
+    )
+
+
+def _peer_or_404(request, business):
+    peer = peer_for_user(business, request.user)
+    if peer is None:
+        raise Http404
+    return peer
+
+
+def _back_to_list(request, business, anchor):
+    fallback = reverse("web:my_blocks", kwargs={"business_slug": business.slug})
+    return redirect(safe_next(request, fallback) + f"#{anchor}")
+
+
+def _coordinate(request, name):
+    try:
+        value = float(request.POST.get(name, ""))
+    except ValueError:
+        return None
+    return value if -180 <= value <= 180 else None
+
+
+def _open_block_or_404(business, block_id):
+    block = Block.objects.filter(business=business, pk=block_id).first()
+    if block is None:
+        raise Http404
+    return block
+
+
+def _own_claim_or_404(business, peer, claim_id):
+    claim = Claim.objects.filter(business=business, peer=peer, pk=claim_id).first()
+    if claim is None:
+        raise Http404
+    return claim
+
+
+@peer_page(POST)
+def claim(request, business, block_id):
+    peer = _peer_or_404(request, business)
+    block = _open_block_or_404(business, block_id)
+    key = request.headers.get("Idempotency-Key") or request.POST.get("idempotency_key")
+    try:
+        services.claim_block(peer, block, idempotency_key=key)
+    except DomainError as exc:
+        _flash(request, f"block-{block.pk}", exc.message)
+        return _back_to_list(request, business, f"block-{block.pk}")
+    messages.success(request, _("The block is yours. We sent you a confirmation by e-mail."))
+    return _back_to_list(request, business, "upcoming")
+
+
+@peer_page(POST)
+def join_waitlist(request, business, block_id):
+    peer = _peer_or_404(request, business)
+    block = _open_block_or_404(business, block_id)
+    try:
+        services.join_waitlist(peer, block)
+    except DomainError as exc:
+        _flash(request, f"block-{block.pk}", exc.message)
+        return _back_to_list(request, business, f"block-{block.pk}")
+    messages.success(request, _("You are on the waitlist. If a seat frees up, it is yours."))
+    return _back_to_list(request, business, "upcoming")
+
+
+@peer_page(POST)
+def leave_waitlist(request, business, block_id):
+    peer = _peer_or_404(request, business)
+    entry = WaitlistEntry.objects.filter(
+        business=business, peer=peer, block_id=block_id, status=WaitlistStatus.WAITING
+    ).first()
+    if entry is None:
+        raise Http404
+    try:
+        services.leave_waitlist(peer, entry)
+    except DomainError as exc:
+        _flash(request, f"wait-{entry.pk}", exc.message)
+    else:
+        messages.success(request, _("You have left the waitlist."))
+    return _back_to_list(request, business, "upcoming")
+
+
+@peer_page(POST)
+def release(request, business, claim_id):
+    peer = _peer_or_404(request, business)
+    claim = _own_claim_or_404(business, peer, claim_id)
+    try:
+        services.release_claim(peer, claim)
+    except DomainError as exc:
+        _flash(request, f"claim-{claim.pk}", exc.message)
+        return _back_to_list(request, business, f"claim-{claim.pk}")
+    messages.success(request, _("You have released the block."))
+    return _back_to_list(request, business, "upcoming")
+
+
+def _check(request, business, claim_id, service, done):
+    peer = _peer_or_404(request, business)
+    claim = _own_claim_or_404(business, peer, claim_id)
+    try:
+        service(
+            peer,
+            claim,
+            lat=_coordinate(request, "latitude"),
+            lon=_coordinate(request, "longitude"),
+        )
+    except DomainError as exc:
+        _flash(request, f"claim-{claim.pk}", exc.message)
+    else:
+        _flash(request, f"claim-{claim.pk}", done, ok=True)
+    return _back_to_list(request, business, f"claim-{claim.pk}")
+
+
+@peer_page(POST)
+def check_in(request, business, claim_id):
+    return _check(request, business, claim_id, services.check_in, _("You are checked in."))
+
+
+@peer_page(POST)
+def check_out(request, business, claim_id):
+    return _check(request, business, claim_id, services.check_out, _("You are checked out."))
+
+
+# --- the console's schedule ------------------------------------------------------------------
+
+
+def _decorate_for_console(blocks, tz):
+    for block in blocks:
+        block.local_day = block.starts_at.astimezone(tz).date()
+        block.fill_percent = round(100 * block.seats_taken / block.capacity)
+    return blocks
+
+
+def _monday(day):
+    return day - timedelta(days=day.weekday())
+
+
+@console_page()
+def schedule(request, business):
+    tz = business.tzinfo
+    today = timezone.localtime(timezone.now(), tz).date()
+    view = "month" if request.GET.get("view") == "month" else "week"
+    context = {"view": view, "today": today}
+    if view == "week":
+        start = _monday(_local_day(request.GET.get("week")) or today)
+        blocks = _decorate_for_console(selectors.week_schedule(business, start), tz)
+        days = [start + timedelta(days=i) for i in range(7)]
+        context.update(
+            start=start,
+            end=start + timedelta(days=6),
+            prev=start - timedelta(days=7),
+            next=start + timedelta(days=7),
+        )
+    else:
+        try:
+            first = date.fromisoformat(request.GET.get("month", "")[:7] + "-01")
+        except ValueError:
+            first = today.replace(day=1)
+        days_in = calendar.monthrange(first.year, first.month)[1]
+        after = first + timedelta(days=days_in)
+        blocks = _decorate_for_console(_schedule_between(business, first, after), tz)
+        days = [first + timedelta(days=i) for i in range(days_in)]
+        context.update(
+            month=first,
+            prev=(first - timedelta(days=1)).replace(day=1),
+            next=after,
+        )
+    by_day = {day: [] for day in days}
+    for block in blocks:
+        by_day.setdefault(block.local_day, []).append(block)
+    context["days"] = [(day, by_day[day]) for day in days]
+    context["block_count"] = len(blocks)
+    return render(request, "web/manage/blocks/schedule.html", context)
+
+
+def _programs(business):
+    return list(programs_for_business(business))
+
+
+@console_page(GET_POST)
+def block_create(request, business):
+    skills = web_selectors.skills_for_business(business)
+    with timezone.override(business.tzinfo):
+        form = BlockForm(request.POST or None, skills=skills, programs=_programs(business))
+        valid = request.method == "POST" and form.is_valid()
+    if valid:
+        try:
+            block = services.create_block(
+                business, request.user, form.program(), form.service_data()
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The block is created."))
+            return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
+    return render(request, "web/manage/blocks/block_form.html", {"form": form, "blk": None})
+
+
+@console_page(GET_POST)
+def block_template(request, business):
+    skills = web_selectors.skills_for_business(business)
+    with timezone.override(business.tzinfo):
+        form = TemplateForm(request.POST or None, skills=skills, programs=_programs(business))
+        valid = request.method == "POST" and form.is_valid()
+    if valid:
+        try:
+            blocks = services.create_blocks_from_template(
+                business, request.user, form.program(), **form.service_kwargs()
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            if not blocks:
+                messages.warning(request, _("This rule gives no dates: no block was created."))
+                return redirect("web:manage_blocks", business_slug=business.slug)
+            messages.success(request, _("%(count)d blocks are created.") % {"count": len(blocks)})
+            first = blocks[0].starts_at.astimezone(business.tzinfo).date()
+            url = reverse("web:manage_blocks", kwargs={"business_slug": business.slug})
+            return redirect(f"{url}?week={first.isoformat()}")
+    return render(request, "web/manage/blocks/template_form.html", {"form": form})
+
+
+@console_page()
+def block_detail(request, business, block_id):
+    block = _block_or_404(business, block_id)
+    claims = list(
+        Claim.objects.filter(business=business, block=block)
+        .select_related("peer")
+        .order_by("claimed_at", "pk")
+    )
+    for c in claims:
+        c.anchor = f"claim-{c.pk}"
+    waitlist = list(
+        WaitlistEntry.objects.filter(business=business, block=block)
+        .select_related("peer")
+        .order_by("created_at", "pk")
+    )
+    return render(
+        request,
+        "web/manage/blocks/block_detail.html",
+        {
+            "blk": block,  # not "block": the {% block %} tag owns that name
+            "claims": claims,
+            "waitlist": waitlist,
+            "reward": _reward_text(block, business),
+            "duration": _duration_text(block.duration),
+            "place": _place_text(block),
+            "cancel_form": CancelBlockForm(),
+            "started": block.starts_at <= timezone.now(),
+            "feedback": _take_flash(request),
+        },
+    )
+
+
+@console_page(GET_POST)
+def block_edit(request, business, block_id):
+    block = _block_or_404(business, block_id)
+    skills = web_selectors.skills_for_business(business)
+    with timezone.override(business.tzinfo):
+        form = BlockForm(
+            request.POST or None,
+            skills=skills,
+            initial=BlockForm.initial_for(block, business.tzinfo),
+        )
+        valid = request.method == "POST" and form.is_valid()
+    if valid:
+        try:
+            services.update_block(business, request.user, block, form.service_data())
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The block is saved."))
+            return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
+    return render(request, "web/manage/blocks/block_form.html", {"form": form, "blk": block})
+
+
+@console_page(POST)
+def block_cancel(request, business, block_id):
+    block = _block_or_404(business, block_id)
+    form = CancelBlockForm(request.POST)
+    if not form.is_valid():
+        _flash(request, "cancel", _("Give a reason and tick the box to cancel the block."))
+    else:
+        try:
+            services.cancel_block(business, request.user, block, form.cleaned_data["reason"])
+        except DomainError as exc:
+            _flash(request, "cancel", exc.message)
+        else:
+            messages.success(request, _("The block is cancelled; its peers are told."))
+    return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
+
+
+def _staff_claim_action(request, business, claim_id, action, done):
+    claim = Claim.objects.filter(business=business, pk=claim_id).first()
+    if claim is None:
+        raise Http404
+    try:
+        action(claim)
+    except DomainError as exc:
+        _flash(request, f"claim-{claim.pk}", exc.message)
+    else:
+        _flash(request, f"claim-{claim.pk}", done, ok=True)
+    url = reverse(
+        "web:manage_block", kwargs={"business_slug": business.slug, "block_id": claim.block_id}
+    )
+    return redirect(f"{url}#claim-{claim.pk}")
+
+
+@console_page(POST)
+def claim_no_show(request, business, claim_id):
+    return _staff_claim_action(
+        request,
+        business,
+        claim_id,
+        lambda c: services.mark_no_show(business, request.user, c),
+        _("Marked as a no-show."),
+    )
+
+
+@console_page(POST)
+def claim_complete(request, business, claim_id):
+    return _staff_claim_action(
+        request,
+        business,
+        claim_id,
+        lambda c: services.complete_claim(business, request.user, c),
+        _("Marked as completed."),
+    )
+
+
+@console_page(POST)
+def claim_release(request, business, claim_id):
+    return _staff_claim_action(
+        request,
+        business,
+        claim_id,
+        lambda c: services.release_claim(
+            request.user, c, excused=request.POST.get("excused") == "1"
+        ),
+        _("The claim is released; the seat went to the waitlist if anyone was waiting."),
+    )
+
+
+@console_page()
+def export_csv(request, business):
+    tz = business.tzinfo
+    today = timezone.localtime(timezone.now(), tz).date()
+    start = _local_day(request.GET.get("from")) or _monday(today)
+    end = _local_day(request.GET.get("to")) or start + timedelta(days=27)
+    if end < start:
+        start, end = end, start
+    end = min(end, start + timedelta(days=MAX_EXPORT_DAYS))
+    blocks = _schedule_between(business, start, end + timedelta(days=1))
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            _("Date"),
+            _("Start"),
+            _("End"),
+            _("Program"),
+            _("Place"),
+            _("Status"),
+            _("Capacity"),
+            _("Seats taken"),
+            _("Waitlist"),
+            _("Claimed by"),
+            _("Reward"),
+            _("Points"),
+        ]
+    )
+    for block in blocks:
+        starts = block.starts_at.astimezone(tz)
+        ends = block.ends_at.astimezone(tz)
+        writer.writerow(
+            [
+                starts.date().isoformat(),
+                starts.strftime("%H:%M"),
+                ends.strftime("%H:%M"),
+                block.program.title,
+                _place_text(block),
+                block.get_status_display(),
+                block.capacity,
+                block.seats_taken,
+                len(block.waiting),
+                ", ".join(
+                    f"{c.peer.display_name} ({c.get_status_display()})" for c in block.holders
+                ),
+                f"{block.reward_minor / 100:.2f}".replace(".", ",") if block.reward_minor else "",
+                block.reward_points or "",
+            ]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    filename = f"{business.slug}-schedule-{start.isoformat()}-{end.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
