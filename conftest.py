@@ -6,6 +6,7 @@ os.environ.setdefault("PEERARMY_TESTING", "1")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "1")  # Playwright's sync API in e2e tests
 
 import pytest  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 from peerarmy.tenancy.tests.factories import (  # noqa: E402
     BusinessFactory,
@@ -14,6 +15,11 @@ from peerarmy.tenancy.tests.factories import (  # noqa: E402
     PeerFactory,
     ProgramFactory,
 )
+
+# Speed is measured by the benchmarks, not by the property tests: a loaded CI machine must not
+# fail a property because one example took 250 ms.
+hypothesis_settings.register_profile("peerarmy", deadline=None)
+hypothesis_settings.load_profile("peerarmy")
 
 
 @pytest.fixture(autouse=True)

@@ -217,6 +217,13 @@ LOGGING = {
 }
 
 if TESTING:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        # A file, not memory, so that the concurrency tests' threads share one database and
+        # the SQLite guarantees are tested too; one file per process, so parallel runs never
+        # meet. Django deletes it when the run ends.
+        import os
+
+        DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
     # Persistent connections from the live server's threads would block dropping the test DB.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,7 +4,7 @@ the other is told, and the applicant gets exactly one e-mail."""
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django_scopes import scopes_disabled
 
 from peerarmy.errors import InvalidTransition
@@ -12,12 +12,9 @@ from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.services import approve_peer, reject_peer
 from peerarmy.tenancy.tests.factories import ApplicantFactory, MembershipFactory
+from peerarmy.tenancy.tests.threads import requires_shared_database
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the in-memory SQLite test database cannot be shared between threads; "
-    "this race runs on PostgreSQL",
-)
+pytestmark = requires_shared_database
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django_scopes import scopes_disabled
@@ -18,6 +18,7 @@ from peerarmy.scheduling.reminders import send_due_reminders
 from peerarmy.scheduling.services import cancel_block, claim_block, release_claim
 from peerarmy.scheduling.tasks import send_block_reminders
 from peerarmy.tenancy.tests.factories import PeerFactory, UserFactory
+from peerarmy.tenancy.tests.threads import requires_shared_database
 
 from .factories import BlockFactory
 
@@ -163,10 +164,7 @@ def test_every_business_is_swept_and_the_worker_runs_the_task_every_sweep(
     assert send_block_reminders in PERIODIC_TASKS
 
 
-@pytest.mark.skipif(
-    connection.vendor == "sqlite",
-    reason="the in-memory SQLite test database cannot be shared between threads",
-)
+@requires_shared_database
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sweeping_at_the_same_instant_send_each_reminder_once(business, program):
     # Given eight peers hold blocks starting in 50 minutes, eight more in 20 hours
