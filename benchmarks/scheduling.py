@@ -17,6 +17,7 @@ Targets (PostgreSQL): >= 1,500 claims/s, p99 <= 100 ms, list p95 <= 50 ms.
 """
 
 import argparse
+import faulthandler
 import os
 import random
 import statistics
@@ -25,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 BLOCKS, CAPACITY, PEERS, THREADS, OVERLAP_TRIES = 2_000, 5, 20_000, 50, 2_000
 LIST_BLOCKS, LIST_RUNS = 10_000, 50
 SEED = 20250601
+STALL_SECONDS = 60
 PG_DB = "peerarmy_bench_sched"
 
 
@@ -44,8 +45,16 @@ def pct(values, p):
 
 
 def setup_django(database_url):
+    """Production settings (not the test ones): DEBUG off, so templates are compiled once
+    and cached, and the e-mail is handed to the database task queue after commit, as in
+    production, instead of being delivered synchronously by the test settings' immediate
+    task backend."""
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("PEERARMY_TESTING", "1")
+    os.environ["PEERARMY_TESTING"] = "0"
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.pop("TASKS_BACKEND", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerarmy.settings")
     import django
 
@@ -116,12 +125,67 @@ def populate():
     return business, program, blocks, peers, block
 
 
-def claim_race(blocks, peers):
-    from django.db import OperationalError, connection, connections
+def _claim_jobs(jobs, threads, start_at):
+    """Run `jobs` from `threads` threads in this process, each thread with its own database
+    connection; return (latencies, outcomes, finished_at)."""
+    from django.db import OperationalError, connections
     from django_scopes import scopes_disabled
 
     from peerarmy.errors import DomainError
     from peerarmy.scheduling.services import claim_block
+
+    latencies, outcomes, lock = [], {}, threading.Lock()
+    progress = [0]
+
+    def work(mine):
+        local_lat, local_out = [], {}
+        with scopes_disabled():
+            for peer, block in mine:
+                started = time.perf_counter()
+                try:
+                    claim_block(peer, block)
+                    outcome = "claimed"
+                except DomainError as exc:
+                    outcome = exc.code
+                except OperationalError as exc:  # counted, not hidden
+                    outcome = "database_locked" if "locked" in str(exc) else "operational_error"
+                local_lat.append(time.perf_counter() - started)
+                local_out[outcome] = local_out.get(outcome, 0) + 1
+                progress[0] += 1
+        connections.close_all()
+        with lock:
+            latencies.extend(local_lat)
+            for k, v in local_out.items():
+                outcomes[k] = outcomes.get(k, 0) + v
+
+    pool = [threading.Thread(target=work, args=(jobs[i::threads],)) for i in range(threads)]
+    while time.time() < start_at:  # every process starts at the same instant
+        time.sleep(0.001)
+    for t in pool:
+        t.start()
+    last, changed = -1, time.monotonic()
+    while any(t.is_alive() for t in pool):
+        time.sleep(0.5)
+        if progress[0] != last:
+            last, changed = progress[0], time.monotonic()
+        elif time.monotonic() - changed > STALL_SECONDS:
+            # No attempt finished for a whole period: show where every thread waits.
+            print(f"!!! no progress for {STALL_SECONDS} s; thread stacks:", flush=True)
+            faulthandler.dump_traceback(all_threads=True)
+            os._exit(3)
+    return latencies, outcomes, time.time()
+
+
+def _process_main(jobs, threads, start_at, queue):
+    queue.put(_claim_jobs(jobs, threads, start_at))
+
+
+def claim_race(blocks, peers, processes, threads):
+    """`threads` concurrent clients in all, spread over `processes` processes (one Python
+    process is bound by its GIL; several are what gunicorn workers would be)."""
+    import multiprocessing
+
+    from django.db import connections
 
     rng = random.Random(SEED + 1)
     by_time = sorted(blocks, key=lambda b: b.starts_at)
@@ -137,34 +201,46 @@ def claim_race(blocks, peers):
             jobs.append((peer, other))
     rng.shuffle(jobs)
 
-    latencies, outcomes, lock = [], {}, threading.Lock()
+    connections.close_all()  # no connection crosses a fork
+    start_at = time.time() + 0.5
+    if processes == 1:
+        latencies, outcomes, finished = _claim_jobs(jobs, threads, start_at)
+    else:
+        ctx = multiprocessing.get_context("fork")
+        queue = ctx.Queue()
+        sizes = [threads // processes + (i < threads % processes) for i in range(processes)]
+        procs = [
+            ctx.Process(target=_process_main, args=(jobs[i::processes], sizes[i], start_at, queue))
+            for i in range(processes)
+        ]
+        for p in procs:
+            p.start()
+        latencies, outcomes, finished = [], {}, start_at
+        for _ in procs:
+            lat, out, fin = queue.get()
+            latencies.extend(lat)
+            finished = max(finished, fin)
+            for k, v in out.items():
+                outcomes[k] = outcomes.get(k, 0) + v
+        for p in procs:
+            p.join()
+    return jobs, latencies, outcomes, finished - start_at
 
-    def run(job):
-        peer, block = job
-        started = time.perf_counter()
-        try:
-            with scopes_disabled():
-                claim_block(peer, block)
-            outcome = "claimed"
-        except DomainError as exc:
-            outcome = exc.code
-        except OperationalError:  # SQLite's busy timeout ran out: counted, not hidden
-            outcome = "database_locked"
-        elapsed = time.perf_counter() - started
-        with lock:
-            latencies.append(elapsed)
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
-    def close():
-        connections.close_all()
+def reset_claims():
+    """Empty every seat again, so the next configuration races on the same blocks."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(THREADS) as pool:
-        list(pool.map(run, jobs, chunksize=20))
-        list(pool.map(lambda _: close(), range(THREADS * 4)))
-    wall = time.perf_counter() - started
-    connection.close()
-    return jobs, latencies, outcomes, wall
+    with connection.cursor() as cur:
+        for table in [
+            "scheduling_waitlistentry",
+            "scheduling_claim",
+            "notifications_outboxmessage",
+            DBTaskResult._meta.db_table,
+        ]:
+            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        cur.execute("UPDATE scheduling_block SET seats_taken = 0")
 
 
 def invariants():
@@ -214,7 +290,28 @@ def listing(block_factory, peers):
     return open_blocks, len(items), timings
 
 
-def run(label, database_url):
+def report_race(label, blocks, peers, processes, threads):
+    jobs, latencies, outcomes, wall = claim_race(blocks, peers, processes, threads)
+    claimed = outcomes.get("claimed", 0)
+    ms = [x * 1000 for x in latencies]
+    print(f"-- {label}: {len(jobs):,} claim attempts in {wall:.1f} s")
+    print(f"  outcomes: {dict(sorted(outcomes.items()))}")
+    print(f"  successful claims/s: {claimed / wall:,.0f}   attempts/s: {len(jobs) / wall:,.0f}")
+    print(
+        f"  latency ms (every attempt): p50 {pct(ms, 50):.1f}  p95 {pct(ms, 95):.1f}  "
+        f"p99 {pct(ms, 99):.1f}  max {max(ms):.1f}  mean {statistics.mean(ms):.1f}"
+    )
+    overbooked, miscounted, overlapping, active = invariants()
+    print(
+        f"  active claims {active:,} (seats {BLOCKS * CAPACITY:,}); overbooked blocks "
+        f"{overbooked}; seat counters off {miscounted}; overlapping claims {overlapping}",
+        flush=True,
+    )
+    failed = sum(v for k, v in outcomes.items() if k in ("database_locked", "operational_error"))
+    return overbooked == miscounted == overlapping == 0, failed
+
+
+def run(label, database_url, configs):
     setup_django(database_url)
     from django.db import connection
 
@@ -226,38 +323,38 @@ def run(label, database_url):
         f"in {time.perf_counter() - t0:.1f} s",
         flush=True,
     )
-    jobs, latencies, outcomes, wall = claim_race(blocks, peers)
-    claimed = outcomes.get("claimed", 0)
-    ms = [x * 1000 for x in latencies]
-    print(f"{len(jobs):,} claim attempts from {THREADS} threads in {wall:.1f} s")
-    print(f"  outcomes: {dict(sorted(outcomes.items()))}")
-    print(f"  successful claims/s: {claimed / wall:,.0f}   attempts/s: {len(jobs) / wall:,.0f}")
-    print(
-        f"  latency ms: p50 {pct(ms, 50):.1f}  p95 {pct(ms, 95):.1f}  p99 {pct(ms, 99):.1f}  "
-        f"max {max(ms):.1f}  mean {statistics.mean(ms):.1f}"
-    )
-    overbooked, miscounted, overlapping, active = invariants()
-    print(
-        f"  active claims {active:,} (seats {BLOCKS * CAPACITY:,}); overbooked blocks "
-        f"{overbooked}; seat counters off {miscounted}; overlapping claims {overlapping}"
-    )
+    ok = True
+    for n, (processes, threads) in enumerate(configs):
+        if n:
+            reset_claims()
+        race_ok, _failed = report_race(
+            f"{threads} concurrent clients: {processes} process(es) x ~{threads // processes} "
+            "threads",
+            blocks,
+            peers,
+            processes,
+            threads,
+        )
+        ok &= race_ok
     open_blocks, shown, timings = listing(block_factory, peers)
     lms = [x * 1000 for x in timings]
     print(
         f"claimable list for one peer among {open_blocks:,} open blocks ({shown} shown): "
         f"p50 {pct(lms, 50):.1f} ms  p95 {pct(lms, 95):.1f} ms  max {max(lms):.1f} ms"
     )
-    ok = overbooked == miscounted == overlapping == 0
     print("invariants:", "OK" if ok else "VIOLATED")
     return ok
 
 
 def child(args):
     """Each database runs in its own process: Django is set up once per process."""
+    configs = [(1, THREADS), (args.processes, THREADS)]
+    if args.processes == 1:
+        configs = configs[:1]
     if args.child == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            return run("SQLite file", f"sqlite:///{tmp}/bench.sqlite3")
-    return run("PostgreSQL", f"{args.postgres.rstrip('/')}/{PG_DB}")
+            return run("SQLite file", f"sqlite:///{tmp}/bench.sqlite3", configs)
+    return run("PostgreSQL", f"{args.postgres.rstrip('/')}/{PG_DB}", configs)
 
 
 def pg_admin(base, sql):
@@ -271,6 +368,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["postgres", "sqlite"])
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=4,
+        help="after the one-process race, the same 50 clients spread over this many processes",
+    )
     parser.add_argument("--child", choices=["postgres", "sqlite"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -288,6 +391,7 @@ def main():
                 print("!!! SKIPPING the PostgreSQL benchmark: its figures are NOT measured.\n")
                 continue
         cmd = [sys.executable, __file__, "--child", which, "--postgres", args.postgres]
+        cmd += ["--processes", str(args.processes)]
         ok &= subprocess.run(cmd, check=False).returncode == 0  # noqa: S603 - our own script
         if which == "postgres":
             pg_admin(args.postgres, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")

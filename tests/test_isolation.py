@@ -14,7 +14,7 @@ from peerarmy.api.api import api
 from peerarmy.customers.models import ImportJob, ImportRowError
 from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program
-from peerarmy.scheduling.models import Claim
+from peerarmy.scheduling.models import Claim, SwapOffer
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.superfans.invitations import invite_customers
 from peerarmy.tenancy.tests.factories import (
@@ -93,6 +93,13 @@ def world(db):
     claim = Claim.objects.create(
         business=target, block=block, peer=peer, starts_at=block.starts_at, ends_at=block.ends_at
     )
+    offer = SwapOffer.objects.create(
+        business=target,
+        claim=claim,
+        from_peer=peer,
+        to_peer=applicant,
+        expires_at=block.starts_at,
+    )
     outsider = OwnerFactory(business=outsider_business).user
     _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
     return {
@@ -110,6 +117,7 @@ def world(db):
         "job": job,
         "block": block,
         "claim": claim,
+        "offer": offer,
         "outsider": outsider,
         "outsider_raw": outsider_raw,
     }
@@ -127,6 +135,7 @@ def kwarg_values(world):
         "job_id": world["job"].pk,
         "block_id": world["block"].pk,
         "claim_id": world["claim"].pk,
+        "offer_id": world["offer"].pk,
         "token": "not-a-valid-token",
         "skill_id": world["skill"].pk,
         "customer_id": world["customer"].pk,

@@ -89,3 +89,14 @@ class OutsideCheckInWindow(SchedulingError):
 class TooFarToCheckIn(SchedulingError):
     code = "too_far_to_check_in"
     default_message = _("You are too far from the place of the block to check in.")
+
+
+class SwapNotPending(SchedulingError):
+    code = "swap_not_pending"
+    default_message = _("This swap offer is no longer open.")
+
+
+class SwapNotYours(SchedulingError):
+    code = "swap_not_yours"
+    status = 403
+    default_message = _("This swap offer is not yours to answer.")

@@ -397,3 +397,63 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"{self.peer} ({'revoked' if self.revoked_at else 'active'})"
+
+
+class SwapStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("swap status", "Waiting for an answer")
+    ACCEPTED = "accepted", pgettext_lazy("swap status", "Accepted")
+    DECLINED = "declined", pgettext_lazy("swap status", "Declined")
+    WITHDRAWN = "withdrawn", pgettext_lazy("swap status", "Withdrawn")
+    EXPIRED = "expired", pgettext_lazy("swap status", "Expired")
+
+
+class SwapOffer(models.Model):
+    """A peer offers their claim to a named peer; the claim moves only when that peer accepts.
+    It expires at the block's forfeit cutoff."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="swap_offers")
+    from_peer = models.ForeignKey(
+        "peers.Peer",
+        on_delete=models.CASCADE,
+        related_name="swap_offers_made",
+        verbose_name=_("offered by"),
+    )
+    to_peer = models.ForeignKey(
+        "peers.Peer",
+        on_delete=models.CASCADE,
+        related_name="swap_offers_received",
+        verbose_name=_("offered to"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=SwapStatus.choices, default=SwapStatus.PENDING
+    )
+    created_at = models.DateTimeField(_("offered"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    decided_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    new_claim = models.ForeignKey(
+        Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("swap offer")
+        verbose_name_plural = _("swap offers")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "to_peer"],
+                condition=Q(status="pending"),
+                name="swapoffer_one_pending_per_claim_and_peer",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["to_peer", "status"], name="swapoffer_to_status"),
+            models.Index(fields=["from_peer", "status"], name="swapoffer_from_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.from_peer} ⇄ {self.to_peer} ({self.status})"

@@ -4,14 +4,23 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
-from peerarmy.peers.models import PeerLanguage, PeerStatus
+from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus
 from peerarmy.programs.models import Program, ProgramStatus
 
 from . import errors, rules
-from .models import Block, BlockStatus, Claim, ClaimStatus, WaitlistEntry, WaitlistStatus
+from .models import (
+    Block,
+    BlockStatus,
+    Claim,
+    ClaimStatus,
+    SwapOffer,
+    SwapStatus,
+    WaitlistEntry,
+    WaitlistStatus,
+)
 from .services import FAIRNESS_ERRORS, held_claims, held_since, limits_for
 
 KM_PER_DEGREE = 111.32
@@ -56,13 +65,66 @@ def _program_ok(program, peer, skill_ids, languages):
     return True
 
 
+CANDIDATE_BATCH = 400
+
+
+def _nearest_first_page(peer, qs, tz, languages, lat, lon, limit):
+    """The candidates that can make the first `limit` of the list, read soonest first in
+    batches: the list is ordered by local day, so once `limit` candidates are found, only the
+    rest of that day can still come before them. {pk: (day, distance or 0, starts_at,
+    distance)}."""
+    rows_qs = qs.order_by("starts_at", "pk").values_list(
+        "pk",
+        "starts_at",
+        "latitude",
+        "longitude",
+        "is_remote",
+        "required_languages",
+        "min_reliability",
+        "max_distance_km",
+    )
+    candidates = {}
+    last_day = None
+    after = None
+    while True:
+        batch_qs = rows_qs
+        if after is not None:
+            batch_qs = batch_qs.filter(
+                Q(starts_at__gt=after[0]) | Q(starts_at=after[0], pk__gt=after[1])
+            )
+        rows = list(batch_qs[:CANDIDATE_BATCH])
+        for pk, starts_at, blat, blon, remote, langs, min_rel, max_km in rows:
+            local_day = starts_at.astimezone(tz).date()
+            if last_day is not None and local_day > last_day:
+                return candidates
+            if langs and not (set(langs) & languages):
+                continue
+            if min_rel and (peer.reliability or 0) < min_rel:
+                continue
+            distance = None
+            if not remote and blat is not None and blon is not None:
+                if lat is not None:
+                    distance = rules.haversine_km(lat, lon, blat, blon)
+                    if distance > peer.travel_radius_km or (max_km and distance > max_km):
+                        continue
+                elif max_km:
+                    continue
+            candidates[pk] = (local_day, distance or 0.0, starts_at, distance)
+            if last_day is None and len(candidates) >= limit:
+                last_day = local_day
+        if len(rows) < CANDIDATE_BATCH:
+            return candidates
+        after = (rows[-1][1], rows[-1][0])
+
+
 def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBlock]:
     """The open, released, future blocks `peer` is eligible for (program and block rules,
     distance within both the peer's radius and the block's limit), soonest day first and
     nearest first within a day, each with the reasons it cannot be claimed (full, overlap,
     rest, weekly hours, future blocks). `day` is a date in the business's time zone.
 
-    Five queries whatever the number of blocks; only the page (`limit`) is turned into
+    Five queries plus one per 400 blocks read (soonest first; reading stops once the page
+    is complete); only the page (`limit`) is turned into
     model instances.
     """
     now = now or timezone.now()
@@ -92,7 +154,16 @@ def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBl
     if day is not None:
         start = datetime(day.year, day.month, day.day, tzinfo=tz)
         qs = qs.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
+    # Blocks needing a skill the peer lacks are left out by the database.
+    qs = qs.exclude(
+        Exists(
+            Block.required_skills.through.objects.filter(block_id=OuterRef("pk")).exclude(
+                skill_id__in=skill_ids
+            )
+        )
+    )
     has_home = peer.latitude is not None and peer.longitude is not None
+    lat = lon = None
     if has_home:
         # A bounding box around the peer's radius lets the index-less coordinates be cut
         # down by the database before the exact distance is computed here.
@@ -107,44 +178,8 @@ def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBl
                 longitude__range=(lon - dlon, lon + dlon),
             )
         )
-    rows = list(
-        qs.values_list(
-            "pk",
-            "starts_at",
-            "latitude",
-            "longitude",
-            "is_remote",
-            "required_languages",
-            "min_reliability",
-            "max_distance_km",
-            "required_skills",
-        )
-    )
-    # required_skills comes back as one row per skill (None for none): fold it.
-    needs: dict[int, set] = {}
-    candidates = {}
-    for pk, starts_at, blat, blon, remote, langs, min_rel, max_km, skill in rows:
-        if skill is not None:
-            needs.setdefault(pk, set()).add(skill)
-        if pk in candidates:
-            continue
-        if langs and not (set(langs) & languages):
-            continue
-        if min_rel and (peer.reliability or 0) < min_rel:
-            continue
-        distance = None
-        if not remote and blat is not None and blon is not None:
-            if has_home:
-                distance = rules.haversine_km(lat, lon, blat, blon)
-                if distance > peer.travel_radius_km or (max_km and distance > max_km):
-                    continue
-            elif max_km:
-                continue
-        candidates[pk] = (starts_at.astimezone(tz).date(), distance or 0.0, starts_at, distance)
-    ordered = sorted(
-        (pk for pk in candidates if not (needs.get(pk, set()) - skill_ids)),
-        key=lambda pk: candidates[pk][:3],
-    )[:limit]
+    candidates = _nearest_first_page(peer, qs, tz, languages, lat, lon, limit)
+    ordered = sorted(candidates, key=lambda pk: candidates[pk][:3])[:limit]
     if not ordered:
         return []
 
@@ -178,10 +213,10 @@ def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBl
 def week_schedule(business, week_start):
     """The blocks starting in the week from `week_start` (a local date) for the console,
     with their program, active claims and waiting peers (four queries)."""
-    tz = business.tzinfo
-    start = datetime(week_start.year, week_start.month, week_start.day, tzinfo=tz)
-    end_day = week_start + timedelta(days=7)
-    end = datetime(end_day.year, end_day.month, end_day.day, tzinfo=tz)
+    return schedule_between(business, week_start, week_start + timedelta(days=7))
+
+
+def _schedule(business, start, end):
     return list(
         Block.objects.filter(business=business, starts_at__gte=start, starts_at__lt=end)
         .select_related("program")
@@ -202,4 +237,92 @@ def week_schedule(business, week_start):
             ),
         )
         .order_by("starts_at", "pk")
+    )
+
+
+def schedule_between(business, start, end):
+    """Like `week_schedule`, for any range of local days from `start` up to (not including)
+    `end` (four queries)."""
+    tz = business.tzinfo
+    return _schedule(
+        business,
+        datetime(start.year, start.month, start.day, tzinfo=tz),
+        datetime(end.year, end.month, end.day, tzinfo=tz),
+    )
+
+
+def block_detail(business, block_id):
+    """One block of the business with its program and required skills, or None."""
+    return (
+        Block.objects.filter(business=business, pk=block_id)
+        .select_related("program")
+        .prefetch_related("required_skills")
+        .first()
+    )
+
+
+def upcoming_claims(peer, *, now=None):
+    """The peer's active claims that have not ended yet, soonest first."""
+    now = now or timezone.now()
+    return list(
+        Claim.objects.filter(
+            business_id=peer.business_id, peer=peer, status=ClaimStatus.ACTIVE, ends_at__gt=now
+        )
+        .select_related("block__program")
+        .order_by("starts_at", "pk")
+    )
+
+
+def waiting_entries(peer, *, now=None):
+    """The waitlists the peer is on, for blocks that have not started yet."""
+    now = now or timezone.now()
+    return list(
+        WaitlistEntry.objects.filter(
+            business_id=peer.business_id,
+            peer=peer,
+            status=WaitlistStatus.WAITING,
+            block__starts_at__gt=now,
+        )
+        .select_related("block__program")
+        .order_by("block__starts_at", "pk")
+    )
+
+
+def swap_offers_received(peer, *, now=None):
+    """Pending swap offers made to the peer that can still be accepted, soonest block first."""
+    now = now or timezone.now()
+    return list(
+        SwapOffer.objects.filter(
+            business_id=peer.business_id,
+            to_peer=peer,
+            status=SwapStatus.PENDING,
+            expires_at__gt=now,
+        )
+        .select_related("from_peer", "claim__block__program")
+        .order_by("claim__starts_at", "pk")
+    )
+
+
+def swap_offers_made(peer, *, now=None):
+    """Pending swap offers the peer made, still open."""
+    now = now or timezone.now()
+    return list(
+        SwapOffer.objects.filter(
+            business_id=peer.business_id,
+            from_peer=peer,
+            status=SwapStatus.PENDING,
+            expires_at__gt=now,
+        )
+        .select_related("to_peer", "claim")
+        .order_by("created_at", "pk")
+    )
+
+
+def swap_candidates(peer):
+    """The other active peers of the business, by name: whom a block can be offered to (the
+    swap service refuses the ineligible ones, with the reason)."""
+    return list(
+        Peer.objects.filter(business_id=peer.business_id, status=PeerStatus.ACTIVE)
+        .exclude(pk=peer.pk)
+        .order_by("display_name", "pk")
     )

@@ -37,6 +37,10 @@ urlpatterns = [
     path(B + "me/claims/<int:claim_id>/release/", blocks.release, name="claim_release"),
     path(B + "me/claims/<int:claim_id>/check-in/", blocks.check_in, name="claim_check_in"),
     path(B + "me/claims/<int:claim_id>/check-out/", blocks.check_out, name="claim_check_out"),
+    path(B + "me/claims/<int:claim_id>/offer/", blocks.swap_offer, name="claim_swap_offer"),
+    path(B + "me/swaps/<int:offer_id>/accept/", blocks.swap_accept, name="swap_accept"),
+    path(B + "me/swaps/<int:offer_id>/decline/", blocks.swap_decline, name="swap_decline"),
+    path(B + "me/swaps/<int:offer_id>/withdraw/", blocks.swap_withdraw, name="swap_withdraw"),
     # the business console
     path(M, console.dashboard, name="manage"),
     path(M + "programs/", console.programs, name="manage_programs"),
@@ -85,6 +89,11 @@ urlpatterns = [
     path(M + "blocks/new/", blocks.block_create, name="manage_block_create"),
     path(M + "blocks/recurring/", blocks.block_template, name="manage_block_template"),
     path(M + "blocks/export.csv", blocks.export_csv, name="manage_blocks_export"),
+    path(
+        M + "blocks/limits/<int:program_id>/",
+        blocks.fairness_limits,
+        name="manage_fairness_limits",
+    ),
     path(M + "blocks/<int:block_id>/", blocks.block_detail, name="manage_block"),
     path(M + "blocks/<int:block_id>/edit/", blocks.block_edit, name="manage_block_edit"),
     path(M + "blocks/<int:block_id>/cancel/", blocks.block_cancel, name="manage_block_cancel"),

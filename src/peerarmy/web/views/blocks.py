@@ -10,10 +10,10 @@ import calendar
 import csv
 import io
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
-from django.db.models import Prefetch
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,13 +22,14 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError
+from peerarmy.peers.models import Peer
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import programs_for_business
-from peerarmy.scheduling import selectors, services
+from peerarmy.scheduling import limits, selectors, services, swaps
 from peerarmy.scheduling.models import (
     Block,
     Claim,
-    ClaimStatus,
+    SwapOffer,
     WaitlistEntry,
     WaitlistStatus,
 )
@@ -40,6 +41,7 @@ from peerarmy.web.forms_blocks import (
     PeerBlockFilterForm,
     TemplateForm,
 )
+from peerarmy.web.forms_limits import FairnessLimitsForm
 
 from .base import console_page, peer_page, safe_next
 
@@ -48,69 +50,8 @@ FLASH_KEY = "peerarmy_block_feedback"
 MAX_EXPORT_DAYS = 400
 
 
-# --- reads the scheduling selectors do not offer (yet) ---------------------------------------
-
-
-def _upcoming_claims(peer, now):
-    return list(
-        Claim.objects.filter(
-            business_id=peer.business_id, peer=peer, status=ClaimStatus.ACTIVE, ends_at__gt=now
-        )
-        .select_related("block__program")
-        .order_by("starts_at", "pk")
-    )
-
-
-def _waiting_entries(peer, now):
-    return list(
-        WaitlistEntry.objects.filter(
-            business_id=peer.business_id,
-            peer=peer,
-            status=WaitlistStatus.WAITING,
-            block__starts_at__gt=now,
-        )
-        .select_related("block__program")
-        .order_by("block__starts_at", "pk")
-    )
-
-
-def _schedule_between(business, start, end):
-    """Like `selectors.week_schedule`, for any range of local days (four queries)."""
-    tz = business.tzinfo
-    return list(
-        Block.objects.filter(
-            business=business,
-            starts_at__gte=datetime(start.year, start.month, start.day, tzinfo=tz),
-            starts_at__lt=datetime(end.year, end.month, end.day, tzinfo=tz),
-        )
-        .select_related("program")
-        .prefetch_related(
-            Prefetch(
-                "claims",
-                queryset=Claim.objects.exclude(
-                    status__in=[ClaimStatus.RELEASED, ClaimStatus.CANCELLED]
-                ).select_related("peer"),
-                to_attr="holders",
-            ),
-            Prefetch(
-                "waitlist",
-                queryset=WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING).select_related(
-                    "peer"
-                ),
-                to_attr="waiting",
-            ),
-        )
-        .order_by("starts_at", "pk")
-    )
-
-
 def _block_or_404(business, block_id):
-    block = (
-        Block.objects.filter(business=business, pk=block_id)
-        .select_related("program")
-        .prefetch_related("required_skills")
-        .first()
-    )
+    block = selectors.block_detail(business, block_id)
     if block is None:
         raise Http404
     return block
@@ -172,7 +113,7 @@ def my_blocks(request, business):
     now = timezone.now()
     form = PeerBlockFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    claims = _upcoming_claims(peer, now)
+    claims = selectors.upcoming_claims(peer, now=now)
     held = {c.block_id for c in claims}
     items = [
         i
@@ -207,10 +148,19 @@ def my_blocks(request, business):
         claim.needs_location = bool(
             block.check_in_radius_m and block.has_coordinates and not block.is_remote
         )
-    entries = _waiting_entries(peer, now)
+    entries = selectors.waiting_entries(peer, now=now)
     for entry in entries:
         entry.place = _place_text(entry.block)
         entry.feedback = feedback.get(f"wait-{entry.pk}")
+    made = {}
+    for offer in selectors.swap_offers_made(peer, now=now):
+        made.setdefault(offer.claim_id, []).append(offer)
+    for claim in claims:
+        claim.offers = made.get(claim.pk, [])
+    received = selectors.swap_offers_received(peer, now=now)
+    for offer in received:
+        offer.place = _place_text(offer.claim.block)
+        offer.feedback = feedback.get(f"swap-{offer.pk}")
     return render(
         request,
         "web/me/blocks/list.html",
@@ -220,6 +170,8 @@ def my_blocks(request, business):
             "items": items,
             "claims": claims,
             "entries": entries,
+            "offers_received": received,
+            "swap_candidates": selectors.swap_candidates(peer) if claims else [],
         },
     )
 
@@ -379,7 +331,7 @@ def schedule(request, business):
             first = today.replace(day=1)
         days_in = calendar.monthrange(first.year, first.month)[1]
         after = first + timedelta(days=days_in)
-        blocks = _decorate_for_console(_schedule_between(business, first, after), tz)
+        blocks = _decorate_for_console(selectors.schedule_between(business, first, after), tz)
         days = [first + timedelta(days=i) for i in range(days_in)]
         context.update(
             month=first,
@@ -571,7 +523,7 @@ def export_csv(request, business):
     if end < start:
         start, end = end, start
     end = min(end, start + timedelta(days=MAX_EXPORT_DAYS))
-    blocks = _schedule_between(business, start, end + timedelta(days=1))
+    blocks = selectors.schedule_between(business, start, end + timedelta(days=1))
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
@@ -616,3 +568,106 @@ def export_csv(request, business):
     filename = f"{business.slug}-schedule-{start.isoformat()}-{end.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- swaps: offering a claimed block to a named peer -----------------------------------------
+
+
+@peer_page(POST)
+def swap_offer(request, business, claim_id):
+    peer = _peer_or_404(request, business)
+    claim = _own_claim_or_404(business, peer, claim_id)
+    try:
+        to_peer_id = int(request.POST.get("to_peer", ""))
+    except ValueError:
+        to_peer_id = None
+    to_peer = Peer.objects.filter(business=business, pk=to_peer_id).first() if to_peer_id else None
+    try:
+        offer = swaps.offer_swap(peer, claim, to_peer)
+    except DomainError as exc:
+        _flash(request, f"claim-{claim.pk}", exc.message)
+    else:
+        _flash(
+            request,
+            f"claim-{claim.pk}",
+            _("We offered the block to %(name)s. It stays yours until they accept.")
+            % {"name": offer.to_peer.display_name},
+            ok=True,
+        )
+    return _back_to_list(request, business, f"claim-{claim.pk}")
+
+
+def _offer_or_404(business, peer, offer_id):
+    offer = (
+        SwapOffer.objects.filter(business=business, pk=offer_id)
+        .filter(Q(to_peer=peer) | Q(from_peer=peer))
+        .first()
+    )
+    if offer is None:
+        raise Http404
+    return offer
+
+
+@peer_page(POST)
+def swap_accept(request, business, offer_id):
+    peer = _peer_or_404(request, business)
+    offer = _offer_or_404(business, peer, offer_id)
+    try:
+        swaps.accept_swap(peer, offer)
+    except DomainError as exc:
+        _flash(request, f"swap-{offer.pk}", exc.message)
+        return _back_to_list(request, business, "swaps")
+    messages.success(request, _("The block is yours. We sent you a confirmation by e-mail."))
+    return _back_to_list(request, business, "upcoming")
+
+
+@peer_page(POST)
+def swap_decline(request, business, offer_id):
+    peer = _peer_or_404(request, business)
+    offer = _offer_or_404(business, peer, offer_id)
+    try:
+        swaps.decline_swap(peer, offer)
+    except DomainError as exc:
+        _flash(request, f"swap-{offer.pk}", exc.message)
+        return _back_to_list(request, business, "swaps")
+    messages.success(request, _("You declined the offer; we told the peer who made it."))
+    return _back_to_list(request, business, "upcoming")
+
+
+@peer_page(POST)
+def swap_withdraw(request, business, offer_id):
+    peer = _peer_or_404(request, business)
+    offer = _offer_or_404(business, peer, offer_id)
+    try:
+        swaps.withdraw_swap(peer, offer)
+    except DomainError as exc:
+        _flash(request, f"claim-{offer.claim_id}", exc.message)
+    else:
+        _flash(request, f"claim-{offer.claim_id}", _("You withdrew the offer."), ok=True)
+    return _back_to_list(request, business, f"claim-{offer.claim_id}")
+
+
+# --- fairness limits of a program ------------------------------------------------------------
+
+
+@console_page(GET_POST)
+def fairness_limits(request, business, program_id):
+    program = programs_for_business(business).filter(pk=program_id).first()
+    if program is None:
+        raise Http404
+    current = limits.limits_of(program)
+    form = FairnessLimitsForm(
+        request.POST or None,
+        initial={name: getattr(current, name) for name in limits.BOUNDS},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            limits.update_fairness_limits(business, request.user, program, form.cleaned_data)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The fairness limits are saved."))
+            return redirect(
+                "web:manage_fairness_limits", business_slug=business.slug, program_id=program.pk
+            )
+    return render(request, "web/manage/blocks/limits_form.html", {"form": form, "program": program})
