@@ -36,7 +36,7 @@ def test_a_message_is_sent_after_commit_and_logged(business, django_capture_on_c
 
 def test_a_rolled_back_change_leaves_no_message(business):
     class Boom(Exception):
-        pass
+        """The change fails after writing its message."""
 
     with pytest.raises(Boom), transaction.atomic():
         _message(business)

@@ -608,30 +608,39 @@ def _offer_or_404(business, peer, offer_id):
     return offer
 
 
-@peer_page(POST)
-def swap_accept(request, business, offer_id):
+def _answer_swap(request, business, offer_id, answer, done_message):
+    """The receiver accepts or declines an offer; a refusal is shown next to the offer."""
     peer = _peer_or_404(request, business)
     offer = _offer_or_404(business, peer, offer_id)
     try:
-        swaps.accept_swap(peer, offer)
+        answer(peer, offer)
     except DomainError as exc:
         _flash(request, f"swap-{offer.pk}", exc.message)
         return _back_to_list(request, business, "swaps")
-    messages.success(request, _("The block is yours. We sent you a confirmation by e-mail."))
+    messages.success(request, done_message)
     return _back_to_list(request, business, "upcoming")
+
+
+@peer_page(POST)
+def swap_accept(request, business, offer_id):
+    return _answer_swap(
+        request,
+        business,
+        offer_id,
+        swaps.accept_swap,
+        _("The block is yours. We sent you a confirmation by e-mail."),
+    )
 
 
 @peer_page(POST)
 def swap_decline(request, business, offer_id):
-    peer = _peer_or_404(request, business)
-    offer = _offer_or_404(business, peer, offer_id)
-    try:
-        swaps.decline_swap(peer, offer)
-    except DomainError as exc:
-        _flash(request, f"swap-{offer.pk}", exc.message)
-        return _back_to_list(request, business, "swaps")
-    messages.success(request, _("You declined the offer; we told the peer who made it."))
-    return _back_to_list(request, business, "upcoming")
+    return _answer_swap(
+        request,
+        business,
+        offer_id,
+        swaps.decline_swap,
+        _("You declined the offer; we told the peer who made it."),
+    )
 
 
 @peer_page(POST)
