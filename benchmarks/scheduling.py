@@ -6,7 +6,12 @@ claimable blocks of one peer.
    the first). Prints successful claims per second, latency percentiles over every attempt,
    and the invariants: overbooked blocks, seat counters that disagree with the claims,
    overlapping active claims of one peer (all must be 0).
-2. Listing the claimable blocks for one peer among 10,000 open blocks: p95 over 50 runs.
+   The same race runs with the 50 clients in one process, then spread over --processes
+   processes (one Python process is bound by its GIL; gunicorn workers are processes too).
+2. The same race through HTTP: gunicorn on the loopback (--http-workers processes x
+   --http-threads threads), 50 client threads POSTing to the claim endpoint of the API with
+   each peer's own API token, on keep-alive connections.
+3. Listing the claimable blocks for one peer among 10,000 open blocks: p95 over 50 runs.
 
     .venv/bin/python benchmarks/scheduling.py                  # PostgreSQL, then SQLite
     .venv/bin/python benchmarks/scheduling.py --only sqlite
@@ -18,6 +23,8 @@ Targets (PostgreSQL): >= 1,500 claims/s, p99 <= 100 ms, list p95 <= 50 ms.
 
 import argparse
 import faulthandler
+import http.client
+import json
 import os
 import random
 import statistics
@@ -37,6 +44,8 @@ LIST_BLOCKS, LIST_RUNS = 10_000, 50
 SEED = 20250601
 STALL_SECONDS = 60
 PG_DB = "peerarmy_bench_sched"
+HTTP_PORT = 8765
+CLAIM_PATH = "/api/v1/me/blocks/{block_id}/claim"
 
 
 def pct(values, p):
@@ -180,13 +189,9 @@ def _process_main(jobs, threads, start_at, queue):
     queue.put(_claim_jobs(jobs, threads, start_at))
 
 
-def claim_race(blocks, peers, processes, threads):
-    """`threads` concurrent clients in all, spread over `processes` processes (one Python
-    process is bound by its GIL; several are what gunicorn workers would be)."""
-    import multiprocessing
-
-    from django.db import connections
-
+def race_jobs(blocks, peers):
+    """Each peer claims one random block; the first OVERLAP_TRIES peers also try, in the same
+    race, a block overlapping (or the same as) the first. Shuffled, the same every run."""
     rng = random.Random(SEED + 1)
     by_time = sorted(blocks, key=lambda b: b.starts_at)
     jobs = []
@@ -194,13 +199,22 @@ def claim_race(blocks, peers, processes, threads):
         i = rng.randrange(len(by_time))
         jobs.append((peer, by_time[i]))
         if n < OVERLAP_TRIES:
-            # The same peer, a block overlapping (or the same as) the first, in the same race.
             other = by_time[min(i + 1, len(by_time) - 1)]
             if other.starts_at >= by_time[i].ends_at:
                 other = by_time[i]
             jobs.append((peer, other))
     rng.shuffle(jobs)
+    return jobs
 
+
+def claim_race(blocks, peers, processes, threads):
+    """`threads` concurrent clients in all, spread over `processes` processes (one Python
+    process is bound by its GIL; several are what gunicorn workers would be)."""
+    import multiprocessing
+
+    from django.db import connections
+
+    jobs = race_jobs(blocks, peers)
     connections.close_all()  # no connection crosses a fork
     start_at = time.time() + 0.5
     if processes == 1:
@@ -225,6 +239,126 @@ def claim_race(blocks, peers, processes, threads):
         for p in procs:
             p.join()
     return jobs, latencies, outcomes, finished - start_at
+
+
+def peer_tokens(business, peers):
+    """One API token per peer (as a peer creates in the app), raw values in peer order."""
+    from django_scopes import scopes_disabled
+
+    from peerarmy.accounts.models import ApiToken
+    from peerarmy.accounts.services import hash_token, new_raw_token
+
+    raws = [new_raw_token() for _ in peers]
+    with scopes_disabled():
+        ApiToken.objects.bulk_create(
+            [
+                ApiToken(
+                    business=business,
+                    user_id=peer.user_id,
+                    name="bench",
+                    prefix=raw[:10],
+                    key_hash=hash_token(raw),
+                )
+                for peer, raw in zip(peers, raws, strict=True)
+            ],
+            batch_size=2000,
+        )
+    return {peer.pk: raw for peer, raw in zip(peers, raws, strict=True)}
+
+
+def start_gunicorn(database_url, workers, threads):
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        PEERARMY_TESTING="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="WARNING",
+    )
+    cmd = [
+        str(Path(sys.executable).with_name("gunicorn")),
+        "peerarmy.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{HTTP_PORT}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(cmd, env=env)  # noqa: S603 - our own command
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=2)
+            conn.request("GET", "/api/v1/openapi.json")
+            conn.getresponse().read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def http_race(blocks, peers, tokens, threads):
+    """The race of claim_race, through HTTP: (latencies, outcomes, wall seconds, jobs)."""
+    jobs = race_jobs(blocks, peers)
+    latencies, outcomes, lock = [], {}, threading.Lock()
+
+    def work(mine):
+        conn = http.client.HTTPConnection("127.0.0.1", HTTP_PORT, timeout=60)
+        local_lat, local_out = [], {}
+        for peer, block in mine:
+            started = time.perf_counter()
+            conn.request(
+                "POST",
+                CLAIM_PATH.format(block_id=block.pk),
+                body=b"",
+                headers={"Authorization": f"Bearer {tokens[peer.pk]}"},
+            )
+            response = conn.getresponse()
+            body = response.read()
+            local_lat.append(time.perf_counter() - started)
+            if response.status in (200, 201):
+                outcome = "claimed"
+            else:
+                try:
+                    outcome = json.loads(body).get("code") or str(response.status)
+                except ValueError:
+                    outcome = f"http_{response.status}"
+            local_out[outcome] = local_out.get(outcome, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(local_lat)
+            for k, v in local_out.items():
+                outcomes[k] = outcomes.get(k, 0) + v
+
+    pool = [threading.Thread(target=work, args=(jobs[i::threads],)) for i in range(threads)]
+    started = time.time()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return latencies, outcomes, time.time() - started, jobs
+
+
+def report_http(database_url, business, blocks, peers, workers, threads):
+    tokens = peer_tokens(business, peers)
+    server = start_gunicorn(database_url, workers, threads)
+    try:
+        latencies, outcomes, wall, jobs = http_race(blocks, peers, tokens, THREADS)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return _print_race(
+        f"HTTP: {THREADS} client threads -> gunicorn {workers} worker(s) x {threads} threads",
+        jobs,
+        latencies,
+        outcomes,
+        wall,
+    )
 
 
 def reset_claims():
@@ -292,6 +426,10 @@ def listing(block_factory, peers):
 
 def report_race(label, blocks, peers, processes, threads):
     jobs, latencies, outcomes, wall = claim_race(blocks, peers, processes, threads)
+    return _print_race(label, jobs, latencies, outcomes, wall)
+
+
+def _print_race(label, jobs, latencies, outcomes, wall):
     claimed = outcomes.get("claimed", 0)
     ms = [x * 1000 for x in latencies]
     print(f"-- {label}: {len(jobs):,} claim attempts in {wall:.1f} s")
@@ -311,7 +449,7 @@ def report_race(label, blocks, peers, processes, threads):
     return overbooked == miscounted == overlapping == 0, failed
 
 
-def run(label, database_url, configs):
+def run(label, database_url, configs, http_config=None):
     setup_django(database_url)
     from django.db import connection
 
@@ -336,6 +474,10 @@ def run(label, database_url, configs):
             threads,
         )
         ok &= race_ok
+    if http_config:
+        reset_claims()
+        race_ok, _failed = report_http(database_url, business, blocks, peers, *http_config)
+        ok &= race_ok
     open_blocks, shown, timings = listing(block_factory, peers)
     lms = [x * 1000 for x in timings]
     print(
@@ -351,10 +493,11 @@ def child(args):
     configs = [(1, THREADS), (args.processes, THREADS)]
     if args.processes == 1:
         configs = configs[:1]
+    http_config = (args.http_workers, args.http_threads) if args.http_workers else None
     if args.child == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
-            return run("SQLite file", f"sqlite:///{tmp}/bench.sqlite3", configs)
-    return run("PostgreSQL", f"{args.postgres.rstrip('/')}/{PG_DB}", configs)
+            return run("SQLite file", f"sqlite:///{tmp}/bench.sqlite3", configs, http_config)
+    return run("PostgreSQL", f"{args.postgres.rstrip('/')}/{PG_DB}", configs, http_config)
 
 
 def pg_admin(base, sql):
@@ -374,6 +517,13 @@ def main():
         default=4,
         help="after the one-process race, the same 50 clients spread over this many processes",
     )
+    parser.add_argument(
+        "--http-workers",
+        type=int,
+        default=2,
+        help="gunicorn worker processes for the HTTP race (0 skips it)",
+    )
+    parser.add_argument("--http-threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--child", choices=["postgres", "sqlite"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -392,6 +542,7 @@ def main():
                 continue
         cmd = [sys.executable, __file__, "--child", which, "--postgres", args.postgres]
         cmd += ["--processes", str(args.processes)]
+        cmd += ["--http-workers", str(args.http_workers), "--http-threads", str(args.http_threads)]
         ok &= subprocess.run(cmd, check=False).returncode == 0  # noqa: S603 - our own script
         if which == "postgres":
             pg_admin(args.postgres, f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")

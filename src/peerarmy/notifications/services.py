@@ -11,6 +11,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
+from peerarmy.db import insert_returning_id
+
+from . import renderers
 from .models import DeliveryAttempt, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -25,11 +28,9 @@ def enqueue_email(
     back, the message disappears with it. Delivery starts once the transaction commits.
     `template` names the templates `<template>_subject.txt` and `<template>.txt`.
     """
-    ctx = {"business": business, "site_url": settings.SITE_URL, **context}
-    with translation.override(language):
-        if subject is None:
-            subject = render_to_string(f"{template}_subject.txt", ctx).strip()
-        body_text = render_to_string(f"{template}.txt", ctx)
+    subject, body_text = render_email(
+        business=business, template=template, context=context, language=language, subject=subject
+    )
     return enqueue_email_rendered(
         business=business,
         to=to,
@@ -39,6 +40,45 @@ def enqueue_email(
         event=event,
         attachments=attachments,
     )
+
+
+def render_email(*, business, template, context, language, subject=None):
+    """(subject, text) of the e-mail `template` in `language`."""
+    ctx = {"business": business, "site_url": settings.SITE_URL, **context}
+    with translation.override(language):
+        if subject is None:
+            subject = render_to_string(f"{template}_subject.txt", ctx).strip()
+        body_text = render_to_string(f"{template}.txt", ctx)
+    return " ".join(subject.split())[:255], body_text
+
+
+def enqueue_deferred(*, business_id, to, language, event, renderer, payload) -> int:
+    """Write an e-mail that the renderer called `renderer` fills in when it is delivered
+    (see renderers.py); one INSERT, for hot paths. Returns the message id."""
+    now = timezone.now()
+    message_id = insert_returning_id(
+        OutboxMessage,
+        {
+            "business_id": business_id,
+            "channel": OutboxMessage.Channel.EMAIL.value,
+            "event": event,
+            "recipient": to,
+            "subject": "",
+            "body_text": "",
+            "body_html": "",
+            "payload": payload,
+            "renderer": renderer,
+            "attachments": [],
+            "language": language,
+            "status": OutboxStatus.PENDING.value,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "last_error": "",
+        },
+    )
+    _schedule_delivery(message_id)
+    return message_id
 
 
 def enqueue_email_rendered(
@@ -62,17 +102,31 @@ def enqueue_email_rendered(
 
 
 def _schedule_delivery(message_id, run_after=None):
+    """Make sure the message gets delivered once the current transaction commits.
+
+    With the database task queue (production) nothing more is written: the outbox table is
+    itself the queue, and the worker's outbox relay (`peerarmy worker`) delivers due messages
+    within a second, retries included. The change that causes a message pays for one INSERT.
+    With any other task backend (the test settings' immediate one, which runs a task at once)
+    the delivery task is enqueued after commit, so a rolled-back change sends nothing.
+    """
     from .tasks import deliver_message
 
-    def enqueue():
-        task = deliver_message
-        if run_after is not None:
-            if not task.get_backend().supports_defer:
-                return  # the worker's periodic sweep (deliver_due) picks it up
-            task = task.using(run_after=run_after)
-        task.enqueue(message_id)
+    task = deliver_message
+    backend = task.get_backend()
+    if _relay_delivers(backend):
+        return
+    if run_after is not None:
+        if not backend.supports_defer:
+            return  # the worker's relay picks it up when it is due
+        task = task.using(run_after=run_after)
+    transaction.on_commit(lambda: task.enqueue(message_id))
 
-    transaction.on_commit(enqueue)
+
+def _relay_delivers(backend):
+    from django_tasks_db import DatabaseBackend
+
+    return isinstance(backend, DatabaseBackend)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -103,6 +157,8 @@ def deliver(message_id) -> str:
         started = time.monotonic()
         error = ""
         try:
+            if message.renderer and not message.body_text:
+                _render(message)
             _send(message)
         except Exception as exc:  # noqa: BLE001 - any transport error is retried
             error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -145,6 +201,27 @@ def deliver(message_id) -> str:
         return message.status
 
 
+def _render(message):
+    """Fill in a deferred message (see renderers.py) and keep the result, so a retry sends
+    the same e-mail. A message whose subject is gone fails at once: retrying cannot help."""
+    try:
+        rendered = renderers.render(message)
+    except renderers.RenderError:
+        message.attempts = settings.OUTBOX_MAX_ATTEMPTS - 1  # the failure below is final
+        raise
+    message.subject = rendered.subject
+    message.body_text = rendered.body_text
+    message.body_html = rendered.body_html
+    message.attachments = rendered.attachments
+    with scopes_disabled():
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            subject=message.subject,
+            body_text=message.body_text,
+            body_html=message.body_html,
+            attachments=message.attachments,
+        )
+
+
 def _send(message):
     if message.channel != OutboxMessage.Channel.EMAIL:
         raise ValueError(f"unsupported channel {message.channel}")
@@ -162,8 +239,9 @@ def _send(message):
 
 
 def deliver_due(limit=500) -> int:
-    """Deliver every pending message whose time has come: the worker's safety net for
-    messages whose task was lost (a crash between commit and enqueue)."""
+    """Deliver every pending message whose time has come (at most `limit`): the worker's
+    outbox relay calls it in a loop. Several workers may run it at once: `deliver` leases
+    each message, so none is sent twice."""
     with scopes_disabled():
         ids = list(
             OutboxMessage.objects.filter(

@@ -1,4 +1,5 @@
-"""Background tasks that deliver the outbox."""
+"""Background tasks that deliver the outbox (with a task backend other than the database
+queue; with the database queue the worker's outbox relay delivers, see services.py)."""
 
 from django_tasks import task
 
@@ -8,8 +9,3 @@ from . import services
 @task()
 def deliver_message(message_id: int) -> str:
     return services.deliver(message_id)
-
-
-@task()
-def deliver_due_messages() -> int:
-    return services.deliver_due()

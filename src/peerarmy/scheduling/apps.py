@@ -6,3 +6,6 @@ class SchedulingConfig(AppConfig):
     name = "peerarmy.scheduling"
     label = "scheduling"
     verbose_name = _("Scheduling")
+
+    def ready(self):
+        from . import messages  # noqa: F401 - registers the deferred e-mail renderers

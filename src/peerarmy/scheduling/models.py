@@ -210,8 +210,13 @@ class Claim(models.Model):
     business = models.ForeignKey(
         "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
     )
-    block = models.ForeignKey(Block, on_delete=models.CASCADE, related_name="claims")
-    peer = models.ForeignKey("peers.Peer", on_delete=models.CASCADE, related_name="claims")
+    # No index of their own: claim_block_status and claim_peer_status_start begin with them.
+    block = models.ForeignKey(
+        Block, on_delete=models.CASCADE, related_name="claims", db_index=False
+    )
+    peer = models.ForeignKey(
+        "peers.Peer", on_delete=models.CASCADE, related_name="claims", db_index=False
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=ClaimStatus.choices, default=ClaimStatus.ACTIVE
     )

@@ -18,26 +18,29 @@ Lock order, to keep PostgreSQL free of deadlocks: claim rows, then peer rows (by
 block row.
 """
 
+import functools
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil.rrule import rrulestr
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from peerarmy import db
+from peerarmy.accounts.models import User
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from peerarmy.notifications.services import enqueue_email
+from peerarmy.notifications.services import enqueue_deferred, enqueue_email
 from peerarmy.peers.models import LANGUAGE_NAMES, Peer, PeerLanguage, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramStatus
+from peerarmy.tenancy.models import Business
 from peerarmy.tenancy.services import check_can_manage
 
-from . import errors, ical, rules
+from . import errors, ical, messages, rules
 from .models import (
     Block,
     BlockStatus,
@@ -72,6 +75,13 @@ def limits_for(program) -> rules.Limits:
     try:
         fl = program.fairness_limits
     except FairnessLimits.DoesNotExist:
+        fl = None
+    return limits_from(fl)
+
+
+def limits_from(fl) -> rules.Limits:
+    """The limits a FairnessLimits row sets, or the defaults without one."""
+    if fl is None:
         return rules.Limits()
     return rules.Limits(
         max_hours_per_week=fl.max_hours_per_week,
@@ -81,12 +91,27 @@ def limits_for(program) -> rules.Limits:
     )
 
 
+_HELD = ("block_id", "starts_at", "ends_at")
+
+
+@functools.lru_cache(maxsize=4)
+def _held_sql(vendor):
+    return (
+        f'SELECT block_id, starts_at, ends_at FROM "{Claim._meta.db_table}" '  # noqa: S608
+        f"WHERE peer_id = %s AND business_id = %s AND status = '{ClaimStatus.ACTIVE.value}' "
+        "AND ends_at > %s"
+    )
+
+
 def held_claims(peer, *, since) -> list[rules.Held]:
-    """The peer's active claims that end after `since` (one query)."""
-    rows = Claim.objects.filter(
-        business_id=peer.business_id, peer=peer, status=ClaimStatus.ACTIVE, ends_at__gt=since
-    ).values_list("block_id", "starts_at", "ends_at")
-    return [rules.Held(*row) for row in rows]
+    """The peer's active claims that end after `since` (one query, on the claim path)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _held_sql(connection.vendor),
+            [peer.pk, peer.business_id, connection.ops.adapt_datetimefield_value(since)],
+        )
+        rows = cursor.fetchall()
+    return [rules.Held(*db.convert(Claim, _HELD, row)) for row in rows]
 
 
 def held_since(now, tz):
@@ -185,12 +210,12 @@ def _peer_languages(peer, block):
     return set(PeerLanguage.objects.filter(peer=peer).values_list("language", flat=True))
 
 
-def _check_can_take(peer, block, now, *, missing_skills=None):
+def _check_can_take(peer, block, now, *, missing_skills=None, limits=None):
     """Raise the error that stops `peer` from taking a seat on `block` now, if any.
 
     `peer` must be the row locked in this transaction, `block` a fresh read. A caller that
-    already knows the block needs no skill the peer lacks passes `missing_skills=[]` and
-    saves a query."""
+    already knows the block needs no skill the peer lacks passes `missing_skills=[]`, and one
+    that has read the program's limits passes them: each saves a query."""
     if block.status == BlockStatus.CANCELLED:
         raise errors.BlockCancelled()
     if block.starts_at <= now:
@@ -215,7 +240,7 @@ def _check_can_take(peer, block, now, *, missing_skills=None):
         starts_at=block.starts_at,
         ends_at=block.ends_at,
         held=held_claims(peer, since=held_since(now, tz)),
-        limits=limits_for(block.program),
+        limits=limits if limits is not None else limits_for(block.program),
         now=now,
         tz=tz,
     )
@@ -247,24 +272,29 @@ def _take_seat(block_id) -> bool:
     """Take one seat, or return False when there is none: one conditional UPDATE, so racing
     claimers queue on the row and each re-checks the condition (the control test in
     tests/test_concurrency.py replaces this with a read-then-write and sees overbooking)."""
-    return bool(
-        Block.objects.filter(
-            pk=block_id, seats_taken__lt=F("capacity"), status=BlockStatus.OPEN
-        ).update(seats_taken=F("seats_taken") + 1)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_take_seat_sql(connection.vendor), [block_id])
+        return cursor.rowcount == 1
 
 
 def _create_claim(peer, block, now, *, idempotency_key=None, promoted=False):
-    return Claim.objects.create(
-        business_id=block.business_id,
-        block=block,
-        peer=peer,
-        starts_at=block.starts_at,
-        ends_at=block.ends_at,
-        claimed_at=now,
-        idempotency_key=idempotency_key,
-        promoted_from_waitlist=promoted,
-    )
+    values = {
+        "business_id": block.business_id,
+        "block_id": block.pk,
+        "peer_id": peer.pk,
+        "status": ClaimStatus.ACTIVE.value,
+        "starts_at": block.starts_at,
+        "ends_at": block.ends_at,
+        "claimed_at": now,
+        "released_late": False,
+        "idempotency_key": idempotency_key,
+        "promoted_from_waitlist": promoted,
+    }
+    pk = db.insert_returning_id(Claim, values)
+    claim = Claim(pk=pk, **values)
+    claim._state.adding, claim._state.db = False, "default"
+    claim.block, claim.peer = block, peer
+    return claim
 
 
 def claim_block(peer, block, *, idempotency_key=None, now=None) -> Claim:
@@ -275,6 +305,14 @@ def claim_block(peer, block, *, idempotency_key=None, now=None) -> Claim:
     """
     now = now or timezone.now()
     idempotency_key = (idempotency_key or "").strip()[:100] or None
+    if idempotency_key:
+        existing = _claim_by_key(peer, idempotency_key)
+        if existing is not None:
+            return existing
+    if _seems_full(peer.pk, block.pk):
+        # When a block opens, many peers tap at once and most find it full: they are told
+        # so by one read, without a transaction. (The seat itself is guarded by _take_seat.)
+        raise errors.BlockFull()
     try:
         with transaction.atomic():
             return _claim(peer, block, idempotency_key, now)
@@ -298,74 +336,149 @@ def _claim_by_key(peer, key):
     )
 
 
-def _claim_checks_sql():
-    """Two EXISTS tests on the block row of the query they are added to, as plain SQL: the
-    ORM spends milliseconds compiling the same subqueries, which dominates a claim's CPU."""
+# The claim reads everything it needs in one statement that also locks the peer's row. The
+# SQL is built once from the models; the rows become model instances through the ORM's own
+# converters (peerarmy.db), so the rules below run on the same objects as everywhere else.
+_FACTS = (
+    ("p", Peer, ("id", "business_id", "user_id", "status", "reliability", "latitude",
+                 "longitude", "travel_radius_km")),
+    ("u", User, ("id", "email", "language")),
+    ("b", Block, ("id", "business_id", "program_id", "status", "starts_at", "ends_at",
+                  "released_at", "capacity", "seats_taken", "required_languages",
+                  "min_reliability", "max_distance_km", "is_remote", "latitude", "longitude")),
+    ("g", Program, ("id", "business_id", "status", "required_languages", "min_reliability")),
+    ("z", Business, ("id", "slug", "name", "timezone", "default_language")),
+    ("f", FairnessLimits, ("id", "max_hours_per_week", "min_rest_minutes", "max_future_blocks",
+                           "forfeit_cutoff_minutes")),
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4)
+def _facts_sql(vendor):
+    columns = ", ".join(
+        f'{alias}."{model._meta.get_field(name).column}"'
+        for alias, model, names in _FACTS
+        for name in names
+    )
+    t = {alias: model._meta.db_table for alias, model, _names in _FACTS}
     block_skills = Block.required_skills.through._meta.db_table
     program_skills = Program.required_skills.through._meta.db_table
     peer_skills = Peer.skills.through._meta.db_table
-    block = Block._meta.db_table
+    waitlist = WaitlistEntry._meta.db_table
     lacks_skill = (
-        f'(EXISTS (SELECT 1 FROM "{block_skills}" s WHERE s.block_id = "{block}".id '  # noqa: S608
-        f'AND s.skill_id NOT IN (SELECT p.skill_id FROM "{peer_skills}" p WHERE p.peer_id = %s)) '
-        f'OR EXISTS (SELECT 1 FROM "{program_skills}" s '
-        f'WHERE s.program_id = "{block}".program_id '
-        f'AND s.skill_id NOT IN (SELECT p.skill_id FROM "{peer_skills}" p WHERE p.peer_id = %s)))'
+        f'EXISTS (SELECT 1 FROM "{block_skills}" s WHERE s.block_id = b.id '  # noqa: S608
+        f'AND s.skill_id NOT IN (SELECT ps.skill_id FROM "{peer_skills}" ps '
+        f"WHERE ps.peer_id = p.id)) "
+        f'OR EXISTS (SELECT 1 FROM "{program_skills}" s WHERE s.program_id = b.program_id '
+        f'AND s.skill_id NOT IN (SELECT ps.skill_id FROM "{peer_skills}" ps '
+        f"WHERE ps.peer_id = p.id))"
     )
-    peer_waiting = (
-        f'EXISTS (SELECT 1 FROM "{WaitlistEntry._meta.db_table}" w '  # noqa: S608
-        f'WHERE w.block_id = "{block}".id AND w.peer_id = %s AND w.status = %s)'
+    waiting = (
+        f'EXISTS (SELECT 1 FROM "{waitlist}" w WHERE w.block_id = b.id '  # noqa: S608
+        "AND w.peer_id = p.id "
+        f"AND w.status = '{WaitlistStatus.WAITING.value}')"
     )
-    return lacks_skill, peer_waiting
-
-
-def _block_for_claim(block_id, peer_id):
-    """The block as `_claim` needs it, in one query: with its business, program and limits,
-    whether it needs a skill the peer lacks, and whether the peer is on its waitlist."""
-    lacks_skill, peer_waiting = _claim_checks_sql()
+    lock = " FOR UPDATE OF p" if vendor == "postgresql" else ""
     return (
-        Block.objects.select_related("business", "program", "program__fairness_limits")
-        .annotate(
-            lacks_skill=RawSQL(lacks_skill, (peer_id, peer_id)),  # noqa: S611 - no user input
-            peer_waiting=RawSQL(peer_waiting, (peer_id, WaitlistStatus.WAITING.value)),  # noqa: S611
-        )
-        .get(pk=block_id)
+        f"SELECT {columns}, ({lacks_skill}), ({waiting}) "  # noqa: S608 - names from models
+        f'FROM "{t["p"]}" p '
+        f'JOIN "{t["u"]}" u ON u.id = p.user_id '
+        f'JOIN "{t["b"]}" b ON b.id = %s AND b.business_id = p.business_id '
+        f'JOIN "{t["g"]}" g ON g.id = b.program_id '
+        f'JOIN "{t["z"]}" z ON z.id = b.business_id '
+        f'LEFT JOIN "{t["f"]}" f ON f.program_id = g.id '
+        f"WHERE p.id = %s{lock}"
     )
+
+
+def _claim_facts(peer_id, block_id):
+    """Lock the peer's row and read the peer, the block, its program, business and limits,
+    and two answers: does the block need a skill the peer lacks, is the peer on its waitlist.
+    Returns (peer, block, limits, lacks_skill, waiting), or None when the block is not one
+    of the peer's business."""
+    with connection.cursor() as cursor:
+        cursor.execute(_facts_sql(connection.vendor), [block_id, peer_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    objects, at = {}, 0
+    for alias, model, names in _FACTS:
+        values = row[at : at + len(names)]
+        at += len(names)
+        objects[alias] = db.instance(model, names, values) if values[0] is not None else None
+    peer, block, program = objects["p"], objects["b"], objects["g"]
+    peer.user = objects["u"]
+    block.business = objects["z"]
+    block.program = program
+    program.business = objects["z"]
+    limits = limits_from(objects["f"])
+    return peer, block, limits, bool(row[at]), bool(row[at + 1])
+
+
+@functools.lru_cache(maxsize=4)
+def _take_seat_sql(vendor):
+    table = Block._meta.db_table
+    return (
+        f'UPDATE "{table}" SET seats_taken = seats_taken + 1 '  # noqa: S608 - model names
+        f"WHERE id = %s AND seats_taken < capacity AND status = '{BlockStatus.OPEN.value}'"
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _seems_full_sql(vendor):
+    block, claim = Block._meta.db_table, Claim._meta.db_table
+    return (
+        f'SELECT 1 FROM "{block}" b WHERE b.id = %s '  # noqa: S608 - model names
+        f"AND b.status = '{BlockStatus.OPEN.value}' AND b.seats_taken >= b.capacity "
+        f'AND NOT EXISTS (SELECT 1 FROM "{claim}" c WHERE c.block_id = b.id '
+        f"AND c.peer_id = %s AND c.status = '{ClaimStatus.ACTIVE.value}')"
+    )
+
+
+def _seems_full(peer_id, block_id) -> bool:
+    """Is the block full (and not because of this peer's own claim), as of now?"""
+    with connection.cursor() as cursor:
+        cursor.execute(_seems_full_sql(connection.vendor), [block_id, peer_id])
+        return cursor.fetchone() is not None
 
 
 def _claim(peer, block, idempotency_key, now):
-    """Round trips on the way to a new claim: lock the peer (with user and business), read
-    the block (with program, limits, skill and waitlist checks), read the peer's held claims,
-    take the seat, insert the claim, write the confirmation e-mail; plus the e-mail's own
-    reads and BEGIN/COMMIT."""
-    # Claims by one peer queue up here; everything below sees the peer's latest claims.
-    peer = (
-        Peer.objects.select_for_update(of=("self",))
-        .select_related("user", "business")
-        .get(pk=peer.pk)
-    )
+    """A new claim in five statements: lock the peer and read everything (one SELECT), read
+    the peer's held claims, take the seat (conditional UPDATE), insert the claim, and write
+    the confirmation e-mail to the outbox (the delivery renders it)."""
+    facts = _claim_facts(peer.pk, block.pk)
+    if facts is None:
+        raise Block.DoesNotExist()
+    peer, block, limits, lacks_skill, waiting = facts
     if idempotency_key:
+        # A retry that queued behind the first call on the peer's row sees its claim now.
         existing = _claim_by_key(peer, idempotency_key)
         if existing is not None:
             return existing
-    block = _block_for_claim(block.pk, peer.pk)
-    _check_can_take(peer, block, now, missing_skills=None if block.lacks_skill else [])
+    if block.status == BlockStatus.OPEN and block.seats_taken >= block.capacity:
+        raise errors.BlockFull()  # a fast answer; the guarantee is _take_seat's UPDATE
+    _check_can_take(peer, block, now, missing_skills=None if lacks_skill else [], limits=limits)
     if not _take_seat(block.pk):
         if Block.objects.filter(pk=block.pk, status=BlockStatus.CANCELLED).exists():
             raise errors.BlockCancelled()
         raise errors.BlockFull()
     claim = _create_claim(peer, block, now, idempotency_key=idempotency_key)
-    if block.peer_waiting:
+    if waiting:
         # A peer who was waiting for this block and got it directly is no longer waiting.
         # (Only the peer themself adds their waiting entry, and their row is locked.)
         WaitlistEntry.objects.filter(
             block_id=block.pk, peer_id=peer.pk, status=WaitlistStatus.WAITING
         ).update(status=WaitlistStatus.LEFT, decided_at=now)
     block.seats_taken += 1
-    claim.block = block
-    claim.peer = peer
     # A new claim only (a replay returned above): confirmed at once, with the block's .ics.
-    _email(peer, block, "claimed", "block.claimed", {"claim": claim}, with_ics=claim)
+    enqueue_deferred(
+        business_id=block.business_id,
+        to=peer.user.email,
+        language=peer.user.language or block.business.default_language,
+        event="block.claimed",
+        renderer=messages.CLAIM_EMAIL,
+        payload={"claim_id": claim.pk, "template": "claimed"},
+    )
     return claim
 
 
@@ -439,14 +552,7 @@ def _email(peer, block, template, event, extra=None, *, with_ics=None):
             language=peer.user.language or business.default_language,
             template=f"scheduling/email/{template}",
             event=event,
-            context={
-                "peer": peer,
-                "block": block,
-                "program": block.program,
-                "starts_local": timezone.localtime(block.starts_at, business.tzinfo),
-                "ends_local": timezone.localtime(block.ends_at, business.tzinfo),
-                **(extra or {}),
-            },
+            context=messages.block_email_context(peer, block, extra),
         )
 
 

@@ -1,21 +1,24 @@
-"""`peerarmy worker`: the database task worker, plus a periodic sweep that re-enqueues due
-outbox messages (a message whose task was lost in a crash is still delivered), expires
-past-due invitations, marks imports whose worker died as failed and sends the reminders
-before blocks."""
+"""`peerarmy worker`: the database task worker, plus two threads: the outbox relay, which
+delivers due outbox messages (new ones and retries) within a second of their time, and a
+periodic sweep that expires past-due invitations, marks imports whose worker died as failed
+and sends the reminders before blocks."""
 
+import logging
 import threading
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from peerarmy.customers.tasks import fail_interrupted_imports
-from peerarmy.notifications.tasks import deliver_due_messages
+from peerarmy.notifications.services import deliver_due
 from peerarmy.scheduling.tasks import send_block_reminders
 from peerarmy.superfans.tasks import expire_invitations
 
+logger = logging.getLogger(__name__)
+
 # What the worker's sweep enqueues every --sweep-every seconds.
 PERIODIC_TASKS = [
-    deliver_due_messages,
     expire_invitations,
     fail_interrupted_imports,
     send_block_reminders,
@@ -30,14 +33,31 @@ class Command(BaseCommand):
             "--sweep-every",
             type=int,
             default=60,
-            help="seconds between sweeps of the outbox for due messages",
+            help="seconds between the periodic sweeps (invitations, imports, reminders)",
+        )
+        parser.add_argument(
+            "--outbox-poll",
+            type=float,
+            default=1.0,
+            help="seconds the outbox relay waits when no message is due",
         )
         parser.add_argument(
             "--batch", action="store_true", help="run every outstanding task, then exit"
         )
 
-    def handle(self, *args, sweep_every, batch, **options):
+    def handle(self, *args, sweep_every, outbox_poll, batch, **options):
         stop = threading.Event()
+
+        def relay():
+            while not stop.is_set():
+                delivered = 0
+                try:
+                    close_old_connections()
+                    delivered = deliver_due()
+                except Exception:  # the relay must not die with the database for a moment
+                    logger.exception("outbox relay failed")
+                if not delivered:
+                    stop.wait(outbox_poll)
 
         def sweep():
             while not stop.is_set():
@@ -52,7 +72,8 @@ class Command(BaseCommand):
             for periodic in PERIODIC_TASKS:
                 periodic.enqueue()
         else:
-            threading.Thread(target=sweep, name="outbox-sweep", daemon=True).start()
+            threading.Thread(target=relay, name="outbox-relay", daemon=True).start()
+            threading.Thread(target=sweep, name="periodic-sweep", daemon=True).start()
         try:
             extra = ["--batch"] if batch else []
             call_command(
@@ -62,5 +83,8 @@ class Command(BaseCommand):
                 *extra,
                 verbosity=options["verbosity"],
             )
+            if batch:
+                while deliver_due():  # what is due now, including what the tasks wrote
+                    pass
         finally:
             stop.set()
