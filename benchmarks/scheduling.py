@@ -245,7 +245,7 @@ def peer_tokens(business, peers):
     """One API token per peer (as a peer creates in the app), raw values in peer order."""
     from django_scopes import scopes_disabled
 
-    from peerarmy.accounts.models import ApiToken
+    from peerarmy.accounts.models import ApiToken, TokenKind
     from peerarmy.accounts.services import hash_token, new_raw_token
 
     raws = [new_raw_token() for _ in peers]
@@ -256,6 +256,7 @@ def peer_tokens(business, peers):
                     business=business,
                     user_id=peer.user_id,
                     name="bench",
+                    kind=TokenKind.PEER,
                     prefix=raw[:10],
                     key_hash=hash_token(raw),
                 )
@@ -274,7 +275,7 @@ def start_gunicorn(database_url, workers, threads):
         PEERARMY_TESTING="0",
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="ERROR",
     )
     cmd = [
         str(Path(sys.executable).with_name("gunicorn")),

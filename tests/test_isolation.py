@@ -1,20 +1,29 @@
 """The isolation walk: every console URL, every peer-app URL and every API endpoint, tried as
 (a) an anonymous visitor, (b) a peer of the business, (c) staff of another business, with
 every HTTP method. Nobody but the business's own members gets in, nothing leaks, nothing
-changes. A new URL or endpoint that this walk does not know how to fill in fails the test, so
-nobody can add one without it being walked."""
+changes. The API is walked again with peer tokens (of the business and of another one) and
+a staff token on the peers' endpoints: each kind of token reaches only its own side, and a
+peer only their own claims and offers. A new URL or endpoint that this walk does not know how
+to fill in fails the test, so nobody can add one without it being walked."""
 
 import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from peerarmy.accounts.services import create_token
+from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.api import api
 from peerarmy.customers.models import ImportJob, ImportRowError
 from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program
-from peerarmy.scheduling.models import Claim, SwapOffer
+from peerarmy.scheduling.models import (
+    Block,
+    BlockTemplate,
+    Claim,
+    FairnessLimits,
+    SwapOffer,
+    WaitlistEntry,
+)
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.superfans.invitations import invite_customers
 from peerarmy.tenancy.tests.factories import (
@@ -100,8 +109,23 @@ def world(db):
         to_peer=applicant,
         expires_at=block.starts_at,
     )
+    template = BlockTemplate.objects.create(
+        business=target,
+        program=program,
+        rrule="FREQ=WEEKLY;COUNT=2",
+        dtstart_local="2031-03-01T10:00:00",
+        timezone=target.timezone,
+        duration_minutes=60,
+        place_name=f"{MARKER} template place",
+    )
     outsider = OwnerFactory(business=outsider_business).user
     _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
+    outsider_peer = PeerFactory(business=outsider_business, display_name="Outsider Peer")
+    _t, outsider_peer_raw = create_peer_token(
+        business=outsider_business, peer_user=outsider_peer.user
+    )
+    _t, visiting_peer_raw = create_peer_token(business=target, peer_user=visiting_peer.user)
+    _t, staff_raw = create_token(business=target, actor=staff)
     return {
         "target": target,
         "owner": owner,
@@ -118,8 +142,12 @@ def world(db):
         "block": block,
         "claim": claim,
         "offer": offer,
+        "template": template,
         "outsider": outsider,
         "outsider_raw": outsider_raw,
+        "outsider_peer_raw": outsider_peer_raw,
+        "visiting_peer_raw": visiting_peer_raw,
+        "staff_raw": staff_raw,
     }
 
 
@@ -136,6 +164,7 @@ def kwarg_values(world):
         "block_id": world["block"].pk,
         "claim_id": world["claim"].pk,
         "offer_id": world["offer"].pk,
+        "template_id": world["template"].pk,
         "token": "not-a-valid-token",
         "skill_id": world["skill"].pk,
         "customer_id": world["customer"].pk,
@@ -160,11 +189,32 @@ def fill(route, values):
     return "/" + path.lstrip("^").rstrip("$")
 
 
-def snapshot(target):
+def snapshot(target, *, own_tokens_of=None):
+    """The target's data an outsider must not change. `own_tokens_of`: a visitor whose own
+    personal tokens (which they may create for themselves) are left out."""
+    tokens = target.api_tokens.filter(revoked_at__isnull=True)
+    if own_tokens_of is not None:
+        tokens = tokens.exclude(kind="peer", user=own_tokens_of)
     return (
         sorted(Peer.objects.filter(business=target).values_list("pk", "status", "bio")),
         sorted(Program.objects.filter(business=target).values_list("pk", "status", "title_en")),
-        target.api_tokens.filter(revoked_at__isnull=True).count(),
+        tokens.count(),
+        sorted(
+            Block.objects.filter(business=target).values_list(
+                "pk", "status", "seats_taken", "capacity", "sequence", "starts_at"
+            )
+        ),
+        sorted(
+            Claim.objects.filter(business=target).values_list(
+                "pk", "status", "peer_id", "checked_in_at"
+            )
+        ),
+        sorted(SwapOffer.objects.filter(business=target).values_list("pk", "status")),
+        sorted(WaitlistEntry.objects.filter(business=target).values_list("pk", "status")),
+        BlockTemplate.objects.filter(business=target).count(),
+        sorted(
+            FairnessLimits.objects.filter(business=target).values_list("pk", "max_hours_per_week")
+        ),
     )
 
 
@@ -186,7 +236,7 @@ def test_every_business_url_is_classified():
 @pytest.mark.django_db
 def test_console_and_peer_app_let_in_nobody_from_outside(client, world):
     values = kwarg_values(world)
-    before = snapshot(world["target"])
+    before = snapshot(world["target"], own_tokens_of=world["visiting_peer"].user)
     outsider_peer = PeerFactory(business=BusinessFactory(slug="third"))
     visitors = {
         "anonymous": None,
@@ -219,7 +269,30 @@ def test_console_and_peer_app_let_in_nobody_from_outside(client, world):
                 assert response.status_code < 500, (who, method, url)
                 assert_no_leak(response, who, url)
     assert checked > 0
-    assert snapshot(world["target"]) == before, "an outsider changed the business's data"
+    assert snapshot(world["target"], own_tokens_of=world["visiting_peer"].user) == before, (
+        "an outsider changed the business's data"
+    )
+
+
+def api_url(path, values, world):
+    """The operation's address filled in with the target business's objects, and the names
+    of its path parameters."""
+    url = path
+    params = re.findall(r"\{(\w+)\}", url)
+    for param in params:
+        if param not in values:
+            raise AssertionError(
+                f"The isolation walk does not know how to fill {{{param}}} in {path}: "
+                "add it to kwarg_values() in tests/test_isolation.py."
+            )
+        candidates = {"slug": world["target"].slug}
+        value = candidates.get(param, values[param])
+        if "program" in path and param in ("id", "pk"):
+            value = world["program"].pk
+        if "token" in path and param in ("id", "pk"):
+            value = world["token"].pk
+        url = url.replace("{" + param + "}", str(value))
+    return url, params
 
 
 def api_operations():
@@ -239,21 +312,7 @@ def test_every_api_endpoint_refuses_outsiders(client, world):
     peer_client_user = world["visiting_peer"].user
     for path, method, operation in operations:
         needs_auth = bool(operation.get("security"))
-        url = re.sub(r"\{(\w+)\}", lambda m: "{" + m.group(1) + "}", path)
-        params = re.findall(r"\{(\w+)\}", url)
-        for param in params:
-            if param not in values:
-                raise AssertionError(
-                    f"The isolation walk does not know how to fill {{{param}}} in {path}: "
-                    "add it to kwarg_values() in tests/test_isolation.py."
-                )
-            candidates = {"slug": world["target"].slug}
-            value = candidates.get(param, values[param])
-            if "program" in path and param in ("id", "pk"):
-                value = world["program"].pk
-            if "token" in path and param in ("id", "pk"):
-                value = world["token"].pk
-            url = url.replace("{" + param + "}", str(value))
+        url, params = api_url(path, values, world)
         call = getattr(client, method)
         kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
 
@@ -279,3 +338,46 @@ def test_every_api_endpoint_refuses_outsiders(client, world):
             )
         assert_no_leak(outsider, "staff of another business", url)
     assert snapshot(world["target"]) == before, "an outsider changed the business's data"
+
+
+def _is_peer_endpoint(path):
+    return path.startswith("/api/v1/me/")
+
+
+@pytest.mark.django_db
+def test_peer_and_staff_tokens_reach_only_their_own_side(client, world):
+    """A peer's token: 403 on every staff endpoint, and on the peer endpoints nothing of
+    another peer (404) or of another business; a staff token: 403 on every peer endpoint."""
+    values = kwarg_values(world)
+    before = snapshot(world["target"])
+    walked = 0
+    for path, method, _operation in api_operations():
+        url, params = api_url(path, values, world)
+        call = getattr(client, method)
+        kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
+
+        def as_token(raw, url=url, call=call, kwargs=kwargs):
+            return call(url, HTTP_AUTHORIZATION=f"Bearer {raw}", **kwargs)
+
+        own_peer = as_token(world["visiting_peer_raw"])
+        other_peer = as_token(world["outsider_peer_raw"])
+        for who, response in (("peer", own_peer), ("peer of another business", other_peer)):
+            where = f"{who} {method.upper()} {url}"
+            assert response.status_code < 500, where
+            assert_no_leak(response, who, url)
+            if not _is_peer_endpoint(path):
+                assert response.status_code == 403, where
+                assert response.json()["code"] == "permission_denied", where
+        if _is_peer_endpoint(path):
+            if params:
+                # the target's block is in a draft program (not eligible: 403); its claim and
+                # offer are another peer's (404)
+                assert own_peer.status_code in (403, 404), f"peer {method.upper()} {url}"
+                assert other_peer.status_code == 404, f"other peer {method.upper()} {url}"
+            staff = as_token(world["staff_raw"])
+            assert staff.status_code == 403, f"staff token {method.upper()} {url}"
+            assert "peer" in staff.json()["detail"], url
+            assert_no_leak(staff, "staff", url)
+        walked += 1
+    assert walked >= 40
+    assert snapshot(world["target"]) == before, "a token changed what it may not reach"

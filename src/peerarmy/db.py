@@ -2,13 +2,65 @@
 query itself (a claim runs in well under a millisecond of Python; compiling one ORM INSERT
 takes about half of that).
 
+`hot_cursor` runs statements as prepared statements on PostgreSQL: planned once per
+connection instead of on every call (the claim's locking read takes 0.5 ms to plan and 0.07 ms
+to run). They bypass Django's cursor wrapper, so they do not show in `connection.queries`.
+
 `insert_returning_id` writes one row with the SQL built once per table and column set, and
 each value prepared by its field (`get_db_prep_save`), exactly as the ORM would store it.
 """
 
+from contextlib import contextmanager
 from functools import lru_cache
 
 from django.db import connections
+
+
+class _PreparedCursor:
+    """The part of a DB-API cursor the hot paths use, on a psycopg server-side cursor whose
+    statements are prepared."""
+
+    def __init__(self, connection):
+        import psycopg
+
+        self._connection = connection
+        self._cursor = psycopg.Cursor(connection.connection)
+
+    def execute(self, sql, params=()):
+        self._connection.validate_no_broken_transaction()
+        with self._connection.wrap_database_errors:
+            self._cursor.execute(sql, params, prepare=True)
+
+    def fetchone(self):
+        return self._cursor.fetchone()
+
+    def fetchall(self):
+        return self._cursor.fetchall()
+
+    @property
+    def rowcount(self):
+        return self._cursor.rowcount
+
+    def close(self):
+        self._cursor.close()
+
+
+@contextmanager
+def hot_cursor(using="default"):
+    """A cursor for the few statements of a hot path: prepared on PostgreSQL (when the
+    connection allows it, see settings), Django's own cursor elsewhere."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        if connection.connection.prepare_threshold is not None:
+            cursor = _PreparedCursor(connection)
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+            return
+    with connection.cursor() as cursor:
+        yield cursor
 
 
 @lru_cache(maxsize=64)
@@ -29,7 +81,7 @@ def insert_returning_id(model, values: dict, using="default") -> int:
         f.get_db_prep_save(value, connection)
         for f, value in zip(fields, values.values(), strict=True)
     ]
-    with connection.cursor() as cursor:
+    with hot_cursor(using) as cursor:
         cursor.execute(_insert_sql(connection.vendor, meta.db_table, columns), params)
         return cursor.fetchone()[0]
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 
@@ -77,6 +78,13 @@ def new_raw_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
+class TokenKind(models.TextChoices):
+    # What a token may reach: a member's token the staff endpoints, a peer's token only the
+    # peer's own endpoints under /me/ (even when the same person is also staff).
+    MEMBER = "member", pgettext_lazy("API token kind", "Staff")
+    PEER = "peer", pgettext_lazy("API token kind", "Peer")
+
+
 class ApiToken(models.Model):
     """A bearer token for the JSON API; only its hash is stored, the raw value is shown once."""
 
@@ -93,6 +101,9 @@ class ApiToken(models.Model):
         verbose_name=_("user"),
     )
     name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=TokenKind.choices, default=TokenKind.MEMBER
+    )
     prefix = models.CharField(_("prefix"), max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -6,20 +6,32 @@ from ninja import NinjaAPI, Swagger
 
 from . import problems
 from .auth import ApiTokenAuth
+from .blocks import limits_router, templates_router
+from .blocks import router as blocks_router
 from .businesses import router as businesses_router
 from .imports import router as imports_router
 from .invitations import router as invitations_router
+from .me import router as me_router
 from .peers import router as peers_router
 from .programs import router as programs_router
 from .superfans import router as superfans_router
 
 DESCRIPTION = """\
-The API of one peerarmy installation, for the staff of a business.
+The API of one peerarmy installation, for the staff of a business and for its peers.
 
 **Authentication.** Every endpoint needs an API token, sent as
-`Authorization: Bearer <token>`. A member of a business creates tokens in the console; a
-token acts as that member, in that business only. Objects of any other business do not exist
-for it: their ids answer 404, exactly like ids that were never used.
+`Authorization: Bearer <token>`. There are two kinds:
+
+- a **staff token**, which a member of a business creates in the console (API tokens). It
+  acts as that member, in that business only, on every endpoint except those under `/me/`;
+- a **peer token**, which an active peer creates on their own page (My army → API tokens).
+  It acts as that peer only, on the endpoints under `/me/` (their blocks, claims, waitlists,
+  swaps, check-ins and calendar), even if the same person is also staff.
+
+A token used on the other kind's endpoints answers 403 with a problem that says why; so does
+a peer token once its peer is no longer active. Objects of any other business, and another
+peer's claims and offers, do not exist for a token: their ids answer 404, exactly like ids
+that were never used.
 
 **Errors** are [RFC 9457](https://www.rfc-editor.org/rfc/rfc9457) problem details
 (`application/problem+json`) with a stable `code` and, when a field is at fault, an
@@ -64,6 +76,11 @@ api.add_router("/peers/", peers_router)
 api.add_router("/imports/", imports_router)
 api.add_router("/superfans/", superfans_router)
 api.add_router("/invitations/", invitations_router)
+api.add_router("/blocks/", blocks_router)
+api.add_router("/block-templates/", templates_router)
+# /programs/{program_id}/fairness-limits: scheduling's own router beside the programs one.
+api.add_router("/programs/", limits_router)
+api.add_router("/me/", me_router)
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,98 @@
-"""Bearer-token authentication for the API, on top of the tenant middleware's work."""
+"""Bearer-token authentication for the API, on top of the tenant middleware's work.
 
+Two kinds of token, two doors: a member's token opens the staff endpoints (every router but
+`/me/`), a peer's token opens only the peer's own endpoints under `/me/`. A token at the wrong
+door gets a 403 problem that says which token to use; no token, or an unknown or revoked one,
+gets a 401.
+"""
+
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
+from peerarmy.accounts.models import TokenKind
+from peerarmy.errors import PermissionDenied
+from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.tenancy.services import check_can_manage
 
 
-class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`.
+def _active_token(request):
+    # The tenant middleware has already looked the token up (and scoped the request to its
+    # business); without one ninja answers 401.
+    api_token = getattr(request, "api_token", None)
+    if api_token is None or getattr(request, "business", None) is None:
+        return None
+    return api_token
 
-    The tenant middleware has already looked the token up (and scoped the request to its
-    business), so this only says whether it found an active one; without it ninja answers 401.
-    """
+
+class ApiTokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` of a member (owner or staff) of the business."""
 
     openapi_bearerFormat = "peerarmy API token"  # noqa: N815 - the OpenAPI field's own name
     openapi_description = (
         "An API token created by a member of the business (console → API tokens). "
-        "It acts as that member, in that business only."
+        "It acts as that member, in that business only. A peer's token answers 403 here."
     )
 
     def authenticate(self, request, token):
-        api_token = getattr(request, "api_token", None)
-        if api_token is None or getattr(request, "business", None) is None:
+        api_token = _active_token(request)
+        if api_token is not None and api_token.kind == TokenKind.PEER:
+            raise PermissionDenied(
+                _(
+                    "This is a peer's personal token: it reaches only the peer endpoints "
+                    "under /api/v1/me/."
+                )
+            )
+        return api_token
+
+
+class PeerTokenAuth(HttpBearer):
+    """`Authorization: Bearer <token>` of an active peer, made on the peer's own page.
+
+    Sets `request.peer` to the peer the token acts for."""
+
+    openapi_bearerFormat = "peerarmy peer token"  # noqa: N815 - the OpenAPI field's own name
+    openapi_description = (
+        "A personal API token an active peer creates on their own page (My army → API "
+        "tokens). It acts as that peer only, on the endpoints under /me/. A staff token "
+        "answers 403 here, and so does the token of a peer who is not active."
+    )
+
+    def authenticate(self, request, token):
+        api_token = _active_token(request)
+        if api_token is None:
             return None
+        peer = (
+            Peer.objects.filter(business=request.business, user_id=api_token.user_id)
+            .select_related("user", "business")
+            .first()
+        )
+        if api_token.kind != TokenKind.PEER:
+            if peer is not None:
+                raise PermissionDenied(
+                    _(
+                        "A staff token does not reach the peer endpoints: create a personal "
+                        "token on your peer page (My army → API tokens)."
+                    )
+                )
+            raise PermissionDenied(
+                _("These endpoints are for the peers of this army, and you are not one of them.")
+            )
+        if peer is None or peer.status != PeerStatus.ACTIVE:
+            raise PermissionDenied(
+                _("Your membership of this army is not active, so this token cannot be used.")
+            )
+        request.peer = peer
         return api_token
 
 
 def member_business(request):
     """The business the token acts in, after checking its user still runs it."""
+    if request.auth.kind != TokenKind.MEMBER:
+        raise PermissionDenied()
     check_can_manage(request.auth.user, request.business)
     return request.business
+
+
+def token_peer(request):
+    """The peer a peer token acts for (set by `PeerTokenAuth`)."""
+    return request.peer

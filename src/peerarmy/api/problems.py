@@ -41,6 +41,7 @@ class Problem(Schema):
     detail: str
     code: str
     errors: list[FieldError] = []
+    reasons: list[str] | None = None  # not_eligible: every reason, in words
 
 
 def _title(status):
@@ -58,8 +59,9 @@ def _title(status):
     return titles.get(status, _("Server error") if status >= 500 else _("Request failed"))
 
 
-def problem_response(status, code, detail, errors=(), title=None):
-    """A problem+json response; `errors` is a list of (field, message) pairs."""
+def problem_response(status, code, detail, errors=(), title=None, extra=None):
+    """A problem+json response; `errors` is a list of (field, message) pairs, `extra` more
+    members (RFC 9457 extensions)."""
     body = {
         "type": f"{PROBLEM_TYPE_BASE}{code}" if code else "about:blank",
         "title": str(title or _title(status)),
@@ -67,6 +69,7 @@ def problem_response(status, code, detail, errors=(), title=None):
         "detail": str(detail),
         "code": code,
         "errors": [{"field": field, "message": str(message)} for field, message in errors],
+        **(extra or {}),
     }
     content = json.dumps(body, cls=NinjaJSONEncoder, ensure_ascii=False)
     return HttpResponse(content, status=status, content_type=PROBLEM_CONTENT_TYPE)
@@ -93,7 +96,12 @@ def handle_validation_error(request, exc: ValidationError):
 
 def handle_domain_error(request, exc: DomainError):
     errors = [(exc.field, exc.message)] if exc.field else []
-    return problem_response(exc.status, exc.code, exc.message, errors)
+    extra = None
+    reasons = getattr(exc, "reasons", None)
+    if reasons:
+        # not_eligible: the peer reads every reason, not only the first.
+        extra = {"reasons": [str(reason) for reason in reasons]}
+    return problem_response(exc.status, exc.code, exc.message, errors, extra=extra)
 
 
 def handle_authentication_error(request, exc: AuthenticationError):
@@ -205,6 +213,13 @@ def _error_message(error):
         return _("Send a JSON object.")
     if kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
         return _("Enter a date and time.")
+    if kind in (
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    ):
+        return _("Enter a date (YYYY-MM-DD).")
     if kind in ("enum", "literal_error"):
         return _("Choose one of: %(choices)s.") % {"choices": _choices(ctx.get("expected"))}
     if kind == "greater_than_equal":
@@ -221,6 +236,11 @@ def _error_message(error):
         return _("Use at least %(n)d characters.") % {"n": ctx.get("min_length", 0)}
     if kind == "too_long":
         return _("Give at most %(n)d items.") % {"n": ctx.get("max_length", 0)}
+    if kind == "date_out_of_range":
+        return _("Enter a date between %(first)s and %(last)s.") % {
+            "first": ctx.get("first"),
+            "last": ctx.get("last"),
+        }
     if kind == "nul_character":
         return _("Remove the invisible NUL character from this text.")
     if kind == "extra_forbidden":

@@ -1,10 +1,10 @@
-"""Reads of blocks shared by the peer app, the console and (later) the API."""
+"""Reads of blocks shared by the peer app, the console and the API."""
 
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus
@@ -14,6 +14,7 @@ from . import errors, rules
 from .models import (
     Block,
     BlockStatus,
+    BlockTemplate,
     Claim,
     ClaimStatus,
     SwapOffer,
@@ -325,4 +326,103 @@ def swap_candidates(peer):
         Peer.objects.filter(business_id=peer.business_id, status=PeerStatus.ACTIVE)
         .exclude(pk=peer.pk)
         .order_by("display_name", "pk")
+    )
+
+
+# --- reads for the API -----------------------------------------------------------------------
+
+
+def claim_refusal(item):
+    """Why a `ClaimableBlock` cannot be claimed now, as (code, message), or None.
+
+    The code is the one `claim_block` would refuse with (`overlaps_claimed_block`,
+    `weekly_hours_exceeded`, ..., `block_full`)."""
+    if item.reasons:
+        codes = {str(cls.default_message): code for code, cls in FAIRNESS_ERRORS.items()}
+        message = item.reasons[0]
+        return codes.get(message, errors.NotEligible.code), message
+    if item.full:
+        return errors.BlockFull.code, str(errors.BlockFull.default_message)
+    return None
+
+
+def blocks_for_business(business, *, program_id=None, start=None, end=None, status=None):
+    """The business's blocks, soonest first, with their program, every claim (with its peer)
+    and the number of peers waiting (`waitlist_count`): three queries for any page.
+    `start` and `end` are local days, both included."""
+    tz = business.tzinfo
+    qs = Block.objects.filter(business=business)
+    if program_id is not None:
+        qs = qs.filter(program_id=program_id)
+    if start is not None:
+        qs = qs.filter(starts_at__gte=datetime(start.year, start.month, start.day, tzinfo=tz))
+    if end is not None:
+        after = end + timedelta(days=1)
+        qs = qs.filter(starts_at__lt=datetime(after.year, after.month, after.day, tzinfo=tz))
+    if status:
+        qs = qs.filter(status=status)
+    return (
+        qs.select_related("program")
+        .prefetch_related(
+            "required_skills",
+            Prefetch(
+                "claims",
+                queryset=Claim.objects.select_related("peer").order_by("claimed_at", "pk"),
+                to_attr="all_claims",
+            ),
+        )
+        .annotate(
+            waitlist_count=Count("waitlist", filter=Q(waitlist__status=WaitlistStatus.WAITING))
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def waitlist_of(block):
+    """The peers waiting for `block`, first come first served."""
+    return list(
+        WaitlistEntry.objects.filter(
+            business_id=block.business_id, block=block, status=WaitlistStatus.WAITING
+        )
+        .select_related("peer")
+        .order_by("created_at", "pk")
+    )
+
+
+def templates_for_business(business, *, program_id=None):
+    qs = BlockTemplate.objects.filter(business=business)
+    if program_id is not None:
+        qs = qs.filter(program_id=program_id)
+    return (
+        qs.select_related("program")
+        .prefetch_related("required_skills")
+        .annotate(block_count=Count("blocks"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def claims_of_peer(peer, *, status=None, upcoming=False, now=None):
+    """Every claim of the peer (any status), soonest block first."""
+    qs = Claim.objects.filter(business_id=peer.business_id, peer=peer)
+    if status:
+        qs = qs.filter(status=status)
+    if upcoming:
+        qs = qs.filter(ends_at__gt=now or timezone.now())
+    return qs.select_related("block__program").order_by("starts_at", "pk")
+
+
+def swap_offers_of_peer(peer, *, direction=None, status=None):
+    """Swap offers the peer made (`direction="made"`), received (`"received"`) or both,
+    newest first."""
+    qs = SwapOffer.objects.filter(business_id=peer.business_id)
+    if direction == "made":
+        qs = qs.filter(from_peer=peer)
+    elif direction == "received":
+        qs = qs.filter(to_peer=peer)
+    else:
+        qs = qs.filter(Q(from_peer=peer) | Q(to_peer=peer))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("from_peer", "to_peer", "claim__block__program").order_by(
+        "-created_at", "-pk"
     )

@@ -40,7 +40,7 @@ from peerarmy.programs.models import Program, ProgramStatus
 from peerarmy.tenancy.models import Business
 from peerarmy.tenancy.services import check_can_manage
 
-from . import errors, ical, messages, rules
+from . import errors, ical, messages, rrules, rules
 from .models import (
     Block,
     BlockStatus,
@@ -105,7 +105,7 @@ def _held_sql(vendor):
 
 def held_claims(peer, *, since) -> list[rules.Held]:
     """The peer's active claims that end after `since` (one query, on the claim path)."""
-    with connection.cursor() as cursor:
+    with db.hot_cursor() as cursor:
         cursor.execute(
             _held_sql(connection.vendor),
             [peer.pk, peer.business_id, connection.ops.adapt_datetimefield_value(since)],
@@ -268,13 +268,19 @@ def _locked_peer(peer_id):
 # --- claiming --------------------------------------------------------------------------------
 
 
-def _take_seat(block_id) -> bool:
-    """Take one seat, or return False when there is none: one conditional UPDATE, so racing
-    claimers queue on the row and each re-checks the condition (the control test in
-    tests/test_concurrency.py replaces this with a read-then-write and sees overbooking)."""
-    with connection.cursor() as cursor:
+_SEAT_TIMES = ("starts_at", "ends_at")
+
+
+def _take_seat(block_id):
+    """Take one seat and return the block's (starts_at, ends_at) as of that moment, or None
+    when there is no seat: one conditional UPDATE, so racing claimers queue on the row and
+    each re-checks the condition (the control test in tests/test_concurrency.py replaces this
+    with a read-then-write and sees overbooking). The times come from the row the UPDATE
+    wrote, so a claim that queued behind a change of the block's times sees the new ones."""
+    with db.hot_cursor() as cursor:
         cursor.execute(_take_seat_sql(connection.vendor), [block_id])
-        return cursor.rowcount == 1
+        row = cursor.fetchone()
+    return tuple(db.convert(Block, _SEAT_TIMES, row)) if row else None
 
 
 def _create_claim(peer, block, now, *, idempotency_key=None, promoted=False):
@@ -396,7 +402,7 @@ def _claim_facts(peer_id, block_id):
     and two answers: does the block need a skill the peer lacks, is the peer on its waitlist.
     Returns (peer, block, limits, lacks_skill, waiting), or None when the block is not one
     of the peer's business."""
-    with connection.cursor() as cursor:
+    with db.hot_cursor() as cursor:
         cursor.execute(_facts_sql(connection.vendor), [block_id, peer_id])
         row = cursor.fetchone()
     if row is None:
@@ -420,7 +426,8 @@ def _take_seat_sql(vendor):
     table = Block._meta.db_table
     return (
         f'UPDATE "{table}" SET seats_taken = seats_taken + 1 '  # noqa: S608 - model names
-        f"WHERE id = %s AND seats_taken < capacity AND status = '{BlockStatus.OPEN.value}'"
+        f"WHERE id = %s AND seats_taken < capacity AND status = '{BlockStatus.OPEN.value}' "
+        "RETURNING starts_at, ends_at"
     )
 
 
@@ -437,7 +444,7 @@ def _seems_full_sql(vendor):
 
 def _seems_full(peer_id, block_id) -> bool:
     """Is the block full (and not because of this peer's own claim), as of now?"""
-    with connection.cursor() as cursor:
+    with db.hot_cursor() as cursor:
         cursor.execute(_seems_full_sql(connection.vendor), [block_id, peer_id])
         return cursor.fetchone() is not None
 
@@ -458,10 +465,15 @@ def _claim(peer, block, idempotency_key, now):
     if block.status == BlockStatus.OPEN and block.seats_taken >= block.capacity:
         raise errors.BlockFull()  # a fast answer; the guarantee is _take_seat's UPDATE
     _check_can_take(peer, block, now, missing_skills=None if lacks_skill else [], limits=limits)
-    if not _take_seat(block.pk):
+    times = _take_seat(block.pk)
+    if times is None:
         if Block.objects.filter(pk=block.pk, status=BlockStatus.CANCELLED).exists():
             raise errors.BlockCancelled()
         raise errors.BlockFull()
+    if times != (block.starts_at, block.ends_at):
+        # The block moved while this claim waited for its row: judge the new times.
+        block.starts_at, block.ends_at = times
+        _check_can_take(peer, block, now, missing_skills=None if lacks_skill else [])
     claim = _create_claim(peer, block, now, idempotency_key=idempotency_key)
     if waiting:
         # A peer who was waiting for this block and got it directly is no longer waiting.
@@ -700,7 +712,7 @@ def _apply_block_data(block, data, business):
     if block.ends_at <= block.starts_at:
         raise ValidationFailed(_("The block must end after it starts."), field="ends_at")
     if (block.latitude is None) != (block.longitude is None):
-        raise ValidationFailed(_("Give both latitude and longitude, or neither."), "latitude")
+        raise ValidationFailed(_("Give both latitude and longitude, or neither."), field="latitude")
     if block.is_remote:
         block.latitude = block.longitude = None
     langs = block.required_languages or []
@@ -1004,11 +1016,14 @@ def create_blocks_from_template(
     try:
         duration = timedelta(minutes=int(duration_minutes))
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed(_("Enter a whole number of minutes."), "duration_minutes") from exc
+        raise ValidationFailed(
+            _("Enter a whole number of minutes."), field="duration_minutes"
+        ) from exc
     if duration <= timedelta(0) or duration > timedelta(days=1):
         raise ValidationFailed(
             _("A block lasts between 1 minute and 24 hours."), "duration_minutes"
         )
+    rrules.check_rule(str(rrule), dtstart)
     try:
         rule = rrulestr(str(rrule).strip(), dtstart=dtstart)
         occurrences = list(itertools.islice(iter(rule), count_limit + 1))

@@ -3,6 +3,10 @@
 import pytest
 
 from peerarmy.programs.models import ProgramStatus
+from peerarmy.scheduling.models import BlockTemplate
+from peerarmy.scheduling.services import claim_block
+from peerarmy.scheduling.swaps import offer_swap
+from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import ApplicantFactory, PeerFactory, ProgramFactory
 
 from .conftest import problem_fields
@@ -104,3 +108,87 @@ def test_a_token_of_the_other_business_sees_only_its_own(other_api, theirs, prog
     assert other_api.get(f"/api/v1/programs/{program.pk}").status_code == 404
     own = other_api.get("/api/v1/programs/").json()
     assert [p["id"] for p in own["results"]] == [theirs["program"].pk]
+
+
+@pytest.fixture
+def their_schedule(other_business, theirs):
+    """Lecce B&B's blocks, claims, template and swap offer."""
+    program = ProgramFactory(business=other_business, title_en="Lecce rounds")
+    block = BlockFactory(program=program, place_name="Lecce secret place")
+    claim = claim_block(theirs["peer"], block)
+    friend = PeerFactory(business=other_business, display_name="Lecce Friend")
+    template = BlockTemplate.objects.create(
+        business=other_business,
+        program=program,
+        rrule="FREQ=WEEKLY;COUNT=2",
+        dtstart_local="2031-03-01T10:00:00",
+        timezone="Europe/Rome",
+        duration_minutes=60,
+        place_name="Lecce template place",
+    )
+    return {
+        "program": program,
+        "block": block,
+        "claim": claim,
+        "template": template,
+        "offer": offer_swap(theirs["peer"], claim, friend),
+    }
+
+
+def test_another_businesss_schedule_answers_exactly_like_missing_ids(api, their_schedule):
+    ids = {
+        "block": their_schedule["block"].pk,
+        "claim": their_schedule["claim"].pk,
+        "template": their_schedule["template"].pk,
+        "program": their_schedule["program"].pk,
+    }
+    missing = 10**9
+    attempts = [
+        ("get", "/api/v1/blocks/{block}", None),
+        ("patch", "/api/v1/blocks/{block}", {"capacity": 9}),
+        ("post", "/api/v1/blocks/{block}/cancel", {"reason": "Mine"}),
+        ("post", "/api/v1/blocks/claims/{claim}/no-show", None),
+        ("post", "/api/v1/blocks/claims/{claim}/complete", None),
+        ("post", "/api/v1/blocks/claims/{claim}/release", None),
+        ("get", "/api/v1/block-templates/{template}", None),
+        ("patch", "/api/v1/block-templates/{template}", {"capacity": 9}),
+        ("get", "/api/v1/programs/{program}/fairness-limits", None),
+        (
+            "post",
+            "/api/v1/blocks/",
+            {
+                "program_id": ids["program"],
+                "starts_at": "2031-07-01T10:00:00",
+                "ends_at": "2031-07-01T11:00:00",
+            },
+        ),
+    ]
+    for method, pattern, body in attempts:
+        args = (body,) if body is not None else ()
+        theirs_response = getattr(api, method)(pattern.format(**ids), *args)
+        missing_ids = dict.fromkeys(ids, missing)
+        if body and "program_id" in body:
+            args = ({**body, "program_id": missing},)
+        missing_response = getattr(api, method)(pattern.format(**missing_ids), *args)
+        assert theirs_response.status_code == 404, (method, pattern)
+        assert theirs_response.json() == missing_response.json(), (method, pattern)
+
+    their_schedule["block"].refresh_from_db()
+    their_schedule["claim"].refresh_from_db()
+    assert their_schedule["block"].capacity == 2
+    assert their_schedule["block"].status == "open"
+    assert their_schedule["claim"].status == "active"
+
+
+def test_no_schedule_list_ever_shows_another_businesss_data(api, their_schedule, program):
+    for url, params in [
+        ("/api/v1/blocks/", {}),
+        ("/api/v1/blocks/", {"program": their_schedule["program"].pk}),
+        ("/api/v1/blocks/", {"template": their_schedule["template"].pk}),
+        ("/api/v1/block-templates/", {}),
+        ("/api/v1/blocks/export.csv", {}),  # this week and the next three
+    ]:
+        response = api.get(url, params)
+        assert response.status_code == 200, url
+        assert b"Lecce" not in response.content, url
+    assert api.get("/api/v1/blocks/").json()["count"] == 0

@@ -7,8 +7,6 @@ Feedback about one block or claim is shown next to it: the POST stores it in the
 under the block's or claim's anchor, and the next render of the list picks it up."""
 
 import calendar
-import csv
-import io
 import uuid
 from datetime import date, timedelta
 
@@ -20,14 +18,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from peerarmy.errors import DomainError
 from peerarmy.peers.models import Peer
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import programs_for_business
-from peerarmy.scheduling import limits, selectors, services, swaps
+from peerarmy.scheduling import export, limits, recurrence, selectors, services, swaps
 from peerarmy.scheduling.models import (
     Block,
+    BlockStatus,
+    BlockTemplate,
     Claim,
     SwapOffer,
     WaitlistEntry,
@@ -42,12 +43,12 @@ from peerarmy.web.forms_blocks import (
     TemplateForm,
 )
 from peerarmy.web.forms_limits import FairnessLimitsForm
+from peerarmy.web.forms_series import SeriesScopeForm, add_series_error, series_changes
 
 from .base import console_page, peer_page, safe_next
 
 GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
 FLASH_KEY = "peerarmy_block_feedback"
-MAX_EXPORT_DAYS = 400
 
 
 def _block_or_404(business, block_id):
@@ -408,6 +409,7 @@ def block_detail(request, business, block_id):
         .select_related("peer")
         .order_by("created_at", "pk")
     )
+    template = _series_of(business, block)
     return render(
         request,
         "web/manage/blocks/block_detail.html",
@@ -421,14 +423,33 @@ def block_detail(request, business, block_id):
             "cancel_form": CancelBlockForm(),
             "started": block.starts_at <= timezone.now(),
             "feedback": _take_flash(request),
+            "series": template,
+            "series_words": recurrence.describe_rule(template) if template else "",
+            "series_upcoming": recurrence.future_blocks(template).count() if template else 0,
         },
     )
 
 
+def _series_of(business, block):
+    """The recurring series the block was made from, if any."""
+    if block.template_id is None:
+        return None
+    return BlockTemplate.objects.filter(business=business, pk=block.template_id).first()
+
+
 @console_page(GET_POST)
 def block_edit(request, business, block_id):
+    """Edit one block or, for a block of a series that has not started, this block and all
+    the following ones of the series ("Only this block" is the default)."""
     block = _block_or_404(business, block_id)
     skills = web_selectors.skills_for_business(business)
+    template = _series_of(business, block)
+    offer_series = (
+        template is not None
+        and block.status == BlockStatus.OPEN
+        and block.starts_at > timezone.now()
+    )
+    scope = SeriesScopeForm(request.POST or None) if offer_series else None
     with timezone.override(business.tzinfo):
         form = BlockForm(
             request.POST or None,
@@ -436,7 +457,27 @@ def block_edit(request, business, block_id):
             initial=BlockForm.initial_for(block, business.tzinfo),
         )
         valid = request.method == "POST" and form.is_valid()
-    if valid:
+    if valid and scope is not None and scope.following:
+        changes = series_changes(form, block, business.tzinfo)
+        if changes is not None:
+            try:
+                changed = recurrence.update_template_blocks(
+                    business, request.user, template, changes, from_block=block
+                )
+            except DomainError as exc:
+                add_series_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(count)d block of the series is changed.",
+                        "%(count)d blocks of the series are changed.",
+                        len(changed),
+                    )
+                    % {"count": len(changed)},
+                )
+                return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
+    elif valid:
         try:
             services.update_block(business, request.user, block, form.service_data())
         except DomainError as exc:
@@ -444,7 +485,11 @@ def block_edit(request, business, block_id):
         else:
             messages.success(request, _("The block is saved."))
             return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
-    return render(request, "web/manage/blocks/block_form.html", {"form": form, "blk": block})
+    return render(
+        request,
+        "web/manage/blocks/block_form.html",
+        {"form": form, "blk": block, "scope_form": scope, "series": template},
+    )
 
 
 @console_page(POST)
@@ -516,56 +561,13 @@ def claim_release(request, business, claim_id):
 
 @console_page()
 def export_csv(request, business):
-    tz = business.tzinfo
-    today = timezone.localtime(timezone.now(), tz).date()
-    start = _local_day(request.GET.get("from")) or _monday(today)
-    end = _local_day(request.GET.get("to")) or start + timedelta(days=27)
-    if end < start:
-        start, end = end, start
-    end = min(end, start + timedelta(days=MAX_EXPORT_DAYS))
-    blocks = selectors.schedule_between(business, start, end + timedelta(days=1))
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            _("Date"),
-            _("Start"),
-            _("End"),
-            _("Program"),
-            _("Place"),
-            _("Status"),
-            _("Capacity"),
-            _("Seats taken"),
-            _("Waitlist"),
-            _("Claimed by"),
-            _("Reward"),
-            _("Points"),
-        ]
+    start, end = export.export_range(
+        business, _local_day(request.GET.get("from")), _local_day(request.GET.get("to"))
     )
-    for block in blocks:
-        starts = block.starts_at.astimezone(tz)
-        ends = block.ends_at.astimezone(tz)
-        writer.writerow(
-            [
-                starts.date().isoformat(),
-                starts.strftime("%H:%M"),
-                ends.strftime("%H:%M"),
-                block.program.title,
-                _place_text(block),
-                block.get_status_display(),
-                block.capacity,
-                block.seats_taken,
-                len(block.waiting),
-                ", ".join(
-                    f"{c.peer.display_name} ({c.get_status_display()})" for c in block.holders
-                ),
-                f"{block.reward_minor / 100:.2f}".replace(".", ",") if block.reward_minor else "",
-                block.reward_points or "",
-            ]
-        )
-    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
-    filename = f"{business.slug}-schedule-{start.isoformat()}-{end.isoformat()}.csv"
+    response = HttpResponse(
+        export.schedule_csv(business, start, end), content_type="text/csv; charset=utf-8"
+    )
+    filename = export.export_filename(business, start, end)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

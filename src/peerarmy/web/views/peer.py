@@ -1,17 +1,20 @@
-"""The peer's app: apply to the army, see the application's status, keep the profile."""
+"""The peer's app: apply to the army, see the application's status, keep the profile, and
+the peer's personal API tokens."""
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError, InvalidTransition
 from peerarmy.peers import services
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import programs_for_peer
 from peerarmy.superfans.invitations import apply_with_invitation
 from peerarmy.web import selectors
-from peerarmy.web.forms import PeerProfileForm
+from peerarmy.web.forms import PeerProfileForm, TokenForm
 
 from .base import peer_page
 from .home import JOIN_SESSION_KEY
@@ -97,3 +100,54 @@ def profile(request, business):
     else:
         form = PeerProfileForm(skills=skills, initial=PeerProfileForm.initial_for(peer))
     return render(request, "web/me/profile.html", {"form": form, "peer": peer})
+
+
+# --- personal API tokens ----------------------------------------------------------------
+
+
+@peer_page(methods=("GET", "HEAD", "POST"))
+def tokens(request, business):
+    """The peer's own API tokens: create one (shown once), see and revoke them."""
+    peer = peer_for_user(business, request.user)
+    if peer is None:
+        return redirect("web:apply", business_slug=business.slug)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, raw = token_services.create_peer_token(
+                business=business, peer_user=request.user, name=form.cleaned_data["name"]
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            # The raw token exists only in this response: no redirect, no session, no cache.
+            response = render(
+                request, "web/me/token_created.html", {"token": token, "raw_token": raw}
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "web/me/tokens.html",
+        {
+            "peer": peer,
+            "form": form,
+            "tokens": token_services.peer_tokens(business=business, user=request.user),
+        },
+    )
+
+
+@peer_page(methods=("POST",))
+def token_revoke(request, business, token_id):
+    # Only the peer's own peer tokens can be found here; any other id is a plain 404.
+    token = token_services.peer_tokens(business=business, user=request.user).filter(pk=token_id)
+    token = token.first()
+    if token is None:
+        raise Http404
+    try:
+        token_services.revoke_token(business=business, actor=request.user, token=token)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
+    return redirect("web:my_tokens", business_slug=business.slug)
