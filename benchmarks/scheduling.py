@@ -13,6 +13,11 @@ claimable blocks of one peer.
    each peer's own API token, on keep-alive connections.
 3. Listing the claimable blocks for one peer among 10,000 open blocks: p95 over 50 runs.
 
+On PostgreSQL it first measures the database's own ceiling for the claim's statements: the
+same SQL the service runs, from 50 pgbench clients (C, prepared statements, no Python), with
+the blocks' capacity lifted so that every transaction claims. No application can claim faster
+on the same machine.
+
     .venv/bin/python benchmarks/scheduling.py                  # PostgreSQL, then SQLite
     .venv/bin/python benchmarks/scheduling.py --only sqlite
     .venv/bin/python benchmarks/scheduling.py --postgres postgres://postgres@127.0.0.1:5432
@@ -23,10 +28,12 @@ Targets (PostgreSQL): >= 1,500 claims/s, p99 <= 100 ms, list p95 <= 50 ms.
 
 import argparse
 import faulthandler
+import glob
 import http.client
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -362,6 +369,70 @@ def report_http(database_url, business, blocks, peers, workers, threads):
     )
 
 
+def pgbench_ceiling(database_url, seconds=15):
+    """tps of the claim's own statements from 50 pgbench clients, or None without pgbench."""
+    from django.db import connection
+
+    from peerarmy.scheduling import services
+
+    pgbench = shutil.which("pgbench") or next(
+        iter(sorted(glob.glob("/usr/lib/postgresql/*/bin/pgbench"))), None
+    )
+    if pgbench is None:
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM scheduling_block")
+        first_block, last_block = cur.fetchone()
+        cur.execute("SELECT min(id), max(id), min(business_id) FROM peers_peer")
+        first_peer, last_peer, business_id = cur.fetchone()
+        cur.execute("UPDATE scheduling_block SET capacity = 10000")
+    facts = services._facts_sql("postgresql").replace("%s", ":block", 1).replace("%s", ":peer", 1)
+    script = f"""\\set peer random({first_peer}, {last_peer})
+\\set block random({first_block}, {last_block})
+{services._seems_full_sql("postgresql") % (":block", business_id, ":peer")};
+BEGIN;
+{facts};
+{services._held_sql("postgresql") % (":peer", business_id, "now() - interval '7 days'")};
+{services._take_seat_sql("postgresql") % ":block"};
+INSERT INTO scheduling_claim (business_id, block_id, peer_id, status, starts_at, ends_at,
+  claimed_at, released_late, promoted_from_waitlist)
+  SELECT {business_id}, :block, :peer, 'active', starts_at, ends_at, now(), false, false
+  FROM scheduling_block WHERE id = :block ON CONFLICT DO NOTHING RETURNING id;
+INSERT INTO notifications_outboxmessage (business_id, channel, event, recipient, subject,
+  body_text, body_html, payload, renderer, attachments, language, status, attempts,
+  next_attempt_at, created_at, last_error) VALUES ({business_id}, 'email', 'block.claimed',
+  'peer@bench.example', '', '', '', '{{"claim_id": 1}}', 'scheduling.claim', '[]', 'it',
+  'pending', 0, now(), now(), '') RETURNING id;
+COMMIT;
+"""  # noqa: S608 - our own numbers and the service's SQL
+    with tempfile.NamedTemporaryFile("w", suffix=".pgb", delete=False) as f:
+        f.write(script.replace("\n  ", " "))
+    cmd = [pgbench, "-n", "-M", "prepared", "-c", str(THREADS), "-j", "2", "-T", str(seconds)]
+    cmd += ["-f", f.name, database_url]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+    os.unlink(f.name)
+    reset_claims()
+    with connection.cursor() as cur:
+        cur.execute(f"UPDATE scheduling_block SET capacity = {CAPACITY}")  # noqa: S608
+    settle()
+    for line in result.stdout.splitlines():
+        if line.startswith("tps = "):
+            return float(line.split()[2])
+    print(result.stdout[-2000:], result.stderr[-2000:])
+    return None
+
+
+def settle():
+    """On PostgreSQL, VACUUM ANALYZE: statistics for the freshly loaded tables and no dead
+    rows left by the previous race, as autovacuum gives a real installation within a minute.
+    Every race then starts from the same state."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE")
+
+
 def reset_claims():
     """Empty every seat again, so the next configuration races on the same blocks."""
     from django.db import connection
@@ -463,9 +534,19 @@ def run(label, database_url, configs, http_config=None):
         flush=True,
     )
     ok = True
+    settle()
+    if connection.vendor == "postgresql":
+        tps = pgbench_ceiling(database_url)
+        if tps is not None:
+            print(
+                f"-- database ceiling: the claim's own SQL from {THREADS} pgbench clients "
+                f"(prepared, no Python): {tps:,.0f} claims/s",
+                flush=True,
+            )
     for n, (processes, threads) in enumerate(configs):
         if n:
             reset_claims()
+            settle()
         race_ok, _failed = report_race(
             f"{threads} concurrent clients: {processes} process(es) x ~{threads // processes} "
             "threads",
@@ -477,8 +558,10 @@ def run(label, database_url, configs, http_config=None):
         ok &= race_ok
     if http_config:
         reset_claims()
+        settle()
         race_ok, _failed = report_http(database_url, business, blocks, peers, *http_config)
         ok &= race_ok
+    settle()
     open_blocks, shown, timings = listing(block_factory, peers)
     lms = [x * 1000 for x in timings]
     print(

@@ -291,7 +291,6 @@ def claim(
     ),
 ):
     peer = token_peer(request)
-    block = _block_or_404(peer, block_id)
     key = (idempotency_key or "").strip() or None
     replay = False
     if key:
@@ -299,12 +298,18 @@ def claim(
             business_id=peer.business_id, peer=peer, idempotency_key=key
         ).first()
         if earlier is not None:
-            if earlier.block_id != block.pk:
+            if earlier.block_id != block_id:
                 raise IdempotencyKeyReused(
                     _("This Idempotency-Key was already used to claim another block.")
                 )
             replay = True
-    made = services.claim_block(peer, block, idempotency_key=key)
+    try:
+        # The service reads the block with the claim, in the peer's business only.
+        made = services.claim_block(
+            peer, Block(pk=block_id, business_id=peer.business_id), idempotency_key=key
+        )
+    except Block.DoesNotExist as exc:
+        raise Http404 from exc
     return Status(200 if replay else 201, _claim_or_404(peer, made.pk))
 
 

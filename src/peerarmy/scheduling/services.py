@@ -307,7 +307,8 @@ def claim_block(peer, block, *, idempotency_key=None, now=None) -> Claim:
     """Claim a seat on `block` for `peer`, or raise the reason it cannot be done.
 
     With an `idempotency_key`, a retry (even a concurrent one) returns the claim the first
-    call made, whatever block it was for.
+    call made, whatever block it was for. Only `block.pk` is read: the block itself is read
+    with the claim, and one that is not of the peer's business raises Block.DoesNotExist.
     """
     now = now or timezone.now()
     idempotency_key = (idempotency_key or "").strip()[:100] or None
@@ -315,7 +316,7 @@ def claim_block(peer, block, *, idempotency_key=None, now=None) -> Claim:
         existing = _claim_by_key(peer, idempotency_key)
         if existing is not None:
             return existing
-    if _seems_full(peer.pk, block.pk):
+    if _seems_full(peer, block.pk):
         # When a block opens, many peers tap at once and most find it full: they are told
         # so by one read, without a transaction. (The seat itself is guarded by _take_seat.)
         raise errors.BlockFull()
@@ -435,17 +436,17 @@ def _take_seat_sql(vendor):
 def _seems_full_sql(vendor):
     block, claim = Block._meta.db_table, Claim._meta.db_table
     return (
-        f'SELECT 1 FROM "{block}" b WHERE b.id = %s '  # noqa: S608 - model names
+        f'SELECT 1 FROM "{block}" b WHERE b.id = %s AND b.business_id = %s '  # noqa: S608
         f"AND b.status = '{BlockStatus.OPEN.value}' AND b.seats_taken >= b.capacity "
         f'AND NOT EXISTS (SELECT 1 FROM "{claim}" c WHERE c.block_id = b.id '
         f"AND c.peer_id = %s AND c.status = '{ClaimStatus.ACTIVE.value}')"
     )
 
 
-def _seems_full(peer_id, block_id) -> bool:
-    """Is the block full (and not because of this peer's own claim), as of now?"""
+def _seems_full(peer, block_id) -> bool:
+    """Is the block (of the peer's business) full, and not by this peer's own claim?"""
     with db.hot_cursor() as cursor:
-        cursor.execute(_seems_full_sql(connection.vendor), [block_id, peer_id])
+        cursor.execute(_seems_full_sql(connection.vendor), [block_id, peer.business_id, peer.pk])
         return cursor.fetchone() is not None
 
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import PeerStatus
 from peerarmy.scheduling import errors
-from peerarmy.scheduling.models import Claim, ClaimStatus
+from peerarmy.scheduling.models import Block, Claim, ClaimStatus
 from peerarmy.scheduling.services import cancel_block, claim_block, update_block
-from peerarmy.tenancy.tests.factories import PeerFactory, SkillFactory
+from peerarmy.tenancy.tests.factories import PeerFactory, ProgramFactory, SkillFactory
 
 from .factories import BlockFactory, FairnessLimitsFactory
 
@@ -239,3 +239,13 @@ def test_lowering_capacity_below_the_seats_taken_is_refused(business, staff, pee
     with pytest.raises(ValidationFailed) as refused:
         update_block(business, staff, block, {"capacity": 1})
     assert refused.value.field == "capacity"
+
+
+def test_a_block_of_another_business_does_not_exist_for_a_peer_even_when_full(peer, other_business):
+    theirs = BlockFactory(program=ProgramFactory(business=other_business), capacity=1)
+    claim_block(PeerFactory(business=other_business), theirs)  # now full
+
+    # Neither "full" nor any other answer that would tell the block exists.
+    with pytest.raises(Block.DoesNotExist):
+        claim_block(peer, theirs)
+    assert not Claim.objects.filter(peer=peer).exists()
