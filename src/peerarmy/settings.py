@@ -120,7 +120,9 @@ else:
     # Lets peerarmy.db.hot_cursor() prepare the few statements of the hot paths (a claim), so
     # PostgreSQL plans them once per connection. Every other query keeps Django's default
     # client-side binding, which is never prepared (and measured faster for the lists).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
+    # Behind a pooler in transaction mode (PgBouncer) set DB_PREPARED_STATEMENTS=0.
+    if env.bool("DB_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- accounts ---------------------------------------------------------------------------

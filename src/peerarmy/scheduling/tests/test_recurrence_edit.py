@@ -8,9 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from peerarmy.errors import PermissionDenied, ValidationFailed
 from peerarmy.notifications.models import OutboxMessage
@@ -33,7 +32,7 @@ from peerarmy.scheduling.services import (
     release_claim,
 )
 from peerarmy.tenancy.tests.factories import PeerFactory, UserFactory
-from peerarmy.tenancy.tests.threads import requires_shared_database
+from peerarmy.tenancy.tests.threads import race, requires_shared_database
 
 from .factories import BlockFactory
 
@@ -366,29 +365,6 @@ def test_the_rule_is_told_in_words(business, staff, program):
 
 
 # --- races (real threads; PostgreSQL, or SQLite in a file) -----------------------------------
-
-
-def race(calls):
-    """Start every call at the same instant; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            with scopes_disabled():
-                barrier.wait()
-                outcomes[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @requires_shared_database

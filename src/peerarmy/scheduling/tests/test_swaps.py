@@ -1,13 +1,11 @@
 """Swaps: a peer offers a claimed block to a named peer; it moves only when that peer accepts,
 without changing the seats taken. Includes races on PostgreSQL."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from peerarmy.errors import InvalidTransition, ValidationFailed
 from peerarmy.notifications.models import OutboxMessage
@@ -23,6 +21,7 @@ from peerarmy.scheduling.models import (
 from peerarmy.scheduling.services import claim_block, release_claim
 from peerarmy.scheduling.swaps import accept_swap, decline_swap, offer_swap, withdraw_swap
 from peerarmy.tenancy.tests.factories import PeerFactory
+from peerarmy.tenancy.tests.threads import race
 
 from .factories import BlockFactory
 
@@ -196,28 +195,6 @@ on_postgresql = pytest.mark.skipif(
     connection.vendor == "sqlite",
     reason="the in-memory SQLite test database cannot be shared between threads",
 )
-
-
-def race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            with scopes_disabled():
-                barrier.wait()
-                outcomes[i] = call()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test inspects
-            outcomes[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
