@@ -19,7 +19,7 @@ from peerarmy.scheduling.models import Block, BlockStatus, Claim
 
 from .auth import member_business
 from .pagination import LimitOffset
-from .params import MAX_ID, ObjectId, Text
+from .params import MAX_ID, ObjectId, Text, first_or_404
 from .problems import problem_responses
 
 router = Router(tags=["blocks"])
@@ -231,10 +231,7 @@ def _block_data(payload, block=None):
 
 
 def _block_or_404(business, block_id):
-    block = selectors.blocks_for_business(business).filter(pk=block_id).first()
-    if block is None:
-        raise Http404
-    return block
+    return first_or_404(selectors.blocks_for_business(business).filter(pk=block_id))
 
 
 def _program_or_404(business, program_id):
@@ -245,10 +242,7 @@ def _program_or_404(business, program_id):
 
 
 def _claim_or_404(business, claim_id):
-    claim = Claim.objects.filter(business=business, pk=claim_id).select_related("peer").first()
-    if claim is None:
-        raise Http404
-    return claim
+    return first_or_404(Claim.objects.filter(business=business, pk=claim_id).select_related("peer"))
 
 
 class BlockFilters(Schema):
@@ -488,10 +482,7 @@ class TemplateCreatedOut(Schema):
 
 
 def _template_or_404(business, template_id):
-    template = selectors.templates_for_business(business).filter(pk=template_id).first()
-    if template is None:
-        raise Http404
-    return template
+    return first_or_404(selectors.templates_for_business(business).filter(pk=template_id))
 
 
 class TemplateFilters(Schema):

@@ -16,7 +16,7 @@ from peerarmy.superfans.models import Invitation, InvitationStatus
 
 from .auth import member_business
 from .pagination import LimitOffset
-from .params import MAX_ID, ObjectId
+from .params import MAX_ID, ObjectId, first_or_404
 from .problems import problem_responses
 
 router = Router(tags=["invitations"])
@@ -84,10 +84,7 @@ def _invitations(business):
 
 
 def _invitation_or_404(business, invitation_id):
-    invitation = _invitations(business).filter(pk=invitation_id).first()
-    if invitation is None:
-        raise Http404
-    return invitation
+    return first_or_404(_invitations(business).filter(pk=invitation_id))
 
 
 @router.get(

@@ -27,7 +27,7 @@ from peerarmy.scheduling.models import (
 from .auth import PeerTokenAuth, token_peer
 from .blocks import Day, ProgramRef
 from .pagination import LimitOffset
-from .params import MAX_ID, ObjectId, Text
+from .params import MAX_ID, ObjectId, Text, first_or_404
 from .problems import problem_responses
 
 router = Router(tags=["me (peers)"], auth=PeerTokenAuth())
@@ -167,10 +167,7 @@ class MeOut(Schema):
 
 
 def _block_or_404(peer, block_id):
-    block = Block.objects.filter(business_id=peer.business_id, pk=block_id).first()
-    if block is None:
-        raise Http404
-    return block
+    return first_or_404(Block.objects.filter(business_id=peer.business_id, pk=block_id))
 
 
 def _claims(peer):
@@ -178,17 +175,11 @@ def _claims(peer):
 
 
 def _claim_or_404(peer, claim_id):
-    claim = _claims(peer).filter(pk=claim_id).first()
-    if claim is None:
-        raise Http404
-    return claim
+    return first_or_404(_claims(peer).filter(pk=claim_id))
 
 
 def _offer_or_404(peer, offer_id):
-    offer = selectors.swap_offers_of_peer(peer).filter(pk=offer_id).first()
-    if offer is None:
-        raise Http404
-    return offer
+    return first_or_404(selectors.swap_offers_of_peer(peer).filter(pk=offer_id))
 
 
 def _entry_out(entry_id):

@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+from django.http import Http404
 from ninja import Path
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
@@ -21,3 +22,12 @@ def _refuse_nul(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_refuse_nul)]
+
+
+def first_or_404(queryset):
+    """The first object of a (business-scoped) queryset, or 404: an id of another business
+    answers exactly like an id never used."""
+    obj = queryset.first()
+    if obj is None:
+        raise Http404
+    return obj
