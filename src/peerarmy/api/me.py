@@ -17,7 +17,6 @@ from peerarmy.peers.models import Peer
 from peerarmy.scheduling import ical, selectors, services, swaps
 from peerarmy.scheduling.models import (
     Block,
-    Claim,
     ClaimStatus,
     SwapStatus,
     WaitlistEntry,
@@ -283,24 +282,20 @@ def claim(
 ):
     peer = token_peer(request)
     key = (idempotency_key or "").strip() or None
-    replay = False
-    if key:
-        earlier = Claim.objects.filter(
-            business_id=peer.business_id, peer=peer, idempotency_key=key
-        ).first()
-        if earlier is not None:
-            if earlier.block_id != block_id:
-                raise IdempotencyKeyReused(
-                    _("This Idempotency-Key was already used to claim another block.")
-                )
-            replay = True
+    now = timezone.now()
     try:
-        # The service reads the block with the claim, in the peer's business only.
+        # The service reads the block with the claim, in the peer's business only; with a
+        # key used before it returns that earlier claim, whatever block it was for.
         made = services.claim_block(
-            peer, Block(pk=block_id, business_id=peer.business_id), idempotency_key=key
+            peer, Block(pk=block_id, business_id=peer.business_id), idempotency_key=key, now=now
         )
     except Block.DoesNotExist as exc:
         raise Http404 from exc
+    if made.block_id != block_id:
+        raise IdempotencyKeyReused(
+            _("This Idempotency-Key was already used to claim another block.")
+        )
+    replay = made.claimed_at != now  # an earlier call's claim, given back
     return Status(200 if replay else 201, _claim_or_404(peer, made.pk))
 
 
