@@ -61,7 +61,7 @@ def check_rule(text, start_local):
         values = value.split(",") if name in _LIST_PARTS else [value]
         if not all(_rule_value_ok(name, v) for v in values):
             raise invalid
-    if "FREQ" not in seen:
+    if "FREQ" not in seen or {"COUNT", "UNTIL"} <= seen:  # RFC 5545: never both
         raise invalid
     start = start_local.replace(tzinfo=None, microsecond=0)
     try:

@@ -79,3 +79,16 @@ def test_only_staff_create_blocks(business, peer, program):
             start_local="2025-05-01T09:00",
             duration_minutes=60,
         )
+
+
+def test_a_rule_with_both_count_and_until_is_refused_as_rfc_5545_says(business, staff, program):
+    with pytest.raises(ValidationFailed) as refused:
+        create_blocks_from_template(
+            business,
+            staff,
+            program,
+            rrule="FREQ=WEEKLY;COUNT=3;UNTIL=20310101",
+            start_local="2030-03-02T10:00",
+            duration_minutes=60,
+        )
+    assert refused.value.field == "rrule"
