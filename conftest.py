@@ -22,6 +22,28 @@ hypothesis_settings.register_profile("peerarmy", deadline=None)
 hypothesis_settings.load_profile("peerarmy")
 
 
+def _flush_may_purge_the_ledger():
+    """The ledger's SQLite triggers refuse DELETE; Django's flush between transactional tests
+    deletes every row, so it runs with the ledger's purge switch on (PostgreSQL truncates)."""
+    from django.core.management.commands import flush
+
+    from peerarmy.rewards.ledger import purging
+
+    handle = flush.Command.handle
+    if getattr(handle, "_purges_ledger", False):
+        return
+
+    def purging_handle(self, *args, **options):
+        with purging():
+            return handle(self, *args, **options)
+
+    purging_handle._purges_ledger = True
+    flush.Command.handle = purging_handle
+
+
+_flush_may_purge_the_ledger()
+
+
 @pytest.fixture(autouse=True)
 def _scopes_disabled_for_test_code():
     """Test code (factories, assertions) runs unscoped; every request a test makes is scoped

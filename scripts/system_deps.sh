@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The browser test drives Debian's chromium; the catalogue check runs GNU gettext's xgettext.
-# Install them when missing (as root on Debian), otherwise say what is missing.
+# The ledger export test reads the journal with hledger. Install them when missing (as root on Debian), otherwise say what is missing.
 set -uo pipefail
 missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v xgettext >/dev/null || missing+=(gettext)
+command -v hledger >/dev/null || missing+=(hledger)
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "chromium and gettext are installed"
+  echo "chromium, gettext and hledger are installed"
   exit 0
 fi
 if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "peerarmy.peers",
     "peerarmy.programs",
     "peerarmy.scheduling",
+    "peerarmy.rewards",
     "peerarmy.notifications",
     "peerarmy.api",
     "peerarmy.web",

@@ -1,0 +1,1 @@
+"""Subscriptions: the events that pay rewards."""

@@ -1,0 +1,534 @@
+"""The double-entry ledger: accounts by name, balanced postings with an idempotency key, running
+balances read in constant time, reversals, and the invariants `peerarmy ledger check` verifies.
+
+A posting is a list of legs (account, signed amount: debit positive, credit negative) that sums
+to zero per unit. It writes one transaction, its entries, and adds each leg to its account's
+running balance, all in one database transaction. On PostgreSQL that is one call of the
+database function `rewards_post` (migration 0002); elsewhere the same steps run from Python.
+Either way:
+
+- the same `key` posts once: a second posting of the same cause, even concurrent, returns the
+  first transaction (`created` False) and writes nothing;
+- a leg that would take a floored account (a peer's balance, a voucher) below zero refuses the
+  whole posting with `InsufficientBalance`, and nothing is written;
+- a budget check (`Budget`) runs first, as one conditional update: over budget, nothing is
+  written and the answer says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerarmy import db
+from peerarmy.errors import DomainError
+
+from .models import (
+    FLOORED,
+    HOUSE_SLOTS,
+    NORMAL_SIDE,
+    Account,
+    AccountKind,
+    Balance,
+    BudgetMonth,
+    Entry,
+    Transaction,
+    TransactionKind,
+)
+
+# Digits after the decimal point of each unit; ISO 4217 for money, none for points.
+MINOR_DIGITS = {"PTS": 0, "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3}
+
+INSUFFICIENT = "insufficient_balance"
+POST_ON_DATABASE = True  # PostgreSQL: post through the `rewards_post` function
+
+
+class InsufficientBalance(DomainError):
+    code = INSUFFICIENT
+    status = 409
+
+    def __init__(self, account_id=None, message=None):
+        self.account_id = account_id
+        super().__init__(message or _("There is not enough left on this balance."))
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """An account by what it stands for; `name` is its path in the journal."""
+
+    kind: str
+    unit: str
+    name: str
+    peer_id: int | None = None
+    program_id: int | None = None
+    cause_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    id: int
+    unit: str
+    floored: bool
+    slots: int
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: AccountRef
+    amount: int
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Charge `amount` to a program's month, refusing the posting if it goes over `limit`."""
+
+    program_id: int
+    month: date
+    amount: int
+    limit: int | None
+
+
+@dataclass
+class Posted:
+    transaction_id: int | None
+    created: bool
+    over_budget: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def peer_payable(peer_id, currency) -> AccountSpec:
+    return AccountSpec(
+        AccountKind.PEER_PAYABLE, currency, f"liabilities:peers:{peer_id}:payable", peer_id=peer_id
+    )
+
+
+def peer_points(peer_id) -> AccountSpec:
+    return AccountSpec(
+        AccountKind.PEER_POINTS, "PTS", f"liabilities:peers:{peer_id}:points", peer_id=peer_id
+    )
+
+
+def rewards_expense(program_id, unit) -> AccountSpec:
+    return AccountSpec(
+        AccountKind.REWARDS, unit, f"expenses:rewards:program-{program_id}", program_id=program_id
+    )
+
+
+def voucher_account(code, currency) -> AccountSpec:
+    return AccountSpec(AccountKind.VOUCHER, currency, f"liabilities:vouchers:{code}")
+
+
+def donations_payable(cause_id, currency) -> AccountSpec:
+    return AccountSpec(
+        AccountKind.DONATIONS,
+        currency,
+        f"liabilities:donations:cause-{cause_id}",
+        cause_id=cause_id,
+    )
+
+
+def house(kind, unit) -> AccountSpec:
+    names = {
+        AccountKind.IN_TRANSIT: "liabilities:payouts:in-transit",
+        AccountKind.BANK: "assets:bank",
+        AccountKind.REDEEMED: "income:vouchers:redeemed",
+        AccountKind.EXPIRED: "income:vouchers:expired",
+        AccountKind.POINTS_CONVERTED: "equity:points:converted",
+        AccountKind.ADJUSTMENTS: "expenses:adjustments",
+    }
+    return AccountSpec(kind, unit, names[kind])
+
+
+def _slots(kind) -> int:
+    # Accounts of one peer, voucher or cause are touched one posting at a time; the business's
+    # own accounts by almost every posting.
+    if kind in (AccountKind.PEER_PAYABLE, AccountKind.PEER_POINTS, AccountKind.VOUCHER):
+        return 1
+    if kind == AccountKind.DONATIONS:
+        return 1  # floored: one row, so that the floor is checked atomically
+    return HOUSE_SLOTS
+
+
+def accounts(business_id, specs) -> dict[AccountSpec, AccountRef]:
+    """The accounts for `specs`, created on first use (concurrent creators agree on one)."""
+    specs = list(dict.fromkeys(specs))
+    found = _find_accounts(business_id, specs)
+    missing = [s for s in specs if (s.name, s.unit) not in found]
+    if missing:
+        now = timezone.now()
+        with transaction.atomic():
+            Account.objects.bulk_create(
+                [
+                    Account(
+                        business_id=business_id,
+                        kind=s.kind,
+                        unit=s.unit,
+                        name=s.name,
+                        normal=NORMAL_SIDE[AccountKind(s.kind)],
+                        floored=AccountKind(s.kind) in FLOORED,
+                        slots=_slots(AccountKind(s.kind)),
+                        peer_id=s.peer_id,
+                        program_id=s.program_id,
+                        cause_id=s.cause_id,
+                        created_at=now,
+                    )
+                    for s in missing
+                ],
+                ignore_conflicts=True,
+            )
+            found = _find_accounts(business_id, specs)
+            Balance.objects.bulk_create(
+                [
+                    Balance(account_id=ref.id, slot=slot, amount=0)
+                    for s in missing
+                    for ref in [found[(s.name, s.unit)]]
+                    for slot in range(ref.slots)
+                ],
+                ignore_conflicts=True,
+            )
+    return {s: found[(s.name, s.unit)] for s in specs}
+
+
+def _find_accounts(business_id, specs):
+    if not specs:
+        return {}
+    table = Account._meta.db_table
+    pairs = " OR ".join(["(name = %s AND unit = %s)"] * len(specs))
+    params = [business_id]
+    for s in specs:
+        params += [s.name, s.unit]
+    sql = (
+        f'SELECT id, name, unit, floored, slots FROM "{table}" '  # noqa: S608
+        f"WHERE business_id = %s AND ({pairs})"
+    )
+    with db.hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {(n, u): AccountRef(i, u, bool(f), s) for i, n, u, f, s in rows}
+
+
+def balance(account_id) -> int:
+    """The running balance (debits minus credits) of an account: a sum over at most
+    HOUSE_SLOTS rows, whatever the number of entries."""
+    with db.hot_cursor() as cursor:
+        cursor.execute(
+            f'SELECT COALESCE(SUM(amount), 0) FROM "{Balance._meta.db_table}" '  # noqa: S608
+            "WHERE account_id = %s",
+            [account_id],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def shown_balances(business_id, names_units) -> dict:
+    """{(name, unit): balance as people read it (liabilities positive)} for existing accounts."""
+    if not names_units:
+        return {}
+    a, b = Account._meta.db_table, Balance._meta.db_table
+    pairs = " OR ".join(["(a.name = %s AND a.unit = %s)"] * len(names_units))
+    params = [business_id]
+    for name, unit in names_units:
+        params += [name, unit]
+    sql = (
+        f'SELECT a.name, a.unit, a.normal * COALESCE(SUM(b.amount), 0) FROM "{a}" a '  # noqa: S608
+        f'LEFT JOIN "{b}" b ON b.account_id = a.id WHERE a.business_id = %s AND ({pairs}) '
+        "GROUP BY a.id, a.name, a.unit, a.normal"
+    )
+    with db.hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(n, u): int(v) for n, u, v in cursor.fetchall()}
+
+
+# --- posting ---------------------------------------------------------------------------------
+
+
+def check_balanced(legs) -> None:
+    if len(legs) < 2:
+        raise ValueError("a transaction needs two or more entries")
+    totals: dict[str, int] = {}
+    for leg in legs:
+        if not isinstance(leg.amount, int) or isinstance(leg.amount, bool) or leg.amount == 0:
+            raise ValueError(f"an entry's amount must be a non-zero integer, not {leg.amount!r}")
+        totals[leg.account.unit] = totals.get(leg.account.unit, 0) + leg.amount
+    unbalanced = {u: t for u, t in totals.items() if t}
+    if unbalanced:
+        raise ValueError(f"entries do not sum to zero: {unbalanced}")
+
+
+def post(
+    business_id: int,
+    *,
+    key: str,
+    kind: str,
+    legs: list[Leg],
+    occurred_at: datetime | None = None,
+    reason: str = "",
+    reason_args: dict | None = None,
+    memo: str = "",
+    peer_id: int | None = None,
+    program_id: int | None = None,
+    claim_id: int | None = None,
+    reverses_id: int | None = None,
+    actor_id: int | None = None,
+    budget: Budget | None = None,
+) -> Posted:
+    """Post one balanced transaction for the cause `key`, once. See the module's docstring."""
+    check_balanced(legs)
+    # One order for every posting (by account), so two postings never wait on each other's
+    # rows in opposite orders.
+    legs = sorted(legs, key=lambda leg: leg.account.id)
+    now = timezone.now()
+    values = {
+        "business_id": business_id,
+        "key": key,
+        "kind": TransactionKind(kind).value,
+        "reason": reason,
+        "reason_args": reason_args or {},
+        "memo": memo[:300],
+        "peer_id": peer_id,
+        "program_id": program_id,
+        "claim_id": claim_id,
+        "reverses_id": reverses_id,
+        "actor_id": actor_id,
+        "occurred_at": occurred_at or now,
+        "created_at": now,
+    }
+    if connection.vendor == "postgresql" and POST_ON_DATABASE:
+        return _post_on_database(values, legs, budget)
+    with transaction.atomic():
+        return _post_in_python(values, legs, budget)
+
+
+def _slot(ref: AccountRef) -> int:
+    if ref.slots == 1:
+        return 0
+    return (os.getpid() * 7919 + threading.get_ident()) % ref.slots
+
+
+def _existing(business_id, key) -> int | None:
+    with db.hot_cursor() as cursor:
+        cursor.execute(
+            f'SELECT id FROM "{Transaction._meta.db_table}" '  # noqa: S608
+            "WHERE business_id = %s AND key = %s",
+            [business_id, key],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _charge_budget(business_id, budget: Budget) -> bool:
+    """Add the amount to the program's month if it stays within the limit (one statement)."""
+    if budget is None or budget.amount == 0:
+        return True
+    table = BudgetMonth._meta.db_table
+    with db.hot_cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{table}" (business_id, program_id, month, spent_minor) '  # noqa: S608
+            "VALUES (%s, %s, %s, 0) ON CONFLICT (program_id, month) DO NOTHING",
+            [business_id, budget.program_id, budget.month],
+        )
+        cursor.execute(
+            f'UPDATE "{table}" SET spent_minor = spent_minor + %s '  # noqa: S608
+            "WHERE program_id = %s AND month = %s AND (%s IS NULL OR spent_minor + %s <= %s)",
+            [
+                budget.amount,
+                budget.program_id,
+                budget.month,
+                budget.limit,
+                budget.amount,
+                budget.limit,
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+class _OverBudget(Exception):
+    pass
+
+
+def _post_in_python(values, legs, budget) -> Posted:
+    existing = _existing(values["business_id"], values["key"])
+    if existing:
+        return Posted(existing, created=False)
+    try:
+        with transaction.atomic():
+            txn_id = db.insert_returning_id(Transaction, values)
+            if not _charge_budget(values["business_id"], budget):
+                raise _OverBudget
+            Entry.objects.bulk_create(
+                [
+                    Entry(
+                        business_id=values["business_id"],
+                        transaction_id=txn_id,
+                        account_id=leg.account.id,
+                        unit=leg.account.unit,
+                        amount=leg.amount,
+                        created_at=values["occurred_at"],
+                    )
+                    for leg in legs
+                ]
+            )
+            _add_to_balances(legs)
+    except _OverBudget:
+        return Posted(None, created=False, over_budget=True)
+    except IntegrityError:
+        # A concurrent posting of the same cause committed first.
+        existing = _existing(values["business_id"], values["key"])
+        if existing is None:
+            raise
+        return Posted(existing, created=False)
+    return Posted(txn_id, created=True)
+
+
+def _add_to_balances(legs):
+    table = Balance._meta.db_table
+    with db.hot_cursor() as cursor:
+        for leg in legs:
+            ref = leg.account
+            sql = (
+                f'UPDATE "{table}" SET amount = amount + %s '  # noqa: S608
+                "WHERE account_id = %s AND slot = %s"
+            )
+            params = [leg.amount, ref.id, _slot(ref)]
+            if ref.floored:
+                sql += " AND amount + %s <= 0"
+                params.append(leg.amount)
+            cursor.execute(sql, params)
+            if cursor.rowcount != 1:
+                raise InsufficientBalance(ref.id)
+
+
+_POST_SQL = (
+    "SELECT code, txn_id, account_id FROM rewards_post("
+    "%s::bigint, %s::text, %s::text, %s::text, %s::jsonb, %s::text, %s::bigint, %s::bigint, "
+    "%s::bigint, %s::bigint, %s::bigint, %s::timestamptz, %s::timestamptz, "
+    "%s::bigint[], %s::text[], %s::bigint[], %s::boolean[], %s::int[], "
+    "%s::bigint, %s::date, %s::bigint, %s::bigint)"
+)
+OVER_BUDGET, NOT_ENOUGH = "PA001", "PA002"
+
+
+def _post_on_database(values, legs, budget) -> Posted:
+    charge = budget is not None and budget.amount != 0
+    params = [
+        values["business_id"],
+        values["key"],
+        values["kind"],
+        values["reason"],
+        json.dumps(values["reason_args"]),
+        values["memo"],
+        values["peer_id"],
+        values["program_id"],
+        values["claim_id"],
+        values["reverses_id"],
+        values["actor_id"],
+        values["occurred_at"],
+        values["created_at"],
+        [leg.account.id for leg in legs],
+        [leg.account.unit for leg in legs],
+        [leg.amount for leg in legs],
+        [leg.account.floored for leg in legs],
+        [leg.account.slots for leg in legs],
+        budget.program_id if charge else None,
+        budget.month if charge else None,
+        budget.amount if charge else 0,
+        budget.limit if charge else None,
+    ]
+    try:
+        # A savepoint when nested, so that a refusal leaves the caller's transaction usable.
+        with transaction.atomic(), db.hot_cursor() as cursor:
+            cursor.execute(_POST_SQL, params)
+            code, txn_id, _account = cursor.fetchone()
+    except DatabaseError as exc:
+        cause = exc.__cause__
+        sqlstate = getattr(cause, "sqlstate", None)
+        if sqlstate == OVER_BUDGET:
+            return Posted(None, created=False, over_budget=True)
+        if sqlstate == NOT_ENOUGH:
+            raise InsufficientBalance(int(cause.diag.message_detail)) from exc
+        raise
+    return Posted(txn_id, created=(code == "posted"))
+
+
+def reverse(
+    business_id,
+    transaction_id,
+    *,
+    key,
+    kind=TransactionKind.REVERSAL,
+    reason="",
+    memo="",
+    actor_id=None,
+    reason_args=None,
+) -> Posted:
+    """Post the exact opposite of a transaction, pointing at it. A transaction is reversed at
+    most once (the second attempt returns the first reversal)."""
+    original = Transaction.objects.filter(business_id=business_id, pk=transaction_id).first()
+    if original is None:
+        raise DomainError(_("No such transaction."), code="not_found", status=404)
+    existing = Transaction.objects.filter(business_id=business_id, reverses_id=original.pk).first()
+    if existing is not None:
+        return Posted(existing.pk, created=False)
+    refs = {
+        a.id: AccountRef(a.id, a.unit, a.floored, a.slots)
+        for a in Account.objects.filter(entries__transaction=original).distinct()
+    }
+    legs = [Leg(refs[e.account_id], -e.amount) for e in original.entries.all()]
+    try:
+        return post(
+            business_id,
+            key=key,
+            kind=kind,
+            legs=legs,
+            reason=reason or "reversal",
+            reason_args={"of": original.pk, **(reason_args or {})},
+            memo=memo,
+            peer_id=original.peer_id,
+            program_id=original.program_id,
+            claim_id=original.claim_id,
+            reverses_id=original.pk,
+            actor_id=actor_id,
+        )
+    except IntegrityError:
+        # two reversals raced on `reverses` (one-to-one): the first stands
+        with transaction.atomic():
+            existing = Transaction.objects.get(business_id=business_id, reverses_id=original.pk)
+        return Posted(existing.pk, created=False)
+
+
+# --- SQLite's guard -----------------------------------------------------------------------
+
+_purge = threading.local()
+
+
+@contextmanager
+def purging():
+    """Let this thread DELETE ledger rows on SQLite: only the test suite's flush between tests
+    does it (PostgreSQL's flush truncates, which the triggers do not cover)."""
+    before = getattr(_purge, "on", False)
+    _purge.on = True
+    try:
+        yield
+    finally:
+        _purge.on = before
+
+
+def _purge_allowed():
+    return 1 if getattr(_purge, "on", False) else 0
+
+
+def register_sqlite_functions(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            "peerarmy_ledger_purge", 0, _purge_allowed, deterministic=False
+        )
