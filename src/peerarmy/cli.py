@@ -17,6 +17,9 @@ COMMANDS = {
     "[--format shopify|woocommerce|generic] [--json]",
     "superfans": "superfans score --business SLUG | superfans top --business SLUG -n 20 [--json]",
     "schedule": "schedule ical --business SLUG --peer EMAIL: print a peer's calendar",
+    "ledger": "ledger check --business SLUG | ledger export --business SLUG "
+    "--format ledger|csv [-o FILE]",
+    "payouts": "payouts list|prepare|approve|sepa|sent|paid --business SLUG ...",
     "createsuperuser": "create a superuser for /admin/",
     "collectstatic": "gather static files into var/static for production",
     "manage": "run any Django management command: peerarmy manage <command> [args]",

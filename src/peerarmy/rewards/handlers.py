@@ -1,1 +1,32 @@
-"""Subscriptions: the events that pay rewards."""
+"""Subscriptions: the events that pay rewards, turned into occurrences for the rules."""
+
+from datetime import datetime
+
+from peerarmy import events
+
+from . import services
+
+
+def block_completed(business, name, *, key, payload):
+    starts, ends = payload.get("starts_at"), payload.get("ends_at")
+    minutes = 0
+    if starts and ends:
+        length = datetime.fromisoformat(ends) - datetime.fromisoformat(starts)
+        minutes = int(length.total_seconds() // 60)
+    services.handle(
+        business,
+        services.Occurrence(
+            event=name,
+            key=key,
+            peer_id=payload["peer_id"],
+            program_id=payload["program_id"],
+            occurred_at=datetime.fromisoformat(payload["completed_at"]),
+            claim_id=payload.get("claim_id"),
+            minutes=minutes,
+            amount_minor=payload.get("reward_minor") or 0,
+            points=payload.get("reward_points") or 0,
+        ),
+    )
+
+
+events.subscribe("block.completed", block_completed)

@@ -35,6 +35,7 @@ from .models import (
     FLOORED,
     HOUSE_SLOTS,
     NORMAL_SIDE,
+    POINTS,
     Account,
     AccountKind,
     Balance,
@@ -45,7 +46,7 @@ from .models import (
 )
 
 # Digits after the decimal point of each unit; ISO 4217 for money, none for points.
-MINOR_DIGITS = {"PTS": 0, "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3}
+MINOR_DIGITS = {POINTS: 0, "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3}
 
 INSUFFICIENT = "insufficient_balance"
 POST_ON_DATABASE = True  # PostgreSQL: post through the `rewards_post` function
@@ -525,6 +526,39 @@ def purging():
 
 def _purge_allowed():
     return 1 if getattr(_purge, "on", False) else 0
+
+
+def purge_business(business_id) -> None:
+    """Delete a business's whole ledger and rewards, when the business itself is deleted (the
+    demo's reset; closing an account). Nothing else may delete ledger rows."""
+    from .models import (
+        Payout,
+        PayoutBatch,
+        PeerBadge,
+        PeerRewardChoice,
+        Reward,
+        RewardEvent,
+        Voucher,
+    )
+
+    with transaction.atomic(), purging():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL peerarmy.ledger_purge = 'on'")
+        for model in (Payout, PayoutBatch, PeerBadge, Reward, RewardEvent, PeerRewardChoice):
+            model.objects.filter(business_id=business_id)._raw_delete(model.objects.db)
+        Voucher.objects.filter(business_id=business_id)._raw_delete(Voucher.objects.db)
+        with connection.cursor() as cursor:
+            for table in (Entry, Transaction):
+                cursor.execute(
+                    f'DELETE FROM "{table._meta.db_table}" WHERE business_id = %s',  # noqa: S608
+                    [business_id],
+                )
+        Balance.objects.filter(account__business_id=business_id).delete()
+        Account.objects.filter(business_id=business_id)._raw_delete(Account.objects.db)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL peerarmy.ledger_purge = 'off'")
 
 
 def register_sqlite_functions(sender, connection, **kwargs):

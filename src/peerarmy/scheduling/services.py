@@ -31,7 +31,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from peerarmy import db
+from peerarmy import db, events
 from peerarmy.accounts.models import User
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.notifications.services import enqueue_deferred, enqueue_email, schedule_delivery
@@ -969,22 +969,23 @@ def complete_claim(business, actor, claim, *, now=None) -> Claim:
     claim.status = ClaimStatus.COMPLETED
     claim.save(update_fields=["status"])
     block = claim.block
+    payload = {
+        "claim_id": claim.pk,
+        "peer_id": claim.peer_id,
+        "block_id": block.pk,
+        "program_id": block.program_id,
+        "reward_minor": block.reward_minor,
+        "reward_currency": block.reward_currency,
+        "reward_points": block.reward_points,
+        "starts_at": block.starts_at.isoformat(),
+        "ends_at": block.ends_at.isoformat(),
+        "completed_at": now.isoformat(),
+    }
     ScheduleEvent.objects.create(
-        business=business,
-        kind="block.completed",
-        claim=claim,
-        created_at=now,
-        payload={
-            "claim_id": claim.pk,
-            "peer_id": claim.peer_id,
-            "block_id": block.pk,
-            "program_id": block.program_id,
-            "reward_minor": block.reward_minor,
-            "reward_currency": block.reward_currency,
-            "reward_points": block.reward_points,
-            "completed_at": now.isoformat(),
-        },
+        business=business, kind="block.completed", claim=claim, created_at=now, payload=payload
     )
+    # The rewards for it are granted in this same transaction (see rewards/handlers.py).
+    events.publish(business, "block.completed", key=f"block.completed:{claim.pk}", payload=payload)
     return claim
 
 

@@ -2,7 +2,8 @@
 
 PostgreSQL:
 - `rewards_entry` and `rewards_transaction` refuse any UPDATE or DELETE (a correction is a new,
-  reversing transaction);
+  reversing transaction), except a DELETE in a transaction that deletes a whole business
+  (`ledger.purge_business` sets `peerarmy.ledger_purge` for that transaction only);
 - a deferred constraint trigger checks, at commit, that every transaction that got entries has
   two or more, that they sum to zero per unit, and that each entry's unit and business are its
   account's;
@@ -20,6 +21,11 @@ PG_CREATE = r"""
 CREATE OR REPLACE FUNCTION rewards_refuse_change() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
+    -- Deleting a whole business (ledger.purge_business) switches this on for its own
+    -- transaction only; nothing ever updates an entry.
+    IF TG_OP = 'DELETE' AND current_setting('peerarmy.ledger_purge', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     RAISE EXCEPTION 'ledger: % of % refused: the books are never changed, only corrected '
         'by a reversing transaction', TG_OP, TG_TABLE_NAME USING ERRCODE = 'PA003';
 END

@@ -1,0 +1,99 @@
+"""`peerarmy payouts …`: the payout run from the command line, through the same services as the
+console (two people for money out: one prepares, the owner approves).
+
+  payouts list     --business SLUG
+  payouts prepare  --business SLUG --by EMAIL [--kind peers|donations] [--date YYYY-MM-DD]
+  payouts approve  --business SLUG --by EMAIL --batch ID
+  payouts sepa     --business SLUG --by EMAIL --batch ID [-o FILE]
+  payouts sent|paid|cancel --business SLUG --by EMAIL --batch ID
+  payouts return   --business SLUG --by EMAIL --payout ID --reason TEXT
+"""
+
+import sys
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django_scopes import scope
+
+from peerarmy.errors import DomainError
+from peerarmy.rewards import payouts
+from peerarmy.rewards.models import PayoutBatch
+from peerarmy.tenancy.models import Business
+
+
+class Command(BaseCommand):
+    help = "Payout runs: prepare, approve, export as SEPA, mark sent or paid, record returns."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        for name in ("list", "prepare", "approve", "sepa", "sent", "paid", "cancel", "return"):
+            p = sub.add_parser(name)
+            p.add_argument("--business", required=True, help="the business's slug")
+            if name != "list":
+                p.add_argument("--by", required=True, help="the e-mail of the member acting")
+            if name == "prepare":
+                p.add_argument("--kind", choices=["peers", "donations"], default="peers")
+                p.add_argument("--date", help="execution date, YYYY-MM-DD (default today)")
+            if name in ("approve", "sepa", "sent", "paid", "cancel"):
+                p.add_argument("--batch", type=int, required=True)
+            if name == "sepa":
+                p.add_argument("--output", "-o", help="file to write (default standard output)")
+            if name == "return":
+                p.add_argument("--payout", type=int, required=True)
+                p.add_argument("--reason", required=True)
+
+    def handle(self, *args, action, **options):
+        business = Business.objects.filter(slug=options["business"]).first()
+        if business is None:
+            raise CommandError(f"No business with the slug {options['business']!r}.")
+        with scope(business=business):
+            actor = None
+            if action != "list":
+                actor = get_user_model().objects.filter(email__iexact=options["by"]).first()
+                if actor is None:
+                    raise CommandError(f"No user with the e-mail {options['by']!r}.")
+            try:
+                self._run(business, actor, action, options)
+            except DomainError as exc:
+                raise CommandError(str(exc.message)) from None
+
+    def _run(self, business, actor, action, options):
+        if action == "list":
+            for batch in PayoutBatch.objects.filter(business=business).order_by("-created_at"):
+                self.stdout.write(
+                    f"{batch.pk}\t{batch.kind}\t{batch.status}\t{batch.total_minor / 100:.2f} "
+                    f"{batch.currency}\t{batch.payouts.count()} payouts\t{batch.message_id}"
+                )
+        elif action == "prepare":
+            batch, skipped = payouts.prepare_batch(
+                business, actor, kind=options["kind"], execution_date=options.get("date")
+            )
+            self.stdout.write(
+                f"batch {batch.pk} prepared: {batch.payouts.count()} payouts, "
+                f"{batch.total_minor / 100:.2f} {batch.currency}; waiting for the owner's approval"
+            )
+            for peer_id, why in skipped:
+                self.stderr.write(f"skipped peer {peer_id}: {why}")
+        elif action == "approve":
+            payouts.approve_batch(business, actor, options["batch"])
+            self.stdout.write(f"batch {options['batch']} approved")
+        elif action == "sepa":
+            data = payouts.sepa_file(business, actor, options["batch"])
+            if options.get("output"):
+                with open(options["output"], "wb") as out:
+                    out.write(data)
+                self.stderr.write(f"SEPA file written to {options['output']}")
+            else:
+                sys.stdout.buffer.write(data)
+        elif action == "sent":
+            payouts.mark_sent(business, actor, options["batch"])
+            self.stdout.write(f"batch {options['batch']} marked sent")
+        elif action == "paid":
+            payouts.mark_paid(business, actor, options["batch"])
+            self.stdout.write(f"batch {options['batch']} marked paid")
+        elif action == "cancel":
+            payouts.cancel_batch(business, actor, options["batch"])
+            self.stdout.write(f"batch {options['batch']} cancelled")
+        elif action == "return":
+            payouts.return_payout(business, actor, options["payout"], reason=options["reason"])
+            self.stdout.write(f"payout {options['payout']} returned; the balance is restored")

@@ -1,0 +1,385 @@
+"""Payout runs: staff gather the balances to pay into a batch, the owner approves it (two people
+for money out), the batch leaves as a SEPA credit transfer file, and marking it sent, paid or a
+payment returned posts the ledger transactions."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.notifications.services import enqueue_email
+from peerarmy.tenancy.services import check_can_manage, check_is_owner
+
+from . import ledger, sepa
+from .ledger import Leg
+from .models import (
+    Account,
+    AccountKind,
+    Balance,
+    BatchKind,
+    BatchStatus,
+    Cause,
+    Payout,
+    PayoutBatch,
+    PayoutDetails,
+    PayoutStatus,
+    TransactionKind,
+)
+from .services import _money_unit, _owners, rewards_settings
+
+OPEN_PAYOUT = (PayoutStatus.INCLUDED, PayoutStatus.SENT)
+
+
+def _message_id(business, now):
+    return f"PA{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"[:35]
+
+
+def _payable_balances(business, kind, unit):
+    """[(account, shown balance)] of every peer (or cause) account with money to pay."""
+    from django.db.models import Sum
+
+    accounts = Account.objects.filter(
+        business=business,
+        unit=unit,
+        kind=AccountKind.PEER_PAYABLE if kind == BatchKind.PEERS else AccountKind.DONATIONS,
+    )
+    sums = dict(
+        Balance.objects.filter(account__in=accounts)
+        .values_list("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    return [(a, -int(sums.get(a.pk, 0))) for a in accounts if -int(sums.get(a.pk, 0)) > 0]
+
+
+@transaction.atomic
+def prepare_batch(business, actor, *, kind=BatchKind.PEERS, execution_date=None):
+    """Gather every balance above the minimum (peers) or every donation owed (causes) that is
+    not already in an open batch. Returns (batch, skipped) where `skipped` lists the peers left
+    out and why (no bank details)."""
+    check_can_manage(actor, business)
+    if kind not in BatchKind.values:
+        raise ValidationFailed(_("Choose peers or donations."), field="kind")
+    settings = rewards_settings(business)
+    unit = _money_unit(business)
+    if unit != "EUR":
+        raise ValidationFailed(_("SEPA payouts are in euros only."), field="kind")
+    now = timezone.now()
+    execution_date = execution_date or timezone.localdate(now, business.tzinfo)
+    if isinstance(execution_date, str):
+        try:
+            execution_date = date.fromisoformat(execution_date)
+        except ValueError:
+            raise ValidationFailed(_("Enter a valid date."), field="execution_date") from None
+    busy = set(
+        Payout.objects.filter(business=business, status__in=OPEN_PAYOUT).values_list(
+            "peer_id" if kind == BatchKind.PEERS else "cause_id", flat=True
+        )
+    )
+    batch = PayoutBatch(
+        business=business,
+        kind=kind,
+        status=BatchStatus.PREPARED,
+        currency=unit,
+        message_id=_message_id(business, now),
+        execution_date=execution_date,
+        prepared_by=actor,
+        created_at=now,
+    )
+    lines, skipped = [], []
+    for account, amount in _payable_balances(business, kind, unit):
+        if kind == BatchKind.PEERS:
+            if account.peer_id in busy:
+                continue
+            if amount < settings.payout_minimum_minor:
+                continue
+            details = PayoutDetails.objects.filter(peer_id=account.peer_id).first()
+            if details is None:
+                skipped.append((account.peer_id, _("no bank account yet")))
+                continue
+            lines.append(
+                Payout(
+                    business=business,
+                    peer_id=account.peer_id,
+                    amount_minor=amount,
+                    account_holder=details.account_holder,
+                    iban=details.iban,
+                    bic=details.bic,
+                    status=PayoutStatus.INCLUDED,
+                )
+            )
+        else:
+            if account.cause_id in busy:
+                continue
+            cause = Cause.objects.get(pk=account.cause_id)
+            lines.append(
+                Payout(
+                    business=business,
+                    cause=cause,
+                    amount_minor=amount,
+                    account_holder=cause.account_holder,
+                    iban=cause.iban,
+                    bic=cause.bic,
+                    status=PayoutStatus.INCLUDED,
+                )
+            )
+    if not lines:
+        raise ValidationFailed(_("There is nothing to pay in this run."), field="kind")
+    batch.total_minor = sum(p.amount_minor for p in lines)
+    batch.save()
+    for number, payout in enumerate(lines, 1):
+        payout.batch = batch
+        payout.end_to_end_id = f"{batch.message_id[:26]}-{number:04d}"[:35]
+    Payout.objects.bulk_create(lines)
+    for owner in _owners(business):
+        if owner.pk == actor.pk:
+            continue
+        enqueue_email(
+            business=business,
+            to=owner.email,
+            template="rewards/email/batch_prepared",
+            context={"batch": batch, "count": len(lines), "prepared_by": actor},
+            language=getattr(owner, "language", "") or business.default_language,
+            event="payouts.prepared",
+        )
+    return batch, skipped
+
+
+def _batch(business, batch_id, *, lock=True) -> PayoutBatch:
+    query = PayoutBatch.objects.filter(business=business, pk=getattr(batch_id, "pk", batch_id))
+    batch = (query.select_for_update() if lock else query).first()
+    if batch is None:
+        raise DomainError(_("No such payout batch."), code="not_found", status=404)
+    return batch
+
+
+@transaction.atomic
+def approve_batch(business, actor, batch_id) -> PayoutBatch:
+    """The owner approves money out; whoever prepared the batch cannot approve it."""
+    check_is_owner(actor, business)
+    batch = _batch(business, batch_id)
+    if batch.status != BatchStatus.PREPARED:
+        raise InvalidTransition(_("Only a batch waiting for approval can be approved."))
+    if batch.prepared_by_id == actor.pk:
+        raise PermissionDenied(
+            _("Money out needs two people: someone else prepared it, you approve it.")
+        )
+    batch.status = BatchStatus.APPROVED
+    batch.approved_by = actor
+    batch.approved_at = timezone.now()
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def cancel_batch(business, actor, batch_id) -> PayoutBatch:
+    check_can_manage(actor, business)
+    batch = _batch(business, batch_id)
+    if batch.status not in (BatchStatus.PREPARED, BatchStatus.APPROVED):
+        raise InvalidTransition(_("A batch sent to the bank cannot be cancelled."))
+    batch.status = BatchStatus.CANCELLED
+    batch.cancelled_at = timezone.now()
+    batch.save()
+    batch.payouts.update(status=PayoutStatus.CANCELLED)
+    return batch
+
+
+def sepa_file(business, actor, batch_id) -> bytes:
+    """The batch as a SEPA credit transfer (pain.001.001.03), once the owner approved it."""
+    check_can_manage(actor, business)
+    batch = _batch(business, batch_id, lock=False)
+    if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT, BatchStatus.PAID):
+        raise InvalidTransition(_("The owner must approve the batch before it goes to the bank."))
+    settings = rewards_settings(business)
+    if not settings.debtor_iban or not settings.debtor_name:
+        raise ValidationFailed(
+            _("Enter the business's bank account in the rewards settings first."),
+            field="debtor_iban",
+        )
+    transfers = [
+        sepa.CreditTransfer(
+            end_to_end_id=p.end_to_end_id,
+            name=p.account_holder,
+            iban=p.iban,
+            bic=p.bic,
+            amount_minor=p.amount_minor,
+            currency=batch.currency,
+            remittance=_remittance(business, batch),
+        )
+        for p in batch.payouts.exclude(status=PayoutStatus.CANCELLED)
+    ]
+    return sepa.credit_transfer_file(
+        sepa.Debtor(settings.debtor_name, settings.debtor_iban, settings.debtor_bic),
+        transfers,
+        message_id=batch.message_id,
+        execution_date=batch.execution_date or timezone.localdate(),
+    )
+
+
+def _remittance(business, batch):
+    if batch.kind == BatchKind.DONATIONS:
+        return _("Donations from the peers of %(business)s") % {"business": business.name}
+    return _("Rewards from %(business)s, %(date)s") % {
+        "business": business.name,
+        "date": batch.created_at.date().isoformat(),
+    }
+
+
+def _payout_legs(business, payout, debit_kind, credit_kind):
+    unit = payout.batch.currency
+    specs = {
+        "peer": ledger.peer_payable(payout.peer_id, unit) if payout.peer_id else None,
+        "cause": ledger.donations_payable(payout.cause_id, unit) if payout.cause_id else None,
+        "transit": ledger.house(AccountKind.IN_TRANSIT, unit),
+        "bank": ledger.house(AccountKind.BANK, unit),
+    }
+    owed = specs["peer"] or specs["cause"]
+    names = {"owed": owed, "transit": specs["transit"], "bank": specs["bank"]}
+    refs = ledger.accounts(business.pk, list(names.values()))
+    return [
+        Leg(refs[names[debit_kind]], payout.amount_minor),
+        Leg(refs[names[credit_kind]], -payout.amount_minor),
+    ]
+
+
+@transaction.atomic
+def mark_sent(business, actor, batch_id) -> PayoutBatch:
+    """The file went to the bank: each payout leaves the peer's (or cause's) balance and is
+    in transit. Refused, naming the peer, if a balance no longer covers its payout."""
+    check_can_manage(actor, business)
+    batch = _batch(business, batch_id)
+    if batch.status != BatchStatus.APPROVED:
+        raise InvalidTransition(_("Only an approved batch can be sent."))
+    now = timezone.now()
+    for payout in batch.payouts.filter(status=PayoutStatus.INCLUDED).select_related(
+        "peer", "peer__user", "cause"
+    ):
+        try:
+            ledger.post(
+                business.pk,
+                key=f"payout.sent:{payout.pk}",
+                kind=TransactionKind.PAYOUT_SENT,
+                legs=_payout_legs(business, payout, "owed", "transit"),
+                reason="payout.sent",
+                reason_args={"batch": batch.pk, "payout": payout.pk},
+                peer_id=payout.peer_id,
+                actor_id=actor.pk,
+                occurred_at=now,
+            )
+        except ledger.InsufficientBalance as exc:
+            who = payout.peer.display_name if payout.peer_id else payout.cause.name
+            raise ledger.InsufficientBalance(
+                exc.account_id,
+                _(
+                    "%(who)s's balance no longer covers this payout; cancel the batch and "
+                    "prepare a new one."
+                )
+                % {"who": who},
+            ) from exc
+        payout.status = PayoutStatus.SENT
+        payout.save(update_fields=["status"])
+        if payout.peer_id:
+            peer = payout.peer
+            enqueue_email(
+                business=business,
+                to=peer.user.email,
+                template="rewards/email/payout_sent",
+                context={"peer": peer, "payout": payout, "batch": batch},
+                language=peer.user.language or business.default_language,
+                event="payouts.sent",
+            )
+    batch.status = BatchStatus.SENT
+    batch.sent_at = now
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def mark_paid(business, actor, batch_id) -> PayoutBatch:
+    """The bank confirmed the transfers: the money left the business's bank account."""
+    check_can_manage(actor, business)
+    batch = _batch(business, batch_id)
+    if batch.status != BatchStatus.SENT:
+        raise InvalidTransition(_("Only a batch sent to the bank can be marked paid."))
+    now = timezone.now()
+    for payout in batch.payouts.filter(status=PayoutStatus.SENT):
+        ledger.post(
+            business.pk,
+            key=f"payout.paid:{payout.pk}",
+            kind=TransactionKind.PAYOUT_PAID,
+            legs=_payout_legs(business, payout, "transit", "bank"),
+            reason="payout.paid",
+            reason_args={"batch": batch.pk, "payout": payout.pk},
+            peer_id=payout.peer_id,
+            actor_id=actor.pk,
+            occurred_at=now,
+        )
+        payout.status = PayoutStatus.PAID
+        payout.save(update_fields=["status"])
+    batch.status = BatchStatus.PAID
+    batch.paid_at = now
+    batch.save()
+    return batch
+
+
+@transaction.atomic
+def return_payout(business, actor, payout_id, *, reason) -> Payout:
+    """The bank returned one payment (closed account, wrong name): reverse that payout, so the
+    peer's balance is restored and they can fix their bank details."""
+    check_can_manage(actor, business)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Give the bank's reason for the return."), field="reason")
+    payout = (
+        Payout.objects.select_for_update()
+        .filter(business=business, pk=getattr(payout_id, "pk", payout_id))
+        .select_related("batch", "peer", "peer__user")
+        .first()
+    )
+    if payout is None:
+        raise DomainError(_("No such payout."), code="not_found", status=404)
+    if payout.status not in (PayoutStatus.SENT, PayoutStatus.PAID):
+        raise InvalidTransition(_("Only a payout sent or paid can be returned."))
+    from .models import Transaction
+
+    for step in ("paid", "sent"):  # undo the last step first
+        original = Transaction.objects.filter(
+            business=business, key=f"payout.{step}:{payout.pk}"
+        ).first()
+        if original is not None:
+            ledger.reverse(
+                business.pk,
+                original.pk,
+                key=f"payout.returned:{step}:{payout.pk}",
+                kind=TransactionKind.PAYOUT_RETURNED,
+                reason="payout.returned",
+                reason_args={"batch": payout.batch_id, "payout": payout.pk},
+                memo=reason,
+                actor_id=actor.pk,
+            )
+    payout.status = PayoutStatus.RETURNED
+    payout.return_reason = reason[:200]
+    payout.save(update_fields=["status", "return_reason"])
+    if payout.peer_id:
+        peer = payout.peer
+        enqueue_email(
+            business=business,
+            to=peer.user.email,
+            template="rewards/email/payout_returned",
+            context={"peer": peer, "payout": payout, "reason": reason},
+            language=peer.user.language or business.default_language,
+            event="payouts.returned",
+        )
+    return payout
+
+
+def open_batches(business):
+    return PayoutBatch.objects.filter(business=business).filter(
+        Q(status=BatchStatus.PREPARED) | Q(status=BatchStatus.APPROVED) | Q(status=BatchStatus.SENT)
+    )

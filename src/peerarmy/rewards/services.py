@@ -1,0 +1,893 @@
+"""Every change to rewards: settings, rules, the rewards rules grant (within budget, in the form
+the peer chose), vouchers and their redemption, points, corrections, and payout batches."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.notifications.services import enqueue_email
+from peerarmy.tenancy.models import Membership, Role
+from peerarmy.tenancy.services import check_can_manage, check_is_owner
+
+from . import ledger
+from .iban import clean_bic, clean_iban
+from .ledger import POINTS, Budget, Leg
+from .models import (
+    AccountKind,
+    Badge,
+    Cause,
+    Condition,
+    Event,
+    PayoutDetails,
+    PeerBadge,
+    PeerRewardChoice,
+    ProgramRewards,
+    Reward,
+    RewardEvent,
+    RewardKind,
+    RewardRule,
+    RewardSettings,
+    RewardStatus,
+    Showcase,
+    Transaction,
+    TransactionKind,
+    Voucher,
+)
+
+VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out at the till
+
+
+def rewards_settings(business) -> RewardSettings:
+    found = RewardSettings.objects.filter(business=business).first()
+    if found is None:
+        found, _created = RewardSettings.objects.get_or_create(business=business)
+    return found
+
+
+def program_rewards(program) -> ProgramRewards:
+    found = ProgramRewards.objects.filter(program=program).first()
+    if found is None:
+        found, _created = ProgramRewards.objects.get_or_create(
+            program=program, defaults={"business_id": program.business_id}
+        )
+    return found
+
+
+def _money_unit(business):
+    return business.currency or "EUR"
+
+
+def local_month(business, when: datetime) -> date:
+    local = timezone.localtime(when, business.tzinfo)
+    return local.date().replace(day=1)
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+SETTINGS_FIELDS = (
+    "debtor_name",
+    "debtor_iban",
+    "debtor_bic",
+    "payout_minimum_minor",
+    "points_per_euro",
+    "voucher_validity_days",
+    "yearly_ceiling_minor",
+    "ceiling_warning_percent",
+)
+
+
+def _positive_int(value, field, *, minimum=0, maximum=None):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a whole number."), field=field) from None
+    if isinstance(value, float) and value != number:
+        raise ValidationFailed(_("Enter a whole number."), field=field)
+    if number < minimum:
+        raise ValidationFailed(
+            _("Enter a number of at least %(minimum)d.") % {"minimum": minimum}, field=field
+        )
+    if maximum is not None and number > maximum:
+        raise ValidationFailed(
+            _("Enter a number of at most %(maximum)d.") % {"maximum": maximum}, field=field
+        )
+    return number
+
+
+@transaction.atomic
+def update_settings(business, actor, **changes) -> RewardSettings:
+    """The owner sets where payouts come from and the limits; money out is the owner's."""
+    check_is_owner(actor, business)
+    current = rewards_settings(business)
+    for name, value in changes.items():
+        if name not in SETTINGS_FIELDS:
+            raise ValidationFailed(_("Unknown setting."), field=name)
+        if name == "debtor_iban":
+            value = clean_iban(value, field=name) if value else ""
+        elif name == "debtor_bic":
+            value = clean_bic(value, field=name)
+        elif name == "debtor_name":
+            value = (value or "").strip()[:70]
+        elif name == "ceiling_warning_percent":
+            value = _positive_int(value, name, minimum=1, maximum=100)
+        elif name in ("points_per_euro", "voucher_validity_days", "payout_minimum_minor"):
+            value = _positive_int(value, name, minimum=1)
+        else:
+            value = _positive_int(value, name)
+        setattr(current, name, value)
+    current.save()
+    return current
+
+
+@transaction.atomic
+def update_program_rewards(business, actor, program, *, monthly_budget_minor=..., peer_chooses=...):
+    check_is_owner(actor, business)
+    if program.business_id != business.pk:
+        raise PermissionDenied()
+    settings = program_rewards(program)
+    if monthly_budget_minor is not ...:
+        settings.monthly_budget_minor = (
+            None
+            if monthly_budget_minor in (None, "")
+            else _positive_int(monthly_budget_minor, "monthly_budget_minor")
+        )
+    if peer_chooses is not ...:
+        settings.peer_chooses = bool(peer_chooses)
+    settings.save()
+    return settings
+
+
+# --- causes, badges and rules ----------------------------------------------------------------
+
+
+@transaction.atomic
+def create_cause(business, actor, *, name_it, name_en="", account_holder, iban, bic="", **texts):
+    check_is_owner(actor, business)
+    name_it = (name_it or "").strip()
+    if not name_it and not (name_en or "").strip():
+        raise ValidationFailed(_("Give the cause a name."), field="name_it")
+    if not (account_holder or "").strip():
+        raise ValidationFailed(_("Enter the account holder's name."), field="account_holder")
+    return Cause.objects.create(
+        business=business,
+        name_it=name_it or name_en.strip(),
+        name_en=(name_en or "").strip() or name_it,
+        description_it=texts.get("description_it", "")[:300],
+        description_en=texts.get("description_en", "")[:300],
+        account_holder=account_holder.strip()[:70],
+        iban=clean_iban(iban),
+        bic=clean_bic(bic),
+    )
+
+
+@transaction.atomic
+def create_badge(
+    business, actor, *, slug, name_it, name_en="", description_it="", description_en=""
+):
+    check_can_manage(actor, business)
+    from django.utils.text import slugify
+
+    slug = slugify(slug or name_en or name_it)[:50]
+    if not slug:
+        raise ValidationFailed(_("Give the badge a name."), field="name_it")
+    if Badge.objects.filter(business=business, slug=slug).exists():
+        raise ValidationFailed(_("A badge with this code exists already."), field="slug")
+    return Badge.objects.create(
+        business=business,
+        slug=slug,
+        name_it=name_it or name_en,
+        name_en=name_en or name_it,
+        description_it=description_it[:200],
+        description_en=description_en[:200],
+    )
+
+
+RULE_FIELDS = (
+    "event",
+    "condition",
+    "threshold",
+    "reward",
+    "amount",
+    "from_event",
+    "badge",
+    "cause",
+)
+
+
+def _clean_rule(business, values):
+    event = values.get("event")
+    if event not in Event.values:
+        raise ValidationFailed(_("Choose when the rule gives its reward."), field="event")
+    condition = values.get("condition") or Condition.ALWAYS
+    if condition not in Condition.values:
+        raise ValidationFailed(_("Choose a condition."), field="condition")
+    threshold = _positive_int(values.get("threshold") or 0, "threshold")
+    if condition in (Condition.MIN_MINUTES, Condition.NTH, Condition.EVERY_NTH) and threshold < 1:
+        raise ValidationFailed(_("This condition needs N of at least 1."), field="threshold")
+    reward = values.get("reward")
+    if reward not in RewardKind.values:
+        raise ValidationFailed(_("Choose the reward."), field="reward")
+    amount = _positive_int(values.get("amount") or 0, "amount")
+    from_event = bool(values.get("from_event"))
+    badge = values.get("badge")
+    cause = values.get("cause")
+    if isinstance(badge, int | str) and badge != "":
+        badge = Badge.objects.filter(business=business, pk=badge).first() or _missing("badge")
+    if isinstance(cause, int | str) and cause != "":
+        cause = Cause.objects.filter(business=business, pk=cause).first() or _missing("cause")
+    badge = badge or None
+    cause = cause or None
+    if reward == RewardKind.BADGE:
+        if badge is None:
+            raise ValidationFailed(_("Choose the badge to give."), field="badge")
+        amount, from_event, cause = 0, False, None
+    else:
+        badge = None
+        if not from_event and amount < 1:
+            raise ValidationFailed(
+                _("Enter an amount, or pay what the block promised."), field="amount"
+            )
+        if reward == RewardKind.DONATION and cause is None:
+            raise ValidationFailed(_("Choose the cause to donate to."), field="cause")
+        if reward != RewardKind.DONATION:
+            cause = None
+    for obj, field in ((badge, "badge"), (cause, "cause")):
+        if obj is not None and obj.business_id != business.pk:
+            _missing(field)
+    return {
+        "event": event,
+        "condition": condition,
+        "threshold": threshold,
+        "reward": reward,
+        "amount": amount,
+        "from_event": from_event,
+        "badge": badge,
+        "cause": cause,
+    }
+
+
+def _missing(field):
+    raise ValidationFailed(_("No such choice."), field=field)
+
+
+@transaction.atomic
+def create_rule(business, actor, program, **values) -> RewardRule:
+    check_can_manage(actor, business)
+    if program.business_id != business.pk:
+        raise PermissionDenied()
+    return RewardRule.objects.create(
+        business=business, program=program, **_clean_rule(business, values)
+    )
+
+
+@transaction.atomic
+def update_rule(business, actor, rule, **values) -> RewardRule:
+    check_can_manage(actor, business)
+    if rule.business_id != business.pk:
+        raise PermissionDenied()
+    merged = {name: getattr(rule, name) for name in RULE_FIELDS}
+    merged.update(values)
+    for name, value in _clean_rule(business, merged).items():
+        setattr(rule, name, value)
+    if "active" in values:
+        rule.active = bool(values["active"])
+    rule.save()
+    return rule
+
+
+# --- the events that pay ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One event for one peer in one program, as the rules see it."""
+
+    event: str
+    key: str
+    peer_id: int
+    program_id: int
+    occurred_at: datetime
+    claim_id: int | None = None
+    minutes: int = 0
+    amount_minor: int = 0  # what the block or match promised
+    points: int = 0
+
+
+def _matches(rule, occurrence, nth, business) -> bool:
+    if rule.condition == Condition.ALWAYS:
+        return True
+    if rule.condition == Condition.WEEKEND:
+        return timezone.localtime(occurrence.occurred_at, business.tzinfo).weekday() >= 5
+    if rule.condition == Condition.MIN_MINUTES:
+        return occurrence.minutes >= rule.threshold
+    if rule.condition == Condition.NTH:
+        return nth == rule.threshold
+    if rule.condition == Condition.EVERY_NTH:
+        return nth % rule.threshold == 0
+    return False
+
+
+def handle(business, occurrence: Occurrence) -> list[Reward]:
+    """Run the program's rules for one event, once per event key. Returns the rewards granted
+    (posted or held); a repeated event grants nothing more."""
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                RewardEvent.objects.create(
+                    business=business,
+                    key=occurrence.key,
+                    event=occurrence.event,
+                    peer_id=occurrence.peer_id,
+                    program_id=occurrence.program_id,
+                    occurred_at=occurrence.occurred_at,
+                    payload={"claim_id": occurrence.claim_id, "minutes": occurrence.minutes},
+                )
+        except IntegrityError:
+            return list(
+                Reward.objects.filter(business=business, key__startswith=occurrence.key + ":")
+            )
+        rules = list(
+            RewardRule.objects.filter(
+                business=business,
+                program_id=occurrence.program_id,
+                event=occurrence.event,
+                active=True,
+            ).select_related("badge", "cause")
+        )
+        if not rules:
+            return []
+        nth = 0
+        if any(r.condition in (Condition.NTH, Condition.EVERY_NTH) for r in rules):
+            nth = RewardEvent.objects.filter(
+                business=business,
+                peer_id=occurrence.peer_id,
+                program_id=occurrence.program_id,
+                event=occurrence.event,
+            ).count()
+        granted = []
+        for rule in rules:
+            if _matches(rule, occurrence, nth, business):
+                granted.append(grant(business, rule, occurrence))
+        return [g for g in granted if g is not None]
+
+
+def grant(business, rule, occurrence: Occurrence) -> Reward | None:
+    """Give what `rule` says for `occurrence`: in the form the peer chose where the program
+    allows it, within the program's monthly budget (else held for the owner)."""
+    key = f"{occurrence.key}:rule-{rule.pk}"
+    if rule.reward == RewardKind.BADGE:
+        _award_badge(business, occurrence.peer_id, rule.badge, key, occurrence.occurred_at)
+        return None
+    kind, unit = rule.reward, _money_unit(business)
+    if kind == RewardKind.POINTS:
+        amount, unit = (occurrence.points if rule.from_event else rule.amount), POINTS
+    else:
+        amount = occurrence.amount_minor if rule.from_event else rule.amount
+    if amount <= 0:
+        return None
+    cause = rule.cause
+    if (
+        kind == RewardKind.CASH
+        and program_rewards_for(business, occurrence.program_id).peer_chooses
+    ):
+        kind, amount, unit, cause = _apply_choice(business, occurrence.peer_id, amount, unit)
+    reward = Reward(
+        business=business,
+        key=key,
+        rule=rule,
+        program_id=occurrence.program_id,
+        peer_id=occurrence.peer_id,
+        claim_id=occurrence.claim_id,
+        event=occurrence.event,
+        kind=kind,
+        amount=amount,
+        unit=unit,
+        cause=cause,
+        created_at=occurrence.occurred_at,
+        budget_minor=_budget_value(business, kind, amount),
+        budget_month=local_month(business, occurrence.occurred_at),
+    )
+    return _pay(business, reward)
+
+
+def program_rewards_for(business, program_id) -> ProgramRewards:
+    found = ProgramRewards.objects.filter(business=business, program_id=program_id).first()
+    return found or ProgramRewards(business=business, program_id=program_id)
+
+
+def _budget_value(business, kind, amount) -> int:
+    if kind == RewardKind.POINTS:
+        rate = rewards_settings(business).points_per_euro
+        return -(-amount * 100 // rate)  # what the points will cost as vouchers, rounded up
+    return amount
+
+
+def _apply_choice(business, peer_id, amount, unit):
+    choice = PeerRewardChoice.objects.filter(business=business, peer_id=peer_id).first()
+    if choice is None or choice.form == PeerRewardChoice.Form.CASH:
+        return RewardKind.CASH, amount, unit, None
+    if choice.form == PeerRewardChoice.Form.POINTS:
+        rate = rewards_settings(business).points_per_euro
+        return RewardKind.POINTS, amount * rate // 100, POINTS, None
+    if choice.form == PeerRewardChoice.Form.CREDIT:
+        return RewardKind.VOUCHER, amount, unit, None
+    if choice.cause is None or not choice.cause.active:
+        return RewardKind.CASH, amount, unit, None
+    return RewardKind.DONATION, amount, unit, choice.cause
+
+
+def _legs_for(business, reward: Reward, voucher_code=None):
+    program_id, peer_id = reward.program_id, reward.peer_id
+    expense = ledger.rewards_expense(program_id, reward.unit)
+    if reward.kind == RewardKind.CASH:
+        credit = ledger.peer_payable(peer_id, reward.unit)
+    elif reward.kind == RewardKind.POINTS:
+        credit = ledger.peer_points(peer_id)
+    elif reward.kind == RewardKind.VOUCHER:
+        credit = ledger.voucher_account(voucher_code, reward.unit)
+    else:
+        credit = ledger.donations_payable(reward.cause_id, reward.unit)
+    refs = ledger.accounts(business.pk, [expense, credit])
+    return [Leg(refs[expense], reward.amount), Leg(refs[credit], -reward.amount)]
+
+
+class _Held(Exception):
+    pass
+
+
+def _pay(business, reward: Reward, *, over_budget_ok=False, actor=None) -> Reward:
+    """Post a reward, or hold it when it would go over its program's monthly budget."""
+    existing = Reward.objects.filter(business=business, key=reward.key).first()
+    if existing is not None and existing.pk != reward.pk:
+        return existing
+    limit = program_rewards_for(business, reward.program_id).monthly_budget_minor
+    budget = Budget(
+        reward.program_id,
+        reward.budget_month,
+        reward.budget_minor,
+        None if over_budget_ok else limit,
+    )
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                voucher = None
+                if reward.kind == RewardKind.VOUCHER:
+                    voucher = _new_voucher(
+                        business, reward.peer_id, reward.amount, reward.unit, reward.created_at
+                    )
+                posted = ledger.post(
+                    business.pk,
+                    key=reward.key,
+                    kind=TransactionKind.REWARD,
+                    legs=_legs_for(business, reward, voucher.code if voucher else None),
+                    occurred_at=reward.created_at,
+                    reason=f"reward.{reward.kind}",
+                    reason_args=_reason_args(reward, voucher),
+                    peer_id=reward.peer_id,
+                    program_id=reward.program_id,
+                    claim_id=reward.claim_id,
+                    actor_id=getattr(actor, "pk", None),
+                    budget=budget,
+                )
+                if posted.over_budget:
+                    raise _Held  # and the voucher row goes with the savepoint
+        except _Held:
+            reward.status = RewardStatus.HELD
+            reward.save()
+            _alert_over_budget(business, reward)
+            return reward
+        reward.status = RewardStatus.POSTED
+        reward.transaction_id = posted.transaction_id
+        reward.save()
+        if reward.kind in (RewardKind.CASH, RewardKind.VOUCHER):
+            _check_yearly_ceiling(business, reward)
+        return reward
+
+
+def _reason_args(reward, voucher=None):
+    args = {"event": reward.event, "program": reward.program_id}
+    if reward.cause_id:
+        args["cause"] = reward.cause_id
+    if voucher is not None:
+        args["voucher"] = voucher.code
+    return args
+
+
+def _new_voucher(business, peer_id, value, currency, when, *, code=None) -> Voucher:
+    days = rewards_settings(business).voucher_validity_days
+    for _attempt in range(8):
+        code = code or "-".join(
+            "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(4)) for _ in range(3)
+        )
+        spec = ledger.voucher_account(code, currency)
+        if Voucher.objects.filter(business=business, code=code).exists():
+            code = None
+            continue
+        ref = ledger.accounts(business.pk, [spec])[spec]
+        from .models import Account
+
+        return Voucher.objects.create(
+            business=business,
+            code=code,
+            peer_id=peer_id,
+            value_minor=value,
+            currency=currency,
+            account=Account.objects.get(pk=ref.id),
+            expires_at=when + timedelta(days=days),
+            created_at=when,
+        )
+    raise DomainError(_("Could not make a unique voucher code; try again."))
+
+
+def _award_badge(business, peer_id, badge, key, when):
+    with transaction.atomic():
+        if PeerBadge.objects.filter(peer_id=peer_id, badge=badge).exists():
+            return
+        try:
+            with transaction.atomic():
+                PeerBadge.objects.create(
+                    business=business, peer_id=peer_id, badge=badge, awarded_at=when, key=key
+                )
+        except IntegrityError:
+            return  # a concurrent event gave it first
+
+
+def _owners(business):
+    return [
+        m.user
+        for m in Membership.objects.filter(business=business, role=Role.OWNER).select_related(
+            "user"
+        )
+    ]
+
+
+def _alert_over_budget(business, reward):
+    for owner in _owners(business):
+        enqueue_email(
+            business=business,
+            to=owner.email,
+            template="rewards/email/over_budget",
+            context={"reward": reward, "peer": reward.peer, "program": reward.program},
+            language=getattr(owner, "language", "") or business.default_language,
+            event="rewards.over_budget",
+        )
+
+
+def year_earned(business, peer_id, year) -> int:
+    """What a peer earned in money (cash and shop credit) in a calendar year, in minor units."""
+    from django.db.models import Sum
+
+    tz = business.tzinfo
+    start = datetime(year, 1, 1, tzinfo=tz)
+    end = datetime(year + 1, 1, 1, tzinfo=tz)
+    total = Reward.objects.filter(
+        business=business,
+        peer_id=peer_id,
+        status=RewardStatus.POSTED,
+        kind__in=[RewardKind.CASH, RewardKind.VOUCHER],
+        created_at__gte=start,
+        created_at__lt=end,
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def _check_yearly_ceiling(business, reward):
+    settings = rewards_settings(business)
+    if not settings.yearly_ceiling_minor:
+        return
+    year = timezone.localtime(reward.created_at, business.tzinfo).year
+    earned = year_earned(business, reward.peer_id, year)
+    warn_at = settings.yearly_ceiling_minor * settings.ceiling_warning_percent // 100
+    if earned < warn_at or earned - reward.amount >= warn_at:
+        return  # warn once: on the reward that crosses the line
+    for owner in _owners(business):
+        enqueue_email(
+            business=business,
+            to=owner.email,
+            template="rewards/email/ceiling",
+            context={
+                "peer": reward.peer,
+                "earned": earned,
+                "ceiling": settings.yearly_ceiling_minor,
+                "year": year,
+            },
+            language=getattr(owner, "language", "") or business.default_language,
+            event="rewards.ceiling",
+        )
+
+
+# --- the owner decides on held rewards --------------------------------------------------------
+
+
+def _held(business, reward_id) -> Reward:
+    reward = (
+        Reward.objects.select_for_update()
+        .filter(business=business, pk=reward_id)
+        .select_related("peer", "program")
+        .first()
+    )
+    if reward is None:
+        raise DomainError(_("No such reward."), code="not_found", status=404)
+    if reward.status != RewardStatus.HELD:
+        raise InvalidTransition(_("This reward is no longer waiting for a decision."))
+    return reward
+
+
+@transaction.atomic
+def approve_held_reward(business, actor, reward_id) -> Reward:
+    """Pay a held reward although it goes over the month's budget."""
+    check_is_owner(actor, business)
+    reward = _held(business, reward_id)
+    reward.decided_by = actor
+    reward.decided_at = timezone.now()
+    return _pay(business, reward, over_budget_ok=True, actor=actor)
+
+
+@transaction.atomic
+def decline_held_reward(business, actor, reward_id, *, reason) -> Reward:
+    check_is_owner(actor, business)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_("Tell the peer why."), field="reason")
+    reward = _held(business, reward_id)
+    reward.status = RewardStatus.DECLINED
+    reward.decided_by = actor
+    reward.decided_at = timezone.now()
+    reward.decline_reason = reason[:300]
+    reward.save()
+    peer = reward.peer
+    enqueue_email(
+        business=business,
+        to=peer.user.email,
+        template="rewards/email/declined",
+        context={"reward": reward, "peer": peer, "program": reward.program},
+        language=peer.user.language or business.default_language,
+        event="rewards.declined",
+    )
+    return reward
+
+
+# --- the peer's side -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def choose_reward_form(peer, *, form, cause=None) -> PeerRewardChoice:
+    if form not in PeerRewardChoice.Form.values:
+        raise ValidationFailed(_("Choose how you want your rewards."), field="form")
+    if form == PeerRewardChoice.Form.DONATION:
+        if cause in (None, ""):
+            raise ValidationFailed(_("Choose the cause to donate to."), field="cause")
+        if not isinstance(cause, Cause):
+            cause = Cause.objects.filter(
+                business_id=peer.business_id, pk=cause, active=True
+            ).first()
+        if cause is None or cause.business_id != peer.business_id or not cause.active:
+            raise ValidationFailed(_("No such cause."), field="cause")
+    else:
+        cause = None
+    choice, _created = PeerRewardChoice.objects.update_or_create(
+        peer=peer, defaults={"business_id": peer.business_id, "form": form, "cause": cause}
+    )
+    return choice
+
+
+@transaction.atomic
+def set_payout_details(peer, *, account_holder, iban, bic="") -> PayoutDetails:
+    holder = (account_holder or "").strip()
+    if not holder:
+        raise ValidationFailed(_("Enter the account holder's name."), field="account_holder")
+    details, _created = PayoutDetails.objects.update_or_create(
+        peer=peer,
+        defaults={
+            "business_id": peer.business_id,
+            "account_holder": holder[:70],
+            "iban": clean_iban(iban),
+            "bic": clean_bic(bic),
+        },
+    )
+    return details
+
+
+@transaction.atomic
+def update_showcase(peer, *, public, headline=""):
+    showcase, _created = Showcase.objects.update_or_create(
+        peer=peer,
+        defaults={
+            "business_id": peer.business_id,
+            "public": bool(public),
+            "headline": (headline or "").strip()[:120],
+        },
+    )
+    return showcase
+
+
+def convert_points(peer, points, *, key=None) -> Voucher:
+    """Turn points into a shop voucher at the business's rate (whole euros of points)."""
+    business = peer.business
+    rate = rewards_settings(business).points_per_euro
+    points = _positive_int(points, "points", minimum=rate)
+    points -= points % rate  # whole euros only; the rest stays on the balance
+    value = points // rate * 100
+    unit = _money_unit(business)
+    now = timezone.now()
+    key = key or f"points.converted:{peer.pk}:{secrets.token_hex(8)}"
+    with transaction.atomic():
+        voucher = _new_voucher(business, peer.pk, value, unit, now)
+        specs = [
+            ledger.peer_points(peer.pk),
+            ledger.house(AccountKind.POINTS_CONVERTED, POINTS),
+            ledger.house(AccountKind.POINTS_VOUCHERS, unit),
+            ledger.voucher_account(voucher.code, unit),
+        ]
+        refs = ledger.accounts(business.pk, specs)
+        try:
+            ledger.post(
+                business.pk,
+                key=key,
+                kind=TransactionKind.CONVERSION,
+                legs=[
+                    Leg(refs[specs[0]], points),
+                    Leg(refs[specs[1]], -points),
+                    Leg(refs[specs[2]], value),
+                    Leg(refs[specs[3]], -value),
+                ],
+                reason="points.converted",
+                reason_args={"points": points, "voucher": voucher.code},
+                peer_id=peer.pk,
+                occurred_at=now,
+            )
+        except ledger.InsufficientBalance as exc:
+            raise ledger.InsufficientBalance(
+                exc.account_id, _("You do not have that many points.")
+            ) from exc
+    return voucher
+
+
+# --- vouchers at the till --------------------------------------------------------------------
+
+
+def voucher_remaining(voucher) -> int:
+    return -ledger.balance(voucher.account_id)
+
+
+def redeem_voucher(business, actor, code, amount_minor, *, key=None) -> Transaction:
+    """Take `amount_minor` off a voucher at the till (partial redemption is fine)."""
+    check_can_manage(actor, business)
+    code = (code or "").strip().upper()
+    voucher = Voucher.objects.filter(business=business, code=code).first()
+    if voucher is None:
+        raise ValidationFailed(_("No voucher has this code."), field="code")
+    amount = _positive_int(amount_minor, "amount_minor", minimum=1)
+    now = timezone.now()
+    if voucher.expires_at <= now:
+        raise ValidationFailed(
+            _("This voucher expired on %(date)s.")
+            % {"date": timezone.localtime(voucher.expires_at, business.tzinfo).date()},
+            field="code",
+        )
+    key = key or f"voucher.redeemed:{voucher.code}:{secrets.token_hex(8)}"
+    specs = [
+        ledger.voucher_account(voucher.code, voucher.currency),
+        ledger.house(AccountKind.REDEEMED, voucher.currency),
+    ]
+    refs = ledger.accounts(business.pk, specs)
+    try:
+        posted = ledger.post(
+            business.pk,
+            key=key,
+            kind=TransactionKind.REDEMPTION,
+            legs=[Leg(refs[specs[0]], amount), Leg(refs[specs[1]], -amount)],
+            reason="voucher.redeemed",
+            reason_args={"voucher": voucher.code},
+            peer_id=voucher.peer_id,
+            actor_id=actor.pk,
+            occurred_at=now,
+        )
+    except ledger.InsufficientBalance as exc:
+        raise ledger.InsufficientBalance(
+            exc.account_id,
+            _("Only %(left)s is left on this voucher.")
+            % {"left": format_money(voucher_remaining(voucher), voucher.currency)},
+        ) from exc
+    return Transaction.objects.get(pk=posted.transaction_id)
+
+
+def expire_vouchers(now=None) -> int:
+    """Book what is left on expired vouchers as income (a periodic task). Returns how many."""
+    from django_scopes import scopes_disabled
+
+    now = now or timezone.now()
+    count = 0
+    with scopes_disabled():
+        expired = Voucher.objects.filter(expires_at__lte=now, account__balances__amount__lt=0)
+        for voucher in expired.select_related("business"):
+            left = voucher_remaining(voucher)
+            if left <= 0:
+                continue
+            specs = [
+                ledger.voucher_account(voucher.code, voucher.currency),
+                ledger.house(AccountKind.EXPIRED, voucher.currency),
+            ]
+            refs = ledger.accounts(voucher.business_id, specs)
+            posted = ledger.post(
+                voucher.business_id,
+                key=f"voucher.expired:{voucher.code}",
+                kind=TransactionKind.EXPIRY,
+                legs=[Leg(refs[specs[0]], left), Leg(refs[specs[1]], -left)],
+                reason="voucher.expired",
+                reason_args={"voucher": voucher.code},
+                peer_id=voucher.peer_id,
+                occurred_at=voucher.expires_at,
+            )
+            count += posted.created
+    return count
+
+
+def format_money(amount_minor, currency) -> str:
+    from django.utils.formats import number_format
+
+    digits = ledger.MINOR_DIGITS.get(currency, 2)
+    if currency == POINTS:
+        return _("%(points)s points") % {
+            "points": number_format(amount_minor, 0, force_grouping=True)
+        }
+    value = amount_minor / (10**digits) if digits else amount_minor
+    return f"{number_format(value, digits, force_grouping=True)} {currency}"
+
+
+# --- corrections -----------------------------------------------------------------------------
+
+
+def correct_transaction(business, actor, transaction_id, *, memo) -> Transaction:
+    """Reverse a transaction, with a note saying why (owner only)."""
+    check_is_owner(actor, business)
+    memo = (memo or "").strip()
+    if not memo:
+        raise ValidationFailed(_("Say why the transaction is corrected."), field="memo")
+    original = Transaction.objects.filter(business=business, pk=transaction_id).first()
+    if original is None:
+        raise DomainError(_("No such transaction."), code="not_found", status=404)
+    if original.reverses_id is not None:
+        raise InvalidTransition(_("A correction cannot itself be corrected; post a new one."))
+    posted = ledger.reverse(
+        business.pk, original.pk, key=f"reversal:{original.pk}", memo=memo, actor_id=actor.pk
+    )
+    return Transaction.objects.get(pk=posted.transaction_id)
+
+
+def adjust_peer_balance(business, actor, peer, amount_minor, *, memo, key=None) -> Transaction:
+    """Credit (positive) or debit (negative) a peer's payable balance, with a note."""
+    check_is_owner(actor, business)
+    if peer.business_id != business.pk:
+        raise PermissionDenied()
+    memo = (memo or "").strip()
+    if not memo:
+        raise ValidationFailed(_("Say why the balance is adjusted."), field="memo")
+    try:
+        amount = int(amount_minor)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("Enter a whole number of cents."), field="amount_minor") from None
+    if amount == 0:
+        raise ValidationFailed(_("Enter an amount other than zero."), field="amount_minor")
+    unit = _money_unit(business)
+    specs = [ledger.house(AccountKind.ADJUSTMENTS, unit), ledger.peer_payable(peer.pk, unit)]
+    refs = ledger.accounts(business.pk, specs)
+    posted = ledger.post(
+        business.pk,
+        key=key or f"adjustment:{peer.pk}:{secrets.token_hex(8)}",
+        kind=TransactionKind.ADJUSTMENT,
+        legs=[Leg(refs[specs[0]], amount), Leg(refs[specs[1]], -amount)],
+        reason="adjustment",
+        memo=memo,
+        peer_id=peer.pk,
+        actor_id=actor.pk,
+    )
+    return Transaction.objects.get(pk=posted.transaction_id)

@@ -1,0 +1,11 @@
+"""Background tasks of the rewards app."""
+
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def expire_vouchers() -> int:
+    """Book what is left on expired vouchers as income (the worker's sweep runs it)."""
+    return services.expire_vouchers()
