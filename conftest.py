@@ -27,13 +27,14 @@ def _flush_may_purge_the_ledger():
     deletes every row, so it runs with the ledger's purge switch on (PostgreSQL truncates)."""
     from django.core.management.commands import flush
 
-    from peerarmy.rewards.ledger import purging
+    from peerarmy.rewards.ledger import forget_accounts, purging
 
     handle = flush.Command.handle
     if getattr(handle, "_purges_ledger", False):
         return
 
     def purging_handle(self, *args, **options):
+        forget_accounts()
         with purging():
             return handle(self, *args, **options)
 

@@ -16,6 +16,18 @@ from peerarmy.api.api import api
 from peerarmy.customers.models import ImportJob, ImportRowError
 from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program
+from peerarmy.rewards import payouts as reward_payouts
+from peerarmy.rewards import services as rewards
+from peerarmy.rewards.models import (
+    PayoutBatch,
+    PayoutDetails,
+    ProgramRewards,
+    Reward,
+    RewardRule,
+    RewardSettings,
+    Transaction,
+    Voucher,
+)
 from peerarmy.scheduling.models import (
     Block,
     BlockTemplate,
@@ -39,6 +51,7 @@ from peerarmy.tenancy.tests.factories import (
 
 MARKER = "SECRET-7f3a9c"  # written into the target business's private data
 METHODS = ["get", "post", "put", "patch", "delete"]
+PERIOD_PARAMS = ("year", "month")
 
 # Public pages of a business: anyone may read them, and they must still show no private data.
 PUBLIC_ROUTE_NAMES = {
@@ -118,6 +131,43 @@ def world(db):
         duration_minutes=60,
         place_name=f"{MARKER} template place",
     )
+    # rewards: a rule, a cause, a badge, a posted and a held reward, a voucher, a payout batch
+    cause = rewards.create_cause(
+        target,
+        owner,
+        name_it=f"{MARKER} causa",
+        name_en=f"{MARKER} cause",
+        account_holder=f"{MARKER} holder",
+        iban="IT60X0542811101000000123456",
+    )
+    badge = rewards.create_badge(target, owner, slug="secret-badge", name_it=f"{MARKER} badge")
+    rule = rewards.create_rule(
+        target, owner, program, event="block.completed", reward="cash", amount=2500
+    )
+    rewards.create_rule(
+        target, owner, program, event="block.completed", reward="voucher", amount=1000
+    )
+    rewards.update_program_rewards(target, owner, program, monthly_budget_minor=3000)
+    rewards.set_payout_details(peer, account_holder=f"{MARKER} peer", iban="DE89370400440532013000")
+    granted = rewards.handle(
+        target,
+        rewards.Occurrence(
+            event="block.completed",
+            key="block.completed:isolation",
+            peer_id=peer.pk,
+            program_id=program.pk,
+            occurred_at=block.ends_at,
+            claim_id=claim.pk,
+        ),
+    )
+    held = next(r for r in granted if r.status == "held")
+    posted = next(r for r in granted if r.status == "posted")
+    rewards.adjust_peer_balance(target, owner, peer, 100, memo=f"{MARKER} adjustment")
+    voucher = rewards._new_voucher(
+        target, peer.pk, 500, "EUR", block.ends_at, code="SECR-ET00-0001"
+    )
+    batch, _skipped = reward_payouts.prepare_batch(target, staff)
+    payout = batch.payouts.get()
     outsider = OwnerFactory(business=outsider_business).user
     _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
     outsider_peer = PeerFactory(business=outsider_business, display_name="Outsider Peer")
@@ -143,6 +193,14 @@ def world(db):
         "claim": claim,
         "offer": offer,
         "template": template,
+        "cause": cause,
+        "badge": badge,
+        "rule": rule,
+        "held": held,
+        "posted": posted,
+        "voucher": voucher,
+        "batch": batch,
+        "payout": payout,
         "outsider": outsider,
         "outsider_raw": outsider_raw,
         "outsider_peer_raw": outsider_peer_raw,
@@ -168,6 +226,16 @@ def kwarg_values(world):
         "token": "not-a-valid-token",
         "skill_id": world["skill"].pk,
         "customer_id": world["customer"].pk,
+        "cause_id": world["cause"].pk,
+        "badge_id": world["badge"].pk,
+        "rule_id": world["rule"].pk,
+        "reward_id": world["held"].pk,
+        "transaction_id": world["posted"].transaction_id,
+        "batch_id": world["batch"].pk,
+        "payout_id": world["payout"].pk,
+        "code": world["voucher"].code,
+        "year": 2031,
+        "month": 3,
         "program_slug": world["program"].slug,
         "slug": world["program"].slug,
         "pk": world["applicant"].pk,
@@ -215,6 +283,14 @@ def snapshot(target, *, own_tokens_of=None):
         sorted(
             FairnessLimits.objects.filter(business=target).values_list("pk", "max_hours_per_week")
         ),
+        Transaction.objects.filter(business=target).count(),
+        sorted(Reward.objects.filter(business=target).values_list("pk", "status")),
+        sorted(PayoutBatch.objects.filter(business=target).values_list("pk", "status")),
+        sorted(RewardRule.objects.filter(business=target).values_list("pk", "active", "amount")),
+        sorted(Voucher.objects.filter(business=target).values_list("pk", "code")),
+        list(RewardSettings.objects.filter(business=target).values_list("debtor_iban")),
+        list(ProgramRewards.objects.filter(business=target).values_list("monthly_budget_minor")),
+        list(PayoutDetails.objects.filter(business=target).values_list("peer_id", "iban")),
     )
 
 
@@ -292,7 +368,8 @@ def api_url(path, values, world):
         if "token" in path and param in ("id", "pk"):
             value = world["token"].pk
         url = url.replace("{" + param + "}", str(value))
-    return url, params
+    # A period (a statement's year and month) names nothing of anyone else's.
+    return url, [p for p in params if p not in PERIOD_PARAMS]
 
 
 def api_operations():

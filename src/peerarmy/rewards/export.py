@@ -56,12 +56,9 @@ def journal(business, out) -> int:
     tz = business.tzinfo
     out.write(f"; {_clean(business.name)}: peerarmy rewards ledger\n")
     out.write(f"; exported {timezone.localtime(timezone.now(), tz):%Y-%m-%d %H:%M %Z}\n\n")
+    # No commodity directives: hledger and ledger-cli write them differently, and both infer
+    # each unit's style from the amounts.
     accounts = Account.objects.filter(business=business).order_by("name", "unit")
-    for unit in sorted({a.unit for a in accounts}):
-        digits = MINOR_DIGITS.get(unit, 2)
-        sample = "1000." + "0" * digits if digits else "1000"
-        out.write(f"commodity {sample} {unit}\n")
-    out.write("\n")
     for name in sorted({a.name for a in accounts}):
         out.write(f"account {name}\n")
     out.write("\n")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -146,6 +146,7 @@ def house(kind, unit) -> AccountSpec:
         AccountKind.REDEEMED: "income:vouchers:redeemed",
         AccountKind.EXPIRED: "income:vouchers:expired",
         AccountKind.POINTS_CONVERTED: "equity:points:converted",
+        AccountKind.POINTS_VOUCHERS: "expenses:vouchers:points",
         AccountKind.ADJUSTMENTS: "expenses:adjustments",
     }
     return AccountSpec(kind, unit, names[kind])
@@ -161,9 +162,29 @@ def _slots(kind) -> int:
     return HOUSE_SLOTS
 
 
+# Accounts are never renamed and never deleted while their business lives, so a process keeps
+# the ones it has seen committed: most postings then need no lookup.
+_known: dict[tuple, AccountRef] = {}
+_KNOWN_MAX = 100_000
+
+
+def forget_accounts():
+    _known.clear()
+
+
+def _remember(business_id, found):
+    if len(_known) > _KNOWN_MAX:
+        _known.clear()
+    for (name, unit), ref in found.items():
+        _known[(business_id, name, unit)] = ref
+
+
 def accounts(business_id, specs) -> dict[AccountSpec, AccountRef]:
     """The accounts for `specs`, created on first use (concurrent creators agree on one)."""
     specs = list(dict.fromkeys(specs))
+    cached = [_known.get((business_id, s.name, s.unit)) for s in specs]
+    if all(cached):
+        return dict(zip(specs, cached, strict=True))
     found = _find_accounts(business_id, specs)
     missing = [s for s in specs if (s.name, s.unit) not in found]
     if missing:
@@ -198,6 +219,8 @@ def accounts(business_id, specs) -> dict[AccountSpec, AccountRef]:
                 ],
                 ignore_conflicts=True,
             )
+    # Remembered once the rows are surely there: after the transaction that saw them commits.
+    transaction.on_commit(lambda: _remember(business_id, found))
     return {s: found[(s.name, s.unit)] for s in specs}
 
 
@@ -416,7 +439,7 @@ _POST_SQL = (
     "%s::bigint[], %s::text[], %s::bigint[], %s::boolean[], %s::int[], "
     "%s::bigint, %s::date, %s::bigint, %s::bigint)"
 )
-OVER_BUDGET, NOT_ENOUGH = "PA001", "PA002"
+NOT_ENOUGH = "PA002"
 
 
 def _post_on_database(values, legs, budget) -> Posted:
@@ -445,19 +468,21 @@ def _post_on_database(values, legs, budget) -> Posted:
         budget.amount if charge else 0,
         budget.limit if charge else None,
     ]
+    # Only a debit of a floored account can be refused midway (a reward only credits them):
+    # then a savepoint, so that the refusal leaves the caller's transaction usable. Otherwise
+    # a refusal (over budget, a repeated cause) is an answer that has written nothing.
+    can_fail = any(leg.account.floored and leg.amount > 0 for leg in legs)
     try:
-        # A savepoint when nested, so that a refusal leaves the caller's transaction usable.
-        with transaction.atomic(), db.hot_cursor() as cursor:
+        with (transaction.atomic() if can_fail else nullcontext()), db.hot_cursor() as cursor:
             cursor.execute(_POST_SQL, params)
             code, txn_id, _account = cursor.fetchone()
     except DatabaseError as exc:
         cause = exc.__cause__
-        sqlstate = getattr(cause, "sqlstate", None)
-        if sqlstate == OVER_BUDGET:
-            return Posted(None, created=False, over_budget=True)
-        if sqlstate == NOT_ENOUGH:
+        if getattr(cause, "sqlstate", None) == NOT_ENOUGH:
             raise InsufficientBalance(int(cause.diag.message_detail)) from exc
         raise
+    if code == "over_budget":
+        return Posted(None, created=False, over_budget=True)
     return Posted(txn_id, created=(code == "posted"))
 
 
@@ -541,6 +566,7 @@ def purge_business(business_id) -> None:
         Voucher,
     )
 
+    forget_accounts()
     with transaction.atomic(), purging():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

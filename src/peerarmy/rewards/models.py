@@ -440,10 +440,10 @@ class RewardRule(models.Model):
         help_text=_("Pay what the block or match itself offers instead of a fixed amount."),
     )
     badge = models.ForeignKey(
-        Badge, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("badge")
+        Badge, on_delete=models.RESTRICT, null=True, blank=True, verbose_name=_("badge")
     )
     cause = models.ForeignKey(
-        Cause, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("cause")
+        Cause, on_delete=models.RESTRICT, null=True, blank=True, verbose_name=_("cause")
     )
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -81,6 +81,31 @@ DECLARE
     v_id bigint;
     i integer;
 BEGIN
+    -- The same cause posts once.
+    SELECT t.id INTO v_id FROM rewards_transaction t
+        WHERE t.business_id = p_business AND t.key = p_key;
+    IF FOUND THEN
+        RETURN QUERY SELECT 'existing'::text, v_id, NULL::bigint;
+        RETURN;
+    END IF;
+    -- The budget first, so that a refusal has written nothing and needs no rollback.
+    IF b_program IS NOT NULL THEN
+        UPDATE rewards_budgetmonth SET spent_minor = spent_minor + b_amount
+            WHERE program_id = b_program AND month = b_month
+              AND (b_limit IS NULL OR spent_minor + b_amount <= b_limit);
+        IF NOT FOUND THEN
+            INSERT INTO rewards_budgetmonth (business_id, program_id, month, spent_minor)
+                VALUES (p_business, b_program, b_month, 0)
+                ON CONFLICT (program_id, month) DO NOTHING;
+            UPDATE rewards_budgetmonth SET spent_minor = spent_minor + b_amount
+                WHERE program_id = b_program AND month = b_month
+                  AND (b_limit IS NULL OR spent_minor + b_amount <= b_limit);
+            IF NOT FOUND THEN
+                RETURN QUERY SELECT 'over_budget'::text, NULL::bigint, NULL::bigint;
+                RETURN;
+            END IF;
+        END IF;
+    END IF;
     INSERT INTO rewards_transaction (business_id, key, kind, reason, reason_args, memo, peer_id,
         program_id, claim_id, reverses_id, actor_id, occurred_at, created_at)
     VALUES (p_business, p_key, p_kind, p_reason, p_args, p_memo, p_peer, p_program, p_claim,
@@ -88,21 +113,15 @@ BEGIN
     ON CONFLICT (business_id, key) DO NOTHING
     RETURNING id INTO v_id;
     IF v_id IS NULL THEN
+        -- A concurrent posting of the same cause committed first: give the budget back.
+        IF b_program IS NOT NULL THEN
+            UPDATE rewards_budgetmonth SET spent_minor = spent_minor - b_amount
+                WHERE program_id = b_program AND month = b_month;
+        END IF;
         SELECT t.id INTO v_id FROM rewards_transaction t
             WHERE t.business_id = p_business AND t.key = p_key;
         RETURN QUERY SELECT 'existing'::text, v_id, NULL::bigint;
         RETURN;
-    END IF;
-    IF b_program IS NOT NULL THEN
-        INSERT INTO rewards_budgetmonth (business_id, program_id, month, spent_minor)
-            VALUES (p_business, b_program, b_month, 0)
-            ON CONFLICT (program_id, month) DO NOTHING;
-        UPDATE rewards_budgetmonth SET spent_minor = spent_minor + b_amount
-            WHERE program_id = b_program AND month = b_month
-              AND (b_limit IS NULL OR spent_minor + b_amount <= b_limit);
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'ledger: over budget' USING ERRCODE = 'PA001';
-        END IF;
     END IF;
     INSERT INTO rewards_entry (business_id, transaction_id, account_id, unit, amount, created_at)
         SELECT p_business, v_id, x.a, x.u, x.m, p_occurred
