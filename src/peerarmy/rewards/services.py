@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peerarmy import db
 from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.models import Membership, Role
@@ -315,22 +316,64 @@ def _matches(rule, occurrence, nth, business) -> bool:
     return False
 
 
+_EVENT_SQL = (
+    f'INSERT INTO "{RewardEvent._meta.db_table}" (business_id, key, event, peer_id, '  # noqa: S608
+    "program_id, occurred_at, payload) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (business_id, key) DO NOTHING RETURNING id"
+)
+
+
+def _record_event(business, occurrence) -> bool:
+    """Record the event; False if it was recorded before (one statement, no savepoint)."""
+    event_field = RewardEvent._meta.get_field("occurred_at")
+    payload_field = RewardEvent._meta.get_field("payload")
+    from django.db import connection
+
+    with db.hot_cursor() as cursor:
+        cursor.execute(
+            _EVENT_SQL,
+            [
+                business.pk,
+                occurrence.key,
+                occurrence.event,
+                occurrence.peer_id,
+                occurrence.program_id,
+                event_field.get_db_prep_save(occurrence.occurred_at, connection),
+                payload_field.get_db_prep_save(
+                    {"claim_id": occurrence.claim_id, "minutes": occurrence.minutes}, connection
+                ),
+            ],
+        )
+        return cursor.fetchone() is not None
+
+
+class _Settings:
+    """The business's and the program's reward settings, read at most once per event."""
+
+    def __init__(self, business, program_id):
+        self.business, self.program_id = business, program_id
+        self._program = self._business = None
+
+    @property
+    def program(self) -> ProgramRewards:
+        if self._program is None:
+            self._program = program_rewards_for(self.business, self.program_id)
+        return self._program
+
+    @property
+    def rewards(self) -> RewardSettings:
+        if self._business is None:
+            self._business = rewards_settings(self.business)
+        return self._business
+
+
 def handle(business, occurrence: Occurrence) -> list[Reward]:
     """Run the program's rules for one event, once per event key. Returns the rewards granted
     (posted or held); a repeated event grants nothing more."""
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                RewardEvent.objects.create(
-                    business=business,
-                    key=occurrence.key,
-                    event=occurrence.event,
-                    peer_id=occurrence.peer_id,
-                    program_id=occurrence.program_id,
-                    occurred_at=occurrence.occurred_at,
-                    payload={"claim_id": occurrence.claim_id, "minutes": occurrence.minutes},
-                )
-        except IntegrityError:
+    # No savepoint: a failure here fails the caller's whole transaction (the completed block
+    # and its rewards commit together or not at all).
+    with transaction.atomic(savepoint=False):
+        if not _record_event(business, occurrence):
             return list(
                 Reward.objects.filter(business=business, key__startswith=occurrence.key + ":")
             )
@@ -352,16 +395,18 @@ def handle(business, occurrence: Occurrence) -> list[Reward]:
                 program_id=occurrence.program_id,
                 event=occurrence.event,
             ).count()
+        settings = _Settings(business, occurrence.program_id)
         granted = []
         for rule in rules:
             if _matches(rule, occurrence, nth, business):
-                granted.append(grant(business, rule, occurrence))
+                granted.append(grant(business, rule, occurrence, settings))
         return [g for g in granted if g is not None]
 
 
-def grant(business, rule, occurrence: Occurrence) -> Reward | None:
+def grant(business, rule, occurrence: Occurrence, settings=None) -> Reward | None:
     """Give what `rule` says for `occurrence`: in the form the peer chose where the program
     allows it, within the program's monthly budget (else held for the owner)."""
+    settings = settings or _Settings(business, occurrence.program_id)
     key = f"{occurrence.key}:rule-{rule.pk}"
     if rule.reward == RewardKind.BADGE:
         _award_badge(business, occurrence.peer_id, rule.badge, key, occurrence.occurred_at)
@@ -374,10 +419,7 @@ def grant(business, rule, occurrence: Occurrence) -> Reward | None:
     if amount <= 0:
         return None
     cause = rule.cause
-    if (
-        kind == RewardKind.CASH
-        and program_rewards_for(business, occurrence.program_id).peer_chooses
-    ):
+    if kind == RewardKind.CASH and settings.program.peer_chooses:
         kind, amount, unit, cause = _apply_choice(business, occurrence.peer_id, amount, unit)
     reward = Reward(
         business=business,
@@ -392,10 +434,10 @@ def grant(business, rule, occurrence: Occurrence) -> Reward | None:
         unit=unit,
         cause=cause,
         created_at=occurrence.occurred_at,
-        budget_minor=_budget_value(business, kind, amount),
+        budget_minor=_budget_value(settings, kind, amount),
         budget_month=local_month(business, occurrence.occurred_at),
     )
-    return _pay(business, reward)
+    return _pay(business, reward, settings=settings, first_time=True)
 
 
 def program_rewards_for(business, program_id) -> ProgramRewards:
@@ -403,9 +445,9 @@ def program_rewards_for(business, program_id) -> ProgramRewards:
     return found or ProgramRewards(business=business, program_id=program_id)
 
 
-def _budget_value(business, kind, amount) -> int:
+def _budget_value(settings, kind, amount) -> int:
     if kind == RewardKind.POINTS:
-        rate = rewards_settings(business).points_per_euro
+        rate = settings.rewards.points_per_euro
         return -(-amount * 100 // rate)  # what the points will cost as vouchers, rounded up
     return amount
 
@@ -443,53 +485,86 @@ class _Held(Exception):
     pass
 
 
-def _pay(business, reward: Reward, *, over_budget_ok=False, actor=None) -> Reward:
+def _pay(
+    business, reward: Reward, *, over_budget_ok=False, actor=None, settings=None, first_time=False
+) -> Reward:
     """Post a reward, or hold it when it would go over its program's monthly budget."""
-    existing = Reward.objects.filter(business=business, key=reward.key).first()
-    if existing is not None and existing.pk != reward.pk:
-        return existing
-    limit = program_rewards_for(business, reward.program_id).monthly_budget_minor
+    settings = settings or _Settings(business, reward.program_id)
+    if not first_time:
+        existing = Reward.objects.filter(business=business, key=reward.key).first()
+        if existing is not None and existing.pk != reward.pk:
+            return existing
+    limit = settings.program.monthly_budget_minor
     budget = Budget(
         reward.program_id,
         reward.budget_month,
         reward.budget_minor,
         None if over_budget_ok else limit,
     )
-    with transaction.atomic():
+    # No savepoint of its own: being held is an answer, not an error, and anything else
+    # fails the caller's transaction.
+    with transaction.atomic(savepoint=False):
         try:
-            with transaction.atomic():
-                voucher = None
-                if reward.kind == RewardKind.VOUCHER:
-                    voucher = _new_voucher(
-                        business, reward.peer_id, reward.amount, reward.unit, reward.created_at
-                    )
-                posted = ledger.post(
-                    business.pk,
-                    key=reward.key,
-                    kind=TransactionKind.REWARD,
-                    legs=_legs_for(business, reward, voucher.code if voucher else None),
-                    occurred_at=reward.created_at,
-                    reason=f"reward.{reward.kind}",
-                    reason_args=_reason_args(reward, voucher),
-                    peer_id=reward.peer_id,
-                    program_id=reward.program_id,
-                    claim_id=reward.claim_id,
-                    actor_id=getattr(actor, "pk", None),
-                    budget=budget,
-                )
-                if posted.over_budget:
-                    raise _Held  # and the voucher row goes with the savepoint
+            posted = _post_reward(business, reward, budget, actor)
         except _Held:
             reward.status = RewardStatus.HELD
-            reward.save()
+            _save_reward(reward)
             _alert_over_budget(business, reward)
             return reward
         reward.status = RewardStatus.POSTED
         reward.transaction_id = posted.transaction_id
-        reward.save()
+        _save_reward(reward)
         if reward.kind in (RewardKind.CASH, RewardKind.VOUCHER):
-            _check_yearly_ceiling(business, reward)
+            _check_yearly_ceiling(business, reward, settings)
         return reward
+
+
+def _post_reward(business, reward, budget, actor):
+    """The reward's posting; raises _Held when over budget, having written nothing."""
+    voucher = None
+    if reward.kind == RewardKind.VOUCHER:
+        # A voucher writes its row and account before the budget's answer: a savepoint takes
+        # them back if the reward is held.
+        with transaction.atomic():
+            voucher = _new_voucher(
+                business, reward.peer_id, reward.amount, reward.unit, reward.created_at
+            )
+            posted = _post_reward_legs(business, reward, budget, actor, voucher)
+            if posted.over_budget:
+                raise _Held
+        return posted
+    posted = _post_reward_legs(business, reward, budget, actor, None)
+    if posted.over_budget:
+        raise _Held
+    return posted
+
+
+def _post_reward_legs(business, reward, budget, actor, voucher):
+    return ledger.post(
+        business.pk,
+        key=reward.key,
+        kind=TransactionKind.REWARD,
+        legs=_legs_for(business, reward, voucher.code if voucher else None),
+        occurred_at=reward.created_at,
+        reason=f"reward.{reward.kind}",
+        reason_args=_reason_args(reward, voucher),
+        peer_id=reward.peer_id,
+        program_id=reward.program_id,
+        claim_id=reward.claim_id,
+        actor_id=getattr(actor, "pk", None),
+        budget=budget,
+    )
+
+
+def _save_reward(reward):
+    if reward.pk is not None:
+        reward.save()
+        return
+    fields = [f for f in Reward._meta.concrete_fields if not f.primary_key]
+    reward.pk = db.insert_returning_id(
+        Reward, {f.attname: getattr(reward, f.attname) for f in fields}
+    )
+    reward._state.adding, reward._state.db = False, "default"
 
 
 def _reason_args(reward, voucher=None):
@@ -579,8 +654,8 @@ def year_earned(business, peer_id, year) -> int:
     return int(total or 0)
 
 
-def _check_yearly_ceiling(business, reward):
-    settings = rewards_settings(business)
+def _check_yearly_ceiling(business, reward, context=None):
+    settings = (context or _Settings(business, reward.program_id)).rewards
     if not settings.yearly_ceiling_minor:
         return
     year = timezone.localtime(reward.created_at, business.tzinfo).year
@@ -628,7 +703,7 @@ def approve_held_reward(business, actor, reward_id) -> Reward:
     reward = _held(business, reward_id)
     reward.decided_by = actor
     reward.decided_at = timezone.now()
-    return _pay(business, reward, over_budget_ok=True, actor=actor)
+    return _pay(business, reward, over_budget_ok=True, actor=actor, first_time=True)
 
 
 @transaction.atomic
