@@ -337,7 +337,7 @@ def return_payout(business, actor, payout_id, *, reason) -> Payout:
     if not reason:
         raise ValidationFailed(_("Give the bank's reason for the return."), field="reason")
     payout = (
-        Payout.objects.select_for_update()
+        Payout.objects.select_for_update(of=("self",))
         .filter(business=business, pk=getattr(payout_id, "pk", payout_id))
         .select_related("batch", "peer", "peer__user")
         .first()

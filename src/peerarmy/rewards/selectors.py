@@ -17,6 +17,7 @@ from .ledger import POINTS
 from .models import (
     Account,
     AccountKind,
+    Balance,
     BatchStatus,
     Cause,
     Entry,
@@ -81,10 +82,16 @@ def wallet(peer, *, now=None) -> Wallet:
     payouts = Payout.objects.filter(business=business, peer=peer)
     in_transit = payouts.filter(status=PayoutStatus.SENT).aggregate(t=Sum("amount_minor"))["t"]
     paid = payouts.filter(status=PayoutStatus.PAID).aggregate(t=Sum("amount_minor"))["t"]
-    vouchers = [
-        (v, -ledger.balance(v.account_id))
-        for v in Voucher.objects.filter(business=business, peer=peer).order_by("-created_at")
-    ]
+    own_vouchers = list(
+        Voucher.objects.filter(business=business, peer=peer).order_by("-created_at")
+    )
+    left = dict(
+        Balance.objects.filter(account_id__in=[v.account_id for v in own_vouchers])
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    vouchers = [(v, -int(left.get(v.account_id, 0))) for v in own_vouchers]
     donations = (
         Reward.objects.filter(
             business=business, peer=peer, status=RewardStatus.POSTED, kind=RewardKind.DONATION
@@ -169,12 +176,16 @@ def describe(txn: Transaction, business) -> str:
             event = args.get("event", "")
             label = Event(event).label if event in Event.values else event
             text = _("Reward: %(event)s") % {"event": label}
-        extra = {
-            "reward.points": _("in points"),
-            "reward.voucher": _("as shop credit, voucher %(code)s") % {"code": args.get("voucher")},
-            "reward.donation": _("donated to %(cause)s in your name")
-            % {"cause": _cause_name(business, args.get("cause"))},
-        }.get(reason)
+        if reason == "reward.points":
+            extra = _("in points")
+        elif reason == "reward.voucher":
+            extra = _("as shop credit, voucher %(code)s") % {"code": args.get("voucher")}
+        elif reason == "reward.donation":
+            extra = _("donated to %(cause)s in your name") % {
+                "cause": _cause_name(business, args.get("cause"))
+            }
+        else:
+            extra = ""
         return f"{text} ({extra})" if extra else text
     if reason == "payout.sent":
         return _("Payout to your bank account (batch %(batch)s)") % {"batch": args.get("batch")}
@@ -209,7 +220,7 @@ def _cause_name(business, cause_id):
 def _link(txn, business):
     if txn.claim_id:
         try:
-            return reverse("web:me_schedule", kwargs={"business_slug": business.slug})
+            return reverse("web:my_blocks", kwargs={"business_slug": business.slug})
         except NoReverseMatch:
             return ""
     return ""

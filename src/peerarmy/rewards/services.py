@@ -907,15 +907,11 @@ def expire_vouchers(now=None) -> int:
 
 
 def format_money(amount_minor, currency) -> str:
-    from django.utils.formats import number_format
+    from django.utils.translation import get_language
 
-    digits = ledger.MINOR_DIGITS.get(currency, 2)
-    if currency == POINTS:
-        return _("%(points)s points") % {
-            "points": number_format(amount_minor, 0, force_grouping=True)
-        }
-    value = amount_minor / (10**digits) if digits else amount_minor
-    return f"{number_format(value, digits, force_grouping=True)} {currency}"
+    from .statements import format_money as formatted
+
+    return formatted(amount_minor, currency, (get_language() or "it")[:2])
 
 
 # --- corrections -----------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from .views import blocks, calendar, console, home, imports, peer, public, superfans
+from .views import blocks, calendar, console, home, imports, peer, public, rewards, superfans
 
 app_name = "web"
 
@@ -22,6 +22,7 @@ urlpatterns = [
         name="program_calendar",
     ),
     path(B + "calendar/<str:token>.ics", calendar.peer_calendar, name="peer_calendar"),
+    path(B + "peers/<int:peer_id>/", rewards.showcase, name="showcase"),
     # the peer's app
     path(B + "me/", peer.me, name="me"),
     path(B + "me/apply/", peer.apply, name="apply"),
@@ -43,6 +44,21 @@ urlpatterns = [
     path(B + "me/swaps/<int:offer_id>/accept/", blocks.swap_accept, name="swap_accept"),
     path(B + "me/swaps/<int:offer_id>/decline/", blocks.swap_decline, name="swap_decline"),
     path(B + "me/swaps/<int:offer_id>/withdraw/", blocks.swap_withdraw, name="swap_withdraw"),
+    path(B + "me/wallet/", rewards.wallet, name="me_wallet"),
+    path(B + "me/wallet/points/", rewards.wallet_points, name="me_wallet_points"),
+    path(B + "me/wallet/choice/", rewards.wallet_choice, name="me_wallet_choice"),
+    path(B + "me/wallet/bank/", rewards.wallet_bank, name="me_wallet_bank"),
+    path(B + "me/wallet/showcase/", rewards.wallet_showcase, name="me_wallet_showcase"),
+    path(
+        B + "me/wallet/statement/",
+        rewards.wallet_statement_pick,
+        name="me_wallet_statement_pick",
+    ),
+    path(
+        B + "me/wallet/statement/<int:year>/<int:month>/",
+        rewards.wallet_statement,
+        name="me_wallet_statement",
+    ),
     # the business console
     path(M, console.dashboard, name="manage"),
     path(M + "programs/", console.programs, name="manage_programs"),
@@ -113,6 +129,63 @@ urlpatterns = [
         M + "blocks/claims/<int:claim_id>/release/",
         blocks.claim_release,
         name="manage_claim_release",
+    ),
+    path(M + "rewards/", rewards.overview, name="rewards"),
+    path(M + "rewards/prepare/", rewards.batch_prepare, name="rewards_batch_prepare"),
+    path(
+        M + "rewards/held/<int:reward_id>/approve/",
+        rewards.held_approve,
+        name="rewards_held_approve",
+    ),
+    path(
+        M + "rewards/held/<int:reward_id>/decline/",
+        rewards.held_decline,
+        name="rewards_held_decline",
+    ),
+    path(M + "rewards/batches/<int:batch_id>/", rewards.batch_detail, name="rewards_batch"),
+    path(
+        M + "rewards/batches/<int:batch_id>/approve/",
+        rewards.batch_approve,
+        name="rewards_batch_approve",
+    ),
+    path(
+        M + "rewards/batches/<int:batch_id>/cancel/",
+        rewards.batch_cancel,
+        name="rewards_batch_cancel",
+    ),
+    path(M + "rewards/batches/<int:batch_id>/sent/", rewards.batch_sent, name="rewards_batch_sent"),
+    path(M + "rewards/batches/<int:batch_id>/paid/", rewards.batch_paid, name="rewards_batch_paid"),
+    path(
+        M + "rewards/batches/<int:batch_id>/sepa.xml",
+        rewards.batch_sepa,
+        name="rewards_batch_sepa",
+    ),
+    path(
+        M + "rewards/payouts/<int:payout_id>/return/",
+        rewards.payout_return,
+        name="rewards_payout_return",
+    ),
+    path(M + "rewards/rules/", rewards.rules, name="rewards_rules"),
+    path(
+        M + "rewards/rules/<int:rule_id>/toggle/",
+        rewards.rule_toggle,
+        name="rewards_rule_toggle",
+    ),
+    path(
+        M + "rewards/programs/<int:program_id>/",
+        rewards.program_rewards,
+        name="rewards_program",
+    ),
+    path(M + "rewards/causes/", rewards.causes, name="rewards_causes"),
+    path(M + "rewards/badges/", rewards.badges, name="rewards_badges"),
+    path(M + "rewards/settings/", rewards.settings_view, name="rewards_settings"),
+    path(M + "rewards/vouchers/", rewards.vouchers, name="rewards_vouchers"),
+    path(M + "rewards/journal/", rewards.ledger, name="rewards_ledger"),
+    path(M + "rewards/journal/export/", rewards.ledger_export, name="rewards_ledger_export"),
+    path(
+        M + "rewards/journal/<int:transaction_id>/correct/",
+        rewards.transaction_correct,
+        name="rewards_transaction_correct",
     ),
     path(M + "tokens/", console.tokens, name="manage_tokens"),
     path(M + "tokens/new/", console.token_create, name="manage_token_create"),
