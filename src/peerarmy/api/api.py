@@ -14,6 +14,8 @@ from .invitations import router as invitations_router
 from .me import router as me_router
 from .peers import router as peers_router
 from .programs import router as programs_router
+from .rewards import payouts_router, wallet_router
+from .rewards import router as rewards_router
 from .superfans import router as superfans_router
 
 DESCRIPTION = """\
@@ -26,7 +28,7 @@ The API of one peerarmy installation, for the staff of a business and for its pe
   acts as that member, in that business only, on every endpoint except those under `/me/`;
 - a **peer token**, which an active peer creates on their own page (My army → API tokens).
   It acts as that peer only, on the endpoints under `/me/` (their blocks, claims, waitlists,
-  swaps, check-ins and calendar), even if the same person is also staff.
+  swaps, check-ins, calendar and wallet), even if the same person is also staff.
 
 A token used on the other kind's endpoints answers 403 with a problem that says why; so does
 a peer token once its peer is no longer active. Objects of any other business, and another
@@ -81,6 +83,10 @@ api.add_router("/block-templates/", templates_router)
 # /programs/{program_id}/fairness-limits: scheduling's own router beside the programs one.
 api.add_router("/programs/", limits_router)
 api.add_router("/me/", me_router)
+api.add_router("/rewards/", rewards_router)
+api.add_router("/payouts/", payouts_router)
+# /me/wallet/…: the rewards side of the peer's endpoints, beside scheduling's /me/ router.
+api.add_router("/me/wallet/", wallet_router)
 
 
 @dataclass(frozen=True)

@@ -363,7 +363,8 @@ def _charge_budget(business_id, budget: Budget) -> bool:
         )
         cursor.execute(
             f'UPDATE "{table}" SET spent_minor = spent_minor + %s '  # noqa: S608
-            "WHERE program_id = %s AND month = %s AND (%s IS NULL OR spent_minor + %s <= %s)",
+            "WHERE program_id = %s AND month = %s "
+            "AND (CAST(%s AS BIGINT) IS NULL OR spent_minor + %s <= %s)",
             [
                 budget.amount,
                 budget.program_id,
@@ -473,7 +474,7 @@ def _post_on_database(values, legs, budget) -> Posted:
     # a refusal (over budget, a repeated cause) is an answer that has written nothing.
     can_fail = any(leg.account.floored and leg.amount > 0 for leg in legs)
     try:
-        with (transaction.atomic() if can_fail else nullcontext()), db.hot_cursor() as cursor:
+        with transaction.atomic() if can_fail else nullcontext(), db.hot_cursor() as cursor:
             cursor.execute(_POST_SQL, params)
             code, txn_id, _account = cursor.fetchone()
     except DatabaseError as exc:
