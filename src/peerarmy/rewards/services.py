@@ -906,6 +906,66 @@ def expire_vouchers(now=None) -> int:
     return count
 
 
+def service_anniversaries(now=None) -> int:
+    """Publish `service.year` for every peer who completed another year in the army since they
+    were approved, to the programs that have a rule for it (a periodic task; once per year
+    per peer and program, by its key). Returns how many anniversaries it handled."""
+    from django_scopes import scopes_disabled
+
+    from peerarmy.peers.models import Peer, PeerStatus
+
+    now = now or timezone.now()
+    count = 0
+    with scopes_disabled():
+        rules = RewardRule.objects.filter(event=Event.SERVICE_YEAR, active=True).select_related(
+            "business"
+        )
+        programs = {(r.business_id, r.program_id): r.business for r in rules}
+        for (business_id, program_id), business in programs.items():
+            peers = Peer.objects.filter(
+                business_id=business_id,
+                status=PeerStatus.ACTIVE,
+                decided_at__lte=now - timedelta(days=365),
+            )
+            seen = set(
+                RewardEvent.objects.filter(
+                    business_id=business_id, program_id=program_id, event=Event.SERVICE_YEAR
+                ).values_list("key", flat=True)
+            )
+            for peer in peers:
+                years = _whole_years(peer.decided_at, now)
+                anniversary = _add_years(peer.decided_at, years)
+                key = f"service.year:{peer.pk}:{years}:program-{program_id}"
+                if key in seen:
+                    continue
+                count += 1
+                handle(
+                    business,
+                    Occurrence(
+                        event=Event.SERVICE_YEAR,
+                        key=key,
+                        peer_id=peer.pk,
+                        program_id=program_id,
+                        occurred_at=anniversary,
+                    ),
+                )
+    return count
+
+
+def _add_years(when, years):
+    try:
+        return when.replace(year=when.year + years)
+    except ValueError:  # 29 February
+        return when.replace(year=when.year + years, day=28)
+
+
+def _whole_years(since, now):
+    years = now.year - since.year
+    if _add_years(since, years) > now:
+        years -= 1
+    return years
+
+
 def format_money(amount_minor, currency) -> str:
     from django.utils.translation import get_language
 

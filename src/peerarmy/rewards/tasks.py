@@ -9,3 +9,9 @@ from . import services
 def expire_vouchers() -> int:
     """Book what is left on expired vouchers as income (the worker's sweep runs it)."""
     return services.expire_vouchers()
+
+
+@task()
+def reward_service_anniversaries() -> int:
+    """Give the rewards for a year of service (the worker's sweep runs it)."""
+    return services.service_anniversaries()

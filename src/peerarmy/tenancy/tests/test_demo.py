@@ -232,3 +232,52 @@ def test_the_command_prints_where_to_go_and_how_to_log_in(settings):
         assert f"https://demo.example{path}" in output
     assert "owner@bicigialla.example" in output
     assert DEMO_PASSWORD in output
+
+
+@pytest.mark.django_db
+def test_the_demo_paid_its_riders_through_the_rules_and_its_books_are_sound(tmp_path):
+    import shutil
+    import subprocess
+
+    from peerarmy.rewards import checks, payouts, sepa
+    from peerarmy.rewards.models import (
+        BatchStatus,
+        PayoutBatch,
+        Reward,
+        RewardKind,
+        RewardStatus,
+        Transaction,
+    )
+
+    load_demo()
+    shop = Business.objects.get(slug="bicigialla")
+    owner = Membership.objects.get(business=shop, role="owner").user
+
+    # Completed blocks were paid by the rules; a few riders gave theirs to a cause, one took
+    # shop credit and spent part of a voucher, the month's budget held the last reward.
+    rewards = Reward.objects.filter(business=shop)
+    assert rewards.filter(status=RewardStatus.POSTED, kind=RewardKind.CASH).count() >= 20
+    assert rewards.filter(status=RewardStatus.POSTED, kind=RewardKind.DONATION).exists()
+    assert rewards.filter(status=RewardStatus.HELD).exists()
+    assert Transaction.objects.filter(business=shop, kind="redemption").exists()
+    # One batch paid, one waiting for the owner
+    statuses = set(PayoutBatch.objects.filter(business=shop).values_list("status", flat=True))
+    assert {BatchStatus.PAID, BatchStatus.PREPARED} <= statuses
+    paid = PayoutBatch.objects.get(business=shop, status=BatchStatus.PAID)
+    sepa.validate_pain001(payouts.sepa_file(shop, owner, paid.pk))
+    # The books pass every check, and hledger reads the export and finds it balanced
+    assert checks.check_business(shop.pk) == []
+    journal = tmp_path / "books.journal"
+    call_command("ledger", "export", "--business", "bicigialla", "--output", str(journal))
+    if shutil.which("hledger"):
+        total = (
+            subprocess.run(  # noqa: S603
+                ["hledger", "-f", str(journal), "balance", "--output-format=csv"],  # noqa: S607
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        assert total.replace('"', "").split(",")[-1] in ("0", "")

@@ -12,7 +12,7 @@ from django.db import close_old_connections
 
 from peerarmy.customers.tasks import fail_interrupted_imports
 from peerarmy.notifications.services import deliver_due
-from peerarmy.rewards.tasks import expire_vouchers
+from peerarmy.rewards.tasks import expire_vouchers, reward_service_anniversaries
 from peerarmy.scheduling.tasks import send_block_reminders
 from peerarmy.superfans.tasks import expire_invitations
 
@@ -24,6 +24,7 @@ PERIODIC_TASKS = [
     fail_interrupted_imports,
     send_block_reminders,
     expire_vouchers,
+    reward_service_anniversaries,
 ]
 
 
