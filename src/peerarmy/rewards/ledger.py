@@ -336,7 +336,8 @@ def post(
 def _slot(ref: AccountRef) -> int:
     if ref.slots == 1:
         return 0
-    return (os.getpid() * 7919 + threading.get_ident()) % ref.slots
+    # get_ident() is an address, aligned the same way in every thread: the native id spreads.
+    return (os.getpid() * 7919 + threading.get_native_id()) % ref.slots
 
 
 def _existing(business_id, key) -> int | None:

@@ -988,6 +988,14 @@ def correct_transaction(business, actor, transaction_id, *, memo) -> Transaction
         raise DomainError(_("No such transaction."), code="not_found", status=404)
     if original.reverses_id is not None:
         raise InvalidTransition(_("A correction cannot itself be corrected; post a new one."))
+    if original.kind in (
+        TransactionKind.PAYOUT_SENT,
+        TransactionKind.PAYOUT_PAID,
+        TransactionKind.PAYOUT_RETURNED,
+    ):
+        # The batch still says the payout went out: reversing the posting alone would pay
+        # the peer twice. A payout is undone by marking it returned by the bank.
+        raise InvalidTransition(_("A payout is corrected by marking it returned by the bank."))
     posted = ledger.reverse(
         business.pk, original.pk, key=f"reversal:{original.pk}", memo=memo, actor_id=actor.pk
     )

@@ -1,0 +1,172 @@
+"""`peerarmy ledger export` writes books that hledger reads and finds balanced, and CSV with one
+row per entry; `peerarmy ledger check` passes sound books and names the first violation of
+broken ones."""
+
+import csv
+import io
+import shutil
+import subprocess
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from peerarmy.rewards import export, ledger, payouts, services
+from peerarmy.rewards.models import Account, BatchKind, Entry, PeerRewardChoice, Voucher
+from peerarmy.tenancy.tests.factories import PeerFactory
+
+from .factories import IBANS, CauseFactory, RuleFactory, occurrence
+
+pytestmark = pytest.mark.django_db
+
+HLEDGER = shutil.which("hledger")
+needs_hledger = pytest.mark.skipif(HLEDGER is None, reason="hledger is not installed")
+
+
+@pytest.fixture
+def books(business, owner, staff, peer, program):
+    """A month of a shop's rewards: cash, points, shop credit and a donation; a voucher partly
+    redeemed; points converted; a payout sent, paid, and another returned; a correction."""
+    services.update_settings(
+        business,
+        owner,
+        debtor_name="Bici Gialla srl",
+        debtor_iban=IBANS[1],
+        payout_minimum_minor=1000,
+        points_per_euro=100,
+    )
+    services.update_program_rewards(
+        business, owner, program, peer_chooses=True, monthly_budget_minor=100_000
+    )
+    cause = CauseFactory(business=business)
+    RuleFactory(program=program, amount=1500)
+    RuleFactory(program=program, reward="points", amount=0, from_event=True)
+    credit, giver, points = (PeerFactory(business=business) for _ in range(3))
+    services.choose_reward_form(credit, form=PeerRewardChoice.Form.CREDIT)
+    services.choose_reward_form(giver, form=PeerRewardChoice.Form.DONATION, cause=cause)
+    services.choose_reward_form(points, form=PeerRewardChoice.Form.POINTS)
+    services.set_payout_details(peer, account_holder="Giulia Rossi", iban=IBANS[0])
+    for someone in (peer, peer, peer, credit, giver, points):
+        services.handle(business, occurrence(someone, program, points=120))
+
+    voucher = Voucher.objects.get(peer=credit)
+    services.redeem_voucher(business, staff, voucher.code, 600)
+    services.convert_points(points, 1500 + 120)
+    wrong = services.handle(business, occurrence(peer, program, points=0))[0]
+    services.correct_transaction(business, owner, wrong.transaction_id, memo="Block cancelled")
+
+    for kind in (BatchKind.PEERS, BatchKind.DONATIONS):
+        batch, _skipped = payouts.prepare_batch(business, staff, kind=kind)
+        payouts.approve_batch(business, owner, batch.pk)
+        payouts.mark_sent(business, staff, batch.pk)
+        payouts.mark_paid(business, staff, batch.pk)
+    (returned,) = batch.payouts.all()  # the cause's bank sent the donation back
+    payouts.return_payout(business, staff, returned.pk, reason="Account closed")
+    return business
+
+
+def export_to(business, path, fmt):
+    call_command(
+        "ledger",
+        "export",
+        "--business",
+        business.slug,
+        "--format",
+        fmt,
+        "--output",
+        str(path),
+        stderr=io.StringIO(),
+    )
+    return path
+
+
+def hledger(*args):
+    done = subprocess.run(  # noqa: S603 - a fixed program and arguments
+        [HLEDGER, *args], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@needs_hledger
+def test_hledger_reads_the_journal_and_every_unit_totals_zero(books, tmp_path):
+    journal = str(export_to(books, tmp_path / "books.journal", "ledger"))
+
+    # every transaction balances and every account is declared
+    hledger("-f", journal, "check", "accounts")
+    rows = list(csv.reader(io.StringIO(hledger("-f", journal, "balance", "-O", "csv"))))
+    assert rows[-1][0] == "total"
+    assert rows[-1][1] == "0", rows  # EUR and points alike
+
+    # hledger's balance of each account is the ledger's (an account name may hold two units)
+    ours = {}
+    for account in Account.objects.filter(business=books).order_by("unit"):
+        if cents := ledger.balance(account.pk):
+            ours.setdefault(account.name, []).append(export._amount(cents, account.unit))
+    theirs = {
+        row[0]: row[1]
+        for row in csv.reader(io.StringIO(hledger("-f", journal, "balance", "-N", "-O", "csv")))
+        if row[0] != "account"
+    }
+    assert theirs == {name: ", ".join(amounts) for name, amounts in ours.items()}
+    assert len(theirs) > 8  # peers, vouchers, the cause, the bank...
+
+
+@needs_hledger
+def test_the_journal_holds_every_transaction_with_its_cause(books, tmp_path):
+    journal = str(export_to(books, tmp_path / "books.journal", "ledger"))
+
+    register = hledger("-f", journal, "print", "-O", "csv")
+
+    entries = [r for r in csv.DictReader(io.StringIO(register))]
+    assert len(entries) == Entry.objects.filter(business=books).count()
+    assert any("Block cancelled" in r["description"] for r in entries)
+
+
+def test_the_csv_has_a_header_and_one_row_per_entry(books, tmp_path):
+    path = export_to(books, tmp_path / "books.csv", "csv")
+
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+
+    assert rows[0] == export.CSV_HEADER
+    assert len(rows) - 1 == Entry.objects.filter(business=books).count()
+    totals = {}
+    for row in rows[1:]:
+        record = dict(zip(rows[0], row, strict=True))
+        totals[record["unit"]] = totals.get(record["unit"], 0) + int(record["amount_minor"])
+    assert totals == {"EUR": 0, "PTS": 0}
+    assert any(r[rows[0].index("memo")] == "Block cancelled" for r in rows[1:])
+
+
+def test_ledger_check_passes_sound_books(books):
+    out = io.StringIO()
+
+    call_command("ledger", "check", "--business", books.slug, stdout=out)
+
+    assert "passed" in out.getvalue()
+
+
+def test_ledger_check_fails_naming_the_first_violation(books, peer):
+    # a running balance changed behind the ledger's back: the one table raw SQL can change
+    account = Account.objects.get(business=books, name=ledger.peer_payable(peer.pk, "EUR").name)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE rewards_balance SET amount = amount - 100 WHERE account_id = %s",
+            [account.pk],
+        )
+    err = io.StringIO()
+
+    with pytest.raises(SystemExit) as failed:
+        call_command("ledger", "check", "--business", books.slug, stderr=err)
+
+    assert failed.value.code == 1
+    assert account.name in err.getvalue()
+    assert "differs from its entries' sum" in err.getvalue()
+
+
+def test_ledger_check_of_an_unknown_business_says_so(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no-such-shop"):
+        call_command("ledger", "check", "--business", "no-such-shop")
