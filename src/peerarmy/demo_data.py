@@ -1800,11 +1800,10 @@ def _load_rewards_history(business, now):
     for claim in this_month[:-2]:
         complete(claim)
     spent = rewards.program_rewards(program)
-    from peerarmy.rewards.models import BudgetMonth
+    from peerarmy.rewards.ledger import budget_spent
 
-    month = rewards.local_month(business, now)
-    used = BudgetMonth.objects.filter(program=program, month=month).first()
-    spent.monthly_budget_minor = (used.spent_minor if used else 0) + 3000
+    used = budget_spent(program.pk, rewards.local_month(business, now))
+    spent.monthly_budget_minor = used + 3000
     spent.save()
     for claim in last:
         complete(claim)

@@ -20,14 +20,13 @@ from peerarmy.errors import ValidationFailed
 from peerarmy.peers.models import Peer
 from peerarmy.peers.selectors import get_peer_for_business
 from peerarmy.programs.selectors import get_program_for_business
-from peerarmy.rewards import checks, payouts, selectors, services, statements
+from peerarmy.rewards import checks, ledger, payouts, selectors, services, statements
 from peerarmy.rewards.iban import mask_iban
 from peerarmy.rewards.models import (
     AccountKind,
     Badge,
     BatchKind,
     BatchStatus,
-    BudgetMonth,
     Cause,
     Condition,
     Entry,
@@ -578,11 +577,7 @@ def patch_settings(request, payload: SettingsPatch):
 def _program_rewards_out(business, program):
     found = services.program_rewards(program)
     month = services.local_month(business, timezone.now())
-    spent = (
-        BudgetMonth.objects.filter(business=business, program=program, month=month)
-        .values_list("spent_minor", flat=True)
-        .first()
-    )
+    spent = ledger.budget_spent(program.pk, month)
     return {
         "program_id": program.pk,
         "monthly_budget_minor": found.monthly_budget_minor,

@@ -78,11 +78,13 @@ def check_business(business_id) -> list[Violation]:
         ),
         (
             "budget_drift",
-            f"SELECT m.program_id, m.month, m.spent_minor, COALESCE(s.total, 0) FROM {bm} m "  # noqa: S608
+            f"SELECT m.program_id, m.month, m.spent, COALESCE(s.total, 0) FROM (SELECT "  # noqa: S608
+            f"program_id, month, SUM(spent_minor) AS spent FROM {bm} WHERE business_id = %s "
+            "GROUP BY program_id, month) m "
             f"LEFT JOIN (SELECT program_id, budget_month, SUM(budget_minor) AS total FROM {r} "
             "WHERE status = 'posted' GROUP BY program_id, budget_month) s "
             "ON s.program_id = m.program_id AND s.budget_month = m.month "
-            "WHERE m.business_id = %s AND m.spent_minor <> COALESCE(s.total, 0)",
+            "WHERE m.spent <> COALESCE(s.total, 0)",
             "program {0}, month {1}: the budget counts {2} spent but its rewards sum to {3}",
         ),
         (
@@ -91,6 +93,12 @@ def check_business(business_id) -> list[Violation]:
             f"AND (r.transaction_id IS NULL OR NOT EXISTS (SELECT 1 FROM {t} t "
             "WHERE t.id = r.transaction_id AND t.key = r.key))",
             "reward {0} ({1}) is marked paid but has no transaction for its cause",
+        ),
+        (
+            "budget_share_overspent",
+            f"SELECT program_id, month, slot, spent_minor, quota_minor FROM {bm} "  # noqa: S608
+            "WHERE business_id = %s AND limit_minor IS NOT NULL AND spent_minor > quota_minor",
+            "program {0}, month {1}: budget share {2} spent {3}, more than its quota {4}",
         ),
     ]
     for code, sql, template in checks:

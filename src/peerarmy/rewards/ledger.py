@@ -32,6 +32,7 @@ from peerarmy import db
 from peerarmy.errors import DomainError
 
 from .models import (
+    BUDGET_SLOTS,
     FLOORED,
     HOUSE_SLOTS,
     NORMAL_SIDE,
@@ -352,30 +353,85 @@ def _existing(business_id, key) -> int | None:
 
 
 def _charge_budget(business_id, budget: Budget) -> bool:
-    """Add the amount to the program's month if it stays within the limit (one statement)."""
+    """Spend from the program's month within its limit: the same shares as the database
+    function `rewards_charge_budget` (SQLite has one writer at a time, so the share is simply
+    this process's)."""
     if budget is None or budget.amount == 0:
         return True
     table = BudgetMonth._meta.db_table
+    slot = _budget_slot()
+    month = BudgetMonth._meta.get_field("month").get_db_prep_save(budget.month, connection)
+    where = "WHERE program_id = %s AND month = %s"
     with db.hot_cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO "{table}" (business_id, program_id, month, spent_minor) '  # noqa: S608
-            "VALUES (%s, %s, %s, 0) ON CONFLICT (program_id, month) DO NOTHING",
-            [business_id, budget.program_id, budget.month],
-        )
-        cursor.execute(
+        limit_same = "limit_minor IS NULL" if budget.limit is None else "limit_minor = %s"
+        params = [budget.amount, budget.program_id, month, slot]
+        quick = (
             f'UPDATE "{table}" SET spent_minor = spent_minor + %s '  # noqa: S608
-            "WHERE program_id = %s AND month = %s "
-            "AND (CAST(%s AS BIGINT) IS NULL OR spent_minor + %s <= %s)",
-            [
-                budget.amount,
-                budget.program_id,
-                budget.month,
-                budget.limit,
-                budget.amount,
-                budget.limit,
-            ],
+            f"{where} AND slot = %s AND {limit_same}"
         )
-        return cursor.rowcount == 1
+        if budget.limit is not None:
+            params.append(budget.limit)
+            quick += " AND spent_minor + %s <= quota_minor"
+            params.append(budget.amount)
+        cursor.execute(quick, params)
+        if cursor.rowcount == 1:
+            return True
+        cursor.execute(
+            f'INSERT INTO "{table}" (business_id, program_id, month, slot, spent_minor, '  # noqa: S608
+            "quota_minor, limit_minor) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, 0, 0, NULL)"] * BUDGET_SLOTS)
+            + " ON CONFLICT (program_id, month, slot) DO NOTHING",
+            [v for s in range(BUDGET_SLOTS) for v in (business_id, budget.program_id, month, s)],
+        )
+        lock = " ORDER BY slot FOR UPDATE" if connection.vendor == "postgresql" else ""
+        cursor.execute(
+            f'SELECT spent_minor FROM "{table}" {where}{lock}',  # noqa: S608
+            [budget.program_id, month],
+        )
+        spent = sum(row[0] for row in cursor.fetchall())
+        if budget.limit is not None and spent + budget.amount > budget.limit:
+            cursor.execute(
+                f'UPDATE "{table}" SET quota_minor = spent_minor, limit_minor = %s {where}',  # noqa: S608
+                [budget.limit, budget.program_id, month],
+            )
+            return False
+        cursor.execute(
+            f'UPDATE "{table}" SET spent_minor = spent_minor + %s {where} AND slot = %s',  # noqa: S608
+            [budget.amount, budget.program_id, month, slot],
+        )
+        free = 0 if budget.limit is None else budget.limit - spent - budget.amount
+        share, extra = divmod(free, BUDGET_SLOTS)
+        cursor.execute(
+            f'UPDATE "{table}" SET quota_minor = spent_minor + %s '  # noqa: S608
+            f"+ CASE WHEN slot < %s THEN 1 ELSE 0 END, limit_minor = %s {where}",
+            [share, extra, budget.limit, budget.program_id, month],
+        )
+        return True
+
+
+def _budget_slot() -> int:
+    return (os.getpid() * 7919 + threading.get_native_id()) % BUDGET_SLOTS
+
+
+def budget_spent(program_id, month) -> int:
+    """What a program has spent in a month, over its shares."""
+    from django.db.models import Sum
+
+    total = BudgetMonth.objects.filter(program_id=program_id, month=month).aggregate(
+        t=Sum("spent_minor")
+    )["t"]
+    return int(total or 0)
+
+
+def budget_spent_by_program(business_id, month) -> dict[int, int]:
+    from django.db.models import Sum
+
+    rows = (
+        BudgetMonth.objects.filter(business_id=business_id, month=month)
+        .values("program_id")
+        .annotate(t=Sum("spent_minor"))
+    )
+    return {r["program_id"]: int(r["t"]) for r in rows}
 
 
 class _OverBudget(Exception):

@@ -298,24 +298,36 @@ class ProgramRewards(models.Model):
         return str(_("program rewards"))
 
 
+# A program's month of budget is split into this many rows ("escrow"): each database
+# connection spends from its own share with one conditional UPDATE, so concurrent rewards do
+# not queue on one row; only a share running dry locks them all to share out what is left.
+BUDGET_SLOTS = 8
+
+
 class BudgetMonth(models.Model):
-    """What a program has spent in one month, kept in step with its reward postings; the
-    budget check is one conditional update of this row."""
+    """One share of what a program may spend in a month and has spent, kept in step with its
+    reward postings. Over the shares of a month: spent ≤ quota in each, and the quotas sum to
+    the budget (`limit_minor`, as it was when they were last shared out)."""
 
     business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # the first day of the month, in the business's time zone
+    slot = models.PositiveSmallIntegerField(default=0)
     spent_minor = models.BigIntegerField(default=0)
+    quota_minor = models.BigIntegerField(default=0)
+    limit_minor = models.BigIntegerField(null=True, blank=True)
 
     objects = ScopedManager(business="business")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["program", "month"], name="rewards_budget_month")
+            models.UniqueConstraint(
+                fields=["program", "month", "slot"], name="rewards_budget_month_slot"
+            )
         ]
 
     def __str__(self):
-        return f"{self.program_id} {self.month:%Y-%m}: {self.spent_minor}"
+        return f"{self.program_id} {self.month:%Y-%m}/{self.slot}: {self.spent_minor}"
 
 
 class Cause(models.Model):

@@ -311,7 +311,7 @@ def overview(business, *, now=None) -> Overview:
     from peerarmy.peers.models import Peer
     from peerarmy.programs.models import Program
 
-    from .models import Balance, BudgetMonth, ProgramRewards
+    from .models import Balance, ProgramRewards
     from .services import local_month
 
     now = now or timezone.now()
@@ -324,10 +324,7 @@ def overview(business, *, now=None) -> Overview:
         return -int(total or 0)
 
     month = local_month(business, now)
-    spent = {
-        b.program_id: b.spent_minor
-        for b in BudgetMonth.objects.filter(business=business, month=month)
-    }
+    spent = ledger.budget_spent_by_program(business.pk, month)
     limits = {
         p.program_id: p.monthly_budget_minor
         for p in ProgramRewards.objects.filter(business=business)

@@ -743,8 +743,10 @@ def test_a_payout_run_from_completed_blocks_to_a_bank_file(
     }
     assert all("****" in p["iban"] for p in batch["payouts"])
     assert ANNA_IBAN.encode() not in prepared.content
+    with translation.override(prepared.headers["Content-Language"]):
+        why = translation.gettext("no bank account yet")  # in the language of the answer
     assert prepared.json()["skipped"] == [
-        {"peer_id": carla.pk, "peer_name": "Carla", "reason": "no bank account yet"}
+        {"peer_id": carla.pk, "peer_name": "Carla", "reason": why}
     ]
     url = f"{PAYOUTS}/batches/{batch['id']}"
 

@@ -68,6 +68,50 @@ $fn$;
 CREATE CONSTRAINT TRIGGER rewards_entry_balanced AFTER INSERT ON rewards_entry
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION rewards_check_balanced();
 
+-- Spend `p_amount` of a program's month, within `p_limit` (NULL: no budget, only counted).
+-- The month is split into 8 shares; this connection spends from its own share with one
+-- conditional UPDATE. When the share runs dry (or the budget changed), lock every share in
+-- order, check the month's total against the budget, and share out what is left.
+CREATE OR REPLACE FUNCTION rewards_charge_budget(
+    p_business bigint, p_program bigint, p_month date, p_amount bigint, p_limit bigint
+) RETURNS boolean
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    v_slot integer := pg_backend_pid() % 8;
+    v_spent bigint;
+    v_free bigint;
+BEGIN
+    UPDATE rewards_budgetmonth SET spent_minor = spent_minor + p_amount
+        WHERE program_id = p_program AND month = p_month AND slot = v_slot
+          AND limit_minor IS NOT DISTINCT FROM p_limit
+          AND (p_limit IS NULL OR spent_minor + p_amount <= quota_minor);
+    IF FOUND THEN
+        RETURN true;
+    END IF;
+    INSERT INTO rewards_budgetmonth (business_id, program_id, month, slot, spent_minor,
+        quota_minor, limit_minor)
+        SELECT p_business, p_program, p_month, s, 0, 0, p_limit FROM generate_series(0, 7) s
+        ON CONFLICT (program_id, month, slot) DO NOTHING;
+    SELECT sum(x.spent_minor) INTO v_spent FROM (
+        SELECT m.spent_minor FROM rewards_budgetmonth m
+        WHERE m.program_id = p_program AND m.month = p_month ORDER BY m.slot FOR UPDATE
+    ) x;
+    IF p_limit IS NOT NULL AND v_spent + p_amount > p_limit THEN
+        UPDATE rewards_budgetmonth SET quota_minor = spent_minor, limit_minor = p_limit
+            WHERE program_id = p_program AND month = p_month;
+        RETURN false;
+    END IF;
+    UPDATE rewards_budgetmonth SET spent_minor = spent_minor + p_amount
+        WHERE program_id = p_program AND month = p_month AND slot = v_slot;
+    v_free := COALESCE(p_limit - v_spent - p_amount, 0);
+    UPDATE rewards_budgetmonth
+        SET quota_minor = spent_minor + v_free / 8 + CASE WHEN slot < v_free % 8 THEN 1 ELSE 0 END,
+            limit_minor = p_limit
+        WHERE program_id = p_program AND month = p_month;
+    RETURN true;
+END
+$fn$;
+
 CREATE OR REPLACE FUNCTION rewards_post(
     p_business bigint, p_key text, p_kind text, p_reason text, p_args jsonb, p_memo text,
     p_peer bigint, p_program bigint, p_claim bigint, p_reverses bigint, p_actor bigint,
@@ -90,20 +134,9 @@ BEGIN
     END IF;
     -- The budget first, so that a refusal has written nothing and needs no rollback.
     IF b_program IS NOT NULL THEN
-        UPDATE rewards_budgetmonth SET spent_minor = spent_minor + b_amount
-            WHERE program_id = b_program AND month = b_month
-              AND (b_limit IS NULL OR spent_minor + b_amount <= b_limit);
-        IF NOT FOUND THEN
-            INSERT INTO rewards_budgetmonth (business_id, program_id, month, spent_minor)
-                VALUES (p_business, b_program, b_month, 0)
-                ON CONFLICT (program_id, month) DO NOTHING;
-            UPDATE rewards_budgetmonth SET spent_minor = spent_minor + b_amount
-                WHERE program_id = b_program AND month = b_month
-                  AND (b_limit IS NULL OR spent_minor + b_amount <= b_limit);
-            IF NOT FOUND THEN
-                RETURN QUERY SELECT 'over_budget'::text, NULL::bigint, NULL::bigint;
-                RETURN;
-            END IF;
+        IF NOT rewards_charge_budget(p_business, b_program, b_month, b_amount, b_limit) THEN
+            RETURN QUERY SELECT 'over_budget'::text, NULL::bigint, NULL::bigint;
+            RETURN;
         END IF;
     END IF;
     INSERT INTO rewards_transaction (business_id, key, kind, reason, reason_args, memo, peer_id,
@@ -113,10 +146,12 @@ BEGIN
     ON CONFLICT (business_id, key) DO NOTHING
     RETURNING id INTO v_id;
     IF v_id IS NULL THEN
-        -- A concurrent posting of the same cause committed first: give the budget back.
+        -- A concurrent posting of the same cause committed first: give the budget back
+        -- (to the share it was taken from, which keeps spent within that share's quota).
         IF b_program IS NOT NULL THEN
             UPDATE rewards_budgetmonth SET spent_minor = spent_minor - b_amount
-                WHERE program_id = b_program AND month = b_month;
+                WHERE program_id = b_program AND month = b_month
+                  AND slot = pg_backend_pid() % 8;
         END IF;
         SELECT t.id INTO v_id FROM rewards_transaction t
             WHERE t.business_id = p_business AND t.key = p_key;
@@ -145,6 +180,7 @@ PG_DROP = r"""
 DROP FUNCTION IF EXISTS rewards_post(bigint, text, text, text, jsonb, text, bigint, bigint,
     bigint, bigint, bigint, timestamptz, timestamptz, bigint[], text[], bigint[], boolean[],
     integer[], bigint, date, bigint, bigint);
+DROP FUNCTION IF EXISTS rewards_charge_budget(bigint, bigint, date, bigint, bigint);
 DROP TRIGGER IF EXISTS rewards_entry_balanced ON rewards_entry;
 DROP FUNCTION IF EXISTS rewards_check_balanced();
 DROP TRIGGER IF EXISTS rewards_entry_immutable ON rewards_entry;

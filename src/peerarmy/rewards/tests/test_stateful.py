@@ -550,11 +550,11 @@ class Books(RuleBasedStateMachine):
 
     @invariant()
     def budgets_and_held_rewards_are_what_the_model_says(self):
-        spent = dict(
-            BudgetMonth.objects.filter(business=self.business).values_list(
-                "program_id", "spent_minor"
-            )
-        )
+        spent = {}
+        for program_id, amount in BudgetMonth.objects.filter(business=self.business).values_list(
+            "program_id", "spent_minor"
+        ):
+            spent[program_id] = spent.get(program_id, 0) + amount
         assert {p: s for p, s in self.spent.items() if s} == {p: s for p, s in spent.items() if s}
         held = Reward.objects.filter(business=self.business, status=RewardStatus.HELD)
         assert set(held.values_list("pk", flat=True)) == set(self.held)
