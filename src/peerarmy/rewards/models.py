@@ -558,7 +558,11 @@ class Reward(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "key"], name="rewards_reward_key")
         ]
-        indexes = [models.Index(fields=["business", "status"], name="rewards_reward_status")]
+        indexes = [
+            models.Index(fields=["business", "status"], name="rewards_reward_status"),
+            # a peer's earnings in a year, read after each cash reward (the yearly ceiling)
+            models.Index(fields=["peer", "created_at"], name="rewards_reward_peer_when"),
+        ]
 
     def __str__(self):
         return self.key

@@ -350,9 +350,9 @@ def _record_event(business, occurrence) -> bool:
 class _Settings:
     """The business's and the program's reward settings, read at most once per event."""
 
-    def __init__(self, business, program_id):
+    def __init__(self, business, program_id, program=None, rewards=None):
         self.business, self.program_id = business, program_id
-        self._program = self._business = None
+        self._program, self._business = program, rewards
 
     @property
     def program(self) -> ProgramRewards:
@@ -367,6 +367,65 @@ class _Settings:
         return self._business
 
 
+_RULE_FIELDS = (
+    "id",
+    "business_id",
+    "program_id",
+    "event",
+    "condition",
+    "threshold",
+    "reward",
+    "amount",
+    "from_event",
+    "badge_id",
+    "cause_id",
+    "active",
+)
+_PROGRAM_FIELDS = ("id", "business_id", "program_id", "monthly_budget_minor", "peer_chooses")
+_SETTINGS_FIELDS = (
+    "id",
+    "business_id",
+    "points_per_euro",
+    "voucher_validity_days",
+    "yearly_ceiling_minor",
+    "ceiling_warning_percent",
+    "payout_minimum_minor",
+)
+
+
+def _rules_sql():
+    r, pr, rs = (m._meta.db_table for m in (RewardRule, ProgramRewards, RewardSettings))
+    cols = [f"r.{c}" for c in _RULE_FIELDS]
+    cols += [f"pr.{c}" for c in _PROGRAM_FIELDS] + [f"rs.{c}" for c in _SETTINGS_FIELDS]
+    return (
+        f"SELECT {', '.join(cols)} FROM {r} r "  # noqa: S608
+        f"LEFT JOIN {pr} pr ON pr.program_id = r.program_id "
+        f"LEFT JOIN {rs} rs ON rs.business_id = r.business_id "
+        "WHERE r.business_id = %s AND r.program_id = %s AND r.event = %s AND r.active "
+        "ORDER BY r.id"
+    )
+
+
+def _rules_and_settings(business, occurrence):
+    """The program's active rules for the event, with the program's and the business's
+    reward settings: one statement."""
+    with db.hot_cursor() as cursor:
+        cursor.execute(_rules_sql(), [business.pk, occurrence.program_id, occurrence.event])
+        rows = cursor.fetchall()
+    if not rows:
+        return [], None
+    n, m = len(_RULE_FIELDS), len(_PROGRAM_FIELDS)
+    rules = [db.instance(RewardRule, _RULE_FIELDS, row[:n]) for row in rows]
+    first = rows[0]
+    program = settings = None
+    if first[n] is not None:
+        program = db.instance(ProgramRewards, _PROGRAM_FIELDS, first[n : n + m])
+    if first[n + m] is not None:
+        settings = db.instance(RewardSettings, _SETTINGS_FIELDS, first[n + m :])
+    program = program or ProgramRewards(business=business, program_id=occurrence.program_id)
+    return rules, _Settings(business, occurrence.program_id, program, settings)
+
+
 def handle(business, occurrence: Occurrence) -> list[Reward]:
     """Run the program's rules for one event, once per event key. Returns the rewards granted
     (posted or held); a repeated event grants nothing more."""
@@ -377,14 +436,7 @@ def handle(business, occurrence: Occurrence) -> list[Reward]:
             return list(
                 Reward.objects.filter(business=business, key__startswith=occurrence.key + ":")
             )
-        rules = list(
-            RewardRule.objects.filter(
-                business=business,
-                program_id=occurrence.program_id,
-                event=occurrence.event,
-                active=True,
-            ).select_related("badge", "cause")
-        )
+        rules, settings = _rules_and_settings(business, occurrence)
         if not rules:
             return []
         nth = 0
@@ -395,7 +447,6 @@ def handle(business, occurrence: Occurrence) -> list[Reward]:
                 program_id=occurrence.program_id,
                 event=occurrence.event,
             ).count()
-        settings = _Settings(business, occurrence.program_id)
         granted = []
         for rule in rules:
             if _matches(rule, occurrence, nth, business):
@@ -409,7 +460,7 @@ def grant(business, rule, occurrence: Occurrence, settings=None) -> Reward | Non
     settings = settings or _Settings(business, occurrence.program_id)
     key = f"{occurrence.key}:rule-{rule.pk}"
     if rule.reward == RewardKind.BADGE:
-        _award_badge(business, occurrence.peer_id, rule.badge, key, occurrence.occurred_at)
+        _award_badge(business, occurrence.peer_id, rule.badge_id, key, occurrence.occurred_at)
         return None
     kind, unit = rule.reward, _money_unit(business)
     if kind == RewardKind.POINTS:
@@ -418,9 +469,9 @@ def grant(business, rule, occurrence: Occurrence, settings=None) -> Reward | Non
         amount = occurrence.amount_minor if rule.from_event else rule.amount
     if amount <= 0:
         return None
-    cause = rule.cause
+    cause_id = rule.cause_id
     if kind == RewardKind.CASH and settings.program.peer_chooses:
-        kind, amount, unit, cause = _apply_choice(business, occurrence.peer_id, amount, unit)
+        kind, amount, unit, cause_id = _apply_choice(business, occurrence.peer_id, amount, unit)
     reward = Reward(
         business=business,
         key=key,
@@ -432,7 +483,7 @@ def grant(business, rule, occurrence: Occurrence, settings=None) -> Reward | Non
         kind=kind,
         amount=amount,
         unit=unit,
-        cause=cause,
+        cause_id=cause_id,
         created_at=occurrence.occurred_at,
         budget_minor=_budget_value(settings, kind, amount),
         budget_month=local_month(business, occurrence.occurred_at),
@@ -463,7 +514,7 @@ def _apply_choice(business, peer_id, amount, unit):
         return RewardKind.VOUCHER, amount, unit, None
     if choice.cause is None or not choice.cause.active:
         return RewardKind.CASH, amount, unit, None
-    return RewardKind.DONATION, amount, unit, choice.cause
+    return RewardKind.DONATION, amount, unit, choice.cause_id
 
 
 def _legs_for(business, reward: Reward, voucher_code=None):
@@ -602,14 +653,14 @@ def _new_voucher(business, peer_id, value, currency, when, *, code=None) -> Vouc
     raise DomainError(_("Could not make a unique voucher code; try again."))
 
 
-def _award_badge(business, peer_id, badge, key, when):
+def _award_badge(business, peer_id, badge_id, key, when):
     with transaction.atomic():
-        if PeerBadge.objects.filter(peer_id=peer_id, badge=badge).exists():
+        if PeerBadge.objects.filter(peer_id=peer_id, badge_id=badge_id).exists():
             return
         try:
             with transaction.atomic():
                 PeerBadge.objects.create(
-                    business=business, peer_id=peer_id, badge=badge, awarded_at=when, key=key
+                    business=business, peer_id=peer_id, badge_id=badge_id, awarded_at=when, key=key
                 )
         except IntegrityError:
             return  # a concurrent event gave it first
@@ -638,20 +689,24 @@ def _alert_over_budget(business, reward):
 
 def year_earned(business, peer_id, year) -> int:
     """What a peer earned in money (cash and shop credit) in a calendar year, in minor units."""
-    from django.db.models import Sum
-
     tz = business.tzinfo
     start = datetime(year, 1, 1, tzinfo=tz)
     end = datetime(year + 1, 1, 1, tzinfo=tz)
-    total = Reward.objects.filter(
-        business=business,
-        peer_id=peer_id,
-        status=RewardStatus.POSTED,
-        kind__in=[RewardKind.CASH, RewardKind.VOUCHER],
-        created_at__gte=start,
-        created_at__lt=end,
-    ).aggregate(total=Sum("amount"))["total"]
-    return int(total or 0)
+    from django.db import connection
+
+    field = Reward._meta.get_field("created_at")
+    start, end = (field.get_db_prep_value(d, connection) for d in (start, end))
+    with db.hot_cursor() as cursor:
+        cursor.execute(_YEAR_SQL, [peer_id, start, end, business.pk])
+        return int(cursor.fetchone()[0])
+
+
+_YEAR_SQL = (
+    f'SELECT COALESCE(SUM(amount), 0) FROM "{Reward._meta.db_table}" '  # noqa: S608
+    "WHERE peer_id = %s AND created_at >= %s AND created_at < %s AND business_id = %s "
+    f"AND status = '{RewardStatus.POSTED.value}' "
+    f"AND kind IN ('{RewardKind.CASH.value}', '{RewardKind.VOUCHER.value}')"
+)
 
 
 def _check_yearly_ceiling(business, reward, context=None):
