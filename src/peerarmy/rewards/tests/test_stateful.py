@@ -40,6 +40,7 @@ from peerarmy.rewards.models import (
     RewardStatus,
     Transaction,
     TransactionKind,
+    Voucher,
 )
 from peerarmy.tenancy.tests.factories import (
     BusinessFactory,
@@ -316,10 +317,19 @@ class Books(RuleBasedStateMachine):
     # --- vouchers and points -------------------------------------------------------------
 
     def _vouchers(self):
-        return sorted(
-            name.removeprefix("liabilities:vouchers:")
-            for name in self.owed
-            if name.startswith("liabilities:vouchers:")
+        # In the order they were issued: their codes are random, so sorting by code would
+        # make a replay pick another voucher (and hypothesis call the strategy flaky).
+        return list(
+            Voucher.objects.filter(
+                business=self.business,
+                code__in=[
+                    name.removeprefix("liabilities:vouchers:")
+                    for name in self.owed
+                    if name.startswith("liabilities:vouchers:")
+                ],
+            )
+            .order_by("pk")
+            .values_list("code", flat=True)
         )
 
     @precondition(lambda self: any(n.startswith("liabilities:vouchers:") for n in self.owed))
