@@ -164,11 +164,11 @@ class Transaction(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
+        on_delete=models.DO_NOTHING,
         null=True,
         blank=True,
         related_name="+",
-        db_constraint=False,  # the books outlive a deleted user; the row is never updated
+        db_constraint=False,  # the books outlive a deleted user: the row is never updated
     )
     occurred_at = models.DateTimeField(_("date"))
     created_at = models.DateTimeField(auto_now_add=True)
