@@ -31,7 +31,7 @@ from .models import (
     PayoutStatus,
     TransactionKind,
 )
-from .services import _money_unit, _owners, rewards_settings
+from .services import _money_unit, email_owners, rewards_settings
 
 OPEN_PAYOUT = (PayoutStatus.INCLUDED, PayoutStatus.SENT)
 
@@ -137,17 +137,13 @@ def prepare_batch(business, actor, *, kind=BatchKind.PEERS, execution_date=None)
         payout.batch = batch
         payout.end_to_end_id = f"{batch.message_id[:26]}-{number:04d}"[:35]
     Payout.objects.bulk_create(lines)
-    for owner in _owners(business):
-        if owner.pk == actor.pk:
-            continue
-        enqueue_email(
-            business=business,
-            to=owner.email,
-            template="rewards/email/batch_prepared",
-            context={"batch": batch, "count": len(lines), "prepared_by": actor},
-            language=getattr(owner, "language", "") or business.default_language,
-            event="payouts.prepared",
-        )
+    email_owners(
+        business,
+        template="rewards/email/batch_prepared",
+        context={"batch": batch, "count": len(lines), "prepared_by": actor},
+        event="payouts.prepared",
+        except_user=actor,
+    )
     return batch, skipped
 
 

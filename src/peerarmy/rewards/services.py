@@ -666,25 +666,30 @@ def _award_badge(business, peer_id, badge_id, key, when):
             return  # a concurrent event gave it first
 
 
-def _owners(business):
-    return [
-        m.user
-        for m in Membership.objects.filter(business=business, role=Role.OWNER).select_related(
-            "user"
-        )
-    ]
-
-
-def _alert_over_budget(business, reward):
-    for owner in _owners(business):
+def email_owners(business, *, template, context, event, except_user=None):
+    """E-mail every owner of the business, each in their own language."""
+    owners = Membership.objects.filter(business=business, role=Role.OWNER).select_related("user")
+    for membership in owners:
+        owner = membership.user
+        if except_user is not None and owner.pk == except_user.pk:
+            continue
         enqueue_email(
             business=business,
             to=owner.email,
-            template="rewards/email/over_budget",
-            context={"reward": reward, "peer": reward.peer, "program": reward.program},
+            template=template,
+            context=context,
             language=getattr(owner, "language", "") or business.default_language,
-            event="rewards.over_budget",
+            event=event,
         )
+
+
+def _alert_over_budget(business, reward):
+    email_owners(
+        business,
+        template="rewards/email/over_budget",
+        context={"reward": reward, "peer": reward.peer, "program": reward.program},
+        event="rewards.over_budget",
+    )
 
 
 def year_earned(business, peer_id, year) -> int:
@@ -718,20 +723,17 @@ def _check_yearly_ceiling(business, reward, context=None):
     warn_at = settings.yearly_ceiling_minor * settings.ceiling_warning_percent // 100
     if earned < warn_at or earned - reward.amount >= warn_at:
         return  # warn once: on the reward that crosses the line
-    for owner in _owners(business):
-        enqueue_email(
-            business=business,
-            to=owner.email,
-            template="rewards/email/ceiling",
-            context={
-                "peer": reward.peer,
-                "earned": earned,
-                "ceiling": settings.yearly_ceiling_minor,
-                "year": year,
-            },
-            language=getattr(owner, "language", "") or business.default_language,
-            event="rewards.ceiling",
-        )
+    email_owners(
+        business,
+        template="rewards/email/ceiling",
+        context={
+            "peer": reward.peer,
+            "earned": earned,
+            "ceiling": settings.yearly_ceiling_minor,
+            "year": year,
+        },
+        event="rewards.ceiling",
+    )
 
 
 # --- the owner decides on held rewards --------------------------------------------------------
