@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 
 from django.utils import timezone
 
@@ -115,9 +114,3 @@ def csv_rows(business, out) -> int:
 
 def _neutral(text):
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def journal_text(business) -> str:
-    buffer = io.StringIO()
-    journal(business, buffer)
-    return buffer.getvalue()

@@ -435,7 +435,7 @@ def budget_spent_by_program(business_id, month) -> dict[int, int]:
 
 
 class _OverBudget(Exception):
-    pass
+    """Over budget: raised inside the posting's savepoint so that it takes nothing back."""
 
 
 def _post_in_python(values, legs, budget) -> Posted:

@@ -8,7 +8,6 @@ import secrets
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -373,9 +372,3 @@ def return_payout(business, actor, payout_id, *, reason) -> Payout:
             event="payouts.returned",
         )
     return payout
-
-
-def open_batches(business):
-    return PayoutBatch.objects.filter(business=business).filter(
-        Q(status=BatchStatus.PREPARED) | Q(status=BatchStatus.APPROVED) | Q(status=BatchStatus.SENT)
-    )

@@ -4,7 +4,7 @@ words, statements, and the owner's overview."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 from django.db.models import Count, Sum
 from django.urls import NoReverseMatch, reverse
@@ -18,7 +18,6 @@ from .models import (
     Account,
     AccountKind,
     Balance,
-    BatchStatus,
     Cause,
     Entry,
     Event,
@@ -374,11 +373,3 @@ def overview(business, *, now=None) -> Overview:
         near_ceiling=near,
         vouchers_outstanding=shown_total(AccountKind.VOUCHER),
     )
-
-
-def batch_is_open(batch) -> bool:
-    return batch.status in (BatchStatus.PREPARED, BatchStatus.APPROVED, BatchStatus.SENT)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)

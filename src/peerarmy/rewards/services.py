@@ -533,7 +533,8 @@ def _legs_for(business, reward: Reward, voucher_code=None):
 
 
 class _Held(Exception):
-    pass
+    """The reward is over budget: raised before anything of it is written (a voucher's rows
+    go back with their savepoint)."""
 
 
 def _pay(
