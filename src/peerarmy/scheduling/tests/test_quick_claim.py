@@ -397,7 +397,15 @@ def _build(s, now):
 def test_the_quick_path_never_claims_or_refuses_where_the_rules_would_not():
     tally = Counter()
 
-    @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    # Derandomized: the coverage asserted below (clear claims, refusals) must not depend on
+    # the luck of one run's 100 draws; with a random seed a run on a fresh clone once drew no
+    # clear claim at all and failed.
+    @settings(
+        max_examples=100,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
     @given(situations())
     def check(s):
         try:
