@@ -25,6 +25,7 @@ from django_scopes import scope, scopes_disabled
 from peerarmy.customers.importers.readers import UnreadableFile
 from peerarmy.customers.models import Customer, ImportKind
 from peerarmy.customers.services import import_file
+from peerarmy.demo_matching import load_matching
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import LanguageLevel, Peer, PeerLanguage, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
@@ -1342,6 +1343,7 @@ def load_demo(*, reset=False):
         shop = Business.objects.get(slug=DEMO_SLUGS[0])
         counts[shop.slug]["blocks"] = _load_delivery_schedule(shop, now)
         counts[shop.slug]["rewards"] = _load_rewards_history(shop, now)
+        counts[shop.slug]["matching"] = load_matching(shop, now)
         # The services wrote confirmation e-mails to made-up people: none of them leaves.
         OutboxMessage.objects.filter(business__slug__in=DEMO_SLUGS).delete()
         return counts

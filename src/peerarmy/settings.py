@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "peerarmy.programs",
     "peerarmy.scheduling",
     "peerarmy.rewards",
+    "peerarmy.matching",
     "peerarmy.notifications",
     "peerarmy.api",
     "peerarmy.web",
@@ -247,3 +248,6 @@ if TESTING:
 
 # The public address of this installation, used in links inside e-mails.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Matching: the worker's sweep runs each matching program's batch this often (minutes).
+MATCHING_BATCH_MINUTES = env.int("MATCHING_BATCH_MINUTES", default=5)

@@ -29,4 +29,22 @@ def block_completed(business, name, *, key, payload):
     )
 
 
+def match_completed(business, name, *, key, payload):
+    length = datetime.fromisoformat(payload["ends_at"]) - datetime.fromisoformat(
+        payload["starts_at"]
+    )
+    services.handle(
+        business,
+        services.Occurrence(
+            event=name,
+            key=key,
+            peer_id=payload["peer_id"],
+            program_id=payload["program_id"],
+            occurred_at=datetime.fromisoformat(payload["completed_at"]),
+            minutes=int(length.total_seconds() // 60),
+        ),
+    )
+
+
 events.subscribe("block.completed", block_completed)
+events.subscribe("match.completed", match_completed)

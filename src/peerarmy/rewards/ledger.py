@@ -127,6 +127,13 @@ def rewards_expense(program_id, unit) -> AccountSpec:
     )
 
 
+def perks_expense(program_id, currency) -> AccountSpec:
+    """What a matching program's perks (a transit ticket, the first drink) cost the business."""
+    return AccountSpec(
+        AccountKind.PERKS, currency, f"expenses:perks:program-{program_id}", program_id=program_id
+    )
+
+
 def voucher_account(code, currency) -> AccountSpec:
     return AccountSpec(AccountKind.VOUCHER, currency, f"liabilities:vouchers:{code}")
 

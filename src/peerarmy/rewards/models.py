@@ -37,6 +37,7 @@ class AccountKind(models.TextChoices):
     POINTS_CONVERTED = "points_converted", _("points converted to vouchers")
     POINTS_VOUCHERS = "points_vouchers", _("vouchers bought with points")
     ADJUSTMENTS = "adjustments", _("adjustments")
+    PERKS = "perks", _("perks of matches")
 
 
 NORMAL_SIDE = {
@@ -52,6 +53,7 @@ NORMAL_SIDE = {
     AccountKind.POINTS_CONVERTED: -1,
     AccountKind.POINTS_VOUCHERS: 1,
     AccountKind.ADJUSTMENTS: 1,
+    AccountKind.PERKS: 1,
 }
 
 # Accounts whose shown balance may never go below zero: nobody can owe a peer less than
@@ -133,6 +135,7 @@ class TransactionKind(models.TextChoices):
     PAYOUT_PAID = "payout_paid", pgettext_lazy("transaction", "Payout paid")
     PAYOUT_RETURNED = "payout_returned", pgettext_lazy("transaction", "Payout returned")
     ADJUSTMENT = "adjustment", pgettext_lazy("transaction", "Adjustment")
+    PERK = "perk", pgettext_lazy("transaction", "Perks of a match")
     REVERSAL = "reversal", pgettext_lazy("transaction", "Correction")
 
 

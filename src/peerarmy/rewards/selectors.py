@@ -201,6 +201,13 @@ def describe(txn: Transaction, business) -> str:
             "points": args.get("points"),
             "code": args.get("voucher"),
         }
+    if reason == "match.perks":
+        lang = (get_language() or business.default_language)[:2]
+        names = args.get(f"perks_{lang}") or args.get("perks_it") or []
+        return _("Perks of match %(match)s, paid back: %(perks)s") % {
+            "match": args.get("match"),
+            "perks": ", ".join(names),
+        }
     if reason == "adjustment":
         return _("Adjustment: %(why)s") % {"why": txn.memo}
     if reason == "reversal":

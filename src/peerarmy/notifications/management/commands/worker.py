@@ -1,7 +1,8 @@
 """`peerarmy worker`: the database task worker, plus two threads: the outbox relay, which
 delivers due outbox messages (new ones and retries) within a second of their time, and a
-periodic sweep that expires past-due invitations, marks imports whose worker died as failed
-and sends the reminders before blocks."""
+periodic sweep that expires past-due invitations, marks imports whose worker died as failed,
+sends the reminders before blocks, expires unanswered match proposals and runs the matching
+batches."""
 
 import logging
 import threading
@@ -11,6 +12,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from peerarmy.customers.tasks import fail_interrupted_imports
+from peerarmy.matching.tasks import expire_match_proposals, run_matching_batches
 from peerarmy.notifications.services import deliver_due
 from peerarmy.rewards.tasks import expire_vouchers, reward_service_anniversaries
 from peerarmy.scheduling.tasks import send_block_reminders
@@ -25,6 +27,8 @@ PERIODIC_TASKS = [
     send_block_reminders,
     expire_vouchers,
     reward_service_anniversaries,
+    expire_match_proposals,
+    run_matching_batches,
 ]
 
 

@@ -1,0 +1,1384 @@
+"""Matching's use cases: the consumer's request, the peer's offer, the runs that propose a peer
+for each open request, and the answers, cancellations and completions that follow.
+
+A run reads a program's open requests and its available peers, hands plain data to the pure
+engine (`engine.match`), and writes one proposal per matched request. Runs of one program are
+serialised by a lock on its settings row, so two runs never propose for the same request; a
+request has at most one live match, which the database enforces as well.
+
+Time is split in weeks for the engine: each peer is offered once per local week the requests
+fall in, with that week's remaining matches as capacity and that week's matches so far as the
+load the fairness term grows with.
+"""
+
+import logging
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings as django_settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import override as translation_override
+
+from peerarmy import events
+from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied
+from peerarmy.notifications.services import enqueue_email
+from peerarmy.peers.models import LANGUAGE_NAMES, Peer, PeerStatus
+from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
+from peerarmy.scheduling.models import Claim, ClaimStatus
+
+from . import engine, selectors
+from .models import (
+    HELD_MATCH,
+    LIVE_MATCH,
+    LIVE_REQUEST,
+    DayOff,
+    Match,
+    MatchingProfile,
+    MatchingSettings,
+    MatchRequest,
+    MatchRun,
+    MatchStatus,
+    PairBlock,
+    RequestStatus,
+    RunResult,
+    WeeklyAvailability,
+)
+
+logger = logging.getLogger(__name__)
+
+MATCHING_KINDS = (ProgramKind.GUIDES, ProgramKind.LAYOVER)
+LEVELS = {"basic": 1, "conversational": 2, "fluent": 3, "native": 4}
+# A traveller needs time to leave the airport and to be back before departure.
+AFTER_ARRIVAL = timedelta(minutes=60)
+BEFORE_DEPARTURE = timedelta(minutes=120)
+# How far ahead a request may be, and how far back a run looks for a peer's commitments.
+HORIZON = timedelta(days=90)
+# The worker's sweep runs every minute; a program's batch runs this often.
+BATCH_EVERY = timedelta(minutes=getattr(django_settings, "MATCHING_BATCH_MINUTES", 5))
+
+
+class NotMatchingProgram(DomainError):
+    code = "not_a_matching_program"
+    status = 404
+    default_message = gettext_lazy("This program does not match requests with peers.")
+
+
+# --- settings and the peer's offer -------------------------------------------------------------
+
+
+def matching_programs(business, *, published_only=True):
+    programs = Program.objects.filter(business=business, kind__in=MATCHING_KINDS)
+    if published_only:
+        programs = programs.filter(status=ProgramStatus.PUBLISHED)
+    return programs
+
+
+def settings_for(program) -> MatchingSettings:
+    if program.kind not in MATCHING_KINDS:
+        raise NotMatchingProgram()
+    found, _created = MatchingSettings.objects.get_or_create(
+        program=program, defaults={"business_id": program.business_id}
+    )
+    return found
+
+
+SETTINGS_FIELDS = (
+    "interests",
+    "airports",
+    "latitude",
+    "longitude",
+    "meeting_minutes",
+    "min_free_minutes",
+    "max_group_size",
+    "max_distance_km",
+    "answer_within_hours",
+    "per_day",
+    "perks",
+    "weight_distance",
+    "weight_interest",
+    "weight_language",
+    "weight_reliability",
+    "weight_rating",
+    "weight_fairness",
+)
+
+
+def _clean_list(value, field, keys, *, required):
+    """A list of objects with the given keys (`required` ones must be non-empty)."""
+    if not isinstance(value, list):
+        raise ValidationError({field: _("Give a list.")})
+    cleaned = []
+    for n, item in enumerate(value, start=1):
+        if not isinstance(item, dict):
+            raise ValidationError({field: _("Line %(n)d is not valid.") % {"n": n}})
+        row = {}
+        for key in keys:
+            raw = item.get(key, "")
+            row[key] = raw.strip() if isinstance(raw, str) else raw
+        for key in required:
+            if row.get(key) in ("", None):
+                raise ValidationError(
+                    {field: _("Line %(n)d: %(key)s is missing.") % {"n": n, "key": key}}
+                )
+        cleaned.append(row)
+    return cleaned
+
+
+def _clean_settings(values):
+    if "interests" in values:
+        interests = _clean_list(
+            values["interests"], "interests", ("slug", "name_it", "name_en"), required=("slug",)
+        )
+        seen = set()
+        for n, item in enumerate(interests, start=1):
+            slug = str(item["slug"]).lower()
+            if not slug.replace("-", "").replace("_", "").isalnum() or len(slug) > 40:
+                raise ValidationError(
+                    {
+                        "interests": _("Line %(n)d: use letters, digits and hyphens for the code.")
+                        % {"n": n}
+                    }
+                )
+            if slug in seen:
+                raise ValidationError(
+                    {
+                        "interests": _("Line %(n)d: the code %(slug)s is used twice.")
+                        % {"n": n, "slug": slug}
+                    }
+                )
+            seen.add(slug)
+            item["slug"] = slug
+            item["name_it"] = item["name_it"] or item["name_en"] or slug
+            item["name_en"] = item["name_en"] or item["name_it"]
+        values["interests"] = interests
+    if "airports" in values:
+        airports = _clean_list(
+            values["airports"], "airports", ("code", "name", "lat", "lon"), required=("code",)
+        )
+        for n, item in enumerate(airports, start=1):
+            item["code"] = str(item["code"]).upper()[:8]
+            for key, limit in (("lat", 90), ("lon", 180)):
+                if item[key] in ("", None):
+                    item[key] = None
+                    continue
+                try:
+                    item[key] = float(item[key])
+                except (TypeError, ValueError):
+                    item[key] = None
+                if item[key] is None or abs(item[key]) > limit:
+                    raise ValidationError(
+                        {"airports": _("Line %(n)d: the coordinates are not valid.") % {"n": n}}
+                    )
+        values["airports"] = airports
+    if "perks" in values:
+        perks = _clean_list(
+            values["perks"], "perks", ("name_it", "name_en", "amount_minor"), required=()
+        )
+        for n, item in enumerate(perks, start=1):
+            if not (item["name_it"] or item["name_en"]):
+                raise ValidationError({"perks": _("Line %(n)d: give the perk a name.") % {"n": n}})
+            amount = item["amount_minor"]
+            if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
+                raise ValidationError(
+                    {"perks": _("Line %(n)d: the amount must be zero or more.") % {"n": n}}
+                )
+            item["name_it"] = item["name_it"] or item["name_en"]
+            item["name_en"] = item["name_en"] or item["name_it"]
+        values["perks"] = perks
+    return values
+
+
+@transaction.atomic
+def update_settings(business, actor, program, **fields) -> MatchingSettings:
+    unknown = set(fields) - set(SETTINGS_FIELDS)
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: _("Unknown setting.")})
+    found = MatchingSettings.objects.select_for_update().get(pk=settings_for(program).pk)
+    for name, value in _clean_settings(dict(fields)).items():
+        setattr(found, name, value)
+    if (found.latitude is None) != (found.longitude is None):
+        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
+    found.full_clean(exclude=["business", "program"])
+    found.save()
+    return found
+
+
+def profile_for(peer) -> MatchingProfile:
+    found, _created = MatchingProfile.objects.get_or_create(
+        peer=peer, defaults={"business_id": peer.business_id}
+    )
+    return found
+
+
+def interest_choices(business) -> dict[str, str]:
+    """Every interest of the business's matching programs, slug -> name in the active language."""
+    names = {}
+    for found in MatchingSettings.objects.filter(business=business):
+        for slug, name in found.interest_names().items():
+            names.setdefault(slug, name)
+    return names
+
+
+def update_profile(peer, *, accepting, max_per_week, interests) -> MatchingProfile:
+    profile = profile_for(peer)
+    known = interest_choices(peer.business)
+    unknown = [slug for slug in interests if slug not in known]
+    if unknown:
+        raise ValidationError(
+            {"interests": _("Unknown interest: %(slug)s.") % {"slug": unknown[0]}}
+        )
+    profile.accepting = bool(accepting)
+    profile.max_per_week = max_per_week
+    profile.interests = sorted(set(interests))
+    profile.full_clean(exclude=["business", "peer"])
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def set_weekly_availability(peer, slots) -> list[WeeklyAvailability]:
+    """Replace the peer's weekly slots with `slots`: (weekday 0-6, starts, ends) in local time."""
+    cleaned = []
+    for n, (weekday, starts, ends) in enumerate(slots, start=1):
+        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
+            raise ValidationError(
+                {"weekday": _("Slot %(n)d: choose a day of the week.") % {"n": n}}
+            )
+        if not isinstance(starts, time) or not isinstance(ends, time) or starts >= ends:
+            raise ValidationError(
+                {"ends": _("Slot %(n)d: the end must come after the start.") % {"n": n}}
+            )
+        cleaned.append((weekday, starts, ends))
+    cleaned.sort()
+    for (day_a, _s, end_a), (day_b, start_b, _e) in zip(cleaned, cleaned[1:], strict=False):
+        if day_a == day_b and start_b < end_a:
+            raise ValidationError(
+                {"starts": _("Two slots on the same day overlap; join them into one.")}
+            )
+    WeeklyAvailability.objects.filter(peer=peer).delete()
+    return WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(business_id=peer.business_id, peer=peer, weekday=d, starts=s, ends=e)
+        for d, s, e in cleaned
+    )
+
+
+def add_day_off(peer, first: date, last: date, note="") -> DayOff:
+    if last < first:
+        raise ValidationError({"last": _("The last day comes before the first.")})
+    if (last - first).days > 366:
+        raise ValidationError({"last": _("Days off can span at most a year.")})
+    return DayOff.objects.create(
+        business_id=peer.business_id, peer=peer, first=first, last=last, note=note[:120]
+    )
+
+
+def remove_day_off(peer, day_off_id) -> None:
+    deleted, _rows = DayOff.objects.filter(peer=peer, pk=day_off_id).delete()
+    if not deleted:
+        raise DomainError(_("No such day off."), code="not_found", status=404)
+
+
+# --- the consumer's request --------------------------------------------------------------------
+
+
+def _error(field, message):
+    return ValidationError({field: message})
+
+
+def _coordinate(value, field, limit):
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        raise _error(field, _("Give a number.")) from None
+    if not number.is_finite() or abs(number) > limit:
+        raise _error(field, _("Give a number between -%(limit)d and %(limit)d.") % {"limit": limit})
+    return number.quantize(Decimal("0.000001"))
+
+
+def _aware(value, field, business):
+    if not isinstance(value, datetime):
+        raise _error(field, _("Give a date and time."))
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=business.tzinfo)
+    return value
+
+
+def _minutes_text(minutes):
+    hours, rest = divmod(int(minutes), 60)
+    if rest == 0:
+        return _("%(hours)d h") % {"hours": hours}
+    return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
+
+
+def _clean_request(program, found, data, now):
+    """The request's fields from `data`, validated; raises ValidationError naming every field."""
+    business = program.business
+    errors = {}
+
+    def fail(field, message):
+        errors.setdefault(field, []).append(message)
+
+    name = str(data.get("name") or "").strip()
+    if not name:
+        fail("name", _("Tell us your name."))
+    email = str(data.get("email") or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        fail("email", _("Give a valid e-mail address."))
+    values = {"name": name[:80], "email": email}
+
+    starts = ends = None
+    if program.kind == ProgramKind.LAYOVER:
+        airports = {a["code"]: a for a in found.airports}
+        airport = str(data.get("airport") or "").strip().upper()
+        if not airport:
+            fail("airport", _("Choose the airport."))
+        elif airports and airport not in airports:
+            fail("airport", _("Choose one of the airports listed."))
+        values["airport"] = airport[:8]
+        try:
+            arrival = _aware(data.get("arrival"), "arrival", business)
+            departure = _aware(data.get("departure"), "departure", business)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    fail(field, message)
+        else:
+            free = departure - arrival
+            if departure <= arrival:
+                fail("departure", _("The departure must come after the arrival."))
+            elif free < timedelta(minutes=found.min_free_minutes):
+                fail(
+                    "departure",
+                    _(
+                        "Your layover leaves %(free)s between arrival and departure; this "
+                        "program needs at least %(minimum)s so that you can leave the airport "
+                        "and be back in time."
+                    )
+                    % {
+                        "free": _minutes_text(free.total_seconds() // 60),
+                        "minimum": _minutes_text(found.min_free_minutes),
+                    },
+                )
+            elif arrival < now:
+                fail("arrival", _("The arrival is in the past."))
+            else:
+                starts, ends = arrival + AFTER_ARRIVAL, departure - BEFORE_DEPARTURE
+    else:
+        try:
+            starts = _aware(data.get("starts_at"), "starts_at", business)
+            ends = _aware(data.get("ends_at"), "ends_at", business)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    fail(field, message)
+            starts = ends = None
+        else:
+            if ends <= starts:
+                fail("ends_at", _("The end must come after the start."))
+                starts = ends = None
+            elif starts < now:
+                fail("starts_at", _("The start is in the past."))
+                starts = ends = None
+            elif ends - starts < timedelta(minutes=found.meeting_minutes):
+                fail(
+                    "ends_at",
+                    _("A meeting takes %(length)s; give a window at least that long.")
+                    % {"length": _minutes_text(found.meeting_minutes)},
+                )
+                starts = ends = None
+    if starts is not None and starts > now + HORIZON:
+        fail("starts_at", _("Ask at most 90 days ahead."))
+    values["starts_at"], values["ends_at"] = starts, ends
+    if starts is not None:
+        values["meeting_minutes"] = min(
+            found.meeting_minutes, int((ends - starts).total_seconds() // 60)
+        )
+
+    values["meeting_address"] = str(data.get("meeting_address") or "").strip()[:200]
+    try:
+        latitude = _coordinate(data.get("latitude"), "latitude", 90)
+        longitude = _coordinate(data.get("longitude"), "longitude", 180)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            fail(field, messages[0])
+        latitude = longitude = None
+    if latitude is None or longitude is None:
+        airport = {a["code"]: a for a in found.airports}.get(values.get("airport"))
+        if airport and airport.get("lat") is not None and not values["meeting_address"]:
+            latitude, longitude = (
+                _coordinate(airport["lat"], "latitude", 90),
+                _coordinate(airport["lon"], "longitude", 180),
+            )
+        elif found.latitude is not None:
+            latitude, longitude = found.latitude, found.longitude
+        else:
+            fail("latitude", _("Choose where to meet on the map."))
+    values["latitude"], values["longitude"] = latitude, longitude
+
+    try:
+        group = int(data.get("group_size") or 1)
+    except (TypeError, ValueError):
+        group = 0
+    if not 1 <= group <= found.max_group_size:
+        fail(
+            "group_size",
+            _("A group of 1 to %(max)d people.") % {"max": found.max_group_size},
+        )
+    values["group_size"] = group
+    languages = [str(code) for code in (data.get("languages") or [])]
+    if not languages:
+        fail("languages", _("Choose at least one language you speak."))
+    elif any(code not in LANGUAGE_NAMES for code in languages):
+        fail("languages", _("Choose languages from the list."))
+    values["languages"] = sorted(set(languages))
+    interests = [str(slug) for slug in (data.get("interests") or [])]
+    known = {item["slug"] for item in found.interests}
+    if any(slug not in known for slug in interests):
+        fail("interests", _("Choose interests from the list."))
+    values["interests"] = sorted(set(interests))
+    values["accessibility"] = str(data.get("accessibility") or "").strip()[:300]
+    values["note"] = str(data.get("note") or "").strip()[:1000]
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _request_url(match_request, name="web:match_request"):
+    return reverse(
+        name, kwargs={"business_slug": match_request.business.slug, "token": match_request.token}
+    )
+
+
+def _email_consumer(match_request, template, event, **context):
+    business = match_request.business
+    with timezone.override(business.tzinfo), translation_override(match_request.language):
+        enqueue_email(
+            business=business,
+            to=match_request.email,
+            language=match_request.language,
+            template=f"matching/email/{template}",
+            event=event,
+            context={
+                "request": match_request,
+                "program": match_request.program,
+                "request_url": _request_url(match_request),
+                **context,
+            },
+        )
+
+
+def _peer_language(peer):
+    return getattr(peer.user, "language", "") or peer.business.default_language
+
+
+def _email_peer(peer, template, event, **context):
+    business = peer.business
+    with timezone.override(business.tzinfo), translation_override(_peer_language(peer)):
+        enqueue_email(
+            business=business,
+            to=peer.user.email,
+            language=_peer_language(peer),
+            template=f"matching/email/{template}",
+            event=event,
+            context={"peer": peer, **context},
+        )
+
+
+def submit_request(program, data, *, language, now=None) -> MatchRequest:
+    """Store a consumer's request, unconfirmed, and e-mail them the confirmation link."""
+    now = now or timezone.now()
+    if program.kind not in MATCHING_KINDS or program.status != ProgramStatus.PUBLISHED:
+        raise NotMatchingProgram()
+    found = settings_for(program)
+    values = _clean_request(program, found, data, now)
+    language = (language or program.business.default_language)[:2]
+    if language not in dict(django_settings.LANGUAGES):
+        language = program.business.default_language
+    with transaction.atomic():
+        match_request = MatchRequest.objects.create(
+            business_id=program.business_id, program=program, language=language, **values
+        )
+        _email_consumer(
+            match_request,
+            "request_confirm",
+            "matching.request_confirm",
+            confirm_url=_request_url(match_request, "web:match_request_confirm"),
+        )
+    return match_request
+
+
+def confirm_request(match_request, *, now=None) -> MatchRequest:
+    """The consumer followed the link: the request is open, and a run looks for a peer now."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        match_request = MatchRequest.objects.select_for_update().get(pk=match_request.pk)
+        if match_request.status != RequestStatus.UNCONFIRMED:
+            return match_request
+        if match_request.ends_at <= now:
+            match_request.status = RequestStatus.EXPIRED
+            match_request.save(update_fields=["status", "updated_at"])
+            return match_request
+        match_request.status = RequestStatus.OPEN
+        match_request.confirmed_at = now
+        match_request.save(update_fields=["status", "confirmed_at", "updated_at"])
+        _email_consumer(match_request, "request_received", "matching.request_received")
+    run_matching(match_request.program, trigger=MatchRun.Trigger.REQUEST, now=now)
+    match_request.refresh_from_db()
+    return match_request
+
+
+CHANGES_THAT_REMATCH = {
+    "starts_at",
+    "ends_at",
+    "latitude",
+    "longitude",
+    "languages",
+    "group_size",
+    "airport",
+    "meeting_minutes",
+}
+
+
+def update_request(match_request, data, *, now=None) -> MatchRequest:
+    """The consumer changes their request. A change of time, place, group or languages
+    withdraws a proposal or an accepted match (the peer is told) and looks again."""
+    now = now or timezone.now()
+    rematch = False
+    with transaction.atomic():
+        match_request = (
+            MatchRequest.objects.select_for_update()
+            .select_related("program", "business")
+            .get(pk=match_request.pk)
+        )
+        if match_request.status not in (
+            RequestStatus.UNCONFIRMED,
+            *LIVE_REQUEST,
+            RequestStatus.MATCHED,
+        ):
+            raise InvalidTransition(_("This request can no longer be changed."))
+        merged = {
+            "name": match_request.name,
+            "email": match_request.email,
+            "starts_at": match_request.starts_at,
+            "ends_at": match_request.ends_at,
+            "airport": match_request.airport,
+            "meeting_address": match_request.meeting_address,
+            "latitude": match_request.latitude,
+            "longitude": match_request.longitude,
+            "group_size": match_request.group_size,
+            "languages": match_request.languages,
+            "interests": match_request.interests,
+            "accessibility": match_request.accessibility,
+            "note": match_request.note,
+        }
+        if match_request.program.kind == ProgramKind.LAYOVER:
+            merged["arrival"] = match_request.starts_at - AFTER_ARRIVAL
+            merged["departure"] = match_request.ends_at + BEFORE_DEPARTURE
+        merged.update(data)
+        values = _clean_request(
+            match_request.program, settings_for(match_request.program), merged, now
+        )
+        values.pop("email")  # the address was confirmed; a new one would need confirming again
+        changed = {k for k, v in values.items() if getattr(match_request, k) != v}
+        for key in changed:
+            setattr(match_request, key, values[key])
+        match_request.save()
+        live = (
+            match_request.matches.filter(status__in=LIVE_MATCH).select_related("peer__user").first()
+        )
+        if live and changed & CHANGES_THAT_REMATCH:
+            _end_match(live, MatchStatus.CANCELLED, now, by="consumer")
+            _email_peer(
+                live.peer,
+                "match_cancelled",
+                "matching.match_cancelled",
+                match=live,
+                request=match_request,
+                program=match_request.program,
+                by="consumer",
+                reason=_("The traveller changed their request."),
+                url=reverse(
+                    "web:me_matches", kwargs={"business_slug": match_request.business.slug}
+                ),
+            )
+            match_request.status = RequestStatus.OPEN
+            match_request.save(update_fields=["status", "updated_at"])
+            rematch = True
+        elif match_request.status == RequestStatus.OPEN and changed:
+            rematch = True
+    if rematch:
+        run_matching(match_request.program, trigger=MatchRun.Trigger.REMATCH, now=now)
+        match_request.refresh_from_db()
+    return match_request
+
+
+def cancel_request(
+    match_request, *, by="consumer", actor=None, reason="", now=None
+) -> MatchRequest:
+    """Cancel a request (by the consumer or staff); a live match goes with it and its peer is told."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        match_request = (
+            MatchRequest.objects.select_for_update()
+            .select_related("program", "business")
+            .get(pk=match_request.pk)
+        )
+        if match_request.status in (
+            RequestStatus.CANCELLED,
+            RequestStatus.COMPLETED,
+            RequestStatus.EXPIRED,
+        ):
+            raise InvalidTransition(_("This request is already closed."))
+        live = (
+            match_request.matches.filter(status__in=LIVE_MATCH).select_related("peer__user").first()
+        )
+        if live is not None:
+            _end_match(live, MatchStatus.CANCELLED, now, by=by, reason=reason)
+            _email_peer(
+                live.peer,
+                "match_cancelled",
+                "matching.match_cancelled",
+                match=live,
+                request=match_request,
+                program=match_request.program,
+                by=by,
+                reason=reason,
+                url=reverse(
+                    "web:me_matches", kwargs={"business_slug": match_request.business.slug}
+                ),
+            )
+        match_request.status = RequestStatus.CANCELLED
+        match_request.cancelled_at = now
+        match_request.save(update_fields=["status", "cancelled_at", "updated_at"])
+        if by == "staff":
+            _email_consumer(
+                match_request,
+                "match_cancelled",
+                "matching.request_cancelled",
+                match=live,
+                by=by,
+                reason=reason,
+                url=_request_url(match_request),
+            )
+    return match_request
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+def _minute(moment: datetime) -> int:
+    return int(moment.timestamp() // 60)
+
+
+def _from_minute(minute: int) -> datetime:
+    return datetime.fromtimestamp(minute * 60, tz=UTC)
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _subtract(windows, busy):
+    """`windows` minus the `busy` intervals; both lists of (start, end) minutes."""
+    if not busy:
+        return windows
+    busy = sorted(busy)
+    result = []
+    for start, end in windows:
+        cursor = start
+        for b_start, b_end in busy:
+            if b_end <= cursor or b_start >= end:
+                continue
+            if b_start > cursor:
+                result.append((cursor, b_start))
+            cursor = max(cursor, b_end)
+            if cursor >= end:
+                break
+        if cursor < end:
+            result.append((cursor, end))
+    return result
+
+
+def _eligible_peers(program):
+    peers = (
+        Peer.objects.filter(
+            business_id=program.business_id,
+            status=PeerStatus.ACTIVE,
+            matching__accepting=True,
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
+        .select_related("matching", "user")
+        .prefetch_related("languages", "weekly_availability", "days_off")
+    )
+    required_skills = set(program.required_skills.values_list("pk", flat=True))
+    if required_skills:
+        peers = peers.annotate(
+            skills_held=Count("skills", filter=Q(skills__in=required_skills), distinct=True)
+        ).filter(skills_held=len(required_skills))
+    if program.min_reliability:
+        peers = peers.filter(reliability__gte=program.min_reliability)
+    required_languages = set(program.required_languages or [])
+    found = []
+    for peer in peers:
+        if required_languages and not (required_languages & peer.language_codes):
+            continue
+        found.append(peer)
+    return found
+
+
+def _week_windows(peer, monday, tz):
+    """The peer's free windows (minutes) in the local week starting `monday`, before commitments."""
+    off = [(d.first, d.last) for d in peer.days_off.all()]
+    windows = []
+    for offset in range(7):
+        day = monday + timedelta(days=offset)
+        if any(first <= day <= last for first, last in off):
+            continue
+        for slot in peer.weekly_availability.all():
+            if slot.weekday != day.weekday():
+                continue
+            start = datetime.combine(day, slot.starts, tzinfo=tz)
+            end = datetime.combine(day, slot.ends, tzinfo=tz)
+            windows.append((_minute(start), _minute(end)))
+    return sorted(windows)
+
+
+def _commitments(peer_ids, start, end):
+    """Busy intervals per peer: active claims and live matches overlapping [start, end)."""
+    busy = {}
+    claims = Claim.objects.filter(
+        peer_id__in=peer_ids,
+        status=ClaimStatus.ACTIVE,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    ).values_list("peer_id", "starts_at", "ends_at")
+    for peer_id, b_start, b_end in claims:
+        busy.setdefault(peer_id, []).append((_minute(b_start), _minute(b_end)))
+    matches = Match.objects.filter(
+        peer_id__in=peer_ids, status__in=LIVE_MATCH, meets_at__lt=end, ends_at__gt=start
+    ).values_list("peer_id", "meets_at", "ends_at")
+    for peer_id, m_start, m_end in matches:
+        busy.setdefault(peer_id, []).append((_minute(m_start), _minute(m_end)))
+    return busy
+
+
+def _held_matches(peer_ids, mondays, tz):
+    """Matches held per (peer, local Monday) and per (peer, local day) in the given weeks."""
+    if not mondays:
+        return {}, {}
+    first = datetime.combine(min(mondays), time(), tzinfo=tz)
+    last = datetime.combine(max(mondays) + timedelta(days=7), time(), tzinfo=tz)
+    weeks, days = {}, {}
+    rows = Match.objects.filter(
+        peer_id__in=peer_ids, status__in=HELD_MATCH, meets_at__gte=first, meets_at__lt=last
+    ).values_list("peer_id", "meets_at")
+    for peer_id, meets_at in rows:
+        local = meets_at.astimezone(tz).date()
+        week = (peer_id, _monday(local))
+        weeks[week] = weeks.get(week, 0) + 1
+        day = days.setdefault(week, {})
+        day[local.toordinal()] = day.get(local.toordinal(), 0) + 1
+    return weeks, days
+
+
+def _weights(found) -> engine.Weights:
+    return engine.Weights(
+        distance=found.weight_distance,
+        interest=found.weight_interest,
+        language=found.weight_language,
+        reliability=found.weight_reliability,
+        rating=found.weight_rating,
+        fairness=found.weight_fairness,
+        max_distance_km=float(found.max_distance_km) if found.max_distance_km else None,
+    )
+
+
+def _excluded(requests):
+    """Peers each request may not go to: those who declined it or let it expire, and pairs
+    blocked by either side."""
+    excluded = {r.pk: set() for r in requests}
+    past = Match.objects.filter(
+        request__in=requests,
+        status__in=(MatchStatus.DECLINED, MatchStatus.EXPIRED, MatchStatus.CANCELLED),
+    ).values_list("request_id", "peer_id")
+    for request_id, peer_id in past:
+        excluded[request_id].add(peer_id)
+    emails = {r.email for r in requests}
+    blocked = {}
+    for peer_id, email in PairBlock.objects.filter(
+        business_id=requests[0].business_id, email__in=emails
+    ).values_list("peer_id", "email"):
+        blocked.setdefault(email, set()).add(peer_id)
+    for r in requests:
+        excluded[r.pk] |= blocked.get(r.email, set())
+    return excluded
+
+
+def build_inputs(program, requests, now):
+    """The engine's plain data for `requests`: one engine request each, one engine peer per
+    eligible peer and local week the requests fall in."""
+    tz = program.business.tzinfo
+    found = settings_for(program)
+    weeks = {}
+    engine_requests = []
+    excluded = _excluded(requests)
+    for r in requests:
+        start = max(r.starts_at, now)
+        local_start = start.astimezone(tz)
+        monday = _monday(local_start.date())
+        weeks.setdefault(monday, []).append(r)
+        engine_requests.append((r, monday, start))
+    peers = _eligible_peers(program)
+    peer_ids = [p.pk for p in peers]
+    horizon_start = datetime.combine(min(weeks), time(), tzinfo=tz) if weeks else now
+    horizon_end = (
+        datetime.combine(max(weeks) + timedelta(days=7), time(), tzinfo=tz) if weeks else now
+    )
+    busy = _commitments(peer_ids, horizon_start, horizon_end)
+    loads, booked = _held_matches(peer_ids, list(weeks), tz)
+    engine_peers = []
+    meta = {}
+    now_minute = _minute(now)
+    for peer in peers:
+        languages = {pl.language: LEVELS.get(pl.level, 3) for pl in peer.languages.all()}
+        for monday in weeks:
+            windows = _subtract(_week_windows(peer, monday, tz), busy.get(peer.pk, []))
+            windows = [(max(s, now_minute), e) for s, e in windows if e > now_minute]
+            load = loads.get((peer.pk, monday), 0)
+            capacity = max(0, peer.matching.max_per_week - load)
+            # Offered even when not free or at their limit, so that the engine can tell the
+            # consumer which it was.
+            key = (peer.pk, monday.toordinal())
+            meta[key] = {"peer": peer, "load": load, "capacity": capacity, "windows": windows}
+            engine_peers.append(
+                engine.PeerIn(
+                    id=key,
+                    lat=float(peer.latitude),
+                    lon=float(peer.longitude),
+                    radius_km=float(peer.travel_radius_km),
+                    languages=languages,
+                    windows=tuple(windows),
+                    capacity=capacity,
+                    per_day=found.per_day,
+                    load=load,
+                    interests=frozenset(peer.matching.interests),
+                    reliability=float(peer.reliability) if peer.reliability is not None else None,
+                    rating=None,
+                    booked=booked.get((peer.pk, monday), {}),
+                )
+            )
+    inputs = []
+    for r, monday, start in engine_requests:
+        inputs.append(
+            engine.RequestIn(
+                id=r.pk,
+                lat=float(r.latitude),
+                lon=float(r.longitude),
+                start=_minute(start),
+                end=_minute(r.ends_at),
+                minutes=r.meeting_minutes,
+                languages=frozenset(r.languages),
+                interests=frozenset(r.interests),
+                day=start.astimezone(tz).date().toordinal(),
+                excluded=frozenset((peer_id, monday.toordinal()) for peer_id in excluded[r.pk]),
+            )
+        )
+    return inputs, engine_peers, meta, found
+
+
+def _meeting_time(request_in, windows):
+    """The first moment inside the request's window where the peer is free long enough."""
+    for start, end in windows:
+        begin = max(start, request_in.start)
+        if min(end, request_in.end) - begin >= request_in.minutes:
+            return begin
+    return request_in.start
+
+
+def _open_requests(program, now):
+    return list(
+        MatchRequest.objects.filter(
+            program=program, status=RequestStatus.OPEN, ends_at__gt=now
+        ).select_related("business")
+    )
+
+
+def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
+    """Solve the program's open requests now and propose the chosen peers."""
+    now = now or timezone.now()
+    started = timezone.now()
+    with transaction.atomic():
+        found = settings_for(program)
+        # One run of a program at a time: its requests are proposed once.
+        MatchingSettings.objects.select_for_update().get(pk=found.pk)
+        _expire_past_requests(program, now)
+        requests = _open_requests(program, now)
+        by_id = {r.pk: r for r in requests}
+        inputs, peers, meta, found = (
+            build_inputs(program, requests, now)
+            if requests
+            else (
+                [],
+                [],
+                {},
+                found,
+            )
+        )
+        result = engine.match(inputs, peers, _weights(found), fairness=True, explain=True)
+        run = MatchRun.objects.create(
+            business_id=program.business_id,
+            program=program,
+            trigger=trigger,
+            started_by=actor if getattr(actor, "pk", None) else None,
+            requests=len(inputs),
+            peers=len({key[0] for key in meta}),
+            candidates=int(result.stats.get("candidates", 0)),
+            matched=len(result.assignments),
+            unmatched=len(result.unmatched),
+            total_cost=int(result.stats.get("total_cost", 0)),
+            gini=result.stats.get("gini"),
+            weights={k: v for k, v in asdict(_weights(found)).items() if v is not None},
+        )
+        inputs_by_id = {r.id: r for r in inputs}
+        after = {}
+        results = []
+        for assignment in result.assignments:
+            peer_key = assignment.peer_id
+            info = meta[peer_key]
+            match_request = by_id[assignment.request_id]
+            request_in = inputs_by_id[assignment.request_id]
+            begin = assignment.start
+            if begin is None:
+                begin = _meeting_time(request_in, info["windows"])
+            reasons = _reasons_dict(assignment.reasons)
+            _propose(
+                run,
+                match_request,
+                info["peer"],
+                found,
+                now,
+                meets_at=_from_minute(begin),
+                minutes=request_in.minutes,
+                cost=assignment.cost,
+                components=dict(assignment.components),
+                reasons=reasons,
+            )
+            after[peer_key] = after.get(peer_key, 0) + 1
+            results.append(
+                RunResult(
+                    business_id=program.business_id,
+                    run=run,
+                    request=match_request,
+                    peer=info["peer"],
+                    cost=assignment.cost,
+                    components=dict(assignment.components),
+                    reasons=reasons,
+                )
+            )
+        for unmatched in result.unmatched:
+            match_request = by_id[unmatched.request_id]
+            match_request.unmatched_reason = unmatched.reason
+            match_request.unmatched_detail = _plain(unmatched.detail)
+            match_request.save(update_fields=["unmatched_reason", "unmatched_detail", "updated_at"])
+            results.append(
+                RunResult(
+                    business_id=program.business_id,
+                    run=run,
+                    request=match_request,
+                    unmatched_reason=unmatched.reason,
+                    reasons=_plain(unmatched.detail),
+                )
+            )
+        RunResult.objects.bulk_create(results)
+        run.loads = sorted(
+            (
+                {
+                    "peer_id": key[0],
+                    "week": date.fromordinal(key[1]).isoformat(),
+                    "name": info["peer"].display_name,
+                    "before": info["load"],
+                    "after": info["load"] + after.get(key, 0),
+                    "capacity": info["peer"].matching.max_per_week,
+                }
+                for key, info in meta.items()
+                if info["load"] or after.get(key)
+            ),
+            key=lambda row: (-row["after"], row["name"]),
+        )
+        run.seconds = (timezone.now() - started).total_seconds()
+        run.save(update_fields=["loads", "seconds"])
+    logger.info(
+        "matching run %s of program %s: %d requests, %d matched",
+        run.pk,
+        program.pk,
+        run.requests,
+        run.matched,
+    )
+    return run
+
+
+def _plain(value):
+    """JSON-safe copy of engine data (sets and tuples become sorted lists)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_plain(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return _plain(asdict(value))
+    if hasattr(value, "item"):  # NumPy scalars
+        return value.item()
+    return value
+
+
+def _reasons_dict(reasons):
+    return _plain(reasons) if reasons is not None else {}
+
+
+def _propose(run, match_request, peer, found, now, *, meets_at, minutes, cost, components, reasons):
+    respond_by = min(now + timedelta(hours=found.answer_within_hours), meets_at)
+    match = Match.objects.create(
+        business_id=match_request.business_id,
+        program_id=match_request.program_id,
+        request=match_request,
+        peer=peer,
+        run=run,
+        meets_at=meets_at,
+        ends_at=meets_at + timedelta(minutes=minutes),
+        respond_by=respond_by,
+        cost=cost,
+        components=components,
+        reasons=reasons,
+        perks=list(found.perks) if match_request.program.kind == ProgramKind.LAYOVER else [],
+    )
+    match_request.status = RequestStatus.PROPOSED
+    match_request.unmatched_reason = ""
+    match_request.unmatched_detail = {}
+    match_request.save(
+        update_fields=["status", "unmatched_reason", "unmatched_detail", "updated_at"]
+    )
+    _email_peer(
+        peer,
+        "proposal",
+        "matching.proposal",
+        match=match,
+        request=match_request,
+        program=match_request.program,
+        when=selectors.when_text(match),
+        explanation=selectors.describe_match(match, language=_peer_language(peer)),
+        respond_by=selectors.local_text(match.respond_by, match_request.business),
+        proposals_url=reverse("web:me_matches", kwargs={"business_slug": peer.business.slug}),
+    )
+    return match
+
+
+def _expire_past_requests(program, now):
+    """Open requests whose window has passed: nobody was found in time; tell the consumer."""
+    past = MatchRequest.objects.filter(
+        program=program, status=RequestStatus.OPEN, ends_at__lte=now
+    ).select_related("business", "program")
+    for match_request in past:
+        match_request.status = RequestStatus.EXPIRED
+        match_request.save(update_fields=["status", "updated_at"])
+        _email_consumer(
+            match_request,
+            "request_expired",
+            "matching.request_expired",
+            explanation=selectors.describe_unmatched(
+                match_request, language=match_request.language
+            ),
+        )
+
+
+def run_due_batches(now=None) -> int:
+    """Run every matching program with open requests whose last run is older than BATCH_EVERY
+    (the worker's sweep calls it every minute)."""
+    now = now or timezone.now()
+    from django_scopes import scopes_disabled
+
+    runs = 0
+    with scopes_disabled():
+        programs = Program.objects.filter(
+            kind__in=MATCHING_KINDS,
+            status=ProgramStatus.PUBLISHED,
+        ).select_related("business")
+        for program in programs:
+            has_work = MatchRequest.objects.filter(
+                program=program, status=RequestStatus.OPEN
+            ).exists()
+            if not has_work:
+                continue
+            last = MatchRun.objects.filter(program=program).order_by("-created_at").first()
+            if last is not None and last.created_at > now - BATCH_EVERY:
+                continue
+            run_matching(program, trigger=MatchRun.Trigger.SCHEDULE, now=now)
+            runs += 1
+    return runs
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+def _own_match(peer, match, statuses):
+    match = (
+        Match.objects.select_for_update(of=("self",))
+        .select_related("request", "program", "business", "peer__user")
+        .get(pk=match.pk)
+    )
+    if match.peer_id != peer.pk:
+        raise PermissionDenied()
+    if match.status not in statuses:
+        raise InvalidTransition(_("This proposal is no longer open."))
+    return match
+
+
+def _end_match(match, status, now, *, by="", reason=""):
+    match.status = status
+    match.responded_at = match.responded_at or now
+    match.cancelled_by = by if status == MatchStatus.CANCELLED else match.cancelled_by
+    match.decline_reason = reason[:300] if reason else match.decline_reason
+    match.save(update_fields=["status", "responded_at", "cancelled_by", "decline_reason"])
+
+
+def accept(peer, match, *, now=None) -> Match:
+    """The peer accepts: both sides now get each other's contact."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        match = _own_match(peer, match, (MatchStatus.PROPOSED,))
+        if now > match.respond_by:
+            raise InvalidTransition(_("The time to answer this proposal has passed."))
+        match.status = MatchStatus.ACCEPTED
+        match.responded_at = now
+        match.save(update_fields=["status", "responded_at"])
+        match_request = match.request
+        match_request.status = RequestStatus.MATCHED
+        match_request.save(update_fields=["status", "updated_at"])
+        business = match.business
+        meets_at = selectors.local_text(match.meets_at, business)
+        _email_consumer(
+            match_request,
+            "match_accepted_consumer",
+            "matching.match_accepted",
+            match=match,
+            peer_first_name=selectors.first_name(match.peer),
+            meets_at=meets_at,
+            meeting_address=match_request.meeting_address,
+            peer_email=match.peer.user.email,
+            perks=match.program.matching.perk_names(match.perks, match_request.language),
+        )
+        _email_peer(
+            match.peer,
+            "match_accepted_peer",
+            "matching.match_accepted",
+            match=match,
+            request=match_request,
+            program=match.program,
+            consumer_name=match_request.name,
+            consumer_email=match_request.email,
+            meets_at=meets_at,
+            meeting_address=match_request.meeting_address,
+            group_size=match_request.group_size,
+            accessibility=match_request.accessibility,
+            note=match_request.note,
+            matches_url=reverse("web:me_matches", kwargs={"business_slug": business.slug}),
+        )
+    return match
+
+
+def _reopen(match_request, now):
+    """A proposal ended without a match: the request looks again, without that peer."""
+    match_request.status = RequestStatus.OPEN
+    match_request.save(update_fields=["status", "updated_at"])
+
+
+def decline(peer, match, *, reason="", now=None) -> Match:
+    """The peer declines: the request is matched again without them."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        match = _own_match(peer, match, (MatchStatus.PROPOSED,))
+        _end_match(match, MatchStatus.DECLINED, now, reason=reason)
+        _reopen(match.request, now)
+    run_matching(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
+    return match
+
+
+def expire_proposals(now=None) -> int:
+    """Proposals not answered by their deadline expire; their requests are matched again."""
+    now = now or timezone.now()
+    from django_scopes import scopes_disabled
+
+    programs = {}
+    with scopes_disabled():
+        due = list(
+            Match.objects.filter(status=MatchStatus.PROPOSED, respond_by__lt=now).values_list(
+                "pk", flat=True
+            )
+        )
+        for match_id in due:
+            with transaction.atomic():
+                match = (
+                    Match.objects.select_for_update(of=("self",))
+                    .select_related("request", "program", "peer__user", "business")
+                    .get(pk=match_id)
+                )
+                if match.status != MatchStatus.PROPOSED:
+                    continue
+                _end_match(match, MatchStatus.EXPIRED, now)
+                _reopen(match.request, now)
+                programs[match.program_id] = match.program
+        for program in programs.values():
+            run_matching(program, trigger=MatchRun.Trigger.REMATCH, now=now)
+    return len(due)
+
+
+def cancel_match(match, *, by, actor=None, reason="", now=None) -> Match:
+    """Cancel a live match by the peer or staff: the request is matched again without that
+    peer. (A consumer who no longer wants to meet cancels the request: `cancel_request`.)"""
+    now = now or timezone.now()
+    if by == "consumer":
+        cancel_request(match.request, by="consumer", reason=reason, now=now)
+        match.refresh_from_db()
+        return match
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("request", "program", "peer__user", "business")
+            .get(pk=match.pk)
+        )
+        if by == "peer" and (actor is None or match.peer_id != actor.pk):
+            raise PermissionDenied()
+        if match.status not in LIVE_MATCH:
+            raise InvalidTransition(_("This match is no longer live."))
+        if by == "peer" and match.status == MatchStatus.PROPOSED:
+            raise InvalidTransition(_("Decline the proposal instead."))
+        was_accepted = match.status == MatchStatus.ACCEPTED
+        _end_match(match, MatchStatus.CANCELLED, now, by=by, reason=reason)
+        match_request = match.request
+        if was_accepted:
+            _email_consumer(
+                match_request,
+                "match_cancelled",
+                "matching.match_cancelled",
+                match=match,
+                by=by,
+                reason=reason,
+                url=_request_url(match_request),
+            )
+        if by == "staff":
+            _email_peer(
+                match.peer,
+                "match_cancelled",
+                "matching.match_cancelled",
+                match=match,
+                request=match_request,
+                program=match.program,
+                by=by,
+                reason=reason,
+                url=reverse("web:me_matches", kwargs={"business_slug": match.business.slug}),
+            )
+        _reopen(match_request, now)
+    run_matching(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
+    return match
+
+
+def complete_match(business, actor, match, *, now=None) -> Match:
+    """The meeting happened: post the perks to the peer through the ledger, and publish
+    `match.completed` for the reward rules, in one transaction. `actor` is staff (a User) or
+    the match's own peer (a Peer), who may complete it once it has ended."""
+    from peerarmy.rewards import ledger
+    from peerarmy.rewards.models import TransactionKind
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        match = (
+            Match.objects.select_for_update(of=("self",))
+            .select_related("request", "program", "peer__user", "business")
+            .get(pk=match.pk, business=business)
+        )
+        if isinstance(actor, Peer):
+            if match.peer_id != actor.pk:
+                raise PermissionDenied()
+            if now < match.ends_at:
+                raise InvalidTransition(_("A match can be marked completed once it has ended."))
+        if match.status != MatchStatus.ACCEPTED:
+            raise InvalidTransition(_("Only an accepted match can be completed."))
+        if now < match.meets_at:
+            raise InvalidTransition(_("This match has not started yet."))
+        match.status = MatchStatus.COMPLETED
+        match.completed_at = now
+        match.save(update_fields=["status", "completed_at"])
+        match_request = match.request
+        match_request.status = RequestStatus.COMPLETED
+        match_request.save(update_fields=["status", "updated_at"])
+        total = sum(int(p.get("amount_minor") or 0) for p in match.perks)
+        actor_user = getattr(actor, "user", actor)
+        if total:
+            currency = business.currency
+            expense = ledger.perks_expense(match.program_id, currency)
+            payable = ledger.peer_payable(match.peer_id, currency)
+            refs = ledger.accounts(business.pk, [expense, payable])
+            ledger.post(
+                business.pk,
+                key=f"match.perks:{match.pk}",
+                kind=TransactionKind.PERK,
+                legs=[ledger.Leg(refs[expense], total), ledger.Leg(refs[payable], -total)],
+                occurred_at=now,
+                reason="match.perks",
+                reason_args={
+                    "match": match.pk,
+                    "perks_it": [p.get("name_it") for p in match.perks],
+                    "perks_en": [p.get("name_en") for p in match.perks],
+                },
+                peer_id=match.peer_id,
+                program_id=match.program_id,
+                actor_id=getattr(actor_user, "pk", None),
+            )
+        payload = {
+            "match_id": match.pk,
+            "request_id": match_request.pk,
+            "peer_id": match.peer_id,
+            "program_id": match.program_id,
+            "starts_at": match.meets_at.isoformat(),
+            "ends_at": match.ends_at.isoformat(),
+            "completed_at": now.isoformat(),
+            "group_size": match_request.group_size,
+            "perks_minor": total,
+        }
+        events.publish(
+            business, "match.completed", key=f"match.completed:{match.pk}", payload=payload
+        )
+        _email_consumer(
+            match_request,
+            "match_completed",
+            "matching.match_completed",
+            match=match,
+            peer_first_name=selectors.first_name(match.peer),
+        )
+    return match
+
+
+def block_pair(peer, match) -> PairBlock:
+    """The peer never wants to be matched with this consumer again."""
+    if match.peer_id != peer.pk:
+        raise PermissionDenied()
+    try:
+        with transaction.atomic():
+            return PairBlock.objects.create(
+                business_id=peer.business_id, peer=peer, email=match.request.email
+            )
+    except IntegrityError:
+        return PairBlock.objects.get(peer=peer, email=match.request.email)

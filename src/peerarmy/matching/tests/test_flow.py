@@ -1,0 +1,345 @@
+"""The matching flow through its services: a confirmed request gets the best free peer, the
+peer accepts or declines before a deadline, a decline or a timeout matches again without them,
+contacts are shared only on acceptance, and a completed layover posts its perks and pays the
+rules for `match.completed`."""
+
+from datetime import time, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from peerarmy.matching import selectors, services
+from peerarmy.matching.models import (
+    Match,
+    MatchRequest,
+    MatchRun,
+    MatchStatus,
+    RequestStatus,
+    RunResult,
+)
+from peerarmy.notifications.models import OutboxMessage
+from peerarmy.programs.models import ProgramKind
+from peerarmy.rewards import checks, ledger
+from peerarmy.rewards.models import Event, RewardKind
+from peerarmy.rewards.services import create_rule
+from peerarmy.scheduling.models import Claim
+from peerarmy.scheduling.tests.factories import BlockFactory
+
+from .factories import (
+    BOLOGNA,
+    matching_program,
+    next_monday,
+    offering_peer,
+    open_request,
+    request_data,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEAR = (44.4960, 11.3450)  # 200 m from Piazza Maggiore
+FAR = (44.5400, 11.4100)  # about 7 km away
+
+
+def mails_to(address):
+    return list(OutboxMessage.objects.filter(recipient=address).order_by("pk"))
+
+
+def live_match(match_request):
+    return Match.objects.get(request=match_request, status__in=["proposed", "accepted"])
+
+
+@pytest.fixture
+def guides(business):
+    return matching_program(business)
+
+
+@pytest.fixture
+def layover(business):
+    return matching_program(business, ProgramKind.LAYOVER)
+
+
+def submit_and_confirm(program, **overrides):
+    match_request = services.submit_request(
+        program, request_data(program.business, **overrides), language="en"
+    )
+    return services.confirm_request(match_request)
+
+
+def test_a_request_waits_for_its_email_to_be_confirmed(business, guides):
+    offering_peer(business, at=NEAR)
+    match_request = services.submit_request(guides, request_data(business), language="en")
+
+    assert match_request.status == RequestStatus.UNCONFIRMED
+    assert not Match.objects.exists()
+    (mail,) = mails_to("jane@example.org")
+    assert f"/requests/{match_request.token}/confirm/" in mail.body_text
+
+    services.run_matching(guides, trigger=MatchRun.Trigger.STAFF)
+    assert not Match.objects.exists(), "an unconfirmed request is never matched"
+
+
+def test_confirming_proposes_the_nearest_peer_who_speaks_the_language(business, guides):
+    offering_peer(business, at=FAR, display_name="Far")
+    near = offering_peer(business, at=NEAR, display_name="Near")
+    offering_peer(business, at=NEAR, languages=(("it", "native"),), display_name="No English")
+
+    match_request = submit_and_confirm(guides)
+
+    assert match_request.status == RequestStatus.PROPOSED
+    match = live_match(match_request)
+    assert match.peer == near
+    assert match.status == MatchStatus.PROPOSED
+    assert match.respond_by <= timezone.now() + timedelta(hours=12, seconds=5)
+    assert match.request.starts_at <= match.meets_at < match.request.ends_at
+    words = selectors.describe_match(match)
+    assert "English" in words and "cycling" in words
+    (proposal,) = mails_to(near.user.email)
+    assert "Jane" not in proposal.body_text, "the consumer's name waits for acceptance"
+    assert "jane@example.org" not in proposal.body_text
+    run = MatchRun.objects.get(program=guides)
+    assert (run.trigger, run.requests, run.matched) == ("request", 1, 1)
+    assert RunResult.objects.get(run=run).peer == near
+
+
+def test_accepting_shares_first_name_meeting_point_and_contact(business, guides):
+    near = offering_peer(business, at=NEAR)
+    near.user.first_name = "Giulia Maria"
+    near.user.save()
+    match_request = submit_and_confirm(guides)
+    consumer_mails_before = len(mails_to("jane@example.org"))
+
+    services.accept(near, live_match(match_request))
+
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.MATCHED
+    consumer_mail = mails_to("jane@example.org")[consumer_mails_before:]
+    assert len(consumer_mail) == 1
+    body = consumer_mail[0].body_text
+    assert "Giulia" in body and "Maria" not in body
+    assert "Piazza Maggiore" in body
+    assert near.user.email in body
+    assert f"/requests/{match_request.token}/" in body, "a way to cancel"
+    peer_mail = mails_to(near.user.email)[-1].body_text
+    assert "Jane Traveller" in peer_mail and "jane@example.org" in peer_mail
+
+
+def test_a_decline_matches_again_without_that_peer(business, guides):
+    first = offering_peer(business, at=NEAR)
+    second = offering_peer(business, at=FAR)
+    match_request = submit_and_confirm(guides)
+    assert live_match(match_request).peer == first
+
+    services.decline(first, live_match(match_request), reason="Busy that day")
+
+    again = live_match(match_request)
+    assert again.peer == second
+    declined = Match.objects.get(request=match_request, peer=first)
+    assert (declined.status, declined.decline_reason) == ("declined", "Busy that day")
+    assert MatchRun.objects.filter(trigger="rematch").count() == 1
+
+
+def test_when_nobody_else_can_go_the_request_stays_open_with_a_reason(business, guides):
+    only = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides)
+
+    services.decline(only, live_match(match_request))
+
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.OPEN
+    assert match_request.unmatched_reason == "excluded"
+    assert selectors.describe_unmatched(match_request)
+
+
+def test_an_unanswered_proposal_expires_and_goes_to_the_next_peer(business, guides):
+    first = offering_peer(business, at=NEAR)
+    second = offering_peer(business, at=FAR)
+    match_request = submit_and_confirm(guides)
+    proposal = live_match(match_request)
+
+    assert services.expire_proposals(now=timezone.now()) == 0
+    expired = services.expire_proposals(now=proposal.respond_by + timedelta(minutes=1))
+
+    assert expired == 1
+    proposal.refresh_from_db()
+    assert proposal.status == MatchStatus.EXPIRED
+    assert live_match(match_request).peer == second
+    with pytest.raises(services.InvalidTransition):
+        services.accept(first, proposal)
+
+
+def test_nobody_speaking_the_language_is_explained(business, guides):
+    offering_peer(business, at=NEAR, languages=(("it", "native"),))
+
+    match_request = submit_and_confirm(guides, languages=["ja"])
+
+    assert match_request.status == RequestStatus.OPEN
+    assert match_request.unmatched_reason == "no_language"
+    assert "Japanese" in selectors.describe_unmatched(match_request)
+
+
+def test_a_claimed_block_and_a_day_off_are_not_free_time(business, guides, program):
+    busy = offering_peer(business, at=NEAR, display_name="Busy")
+    away = offering_peer(business, at=NEAR, display_name="Away")
+    free = offering_peer(business, at=FAR, display_name="Free")
+    start = next_monday(business, 10)
+    block = BlockFactory(
+        program=program, starts_at=start - timedelta(hours=1), ends_at=start + timedelta(hours=5)
+    )
+    Claim.objects.create(
+        business=business,
+        block=block,
+        peer=busy,
+        status="active",
+        starts_at=block.starts_at,
+        ends_at=block.ends_at,
+    )
+    services.add_day_off(away, start.date(), start.date(), "Holiday")
+
+    match_request = submit_and_confirm(guides)
+
+    assert live_match(match_request).peer == free
+
+
+def test_weekly_limit_and_fairness_spread_the_work(business, guides):
+    capped = offering_peer(business, at=NEAR, max_per_week=1, display_name="Capped")
+    other = offering_peer(business, at=NEAR, display_name="Other")
+    monday = next_monday(business, 10)
+    requests = [
+        open_request(
+            guides,
+            email=f"t{n}@example.org",
+            starts_at=monday + timedelta(days=n),
+            ends_at=monday + timedelta(days=n, hours=4),
+        )
+        for n in range(3)
+    ]
+
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.STAFF)
+
+    assert run.matched == 3
+    peers = [live_match(r).peer for r in requests]
+    assert peers.count(capped) == 1, "at most one a week for the capped peer"
+    assert peers.count(other) == 2
+    assert {row["name"] for row in run.loads} == {"Capped", "Other"}
+    assert run.gini is not None
+
+
+def test_one_peer_is_not_proposed_twice_on_one_day(business, guides):
+    offering_peer(business, at=NEAR)
+    monday = next_monday(business, 9)
+    first = open_request(
+        guides, email="a@example.org", starts_at=monday, ends_at=monday + timedelta(hours=3)
+    )
+    second = open_request(
+        guides,
+        email="b@example.org",
+        starts_at=monday + timedelta(hours=5),
+        ends_at=monday + timedelta(hours=9),
+    )
+
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.STAFF)
+
+    assert run.matched == 1
+    statuses = sorted(
+        MatchRequest.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)
+    )
+    assert statuses == ["open", "proposed"]
+
+
+def test_a_blocked_pair_is_never_matched_again(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides)
+    services.accept(peer, live_match(match_request))
+    services.block_pair(peer, live_match(match_request))
+    services.cancel_request(match_request, by="consumer")
+
+    again = submit_and_confirm(guides)
+
+    assert again.status == RequestStatus.OPEN
+    assert again.unmatched_reason == "excluded"
+
+
+def test_a_layover_shorter_than_the_minimum_is_refused_naming_the_field(business, layover):
+    arrival = next_monday(business, 8)
+    data = request_data(
+        business, airport="BLQ", arrival=arrival, departure=arrival + timedelta(hours=4)
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        services.submit_request(layover, data, language="en")
+
+    assert "departure" in caught.value.message_dict
+    assert "6 h" in caught.value.message_dict["departure"][0]
+    assert not MatchRequest.objects.exists()
+
+
+def test_a_completed_layover_posts_its_perks_and_pays_the_match_rule(business, layover, owner):
+    peer = offering_peer(business, at=NEAR)
+    create_rule(
+        business, owner, layover, event=Event.MATCH_COMPLETED, reward=RewardKind.CASH, amount=1500
+    )
+    arrival = next_monday(business, 8)
+    match_request = submit_and_confirm(
+        layover, airport="BLQ", arrival=arrival, departure=arrival + timedelta(hours=9)
+    )
+    match = live_match(match_request)
+    assert match.perks and sum(p["amount_minor"] for p in match.perks) == 1900
+    services.accept(peer, match)
+
+    with pytest.raises(services.InvalidTransition):
+        services.complete_match(business, peer, match, now=match.meets_at)
+    services.complete_match(business, peer, match, now=match.ends_at + timedelta(minutes=5))
+
+    match.refresh_from_db()
+    assert match.status == MatchStatus.COMPLETED
+    payable = ledger.accounts(business.pk, [ledger.peer_payable(peer.pk, "EUR")])
+    assert -ledger.balance(next(iter(payable.values())).id) == 1900 + 1500
+    assert checks.check_business(business.pk) == []
+    # Completing twice neither pays twice nor fails silently.
+    with pytest.raises(services.InvalidTransition):
+        services.complete_match(business, peer, match, now=match.ends_at + timedelta(hours=1))
+
+
+def test_changing_the_time_withdraws_the_proposal_and_looks_again(business, guides):
+    morning_only = offering_peer(
+        business, at=NEAR, slots=[(d, time(9), time(13)) for d in range(7)]
+    )
+    evening = offering_peer(business, at=FAR, slots=[(d, time(17), time(22)) for d in range(7)])
+    match_request = submit_and_confirm(guides)
+    assert live_match(match_request).peer == morning_only
+
+    monday = next_monday(business, 18)
+    services.update_request(
+        match_request, {"starts_at": monday, "ends_at": monday + timedelta(hours=3)}
+    )
+
+    assert live_match(match_request).peer == evening
+    assert Match.objects.get(peer=morning_only).status == MatchStatus.CANCELLED
+    assert "changed" in mails_to(morning_only.user.email)[-1].body_text
+
+
+def test_the_batch_runs_once_per_interval(business, guides):
+    offering_peer(business, at=NEAR)
+    open_request(guides)
+    now = timezone.now()
+
+    assert services.run_due_batches(now=now) == 1
+    assert services.run_due_batches(now=now + timedelta(minutes=1)) == 0
+    assert MatchRun.objects.filter(trigger="schedule").count() == 1
+
+
+def test_far_from_home_is_explained(business, guides):
+    offering_peer(business, at=(45.4642, 9.19), radius=10)  # Milan
+
+    match_request = submit_and_confirm(guides)
+
+    assert match_request.unmatched_reason == "too_far"
+
+
+def test_peer_outside_their_hours_is_not_free(business, guides):
+    offering_peer(business, at=BOLOGNA, slots=[(5, time(9), time(12))])
+
+    match_request = submit_and_confirm(guides)  # a Monday
+
+    assert match_request.unmatched_reason == "no_time"
