@@ -596,7 +596,10 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
             setattr(match_request, key, values[key])
         match_request.save()
         live = (
-            match_request.matches.filter(status__in=LIVE_MATCH).select_related("peer__user").first()
+            match_request.matches.filter(status__in=LIVE_MATCH)
+            .select_for_update(of=("self",))
+            .select_related("peer__user")
+            .first()
         )
         if live and changed & CHANGES_THAT_REMATCH:
             _end_match(live, MatchStatus.CANCELLED, now, by="consumer")
@@ -642,7 +645,10 @@ def cancel_request(
         ):
             raise InvalidTransition(_("This request is already closed."))
         live = (
-            match_request.matches.filter(status__in=LIVE_MATCH).select_related("peer__user").first()
+            match_request.matches.filter(status__in=LIVE_MATCH)
+            .select_for_update(of=("self",))
+            .select_related("peer__user")
+            .first()
         )
         if live is not None:
             _end_match(live, MatchStatus.CANCELLED, now, by=by, reason=reason)
@@ -909,10 +915,13 @@ def _meeting_time(request_in, windows):
 
 
 def _open_requests(program, now):
+    """The program's open requests, locked: a cancellation waits for the run, then sees its
+    proposal."""
     return list(
-        MatchRequest.objects.filter(
-            program=program, status=RequestStatus.OPEN, ends_at__gt=now
-        ).select_related("business")
+        MatchRequest.objects.select_for_update(of=("self",))
+        .filter(program=program, status=RequestStatus.OPEN, ends_at__gt=now)
+        .select_related("business")
+        .order_by("pk")
     )
 
 
@@ -1133,12 +1142,25 @@ def run_due_batches(now=None) -> int:
 # --- answers -----------------------------------------------------------------------------------
 
 
-def _own_match(peer, match, statuses):
-    match = (
+def _locked_match(match_id, **filters):
+    """Lock the match's request, then the match. Every path that changes both locks them in
+    this order (a run locks its requests before it writes matches), so an acceptance racing a
+    cancellation waits instead of deadlocking, and the second sees what the first did."""
+    request_id = (
+        Match.objects.filter(pk=match_id, **filters).values_list("request_id", flat=True).first()
+    )
+    if request_id is None:
+        raise Match.DoesNotExist()
+    list(MatchRequest.objects.select_for_update().filter(pk=request_id).values_list("pk"))
+    return (
         Match.objects.select_for_update(of=("self",))
         .select_related("request", "program", "business", "peer__user")
-        .get(pk=match.pk)
+        .get(pk=match_id)
     )
+
+
+def _own_match(peer, match, statuses):
+    match = _locked_match(match.pk)
     if match.peer_id != peer.pk:
         raise PermissionDenied()
     if match.status not in statuses:
@@ -1230,11 +1252,7 @@ def expire_proposals(now=None) -> int:
         )
         for match_id in due:
             with transaction.atomic():
-                match = (
-                    Match.objects.select_for_update(of=("self",))
-                    .select_related("request", "program", "peer__user", "business")
-                    .get(pk=match_id)
-                )
+                match = _locked_match(match_id)
                 if match.status != MatchStatus.PROPOSED:
                     continue
                 _end_match(match, MatchStatus.EXPIRED, now)
@@ -1254,11 +1272,7 @@ def cancel_match(match, *, by, actor=None, reason="", now=None) -> Match:
         match.refresh_from_db()
         return match
     with transaction.atomic():
-        match = (
-            Match.objects.select_for_update(of=("self",))
-            .select_related("request", "program", "peer__user", "business")
-            .get(pk=match.pk)
-        )
+        match = _locked_match(match.pk)
         if by == "peer" and (actor is None or match.peer_id != actor.pk):
             raise PermissionDenied()
         if match.status not in LIVE_MATCH:
@@ -1304,11 +1318,7 @@ def complete_match(business, actor, match, *, now=None) -> Match:
 
     now = now or timezone.now()
     with transaction.atomic():
-        match = (
-            Match.objects.select_for_update(of=("self",))
-            .select_related("request", "program", "peer__user", "business")
-            .get(pk=match.pk, business=business)
-        )
+        match = _locked_match(match.pk, business=business)
         if isinstance(actor, Peer):
             if match.peer_id != actor.pk:
                 raise PermissionDenied()
