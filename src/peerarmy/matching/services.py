@@ -33,6 +33,7 @@ from peerarmy.notifications.services import enqueue_email
 from peerarmy.peers.models import LANGUAGE_NAMES, Peer, PeerStatus
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 from peerarmy.scheduling.models import Claim, ClaimStatus
+from peerarmy.tenancy.services import check_can_manage
 
 from . import engine, selectors
 from .models import (
@@ -198,6 +199,9 @@ def _clean_settings(values):
 
 @transaction.atomic
 def update_settings(business, actor, program, **fields) -> MatchingSettings:
+    check_can_manage(actor, business)
+    if program.business_id != business.pk:
+        raise PermissionDenied()
     unknown = set(fields) - set(SETTINGS_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: _("Unknown setting.")})
@@ -632,6 +636,8 @@ def cancel_request(
 ) -> MatchRequest:
     """Cancel a request (by the consumer or staff); a live match goes with it and its peer is told."""
     now = now or timezone.now()
+    if by == "staff":
+        check_can_manage(actor, match_request.business)
     with transaction.atomic():
         match_request = (
             MatchRequest.objects.select_for_update()
@@ -926,8 +932,11 @@ def _open_requests(program, now):
 
 
 def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
-    """Solve the program's open requests now and propose the chosen peers."""
+    """Solve the program's open requests now and propose the chosen peers. A run started by
+    staff needs a member of the business as `actor`."""
     now = now or timezone.now()
+    if trigger == MatchRun.Trigger.STAFF:
+        check_can_manage(actor, program.business)
     started = timezone.now()
     with transaction.atomic():
         found = settings_for(program)
@@ -1275,6 +1284,8 @@ def cancel_match(match, *, by, actor=None, reason="", now=None) -> Match:
         match = _locked_match(match.pk)
         if by == "peer" and (actor is None or match.peer_id != actor.pk):
             raise PermissionDenied()
+        if by == "staff":
+            check_can_manage(actor, match.business)
         if match.status not in LIVE_MATCH:
             raise InvalidTransition(_("This match is no longer live."))
         if by == "peer" and match.status == MatchStatus.PROPOSED:
@@ -1319,11 +1330,12 @@ def complete_match(business, actor, match, *, now=None) -> Match:
     now = now or timezone.now()
     with transaction.atomic():
         match = _locked_match(match.pk, business=business)
-        if isinstance(actor, Peer):
-            if match.peer_id != actor.pk:
-                raise PermissionDenied()
-            if now < match.ends_at:
-                raise InvalidTransition(_("A match can be marked completed once it has ended."))
+        if not isinstance(actor, Peer):
+            check_can_manage(actor, business)
+        elif match.peer_id != actor.pk:
+            raise PermissionDenied()
+        elif now < match.ends_at:
+            raise InvalidTransition(_("A match can be marked completed once it has ended."))
         if match.status != MatchStatus.ACCEPTED:
             raise InvalidTransition(_("Only an accepted match can be completed."))
         if now < match.meets_at:

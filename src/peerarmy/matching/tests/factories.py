@@ -10,7 +10,8 @@ from peerarmy.matching import services
 from peerarmy.matching.models import MatchRequest, RequestStatus
 from peerarmy.peers.models import PeerLanguage
 from peerarmy.programs.models import ProgramKind
-from peerarmy.tenancy.tests.factories import PeerFactory, ProgramFactory
+from peerarmy.tenancy.models import Membership, Role
+from peerarmy.tenancy.tests.factories import OwnerFactory, PeerFactory, ProgramFactory
 
 BOLOGNA = (44.4949, 11.3426)
 INTERESTS = [
@@ -31,6 +32,11 @@ def next_monday(business, hour=10, weeks=1):
     return datetime.combine(monday, time(hour), tzinfo=tz)
 
 
+def owner_of(business):
+    membership = Membership.objects.filter(business=business, role=Role.OWNER).first()
+    return membership.user if membership else OwnerFactory(business=business).user
+
+
 def matching_program(business, kind=ProgramKind.GUIDES, **settings):
     program = ProgramFactory(business=business, kind=kind)
     defaults = {
@@ -43,7 +49,7 @@ def matching_program(business, kind=ProgramKind.GUIDES, **settings):
         defaults["perks"] = PERKS
         defaults["min_free_minutes"] = 360
     defaults.update(settings)
-    services.update_settings(business, None, program, **defaults)
+    services.update_settings(business, owner_of(business), program, **defaults)
     program.refresh_from_db()
     return program
 

@@ -36,7 +36,7 @@ def test_runs_started_at_once_propose_each_request_once(business):
     peers = [offering_peer(business, max_per_week=2) for _ in range(3)]
     requests = week_of_requests(program, 7)
 
-    outcomes = race([lambda: services.run_matching(program, trigger=MatchRun.Trigger.STAFF)] * 4)
+    outcomes = race([lambda: services.run_matching(program, trigger=MatchRun.Trigger.SCHEDULE)] * 4)
 
     assert all(isinstance(o, MatchRun) for o in outcomes), outcomes
     live = Match.objects.filter(status=MatchStatus.PROPOSED)
@@ -64,9 +64,9 @@ def test_control_without_the_lock_two_runs_propose_one_request_twice(business, m
         lambda program, now: [MatchRequest.objects.get(pk=match_request.pk)],
     )
 
-    services.run_matching(program, trigger=MatchRun.Trigger.STAFF)
+    services.run_matching(program, trigger=MatchRun.Trigger.SCHEDULE)
     with pytest.raises(IntegrityError):
-        services.run_matching(program, trigger=MatchRun.Trigger.STAFF)
+        services.run_matching(program, trigger=MatchRun.Trigger.SCHEDULE)
 
     assert Match.objects.filter(request=match_request, status="proposed").count() == 1
 
@@ -76,7 +76,7 @@ def test_an_acceptance_racing_a_cancellation_never_leaves_a_live_match(business)
     for _ in range(6):
         peer = offering_peer(business)
         match_request = week_of_requests(program, 1)[0]
-        services.run_matching(program, trigger=MatchRun.Trigger.STAFF)
+        services.run_matching(program, trigger=MatchRun.Trigger.SCHEDULE)
         match = Match.objects.get(request=match_request, status="proposed")
 
         race(

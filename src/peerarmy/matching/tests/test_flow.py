@@ -75,7 +75,7 @@ def test_a_request_waits_for_its_email_to_be_confirmed(business, guides):
     (mail,) = mails_to("jane@example.org")
     assert f"/requests/{match_request.token}/confirm/" in mail.body_text
 
-    services.run_matching(guides, trigger=MatchRun.Trigger.STAFF)
+    services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
     assert not Match.objects.exists(), "an unconfirmed request is never matched"
 
 
@@ -215,7 +215,7 @@ def test_weekly_limit_and_fairness_spread_the_work(business, guides):
         for n in range(3)
     ]
 
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.STAFF)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
 
     assert run.matched == 3
     peers = [live_match(r).peer for r in requests]
@@ -238,7 +238,7 @@ def test_one_peer_is_not_proposed_twice_on_one_day(business, guides):
         ends_at=monday + timedelta(hours=9),
     )
 
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.STAFF)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
 
     assert run.matched == 1
     statuses = sorted(
@@ -343,3 +343,23 @@ def test_peer_outside_their_hours_is_not_free(business, guides):
     match_request = submit_and_confirm(guides)  # a Monday
 
     assert match_request.unmatched_reason == "no_time"
+
+
+def test_only_members_run_on_demand_change_settings_or_complete_for_others(
+    business, guides, other_staff
+):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides)
+    match = live_match(match_request)
+    services.accept(peer, match)
+
+    with pytest.raises(services.PermissionDenied):
+        services.run_matching(guides, trigger=MatchRun.Trigger.STAFF, actor=peer.user)
+    with pytest.raises(services.PermissionDenied):
+        services.update_settings(business, other_staff, guides, weight_fairness=0)
+    with pytest.raises(services.PermissionDenied):
+        services.complete_match(business, other_staff, match, now=match.ends_at)
+    with pytest.raises(services.PermissionDenied):
+        services.cancel_match(match, by="staff", actor=peer.user)
+    match.refresh_from_db()
+    assert match.status == MatchStatus.ACCEPTED
