@@ -11,6 +11,8 @@ from .blocks import router as blocks_router
 from .businesses import router as businesses_router
 from .imports import router as imports_router
 from .invitations import router as invitations_router
+from .matching import peer_router as matching_peer_router
+from .matching import router as matching_router
 from .me import router as me_router
 from .peers import router as peers_router
 from .programs import router as programs_router
@@ -28,7 +30,8 @@ The API of one peerarmy installation, for the staff of a business and for its pe
   acts as that member, in that business only, on every endpoint except those under `/me/`;
 - a **peer token**, which an active peer creates on their own page (My army → API tokens).
   It acts as that peer only, on the endpoints under `/me/` (their blocks, claims, waitlists,
-  swaps, check-ins, calendar and wallet), even if the same person is also staff.
+  swaps, check-ins, calendar, wallet, matching profile, proposals and matches), even if the
+  same person is also staff.
 
 A token used on the other kind's endpoints answers 403 with a problem that says why; so does
 a peer token once its peer is no longer active. Objects of any other business, and another
@@ -87,6 +90,10 @@ api.add_router("/rewards/", rewards_router)
 api.add_router("/payouts/", payouts_router)
 # /me/wallet/…: the rewards side of the peer's endpoints, beside scheduling's /me/ router.
 api.add_router("/me/wallet/", wallet_router)
+# Matching: /businesses/{slug}/matching/… for the staff; /me/matching, /me/proposals and
+# /me/matches for a peer.
+api.add_router("/businesses/", matching_router)
+api.add_router("/me/", matching_peer_router)
 
 
 @dataclass(frozen=True)

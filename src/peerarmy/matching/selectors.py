@@ -13,6 +13,20 @@ def local_text(moment, business) -> str:
     return formats.date_format(moment.astimezone(business.tzinfo), "D j M Y, H:i")
 
 
+class InReadersLanguage:
+    """Text made when it is shown: an e-mail's context is built in the language of whoever
+    caused it, and rendered in its recipient's (`enqueue_email` switches language)."""
+
+    def __init__(self, func, *args, **kwargs):
+        self.func, self.args, self.kwargs = func, args, kwargs
+
+    def __str__(self):
+        return str(self.func(*self.args, **self.kwargs))
+
+    def __bool__(self):
+        return bool(str(self))
+
+
 def when_text(match) -> str:
     business = match.business
     start = match.meets_at.astimezone(business.tzinfo)

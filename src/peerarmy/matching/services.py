@@ -1096,9 +1096,11 @@ def _propose(run, match_request, peer, found, now, *, meets_at, minutes, cost, c
         match=match,
         request=match_request,
         program=match_request.program,
-        when=selectors.when_text(match),
-        explanation=selectors.describe_match(match, language=_peer_language(peer)),
-        respond_by=selectors.local_text(match.respond_by, match_request.business),
+        when=selectors.InReadersLanguage(selectors.when_text, match),
+        explanation=selectors.InReadersLanguage(selectors.describe_match, match),
+        respond_by=selectors.InReadersLanguage(
+            selectors.local_text, match.respond_by, match_request.business
+        ),
         proposals_url=reverse("web:me_matches", kwargs={"business_slug": peer.business.slug}),
     )
     return match
@@ -1199,7 +1201,7 @@ def accept(peer, match, *, now=None) -> Match:
         match_request.status = RequestStatus.MATCHED
         match_request.save(update_fields=["status", "updated_at"])
         business = match.business
-        meets_at = selectors.local_text(match.meets_at, business)
+        meets_at = selectors.InReadersLanguage(selectors.local_text, match.meets_at, business)
         _email_consumer(
             match_request,
             "match_accepted_consumer",

@@ -7,7 +7,7 @@ from datetime import time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from peerarmy.matching import selectors, services
 from peerarmy.matching.models import (
@@ -363,3 +363,20 @@ def test_only_members_run_on_demand_change_settings_or_complete_for_others(
         services.cancel_match(match, by="staff", actor=peer.user)
     match.refresh_from_db()
     assert match.status == MatchStatus.ACCEPTED
+
+
+def test_each_email_tells_the_time_in_its_readers_language(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    peer.user.language = "it"
+    peer.user.save()
+    match_request = submit_and_confirm(guides)  # an English-speaking traveller, on a Monday
+    proposal = mails_to(peer.user.email)[-1].body_text
+    assert "Lun" in proposal and "Mon" not in proposal
+    assert "parla inglese" in proposal or "inglese" in proposal.lower()
+
+    with translation.override("it"):  # the peer clicks in Italian
+        services.accept(peer, live_match(match_request))
+
+    to_traveller = mails_to("jane@example.org")[-1].body_text
+    assert "Mon" in to_traveller and "Lun" not in to_traveller
+    assert "Lun" in mails_to(peer.user.email)[-1].body_text

@@ -1,0 +1,870 @@
+"""Matching through the API: for the staff, the requests of their guides and layover programs,
+the runs that matched them (every result with its cost and why), the matches to complete or
+cancel, and each program's matching settings; for a peer's own token, their matching profile,
+weekly slots and days off, the proposals to accept or decline and the matches they accepted.
+Consumers ask through the web form on the business's landing page: every endpoint here needs
+a token."""
+
+import functools
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Literal
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as FormInvalid
+from django.db import transaction
+from django.http import Http404
+from django.utils.translation import ngettext
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import ConfigDict
+
+from peerarmy.matching import selectors, services
+from peerarmy.matching.models import (
+    Match,
+    MatchRequest,
+    MatchRun,
+    MatchStatus,
+    RequestStatus,
+    RunResult,
+)
+from peerarmy.programs.models import Program
+
+from .auth import PeerTokenAuth, member_business, token_peer
+from .blocks import Day, ProgramRef
+from .me import PeerRef
+from .pagination import LimitOffset
+from .params import MAX_ID, ObjectId, Text, first_or_404
+from .problems import problem_response, problem_responses
+
+router = Router(tags=["matching"])
+peer_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())
+
+Slug = Text  # refused with NUL, which no database can look up
+MAX_SLOTS = 7 * 24  # one an hour, every day: far beyond a real week
+MAX_ITEMS = 50
+# A match reveals who the consumer is only while the peer holds it.
+CONTACT_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.COMPLETED)
+
+
+# --- form-like services answer a dict of field -> messages ----------------------------------
+
+
+def _form_problem(exc, names):
+    pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
+    errors = []
+    for field, messages in pairs:
+        name = "body" if field in (None, NON_FIELD_ERRORS) else names.get(field, field)
+        errors.extend((name, message) for message in messages)
+    if len(errors) == 1:
+        detail = errors[0][1]
+    else:
+        detail = ngettext(
+            "%(n)d field is not valid.", "%(n)d fields are not valid.", len(errors)
+        ) % {"n": len(errors)}
+    return problem_response(422, "validation_failed", detail, errors)
+
+
+def _form_errors(**names):
+    """Answer a service's `ValidationError` as a 422 naming each field (as the client sent it:
+    `names` maps the service's name to the API's)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            try:
+                return view(*args, **kwargs)
+            except FormInvalid as exc:
+                return _form_problem(exc, names)
+
+        return wrapper
+
+    return decorate
+
+
+def _coordinate(value):
+    # The columns hold six decimals (about 10 cm).
+    return None if value is None else Decimal(f"{value:.6f}")
+
+
+# --- lookups: always through the token's business or peer ---------------------------------
+
+
+def _business(request, slug):
+    """The token's business, if it is the one in the address; any other answers 404."""
+    business = member_business(request)
+    if slug != business.slug:
+        raise Http404
+    return business
+
+
+def _program_or_404(business, program_id):
+    # A program that does not match (a delivery program, say) answers the services' own 404,
+    # `not_a_matching_program`.
+    return first_or_404(Program.objects.filter(business=business, pk=program_id))
+
+
+def _requests(business):
+    return MatchRequest.objects.filter(business=business).select_related("program")
+
+
+def _request_or_404(business, request_id):
+    return first_or_404(_requests(business).filter(pk=request_id))
+
+
+def _runs(business):
+    return MatchRun.objects.filter(business=business).select_related("program", "started_by")
+
+
+def _run_or_404(business, run_id):
+    return first_or_404(_runs(business).filter(pk=run_id))
+
+
+def _match_or_404(business, match_id):
+    return first_or_404(
+        Match.objects.filter(business=business, pk=match_id).select_related(
+            "peer", "program__matching", "request"
+        )
+    )
+
+
+def _peer_match_or_404(peer, match_id):
+    return first_or_404(
+        Match.objects.filter(business_id=peer.business_id, peer=peer, pk=match_id).select_related(
+            "program__matching", "request"
+        )
+    )
+
+
+# --- what goes out: the staff's side -------------------------------------------------------
+
+
+class MatchOut(Schema):
+    id: int
+    peer: PeerRef
+    run_id: int | None = Field(description="The run that proposed it.")
+    status: str = Field(
+        description="proposed, accepted, declined, expired (not answered in time), cancelled "
+        "or completed."
+    )
+    meets_at: datetime
+    ends_at: datetime
+    respond_by: datetime = Field(description="The peer must answer by then.")
+    cost: int = Field(description="Lower is better; the sum of `components`.")
+    components: dict[str, int | float] = Field(
+        description="distance, interest, language, reliability, rating and fairness."
+    )
+    explanation: str = Field(description="Why this peer, in words.")
+    perks: list[str] = Field(description="Perks paid to the peer when completed, by name.")
+    decline_reason: str
+    cancelled_by: str = Field(description="peer, consumer or staff; empty if not cancelled.")
+    created_at: datetime
+    responded_at: datetime | None
+    completed_at: datetime | None
+
+    @staticmethod
+    def resolve_explanation(match):
+        return selectors.describe_match(match)
+
+    @staticmethod
+    def resolve_perks(match):
+        return match.program.matching.perk_names(match.perks)
+
+
+class RequestOut(Schema):
+    id: int
+    program: ProgramRef
+    status: str = Field(
+        description="unconfirmed (e-mail not confirmed), open, proposed, matched, completed, "
+        "cancelled or expired (nobody found in time)."
+    )
+    name: str
+    email: str
+    language: str
+    starts_at: datetime = Field(description="The consumer is free from…")
+    ends_at: datetime = Field(description="…until (for a layover, the derived free window).")
+    airport: str
+    meeting_address: str
+    latitude: float
+    longitude: float
+    meeting_minutes: int
+    group_size: int
+    languages: list[str] = Field(description="Language codes the consumer speaks.")
+    interests: list[str] = Field(description="Interest slugs of the program.")
+    accessibility: str
+    note: str
+    unmatched_reason: str = Field(description="Why nobody was found, as a code; empty if found.")
+    created_at: datetime
+    confirmed_at: datetime | None
+    cancelled_at: datetime | None
+
+
+class RequestDetailOut(RequestOut):
+    unmatched: str = Field(description="Why nobody was found, in words; empty if found.")
+    matches: list[MatchOut] = Field(description="Every proposal for it, newest first.")
+
+    @staticmethod
+    def resolve_unmatched(match_request):
+        return selectors.describe_unmatched(match_request) if match_request.unmatched_reason else ""
+
+    @staticmethod
+    def resolve_matches(match_request):
+        return match_request.matches.select_related("peer", "program__matching").order_by(
+            "-created_at", "-pk"
+        )
+
+
+class RunOut(Schema):
+    id: int
+    program: ProgramRef
+    trigger: str = Field(description="schedule, staff, request or rematch.")
+    started_by: str = Field(description="The member who started it; empty if not a person.")
+    created_at: datetime
+    requests: int = Field(description="Open requests that went in.")
+    peers: int = Field(description="Peers available.")
+    candidates: int = Field(description="Possible request–peer pairs.")
+    matched: int
+    unmatched: int
+    total_cost: int
+    gini: float | None = Field(description="Spread of matches per peer: 0 even, 1 one peer.")
+    seconds: float
+
+    @staticmethod
+    def resolve_started_by(run):
+        user = run.started_by
+        return (user.get_full_name() or user.email) if user else ""
+
+
+class RunResultOut(Schema):
+    request_id: int
+    request_name: str = Field(description="The consumer's name.")
+    peer: PeerRef | None = Field(description="The peer proposed; null: nobody.")
+    cost: int
+    components: dict[str, int | float]
+    explanation: str = Field(description="Why this peer, in words; empty if nobody.")
+    unmatched_reason: str = Field(description="Why nobody, as a code; empty if matched.")
+    unmatched: str = Field(description="Why nobody, in words; empty if matched.")
+
+    @staticmethod
+    def resolve_request_name(result):
+        return result.request.name
+
+    @staticmethod
+    def resolve_explanation(result):
+        return (
+            selectors.describe_reasons(result.reasons, result.run.program) if result.peer_id else ""
+        )
+
+    @staticmethod
+    def resolve_unmatched(result):
+        if not result.unmatched_reason:
+            return ""
+        return selectors.describe_unmatched(
+            result.request, reason=result.unmatched_reason, detail=result.reasons
+        )
+
+
+class LoadOut(Schema):
+    peer_id: int
+    name: str
+    week: date = Field(description="The Monday of the local week.")
+    before: int = Field(description="Matches this week before the run.")
+    after: int
+    capacity: int = Field(description="The peer's weekly maximum.")
+
+
+class RunDetailOut(RunOut):
+    weights: dict[str, int | float] = Field(description="The cost weights the run used.")
+    loads: list[LoadOut] = Field(description="Each available peer's matches this week.")
+    results: list[RunResultOut] = Field(description="One per request that went in.")
+
+    @staticmethod
+    def resolve_results(run):
+        return RunResult.objects.filter(business_id=run.business_id, run=run).select_related(
+            "request__business", "peer", "run__program__matching"
+        )
+
+
+class InterestOut(Schema):
+    slug: str
+    name_it: str
+    name_en: str
+
+
+class AirportOut(Schema):
+    code: str
+    name: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+class PerkOut(Schema):
+    name_it: str
+    name_en: str
+    amount_minor: int = Field(description="Cents, paid to the peer when a match is completed.")
+
+
+class SettingsOut(Schema):
+    program_id: int
+    interests: list[InterestOut]
+    airports: list[AirportOut] = Field(description="Layover programs: where travellers land.")
+    latitude: float | None = Field(description="The default meeting point.")
+    longitude: float | None
+    meeting_minutes: int
+    min_free_minutes: int = Field(description="A shorter layover is refused.")
+    max_group_size: int
+    max_distance_km: int | None = Field(description="null: each peer's own travel radius.")
+    answer_within_hours: int
+    per_day: int = Field(description="Matches a peer can have on one day.")
+    perks: list[PerkOut]
+    weight_distance: int
+    weight_interest: int
+    weight_language: int
+    weight_reliability: int
+    weight_rating: int
+    weight_fairness: int
+    updated_at: datetime | None
+
+
+# --- what comes in: the staff's side -------------------------------------------------------
+
+
+class RequestFilters(Schema):
+    program: int | None = Field(None, ge=1, le=MAX_ID, description="A program id.")
+    status: RequestStatus | None = None
+
+
+class RunFilters(Schema):
+    program: int | None = Field(None, ge=1, le=MAX_ID, description="A program id.")
+
+
+class ReasonIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Text = Field("", max_length=300, description="Why; the other side reads it.")
+
+
+class InterestIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    slug: Text = Field(max_length=50)
+    name_it: Text = Field("", max_length=80)
+    name_en: Text = Field("", max_length=80)
+
+
+class AirportIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    code: Text = Field(max_length=8)
+    name: Text = Field(max_length=120)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+class PerkIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name_it: Text = Field("", max_length=80)
+    name_en: Text = Field("", max_length=80)
+    amount_minor: int = Field(ge=0, le=10**9)
+
+
+WEIGHT = {"ge": 0, "le": 1000}
+
+
+class SettingsPatch(Schema):
+    """Only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # A default of None that the type refuses: leaving a field out keeps it, null is an error.
+    interests: list[InterestIn] = Field(None, max_length=MAX_ITEMS)
+    airports: list[AirportIn] = Field(None, max_length=MAX_ITEMS)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    meeting_minutes: int = Field(None, ge=15, le=24 * 60)
+    min_free_minutes: int = Field(None, ge=60, le=48 * 60)
+    max_group_size: int = Field(None, ge=1, le=50)
+    max_distance_km: int | None = Field(None, ge=1, le=20000)
+    answer_within_hours: int = Field(None, ge=1, le=168)
+    per_day: int = Field(None, ge=1, le=10)
+    perks: list[PerkIn] = Field(None, max_length=MAX_ITEMS)
+    weight_distance: int = Field(None, **WEIGHT)
+    weight_interest: int = Field(None, **WEIGHT)
+    weight_language: int = Field(None, **WEIGHT)
+    weight_reliability: int = Field(None, **WEIGHT)
+    weight_rating: int = Field(None, **WEIGHT)
+    weight_fairness: int = Field(None, **WEIGHT)
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{slug}/matching/requests",
+    response={200: list[RequestOut], **problem_responses(401, 403, 404, 422)},
+    summary="List matching requests",
+    description="Consumers' requests of the business's guides and layover programs, soonest "
+    "first, with the consumer's name and e-mail (staff only; peers see them once they accept).",
+)
+@paginate(LimitOffset)
+def list_requests(request, slug: Slug, filters: Query[RequestFilters]):
+    qs = _requests(_business(request, slug))
+    if filters.program is not None:
+        qs = qs.filter(program_id=filters.program)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    return qs
+
+
+@router.get(
+    "/{slug}/matching/requests/{request_id}",
+    response={200: RequestDetailOut, **problem_responses(401, 403, 404, 422)},
+    summary="Get a matching request",
+    description="With every proposal made for it (its peer, cost, components and why in "
+    "words) and, if nobody was found, why.",
+)
+def get_request(request, slug: Slug, request_id: ObjectId):
+    return _request_or_404(_business(request, slug), request_id)
+
+
+@router.post(
+    "/{slug}/matching/requests/{request_id}/cancel",
+    response={200: RequestDetailOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    summary="Cancel a matching request",
+    description="The consumer is told, and so is the peer of a live proposal or match. A "
+    "request already over (completed, cancelled, expired) answers 409.",
+)
+def cancel_request(request, slug: Slug, request_id: ObjectId, payload: ReasonIn | None = None):
+    business = _business(request, slug)
+    match_request = _request_or_404(business, request_id)
+    services.cancel_request(
+        match_request, by="staff", actor=request.auth.user, reason=payload.reason if payload else ""
+    )
+    return _request_or_404(business, match_request.pk)
+
+
+# --- runs ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/{slug}/matching/programs/{program_id}/runs",
+    response={201: RunDetailOut, **problem_responses(401, 403, 404, 409, 422)},
+    summary="Run matching now",
+    description="Solves the program's open requests at once (as the batch does every few "
+    "minutes) and answers the run with its results. A program that is not a guides or "
+    "layover program answers 404.",
+)
+def run_now(request, slug: Slug, program_id: ObjectId):
+    business = _business(request, slug)
+    program = _program_or_404(business, program_id)
+    run = services.run_matching(program, trigger=MatchRun.Trigger.STAFF, actor=request.auth.user)
+    return Status(201, _run_or_404(business, run.pk))
+
+
+@router.get(
+    "/{slug}/matching/runs",
+    response={200: list[RunOut], **problem_responses(401, 403, 404, 422)},
+    summary="List matching runs",
+    description="Newest first, with what went in and came out.",
+)
+@paginate(LimitOffset)
+def list_runs(request, slug: Slug, filters: Query[RunFilters]):
+    qs = _runs(_business(request, slug))
+    if filters.program is not None:
+        qs = qs.filter(program_id=filters.program)
+    return qs
+
+
+@router.get(
+    "/{slug}/matching/runs/{run_id}",
+    response={200: RunDetailOut, **problem_responses(401, 403, 404, 422)},
+    summary="Get a matching run",
+    description="Every request that went in with the peer proposed, the cost and its "
+    "components and why in words, or why nobody was (a code and words); each peer's matches "
+    "this week before and after, and the fairness spread (Gini).",
+)
+def get_run(request, slug: Slug, run_id: ObjectId):
+    return _run_or_404(_business(request, slug), run_id)
+
+
+# --- matches -------------------------------------------------------------------------------
+
+
+@router.post(
+    "/{slug}/matching/matches/{match_id}/complete",
+    response={200: MatchOut, **problem_responses(401, 403, 404, 409, 422)},
+    summary="Complete a match",
+    description="Once it has started: the perks are posted to the peer through the rewards "
+    "ledger and `match.completed` is published for reward rules. Only an accepted match can "
+    "be completed (409).",
+)
+def complete_match(request, slug: Slug, match_id: ObjectId):
+    business = _business(request, slug)
+    match = _match_or_404(business, match_id)
+    services.complete_match(business, request.auth.user, match)
+    return _match_or_404(business, match.pk)
+
+
+@router.post(
+    "/{slug}/matching/matches/{match_id}/cancel",
+    response={200: MatchOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    summary="Cancel a match",
+    description="A proposed or accepted match; the peer and the consumer are told.",
+)
+def cancel_match(request, slug: Slug, match_id: ObjectId, payload: ReasonIn | None = None):
+    business = _business(request, slug)
+    match = _match_or_404(business, match_id)
+    services.cancel_match(
+        match, by="staff", actor=request.auth.user, reason=payload.reason if payload else ""
+    )
+    return _match_or_404(business, match.pk)
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+@router.get(
+    "/{slug}/matching/programs/{program_id}/settings",
+    response={200: SettingsOut, **problem_responses(401, 403, 404, 422)},
+    summary="Get a program's matching settings",
+)
+def get_settings(request, slug: Slug, program_id: ObjectId):
+    return services.settings_for(_program_or_404(_business(request, slug), program_id))
+
+
+@router.patch(
+    "/{slug}/matching/programs/{program_id}/settings",
+    response={200: SettingsOut, **problem_responses(400, 401, 403, 404, 422)},
+    summary="Change a program's matching settings",
+    description="Only the fields sent change. Interests, airports and perks are replaced as "
+    "a whole list. The weights set what the engine minimises: distance per km, interests "
+    "not shared, language level, reliability, rating and fairness (matches already this week).",
+)
+@_form_errors()
+def patch_settings(request, slug: Slug, program_id: ObjectId, payload: SettingsPatch):
+    business = _business(request, slug)
+    program = _program_or_404(business, program_id)
+    fields = payload.model_dump(exclude_unset=True)
+    for name in ("latitude", "longitude"):
+        if name in fields:
+            fields[name] = _coordinate(fields[name])
+    services.update_settings(business, request.auth.user, program, **fields)
+    return services.settings_for(program)
+
+
+# --- the peer's side -----------------------------------------------------------------------
+
+
+class SlotOut(Schema):
+    weekday: int = Field(description="0 Monday … 6 Sunday.")
+    starts: time = Field(description="Local time.")
+    ends: time
+
+
+class DayOffOut(Schema):
+    id: int
+    first: date
+    last: date = Field(description="Included.")
+    note: str
+
+
+class LanguageOut(Schema):
+    language: str
+    level: str
+
+
+class InterestChoiceOut(Schema):
+    slug: str
+    name: str = Field(description="In the language of `Accept-Language`.")
+
+
+class ProfileOut(Schema):
+    accepting: bool = Field(description="False: paused, no new proposals.")
+    max_per_week: int
+    interests: list[str]
+    interest_choices: list[InterestChoiceOut] = Field(
+        description="The interests of this army's matching programs."
+    )
+    slots: list[SlotOut] = Field(description="Every week, local time.")
+    days_off: list[DayOffOut] = Field(description="Days away, whatever the slots say.")
+    languages: list[LanguageOut] = Field(description="From your peer profile.")
+    home_address: str = Field(description="From your peer profile.")
+    travel_radius_km: int | None
+
+
+def _profile_out(peer):
+    profile = services.profile_for(peer)
+    return {
+        "accepting": profile.accepting,
+        "max_per_week": profile.max_per_week,
+        "interests": profile.interests,
+        "interest_choices": [
+            {"slug": slug, "name": name}
+            for slug, name in services.interest_choices(peer.business).items()
+        ],
+        "slots": peer.weekly_availability.order_by("weekday", "starts"),
+        "days_off": peer.days_off.order_by("first", "pk"),
+        "languages": peer.languages.order_by("pk"),
+        "home_address": peer.home_address,
+        "travel_radius_km": peer.travel_radius_km,
+    }
+
+
+class SlotIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday.")
+    starts: time = Field(description="Local time, e.g. 09:30.")
+    ends: time
+
+
+class ProfileIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    accepting: bool
+    max_per_week: int = Field(ge=0, le=21)
+    interests: list[Text] = Field(max_length=MAX_ITEMS)
+    slots: list[SlotIn] = Field(max_length=MAX_SLOTS, description="Replace every weekly slot.")
+
+
+class DayOffIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    first: Day
+    last: Day = Field(description="Included.")
+    note: Text = Field("", max_length=120)
+
+
+@peer_router.get(
+    "/matching",
+    response={200: ProfileOut, **problem_responses(401, 403)},
+    summary="Your matching profile",
+    description="Whether you accept requests, your weekly maximum, interests, weekly slots "
+    "and days off; your languages and home area come from your peer profile.",
+)
+def get_profile(request):
+    return _profile_out(token_peer(request))
+
+
+@peer_router.put(
+    "/matching",
+    response={200: ProfileOut, **problem_responses(400, 401, 403, 422)},
+    summary="Set your matching profile and weekly slots",
+    description="Every field at once; `slots` replace all your weekly slots. A slot must end "
+    "after it starts and not overlap another of the same day (422 naming `slots`).",
+)
+@_form_errors(weekday="slots", starts="slots", ends="slots")
+def put_profile(request, payload: ProfileIn):
+    peer = token_peer(request)
+    with transaction.atomic():
+        services.update_profile(
+            peer,
+            accepting=payload.accepting,
+            max_per_week=payload.max_per_week,
+            interests=payload.interests,
+        )
+        services.set_weekly_availability(
+            peer, [(slot.weekday, slot.starts, slot.ends) for slot in payload.slots]
+        )
+    return _profile_out(peer)
+
+
+@peer_router.post(
+    "/matching/days-off",
+    response={201: DayOffOut, **problem_responses(400, 401, 403, 422)},
+    summary="Add days off",
+    description="From `first` to `last` included you get no proposal.",
+)
+@_form_errors()
+def add_day_off(request, payload: DayOffIn):
+    peer = token_peer(request)
+    day_off = services.add_day_off(peer, payload.first, payload.last, payload.note)
+    return Status(201, day_off)
+
+
+@peer_router.delete(
+    "/matching/days-off/{day_off_id}",
+    response={204: None, **problem_responses(401, 403, 404, 422)},
+    summary="Remove days off",
+)
+def remove_day_off(request, day_off_id: ObjectId):
+    services.remove_day_off(token_peer(request), day_off_id)
+    return Status(204, None)
+
+
+class ProposalOut(Schema):
+    """A match as its peer sees it; who the consumer is shows only once they accepted."""
+
+    id: int
+    program: ProgramRef
+    status: str = Field(
+        description="proposed, accepted, declined, expired, cancelled or completed."
+    )
+    meets_at: datetime
+    ends_at: datetime
+    respond_by: datetime = Field(description="Answer by then, or it goes to someone else.")
+    meeting_address: str
+    latitude: float
+    longitude: float
+    group_size: int
+    languages: list[str]
+    interests: list[str] = Field(description="In words.")
+    accessibility: str
+    explanation: str = Field(description="Why you, in words.")
+    perks: list[str] = Field(description="Paid to you when the match is completed.")
+
+    @staticmethod
+    def resolve_meeting_address(match):
+        return match.request.meeting_address
+
+    @staticmethod
+    def resolve_latitude(match):
+        return match.request.latitude
+
+    @staticmethod
+    def resolve_longitude(match):
+        return match.request.longitude
+
+    @staticmethod
+    def resolve_group_size(match):
+        return match.request.group_size
+
+    @staticmethod
+    def resolve_languages(match):
+        return match.request.languages
+
+    @staticmethod
+    def resolve_interests(match):
+        names = match.program.matching.interest_names()
+        return [names.get(slug, slug) for slug in match.request.interests]
+
+    @staticmethod
+    def resolve_accessibility(match):
+        return match.request.accessibility
+
+    @staticmethod
+    def resolve_explanation(match):
+        return selectors.describe_match(match)
+
+    @staticmethod
+    def resolve_perks(match):
+        return match.program.matching.perk_names(match.perks)
+
+
+def _contact(match, value):
+    return value if match.status in CONTACT_STATUSES else None
+
+
+class PeerMatchOut(ProposalOut):
+    consumer_name: str | None = Field(description="Once you accepted; null before.")
+    consumer_email: str | None = Field(description="Once you accepted; null before.")
+    note: str | None = Field(description="The consumer's note, once you accepted.")
+    cancelled_by: str
+    responded_at: datetime | None
+    completed_at: datetime | None
+
+    @staticmethod
+    def resolve_consumer_name(match):
+        return _contact(match, match.request.name)
+
+    @staticmethod
+    def resolve_consumer_email(match):
+        return _contact(match, match.request.email)
+
+    @staticmethod
+    def resolve_note(match):
+        return _contact(match, match.request.note)
+
+
+@peer_router.get(
+    "/proposals",
+    response={200: list[ProposalOut], **problem_responses(401, 403, 422)},
+    summary="Your proposals",
+    description="Requests proposed to you and waiting for your answer, soonest deadline "
+    "first. Who the consumer is shows once you accept.",
+)
+@paginate(LimitOffset)
+def list_proposals(request):
+    return selectors.peer_proposals(token_peer(request)).select_related(
+        "program__matching", "request"
+    )
+
+
+@peer_router.post(
+    "/proposals/{match_id}/accept",
+    response={200: PeerMatchOut, **problem_responses(401, 403, 404, 409, 422)},
+    summary="Accept a proposal",
+    description="The match is yours: the answer (and an e-mail) holds the consumer's name, "
+    "e-mail and note; the consumer gets your first name, the meeting point and time. A "
+    "proposal already answered or past its deadline answers 409.",
+)
+def accept(request, match_id: ObjectId):
+    peer = token_peer(request)
+    match = _peer_match_or_404(peer, match_id)
+    services.accept(peer, match)
+    return _peer_match_or_404(peer, match.pk)
+
+
+@peer_router.post(
+    "/proposals/{match_id}/decline",
+    response={200: PeerMatchOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    summary="Decline a proposal",
+    description="The request goes to another peer (never you again); `reason` is optional "
+    "and only the staff read it.",
+)
+def decline(request, match_id: ObjectId, payload: ReasonIn | None = None):
+    peer = token_peer(request)
+    match = _peer_match_or_404(peer, match_id)
+    services.decline(peer, match, reason=payload.reason if payload else "")
+    return _peer_match_or_404(peer, match.pk)
+
+
+class PeerMatchFilters(Schema):
+    status: Literal["accepted", "completed"] | None = Field(
+        None, description="accepted (to come) or completed; both if left out."
+    )
+
+
+@peer_router.get(
+    "/matches",
+    response={200: list[PeerMatchOut], **problem_responses(401, 403, 422)},
+    summary="Your matches",
+    description="The matches you accepted and completed, soonest first, with the consumer's "
+    "name, e-mail and note.",
+)
+@paginate(LimitOffset)
+def list_matches(request, filters: Query[PeerMatchFilters]):
+    peer = token_peer(request)
+    statuses = [filters.status] if filters.status else CONTACT_STATUSES
+    return (
+        Match.objects.filter(business_id=peer.business_id, peer=peer, status__in=statuses)
+        .select_related("program__matching", "request")
+        .order_by("meets_at", "pk")
+    )
+
+
+@peer_router.post(
+    "/matches/{match_id}/complete",
+    response={200: PeerMatchOut, **problem_responses(401, 403, 404, 409, 422)},
+    summary="Mark your match completed",
+    description="Once it is over: the perks are paid to you.",
+)
+def complete_own_match(request, match_id: ObjectId):
+    peer = token_peer(request)
+    match = _peer_match_or_404(peer, match_id)
+    services.complete_match(peer.business, peer, match)
+    return _peer_match_or_404(peer, match.pk)
+
+
+@peer_router.post(
+    "/matches/{match_id}/cancel",
+    response={200: PeerMatchOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    summary="Cancel your match",
+    description="The consumer is told (with your `reason`) and the request is matched again.",
+)
+def cancel_own_match(request, match_id: ObjectId, payload: ReasonIn | None = None):
+    peer = token_peer(request)
+    match = _peer_match_or_404(peer, match_id)
+    services.cancel_match(match, by="peer", actor=peer, reason=payload.reason if payload else "")
+    return _peer_match_or_404(peer, match.pk)
