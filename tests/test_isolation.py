@@ -7,15 +7,28 @@ peer only their own claims and offers. A new URL or endpoint that this walk does
 to fill in fails the test, so nobody can add one without it being walked."""
 
 import re
+from datetime import time, timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.api import api
 from peerarmy.customers.models import ImportJob, ImportRowError
+from peerarmy.matching.models import (
+    DayOff,
+    Match,
+    MatchingProfile,
+    MatchingSettings,
+    MatchRequest,
+    MatchRun,
+    RequestStatus,
+    RunResult,
+    WeeklyAvailability,
+)
 from peerarmy.peers.models import Peer
-from peerarmy.programs.models import Program
+from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.rewards import payouts as reward_payouts
 from peerarmy.rewards import services as rewards
 from peerarmy.rewards.models import (
@@ -62,6 +75,13 @@ PUBLIC_ROUTE_NAMES = {
     "invitation",
     "peer_calendar",
     "program_calendar",
+    # matching: the consumer's request form and the pages their e-mailed link opens
+    "match_request_new",
+    "match_request_sent",
+    "match_request",
+    "match_request_confirm",
+    "match_request_edit",
+    "match_request_cancel",
 }
 
 
@@ -176,7 +196,9 @@ def world(db):
     )
     _t, visiting_peer_raw = create_peer_token(business=target, peer_user=visiting_peer.user)
     _t, staff_raw = create_token(business=target, actor=staff)
+    matching = _matching_world(target, peer)
     return {
+        **matching,
         "target": target,
         "owner": owner,
         "staff": staff,
@@ -209,6 +231,67 @@ def world(db):
     }
 
 
+def _matching_world(target, peer):
+    """A guides program with its settings, a consumer's request proposed to `peer`, the run
+    that proposed it, and `peer`'s matching profile, weekly slot and days off."""
+    program = ProgramFactory(business=target, kind=ProgramKind.GUIDES, slug="secret-guides")
+    MatchingSettings.objects.create(
+        business=target,
+        program=program,
+        # interests are public (the request form lists them); perks are for staff and peers
+        interests=[{"slug": "street-art", "name_it": "Arte di strada", "name_en": "Street art"}],
+        perks=[{"name_it": MARKER, "name_en": MARKER, "amount_minor": 500}],
+    )
+    MatchingProfile.objects.create(business=target, peer=peer, interests=["street-art"])
+    WeeklyAvailability.objects.create(
+        business=target, peer=peer, weekday=0, starts=time(9), ends=time(18)
+    )
+    day_off = DayOff.objects.create(
+        business=target,
+        peer=peer,
+        first=timezone.localdate(),
+        last=timezone.localdate() + timedelta(days=2),
+        note=f"{MARKER} holiday",
+    )
+    starts = timezone.now() + timedelta(days=3)
+    match_request = MatchRequest.objects.create(
+        business=target,
+        program=program,
+        status=RequestStatus.PROPOSED,
+        name=f"{MARKER} consumer",
+        email="secret-consumer@example.org",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=4),
+        meeting_address=f"{MARKER} square",
+        latitude="44.493700",
+        longitude="11.343000",
+        languages=["en"],
+        note=f"{MARKER} note",
+        confirmed_at=timezone.now(),
+    )
+    run = MatchRun.objects.create(
+        business=target, program=program, trigger=MatchRun.Trigger.STAFF, requests=1, matched=1
+    )
+    RunResult.objects.create(business=target, run=run, request=match_request, peer=peer, cost=120)
+    match = Match.objects.create(
+        business=target,
+        program=program,
+        request=match_request,
+        peer=peer,
+        run=run,
+        meets_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        respond_by=timezone.now() + timedelta(hours=12),
+    )
+    return {
+        "matching_program": program,
+        "match_request": match_request,
+        "run": run,
+        "match": match,
+        "day_off": day_off,
+    }
+
+
 def kwarg_values(world):
     """How to fill in each URL parameter with an object of the target business.
     A parameter missing here fails the walk: add it when you add a URL."""
@@ -216,6 +299,8 @@ def kwarg_values(world):
         "business_slug": world["target"].slug,
         "peer_id": world["applicant"].pk,
         "program_id": world["program"].pk,
+        # a program's matching pages and endpoints need a guides or layover program
+        "matching_program_id": world["matching_program"].pk,
         "token_id": world["token"].pk,
         "invitation_id": world["invitation"].pk,
         "job_id": world["job"].pk,
@@ -233,6 +318,10 @@ def kwarg_values(world):
         "transaction_id": world["posted"].transaction_id,
         "batch_id": world["batch"].pk,
         "payout_id": world["payout"].pk,
+        "request_id": world["match_request"].pk,
+        "match_id": world["match"].pk,
+        "run_id": world["run"].pk,
+        "day_off_id": world["day_off"].pk,
         "code": world["voucher"].code,
         "year": 2031,
         "month": 3,
@@ -251,10 +340,17 @@ def fill(route, values):
                 f"The isolation walk does not know how to fill <{name}> in {route!r}: "
                 "add it to kwarg_values() in tests/test_isolation.py."
             )
+        if name == "program_id" and "matching/" in route:
+            return str(values["matching_program_id"])
         return str(values[name])
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
     return "/" + path.lstrip("^").rstrip("$")
+
+
+def _not_own(queryset, user):
+    """Without the matching profile, slots and days off of `user`'s own peer: theirs to change."""
+    return queryset if user is None else queryset.exclude(peer__user=user)
 
 
 def snapshot(target, *, own_tokens_of=None):
@@ -291,6 +387,30 @@ def snapshot(target, *, own_tokens_of=None):
         list(RewardSettings.objects.filter(business=target).values_list("debtor_iban")),
         list(ProgramRewards.objects.filter(business=target).values_list("monthly_budget_minor")),
         list(PayoutDetails.objects.filter(business=target).values_list("peer_id", "iban")),
+        sorted(MatchRequest.objects.filter(business=target).values_list("pk", "status", "note")),
+        sorted(Match.objects.filter(business=target).values_list("pk", "status", "peer_id")),
+        MatchRun.objects.filter(business=target).count(),
+        RunResult.objects.filter(business=target).count(),
+        sorted(
+            MatchingSettings.objects.filter(business=target).values_list(
+                "pk", "meeting_minutes", "weight_distance", "interests", "perks"
+            )
+        ),
+        sorted(
+            _not_own(MatchingProfile.objects.filter(business=target), own_tokens_of).values_list(
+                "peer_id", "accepting", "max_per_week", "interests"
+            )
+        ),
+        sorted(
+            _not_own(WeeklyAvailability.objects.filter(business=target), own_tokens_of).values_list(
+                "peer_id", "weekday", "starts", "ends"
+            )
+        ),
+        sorted(
+            _not_own(DayOff.objects.filter(business=target), own_tokens_of).values_list(
+                "pk", "peer_id", "first", "last"
+            )
+        ),
     )
 
 
@@ -367,6 +487,8 @@ def api_url(path, values, world):
             value = world["program"].pk
         if "token" in path and param in ("id", "pk"):
             value = world["token"].pk
+        if "/matching/" in path and param == "program_id":
+            value = values["matching_program_id"]
         url = url.replace("{" + param + "}", str(value))
     # A period (a statement's year and month) names nothing of anyone else's.
     return url, [p for p in params if p not in PERIOD_PARAMS]
@@ -426,7 +548,8 @@ def test_peer_and_staff_tokens_reach_only_their_own_side(client, world):
     """A peer's token: 403 on every staff endpoint, and on the peer endpoints nothing of
     another peer (404) or of another business; a staff token: 403 on every peer endpoint."""
     values = kwarg_values(world)
-    before = snapshot(world["target"])
+    own = world["visiting_peer"].user
+    before = snapshot(world["target"], own_tokens_of=own)
     walked = 0
     for path, method, _operation in api_operations():
         url, params = api_url(path, values, world)
@@ -447,8 +570,8 @@ def test_peer_and_staff_tokens_reach_only_their_own_side(client, world):
                 assert response.json()["code"] == "permission_denied", where
         if _is_peer_endpoint(path):
             if params:
-                # the target's block is in a draft program (not eligible: 403); its claim and
-                # offer are another peer's (404)
+                # the target's block is in a draft program (not eligible: 403); its claim,
+                # offer, match and days off are another peer's (404)
                 assert own_peer.status_code in (403, 404), f"peer {method.upper()} {url}"
                 assert other_peer.status_code == 404, f"other peer {method.upper()} {url}"
             staff = as_token(world["staff_raw"])
@@ -457,4 +580,6 @@ def test_peer_and_staff_tokens_reach_only_their_own_side(client, world):
             assert_no_leak(staff, "staff", url)
         walked += 1
     assert walked >= 40
-    assert snapshot(world["target"]) == before, "a token changed what it may not reach"
+    assert snapshot(world["target"], own_tokens_of=own) == before, (
+        "a token changed what it may not reach"
+    )

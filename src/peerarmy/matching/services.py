@@ -33,7 +33,7 @@ from peerarmy.notifications.services import enqueue_email
 from peerarmy.peers.models import LANGUAGE_NAMES, Peer, PeerStatus
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 from peerarmy.scheduling.models import Claim, ClaimStatus
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
 from . import engine, selectors
 from .models import (
@@ -199,7 +199,7 @@ def _clean_settings(values):
 
 @transaction.atomic
 def update_settings(business, actor, program, **fields) -> MatchingSettings:
-    check_can_manage(actor, business)
+    check_is_owner(actor, business)
     if program.business_id != business.pk:
         raise PermissionDenied()
     unknown = set(fields) - set(SETTINGS_FIELDS)
@@ -632,9 +632,10 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
 
 
 def cancel_request(
-    match_request, *, by="consumer", actor=None, reason="", now=None
+    match_request, *, by="consumer", actor=None, reason="", block_peer=False, now=None
 ) -> MatchRequest:
-    """Cancel a request (by the consumer or staff); a live match goes with it and its peer is told."""
+    """Cancel a request (by the consumer or staff); a live match goes with it and its peer is
+    told. `block_peer`: the consumer never wants that peer proposed to them again."""
     now = now or timezone.now()
     if by == "staff":
         check_can_manage(actor, match_request.business)
@@ -657,6 +658,13 @@ def cancel_request(
             .first()
         )
         if live is not None:
+            if block_peer and by == "consumer":
+                PairBlock.objects.get_or_create(
+                    business_id=match_request.business_id,
+                    peer_id=live.peer_id,
+                    email=match_request.email,
+                    defaults={"by_peer": False},
+                )
             _end_match(live, MatchStatus.CANCELLED, now, by=by, reason=reason)
             _email_peer(
                 live.peer,

@@ -191,3 +191,9 @@ urlpatterns = [
     path(M + "tokens/new/", console.token_create, name="manage_token_create"),
     path(M + "tokens/<int:token_id>/revoke/", console.token_revoke, name="manage_token_revoke"),
 ]
+
+# Matching: the consumer's request pages, the peer's availability and proposals, the console.
+urlpatterns += [
+    path("", include("peerarmy.web.matching_urls_public")),
+    path("", include("peerarmy.web.matching_urls_console")),
+]

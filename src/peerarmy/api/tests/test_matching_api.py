@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from peerarmy.accounts.services import create_peer_token
+from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.matching import services
 from peerarmy.matching.models import (
     DayOff,
@@ -68,6 +68,12 @@ def refused(response, status, code, fields=()):
 @pytest.fixture
 def api(client, raw_token):
     return EnglishApiClient(client, raw_token)
+
+
+@pytest.fixture
+def owner_api(client, business, owner):
+    _token, raw = create_token(business=business, actor=owner, name="Owner's laptop")
+    return EnglishApiClient(client, raw)
 
 
 @pytest.fixture
@@ -293,10 +299,15 @@ def test_the_staff_cancel_a_match_and_the_request_goes_to_another_peer(api, busi
 # --- settings ------------------------------------------------------------------------------
 
 
-def test_the_staff_read_and_change_a_programs_settings(api, guides):
+def test_staff_read_the_settings_and_only_the_owner_changes_them(api, owner_api, guides):
     before = api.get(f"{M}/programs/{guides.pk}/settings").json()
+    refused(
+        api.patch(f"{M}/programs/{guides.pk}/settings", {"weight_fairness": 0}),
+        403,
+        "permission_denied",
+    )
 
-    response = api.patch(
+    response = owner_api.patch(
         f"{M}/programs/{guides.pk}/settings",
         {
             "meeting_minutes": 90,
@@ -330,11 +341,11 @@ def test_the_staff_read_and_change_a_programs_settings(api, guides):
         ({"colour": "red"}, "colour"),
     ],
 )
-def test_bad_settings_are_refused_naming_the_field(api, guides, body, field):
-    response = api.patch(f"{M}/programs/{guides.pk}/settings", body)
+def test_bad_settings_are_refused_naming_the_field(owner_api, guides, body, field):
+    response = owner_api.patch(f"{M}/programs/{guides.pk}/settings", body)
 
     refused(response, 422, "validation_failed", [field])
-    assert api.get(f"{M}/programs/{guides.pk}/settings").json()["meeting_minutes"] == 120
+    assert owner_api.get(f"{M}/programs/{guides.pk}/settings").json()["meeting_minutes"] == 120
 
 
 # --- across businesses and kinds of token --------------------------------------------------

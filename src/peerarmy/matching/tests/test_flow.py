@@ -380,3 +380,15 @@ def test_each_email_tells_the_time_in_its_readers_language(business, guides):
     to_traveller = mails_to("jane@example.org")[-1].body_text
     assert "Mon" in to_traveller and "Lun" not in to_traveller
     assert "Lun" in mails_to(peer.user.email)[-1].body_text
+
+
+def test_a_traveller_who_cancels_can_refuse_that_local_for_good(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides)
+    services.accept(peer, live_match(match_request))
+
+    services.cancel_request(match_request, by="consumer", block_peer=True)
+    again = submit_and_confirm(guides)
+
+    assert again.status == RequestStatus.OPEN
+    assert again.unmatched_reason == "excluded"

@@ -1,0 +1,242 @@
+"""Asking for a local, without an account: the request form of a published guides or layover
+program, and the request's own pages (confirm, follow, change, cancel) reached through the
+link e-mailed to the consumer.
+
+The token in that link is the only key, and it proves the e-mail address: the form's success
+page never shows it. Every lookup also goes through the business in the URL. The token pages
+send no Referer to other sites (the token would leak to the sites they link to; within the
+site it stays, because under "no-referrer" browsers send `Origin: null` with a form and the
+CSRF check refuses it) and ask search engines not to index them. A GET never changes a request: mail scanners open links."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from peerarmy.errors import DomainError
+from peerarmy.matching import selectors, services
+from peerarmy.matching.models import MatchRequest, MatchStatus, RequestStatus
+from peerarmy.programs.models import ProgramKind
+from peerarmy.web.matching_forms import MatchRequestForm
+
+from .base import business_page
+
+GET_POST = ("GET", "HEAD", "POST")
+# A request the consumer can still change or cancel.
+CHANGEABLE = (
+    RequestStatus.UNCONFIRMED,
+    RequestStatus.OPEN,
+    RequestStatus.PROPOSED,
+    RequestStatus.MATCHED,
+)
+
+
+def private_page(view):
+    """The response of a page whose URL holds a token: no Referer to other sites, no search
+    engine."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "same-origin"
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapper
+
+
+def _program_or_404(business, program_slug):
+    program = services.matching_programs(business).filter(slug=program_slug).first()
+    if program is None:
+        raise Http404
+    return program
+
+
+def _request_or_404(business, token):
+    found = (
+        MatchRequest.objects.filter(business=business, token=token)
+        .select_related("program", "business")
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def _save(form, call):
+    """Call the service with the form's data; its refusals go next to the fields. Returns the
+    service's result, or None when it refused."""
+    try:
+        return call(form.service_data())
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+    except DomainError as exc:
+        form.add_domain_error(exc)
+    return None
+
+
+def _form_page(request, program, form, *, match_request=None):
+    return render(
+        request,
+        "web/public/matching/request_form.html",
+        {
+            "program": program,
+            "form": form,
+            "match_request": match_request,
+            "is_layover": program.kind == ProgramKind.LAYOVER,
+        },
+    )
+
+
+@business_page(GET_POST)
+def request_new(request, business, program_slug):
+    program = _program_or_404(business, program_slug)
+    found = services.settings_for(program)
+    with timezone.override(business.tzinfo):
+        form = MatchRequestForm(request.POST or None, program=program, settings=found)
+        valid = request.method == "POST" and form.is_valid()
+    if request.method == "POST" and form.is_bot:
+        return redirect(
+            "web:match_request_sent", business_slug=business.slug, program_slug=program.slug
+        )
+    if valid:
+        submitted = _save(
+            form,
+            lambda data: services.submit_request(program, data, language=get_language()),
+        )
+        if submitted is not None:
+            return redirect(
+                "web:match_request_sent", business_slug=business.slug, program_slug=program.slug
+            )
+    return _form_page(request, program, form)
+
+
+@business_page()
+def request_sent(request, business, program_slug):
+    program = _program_or_404(business, program_slug)
+    return render(request, "web/public/matching/request_sent.html", {"program": program})
+
+
+@private_page
+@business_page(GET_POST)
+def request_confirm(request, business, token):
+    match_request = _request_or_404(business, token)
+    if match_request.status != RequestStatus.UNCONFIRMED:
+        return redirect("web:match_request", business_slug=business.slug, token=token)
+    if request.method == "POST":
+        try:
+            services.confirm_request(match_request)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Thank you: your e-mail is confirmed."))
+        return redirect("web:match_request", business_slug=business.slug, token=token)
+    return render(
+        request,
+        "web/public/matching/request_confirm.html",
+        {"match_request": match_request, "program": match_request.program},
+    )
+
+
+@private_page
+@business_page()
+def request_detail(request, business, token):
+    match_request = _request_or_404(business, token)
+    program = match_request.program
+    names = services.settings_for(program).interest_names()
+    context = {
+        "match_request": match_request,
+        "program": program,
+        "window": selectors.window_text(match_request),
+        "interests": [names.get(slug, slug) for slug in match_request.interests],
+        "changeable": match_request.status in CHANGEABLE,
+        "is_layover": program.kind == ProgramKind.LAYOVER,
+    }
+    if match_request.status == RequestStatus.OPEN:
+        context["unmatched"] = selectors.describe_unmatched(match_request)
+    if selectors.consumer_sees_peer(match_request):
+        context["match"] = _accepted_match(match_request)
+    return render(request, "web/public/matching/request_detail.html", context)
+
+
+def _accepted_match(match_request):
+    """The accepted (or completed) match and what the consumer may know of the peer."""
+    match = (
+        match_request.matches.filter(status__in=(MatchStatus.ACCEPTED, MatchStatus.COMPLETED))
+        .select_related("peer__user", "program", "business")
+        .first()
+    )
+    if match is None:
+        return None
+    found = services.settings_for(match_request.program)
+    return {
+        "peer_first_name": selectors.first_name(match.peer),
+        "peer_email": match.peer.user.email,
+        "when": selectors.when_text(match),
+        "perks": [name for name in found.perk_names(match.perks) if name],
+    }
+
+
+@private_page
+@business_page(GET_POST)
+def request_edit(request, business, token):
+    match_request = _request_or_404(business, token)
+    program = match_request.program
+    if match_request.status not in CHANGEABLE:
+        messages.error(request, _("This request can no longer be changed."))
+        return redirect("web:match_request", business_slug=business.slug, token=token)
+    found = services.settings_for(program)
+    initial = MatchRequestForm.initial_for(
+        match_request,
+        business.tzinfo,
+        arrival=match_request.starts_at - services.AFTER_ARRIVAL,
+        departure=match_request.ends_at + services.BEFORE_DEPARTURE,
+    )
+    with timezone.override(business.tzinfo):
+        form = MatchRequestForm(
+            request.POST or None, program=program, settings=found, editing=True, initial=initial
+        )
+        valid = request.method == "POST" and form.is_valid()
+    if valid:
+        updated = _save(form, lambda data: services.update_request(match_request, data))
+        if updated is not None:
+            messages.success(request, _("Your request is changed."))
+            return redirect("web:match_request", business_slug=business.slug, token=token)
+    return _form_page(request, program, form, match_request=match_request)
+
+
+@private_page
+@business_page(GET_POST)
+def request_cancel(request, business, token):
+    match_request = _request_or_404(business, token)
+    if match_request.status not in CHANGEABLE:
+        messages.error(request, _("This request is already closed."))
+        return redirect("web:match_request", business_slug=business.slug, token=token)
+    if request.method == "POST":
+        reason = request.POST.get("reason", "").strip()[:300]
+        try:
+            services.cancel_request(
+                match_request,
+                by="consumer",
+                reason=reason,
+                block_peer=request.POST.get("block_peer") == "1",
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(request, _("Your request is cancelled."))
+        return redirect("web:match_request", business_slug=business.slug, token=token)
+    return render(
+        request,
+        "web/public/matching/request_cancel.html",
+        {
+            "match_request": match_request,
+            "program": match_request.program,
+            "window": selectors.window_text(match_request),
+        },
+    )
