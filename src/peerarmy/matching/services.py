@@ -975,7 +975,6 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
             matched=len(result.assignments),
             unmatched=len(result.unmatched),
             total_cost=int(result.stats.get("total_cost", 0)),
-            gini=result.stats.get("gini"),
             weights={k: v for k, v in asdict(_weights(found)).items() if v is not None},
         )
         inputs_by_id = {r.id: r for r in inputs}
@@ -1044,8 +1043,15 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
             ),
             key=lambda row: (-row["after"], row["name"]),
         )
+        # The spread staff see: each offering peer's matches this week after the run.
+        spread = [
+            info["load"] + after.get(key, 0)
+            for key, info in meta.items()
+            if info["peer"].matching.max_per_week > 0
+        ]
+        run.gini = engine.gini(spread) if spread else None
         run.seconds = (timezone.now() - started).total_seconds()
-        run.save(update_fields=["loads", "seconds"])
+        run.save(update_fields=["loads", "gini", "seconds"])
     logger.info(
         "matching run %s of program %s: %d requests, %d matched",
         run.pk,

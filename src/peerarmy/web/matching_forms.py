@@ -11,6 +11,7 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from peerarmy.peers.models import LANGUAGE_CHOICES
@@ -96,7 +97,7 @@ class MatchRequestForm(DomainErrorsMixin, forms.Form):
         self.fields["group_size"].widget.attrs["max"] = settings.max_group_size
         interests = settings.interest_names()
         if interests:
-            self.fields["interests"].choices = list(interests.items())
+            self.fields["interests"].choices = [(k, capfirst(v)) for k, v in interests.items()]
         else:
             del self.fields["interests"]
         if self.kind == ProgramKind.LAYOVER and any(a.get("lat") for a in settings.airports):

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -74,7 +75,7 @@ class ProfileForm(DomainErrorsMixin, forms.Form):
 
     def __init__(self, *args, interests=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["interests"].choices = list(interests)
+        self.fields["interests"].choices = [(k, capfirst(v)) for k, v in interests]
 
 
 class SlotForm(forms.Form):
