@@ -63,7 +63,7 @@ def _fill_the_request(page, *, arrival, departure):
     page.get_by_label("Longitude").fill(PIAZZA_MAGGIORE[1])
     page.get_by_label("People in your group").fill("2")
     page.get_by_label("English", exact=True).check()
-    page.get_by_label("cycling", exact=True).check()
+    page.get_by_label("Cycling", exact=True).check()
     page.get_by_label("Anything else").fill("We would love a coffee near the towers.")
     page.get_by_role("button", name="Send my request").click()
     page.wait_for_load_state()

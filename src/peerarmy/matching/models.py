@@ -152,7 +152,7 @@ class MatchingProfile(models.Model):
         help_text=_("Untick to pause: no new proposals until you tick it again."),
     )
     max_per_week = models.PositiveSmallIntegerField(
-        _("at most matches a week"),
+        _("most matches a week"),
         default=2,
         validators=[MinValueValidator(0), MaxValueValidator(21)],
     )

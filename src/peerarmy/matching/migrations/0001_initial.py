@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('accepting', models.BooleanField(default=True, help_text='Untick to pause: no new proposals until you tick it again.', verbose_name='I accept requests')),
-                ('max_per_week', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(21)], verbose_name='at most matches a week')),
+                ('max_per_week', models.PositiveSmallIntegerField(default=2, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(21)], verbose_name='most matches a week')),
                 ('interests', models.JSONField(blank=True, default=list, verbose_name='interests')),
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='tenancy.business', verbose_name='business')),

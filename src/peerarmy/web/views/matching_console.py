@@ -122,7 +122,7 @@ class SettingsForm(DomainErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false"}),
         help_text=gettext_lazy(
-            "One a line: code | Italian name | English name, for example "
+            "One per line: code | Italian name | English name, for example "
             "“cycling | Bicicletta | Cycling”. Consumers and peers tick them."
         ),
     )
@@ -131,7 +131,7 @@ class SettingsForm(DomainErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
         help_text=gettext_lazy(
-            "Layover programs. One a line: CODE | name, optionally | latitude | longitude, "
+            "Layover programs. One per line: CODE | name, optionally | latitude | longitude, "
             "for example “BLQ | Bologna Marconi | 44.5354 | 11.2887”."
         ),
     )
@@ -140,7 +140,7 @@ class SettingsForm(DomainErrorsMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy(
-            "One a line: Italian name | English name | amount in euros, for example "
+            "One per line: Italian name | English name | amount in euros, for example "
             "“Biglietto del treno | Train ticket | 5,50”. Paid to the peer when the match "
             "is completed."
         ),

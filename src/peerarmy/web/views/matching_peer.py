@@ -64,7 +64,7 @@ class ProfileForm(DomainErrorsMixin, forms.Form):
         help_text=gettext_lazy("Untick to pause: no new proposals until you tick it again."),
     )
     max_per_week = forms.IntegerField(
-        label=gettext_lazy("At most matches a week"), min_value=0, max_value=21
+        label=gettext_lazy("Most matches a week"), min_value=0, max_value=21
     )
     interests = forms.MultipleChoiceField(
         label=gettext_lazy("What you love to show"),
