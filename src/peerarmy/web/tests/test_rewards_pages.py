@@ -695,6 +695,9 @@ def test_a_public_page_shows_what_the_peer_chose_to_show_and_nothing_private(
     client, business, owner, program
 ):
     peer = PeerFactory(business=business, display_name="Giulia", bio="Fixing bikes since 2010")
+    # A surname no page shows by accident (a random one was once "English", the language menu).
+    peer.user.last_name = "Zanardelli"
+    peer.user.save()
     services.update_showcase(peer, public=True, headline="Bike mechanic on Saturdays")
     badge = services.create_badge(business, owner, slug="", name_en="Night owl", name_it="Gufo")
     rule(business, owner, program, reward=RewardKind.BADGE, amount=0, badge=badge)
