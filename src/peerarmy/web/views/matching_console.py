@@ -28,6 +28,7 @@ from peerarmy.matching.models import (
     Match,
     MatchRequest,
     MatchRun,
+    MatchStatus,
     RequestStatus,
     RunResult,
 )
@@ -434,9 +435,10 @@ def requests(request, business):
     found = found.prefetch_related(
         Prefetch(
             "matches",
-            queryset=Match.objects.filter(business=business, status__in=LIVE_MATCH).select_related(
-                "peer"
-            ),
+            # The live match, or the one that was completed.
+            queryset=Match.objects.filter(
+                business=business, status__in=(*LIVE_MATCH, MatchStatus.COMPLETED)
+            ).select_related("peer"),
             to_attr="live_matches",
         )
     ).order_by("-starts_at", "-pk")
