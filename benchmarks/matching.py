@@ -257,6 +257,24 @@ def words(result):
     return texts
 
 
+def week_spread(requests, peers, weights, fair, unfair):
+    """What the fairness term is for: each peer's matches this week (the load they came with
+    plus this run's), among the peers who could have taken a request, with and without it."""
+    cands = engine.candidates(requests, peers, weights)
+    could = np.zeros(len(peers), dtype=bool)
+    could[np.unique(cands.peer)] = True
+    index = {p.id: i for i, p in enumerate(peers)}
+    load = np.array([p.load for p in peers], dtype=np.int64)
+    out = {}
+    for name, result in (("fair", fair), ("unfair", unfair)):
+        got = np.zeros(len(peers), dtype=np.int64)
+        for a in result.assignments:
+            got[index[a.peer_id]] += 1
+        out[name] = engine.gini((load + got)[could])
+        out[f"busy_{name}"] = got[load >= 3].sum() / max(1, got.sum())
+    return out
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=10_000)
@@ -320,6 +338,13 @@ def main():
         f"{fair_edges:,} against {unfair.stats['total_cost']:,} "
         f"(+{100 * (fair_edges / max(1, unfair.stats['total_cost']) - 1):.1f}%), "
         f"matched {s['matched']:,} against {unfair.stats['matched']:,}"
+    )
+    week = week_spread(requests, peers, weights, fair, unfair)
+    print(
+        f"fairness over the week (load before the run + this run's matches, peers who could "
+        f"take a request): Gini {week['fair']:.3f} with, {week['unfair']:.3f} without; share "
+        f"of this run's matches given to peers who already had 3 or more: "
+        f"{week['busy_fair']:.1%} with, {week['busy_unfair']:.1%} without"
     )
     if not args.no_greedy:
         base = engine.greedy(requests, peers, weights, fairness=True)
