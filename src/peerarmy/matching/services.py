@@ -538,7 +538,7 @@ def confirm_request(match_request, *, now=None) -> MatchRequest:
         match_request.confirmed_at = now
         match_request.save(update_fields=["status", "confirmed_at", "updated_at"])
         _email_consumer(match_request, "request_received", "matching.request_received")
-    run_matching(match_request.program, trigger=MatchRun.Trigger.REQUEST, now=now)
+    _run_now(match_request.program, trigger=MatchRun.Trigger.REQUEST, now=now)
     match_request.refresh_from_db()
     return match_request
 
@@ -626,7 +626,7 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
         elif match_request.status == RequestStatus.OPEN and changed:
             rematch = True
     if rematch:
-        run_matching(match_request.program, trigger=MatchRun.Trigger.REMATCH, now=now)
+        _run_now(match_request.program, trigger=MatchRun.Trigger.REMATCH, now=now)
         match_request.refresh_from_db()
     return match_request
 
@@ -937,6 +937,17 @@ def _open_requests(program, now):
         .select_related("business")
         .order_by("pk")
     )
+
+
+def _run_now(program, *, trigger, now):
+    """The instant run after a confirmation, a decline or an expiry. What caused it is already
+    committed; if the run fails, the next batch (within BATCH_EVERY) tries again, so the
+    consumer or peer who clicked is not shown an error for it."""
+    try:
+        return run_matching(program, trigger=trigger, now=now)
+    except Exception:  # noqa: BLE001 - logged; the batch retries
+        logger.exception("instant matching run of program %s failed", program.pk)
+        return None
 
 
 def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
@@ -1259,7 +1270,7 @@ def decline(peer, match, *, reason="", now=None) -> Match:
         match = _own_match(peer, match, (MatchStatus.PROPOSED,))
         _end_match(match, MatchStatus.DECLINED, now, reason=reason)
         _reopen(match.request, now)
-    run_matching(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
+    _run_now(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
     return match
 
 
@@ -1284,7 +1295,7 @@ def expire_proposals(now=None) -> int:
                 _reopen(match.request, now)
                 programs[match.program_id] = match.program
         for program in programs.values():
-            run_matching(program, trigger=MatchRun.Trigger.REMATCH, now=now)
+            _run_now(program, trigger=MatchRun.Trigger.REMATCH, now=now)
     return len(due)
 
 
@@ -1332,7 +1343,7 @@ def cancel_match(match, *, by, actor=None, reason="", now=None) -> Match:
                 url=reverse("web:me_matches", kwargs={"business_slug": match.business.slug}),
             )
         _reopen(match_request, now)
-    run_matching(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
+    _run_now(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
     return match
 
 

@@ -392,3 +392,23 @@ def test_a_traveller_who_cancels_can_refuse_that_local_for_good(business, guides
 
     assert again.status == RequestStatus.OPEN
     assert again.unmatched_reason == "excluded"
+
+
+def test_a_failing_instant_run_does_not_undo_the_confirmation(
+    business, guides, monkeypatch, caplog
+):
+    offering_peer(business, at=NEAR)
+    match_request = services.submit_request(guides, request_data(business), language="en")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver down")
+
+    monkeypatch.setattr(services.engine, "match", broken)
+    confirmed = services.confirm_request(match_request)
+
+    assert confirmed.status == RequestStatus.OPEN, "the batch will try again"
+    assert "instant matching run" in caplog.text
+    assert "jane@example.org" not in caplog.text
+    monkeypatch.undo()
+    services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    assert live_match(confirmed)
