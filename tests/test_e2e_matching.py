@@ -149,23 +149,24 @@ def test_a_traveller_meets_a_local_on_a_layover_and_the_peer_is_paid(
     assert match.status == MatchStatus.PROPOSED
 
     # When Giulia opens the requests for her, she sees the proposal and why she was chosen,
-    # but not who asked
+    # but not who asked, nor what they wrote
     peer_context, peer_page = _signed_in_page(browser, live_server, PEER_EMAIL)
     peer_page.goto(f"{live_server.url}/bicigialla/me/matches/")
     waiting = peer_page.get_by_role("region", name="Waiting for your answer")
     proposal = waiting.get_by_role("listitem").filter(has_text="Layover in Bologna")
     expect(proposal).to_contain_text("speaks English")
     expect(proposal).to_contain_text("Piazza Maggiore, Bologna")
-    expect(proposal).to_contain_text("We would love a coffee near the towers.")
+    expect(proposal).not_to_contain_text("We would love a coffee near the towers.")
     expect(proposal).not_to_contain_text(TRAVELLER)
     expect(proposal).not_to_contain_text("Jane Traveller")
 
-    # and accepts: now she sees the traveller's name and e-mail
+    # and accepts: now she sees the traveller's name, e-mail and note
     proposal.get_by_role("button", name="Accept").click()
     expect(peer_page.get_by_text("Thank you! We sent them your first name")).to_be_visible()
     coming_up = peer_page.get_by_role("region", name="Accepted, coming up")
     expect(coming_up).to_contain_text("You are meeting Jane Traveller.")
     expect(coming_up).to_contain_text(TRAVELLER)
+    expect(coming_up).to_contain_text("We would love a coffee near the towers.")
     expect(waiting).to_contain_text("No requests are waiting for you.")
     match.refresh_from_db()
     assert match.status == MatchStatus.ACCEPTED

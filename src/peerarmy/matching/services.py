@@ -60,6 +60,8 @@ LEVELS = {"basic": 1, "conversational": 2, "fluent": 3, "native": 4}
 # A traveller needs time to leave the airport and to be back before departure.
 AFTER_ARRIVAL = timedelta(minutes=60)
 BEFORE_DEPARTURE = timedelta(minutes=120)
+# A proposal leaves the peer at least this long to answer and get there.
+LEAD = timedelta(minutes=30)
 # How far ahead a request may be, and how far back a run looks for a peer's commitments.
 HORIZON = timedelta(days=90)
 # The worker's sweep runs every minute; a program's batch runs this often.
@@ -178,6 +180,13 @@ def _clean_settings(values):
                     raise ValidationError(
                         {"airports": _("Line %(n)d: the coordinates are not valid.") % {"n": n}}
                     )
+            if (item["lat"] is None) != (item["lon"] is None):
+                raise ValidationError(
+                    {
+                        "airports": _("Line %(n)d: give both latitude and longitude, or neither.")
+                        % {"n": n}
+                    }
+                )
         values["airports"] = airports
     if "perks" in values:
         perks = _clean_list(
@@ -324,6 +333,15 @@ def _minutes_text(minutes):
     return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": rest}
 
 
+def minimum_layover(found) -> timedelta:
+    """The shortest layover a program takes: its setting, and never less than the time out of
+    the airport and back plus one meeting."""
+    return max(
+        timedelta(minutes=found.min_free_minutes),
+        AFTER_ARRIVAL + timedelta(minutes=found.meeting_minutes) + BEFORE_DEPARTURE,
+    )
+
+
 def _clean_request(program, found, data, now):
     """The request's fields from `data`, validated; raises ValidationError naming every field."""
     business = program.business
@@ -362,7 +380,7 @@ def _clean_request(program, found, data, now):
             free = departure - arrival
             if departure <= arrival:
                 fail("departure", _("The departure must come after the arrival."))
-            elif free < timedelta(minutes=found.min_free_minutes):
+            elif free < minimum_layover(found):
                 fail(
                     "departure",
                     _(
@@ -372,7 +390,7 @@ def _clean_request(program, found, data, now):
                     )
                     % {
                         "free": _minutes_text(free.total_seconds() // 60),
-                        "minimum": _minutes_text(found.min_free_minutes),
+                        "minimum": _minutes_text(minimum_layover(found).total_seconds() // 60),
                     },
                 )
             elif arrival < now:
@@ -420,7 +438,12 @@ def _clean_request(program, found, data, now):
         latitude = longitude = None
     if latitude is None or longitude is None:
         airport = {a["code"]: a for a in found.airports}.get(values.get("airport"))
-        if airport and airport.get("lat") is not None and not values["meeting_address"]:
+        if (
+            airport
+            and airport.get("lat") is not None
+            and airport.get("lon") is not None
+            and not values["meeting_address"]
+        ):
             latitude, longitude = (
                 _coordinate(airport["lat"], "latitude", 90),
                 _coordinate(airport["lon"], "longitude", 180),
@@ -544,6 +567,7 @@ def confirm_request(match_request, *, now=None) -> MatchRequest:
 
 
 CHANGES_THAT_REMATCH = {
+    "meeting_address",
     "starts_at",
     "ends_at",
     "latitude",
@@ -595,6 +619,13 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
             match_request.program, settings_for(match_request.program), merged, now
         )
         values.pop("email")  # the address was confirmed; a new one would need confirming again
+        if (values["starts_at"], values["ends_at"]) == (
+            match_request.starts_at,
+            match_request.ends_at,
+        ):
+            # The meeting's length was set when the request was made; a later change of the
+            # program's settings does not make a typo fix a new request.
+            values["meeting_minutes"] = match_request.meeting_minutes
         changed = {k for k, v in values.items() if getattr(match_request, k) != v}
         for key in changed:
             setattr(match_request, key, values[key])
@@ -606,6 +637,7 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
             .first()
         )
         if live and changed & CHANGES_THAT_REMATCH:
+            was_accepted = live.status == MatchStatus.ACCEPTED
             _end_match(live, MatchStatus.CANCELLED, now, by="consumer")
             _email_peer(
                 live.peer,
@@ -615,6 +647,7 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
                 request=match_request,
                 program=match_request.program,
                 by="consumer",
+                was_accepted=was_accepted,
                 reason=_("The traveller changed their request."),
                 url=reverse(
                     "web:me_matches", kwargs={"business_slug": match_request.business.slug}
@@ -657,6 +690,7 @@ def cancel_request(
             .select_related("peer__user")
             .first()
         )
+        was_accepted = live is not None and live.status == MatchStatus.ACCEPTED
         if live is not None:
             if block_peer and by == "consumer":
                 PairBlock.objects.get_or_create(
@@ -674,7 +708,9 @@ def cancel_request(
                 request=match_request,
                 program=match_request.program,
                 by=by,
-                reason=reason,
+                was_accepted=was_accepted,
+                # A consumer's words reach the peer only once they had met their contact.
+                reason=reason if (was_accepted or by != "consumer") else "",
                 url=reverse(
                     "web:me_matches", kwargs={"business_slug": match_request.business.slug}
                 ),
@@ -685,12 +721,11 @@ def cancel_request(
         if by == "staff":
             _email_consumer(
                 match_request,
-                "match_cancelled",
+                "request_cancelled",
                 "matching.request_cancelled",
-                match=live,
-                by=by,
                 reason=reason,
-                url=_request_url(match_request),
+                was_matched=was_accepted,
+                match=live if was_accepted else None,
             )
     return match_request
 
@@ -830,9 +865,11 @@ def _excluded(requests):
     """Peers each request may not go to: those who declined it or let it expire, and pairs
     blocked by either side."""
     excluded = {r.pk: set() for r in requests}
+    # A peer whose match the consumer cancelled (to change the request) may be proposed again.
     past = Match.objects.filter(
+        Q(status__in=(MatchStatus.DECLINED, MatchStatus.EXPIRED))
+        | Q(status=MatchStatus.CANCELLED, cancelled_by__in=("peer", "staff")),
         request__in=requests,
-        status__in=(MatchStatus.DECLINED, MatchStatus.EXPIRED, MatchStatus.CANCELLED),
     ).values_list("request_id", "peer_id")
     for request_id, peer_id in past:
         excluded[request_id].add(peer_id)
@@ -856,7 +893,7 @@ def build_inputs(program, requests, now):
     engine_requests = []
     excluded = _excluded(requests)
     for r in requests:
-        start = max(r.starts_at, now)
+        start = max(r.starts_at, now + LEAD)
         local_start = start.astimezone(tz)
         monday = _monday(local_start.date())
         weeks.setdefault(monday, []).append(r)
@@ -871,7 +908,7 @@ def build_inputs(program, requests, now):
     loads, booked = _held_matches(peer_ids, list(weeks), tz)
     engine_peers = []
     meta = {}
-    now_minute = _minute(now)
+    now_minute = _minute(now + LEAD)
     for peer in peers:
         languages = {pl.language: LEVELS.get(pl.level, 3) for pl in peer.languages.all()}
         for monday in weeks:
@@ -920,12 +957,13 @@ def build_inputs(program, requests, now):
 
 
 def _meeting_time(request_in, windows):
-    """The first moment inside the request's window where the peer is free long enough."""
+    """The first moment inside the request's window where the peer is free long enough, or
+    None."""
     for start, end in windows:
         begin = max(start, request_in.start)
         if min(end, request_in.end) - begin >= request_in.minutes:
             return begin
-    return request_in.start
+    return None
 
 
 def _open_requests(program, now):
@@ -991,14 +1029,29 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
         inputs_by_id = {r.id: r for r in inputs}
         after = {}
         results = []
-        for assignment in result.assignments:
+        booked = {}  # meetings given to each peer in this run, so two never overlap
+        total_cost = 0
+        for assignment in sorted(
+            result.assignments, key=lambda a: (a.start or 0, str(a.request_id))
+        ):
             peer_key = assignment.peer_id
             info = meta[peer_key]
             match_request = by_id[assignment.request_id]
             request_in = inputs_by_id[assignment.request_id]
-            begin = assignment.start
+            begin = _meeting_time(request_in, _subtract(info["windows"], booked.get(peer_key, [])))
             if begin is None:
-                begin = _meeting_time(request_in, info["windows"])
+                # With more than one a day, the engine may give a peer two requests whose
+                # only times overlap: the second waits for the next run.
+                result.unmatched.append(
+                    engine.Unmatched(
+                        request_id=assignment.request_id,
+                        reason="taken",
+                        detail={"languages": sorted(request_in.languages), "candidates": 1},
+                    )
+                )
+                continue
+            booked.setdefault(peer_key, []).append((begin, begin + request_in.minutes))
+            total_cost += assignment.cost
             reasons = _reasons_dict(assignment.reasons)
             _propose(
                 run,
@@ -1061,8 +1114,11 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
             if info["peer"].matching.max_per_week > 0
         ]
         run.gini = engine.gini(spread) if spread else None
+        run.matched = sum(after.values())
+        run.total_cost = total_cost
+        run.unmatched = len(result.unmatched)
         run.seconds = (timezone.now() - started).total_seconds()
-        run.save(update_fields=["loads", "gini", "seconds"])
+        run.save(update_fields=["loads", "gini", "matched", "unmatched", "total_cost", "seconds"])
     logger.info(
         "matching run %s of program %s: %d requests, %d matched",
         run.pk,
@@ -1170,7 +1226,11 @@ def run_due_batches(now=None) -> int:
             last = MatchRun.objects.filter(program=program).order_by("-created_at").first()
             if last is not None and last.created_at > now - BATCH_EVERY:
                 continue
-            run_matching(program, trigger=MatchRun.Trigger.SCHEDULE, now=now)
+            try:
+                run_matching(program, trigger=MatchRun.Trigger.SCHEDULE, now=now)
+            except Exception:  # noqa: BLE001 - one program's failure must not stop the others
+                logger.exception("matching batch of program %s failed", program.pk)
+                continue
             runs += 1
     return runs
 
@@ -1420,14 +1480,19 @@ def complete_match(business, actor, match, *, now=None) -> Match:
     return match
 
 
-def block_pair(peer, match) -> PairBlock:
+def block_pair(peer, match, *, now=None) -> PairBlock:
     """The peer never wants to be matched with this consumer again."""
     if match.peer_id != peer.pk:
         raise PermissionDenied()
     try:
         with transaction.atomic():
-            return PairBlock.objects.create(
+            block = PairBlock.objects.create(
                 business_id=peer.business_id, peer=peer, email=match.request.email
             )
     except IntegrityError:
-        return PairBlock.objects.get(peer=peer, email=match.request.email)
+        block = PairBlock.objects.get(peer=peer, email=match.request.email)
+    match.refresh_from_db(fields=["status"])
+    if match.status == MatchStatus.PROPOSED:
+        # Blocking a proposal answers it: the request goes to someone else at once.
+        decline(peer, match, now=now)
+    return block

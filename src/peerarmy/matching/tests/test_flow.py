@@ -412,3 +412,78 @@ def test_a_failing_instant_run_does_not_undo_the_confirmation(
     monkeypatch.undo()
     services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
     assert live_match(confirmed)
+
+
+def test_before_accepting_the_peer_never_learns_the_travellers_name_or_note(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides, note="Call me on +39 333 1234567")
+    assert "+39" not in mails_to(peer.user.email)[-1].body_text
+
+    services.cancel_request(match_request, by="consumer", reason="I am Jane, sorry")
+
+    withdrawn = mails_to(peer.user.email)[-1].body_text
+    assert "Jane" not in withdrawn and "withdrawn" in withdrawn
+
+
+def test_two_meetings_of_one_peer_in_one_run_never_overlap(business):
+    guides = matching_program(business, per_day=2)
+    offering_peer(business, at=NEAR)
+    monday = next_monday(business, 10)
+    for n in range(2):
+        open_request(
+            guides, email=f"t{n}@example.org", starts_at=monday, ends_at=monday + timedelta(hours=2)
+        )
+
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+
+    assert run.matched == 1
+    assert Match.objects.filter(status="proposed").count() == 1
+
+
+def test_a_layover_too_short_for_a_meeting_is_refused_whatever_the_setting(business):
+    layover = matching_program(business, ProgramKind.LAYOVER, min_free_minutes=60)
+    arrival = next_monday(business, 8)
+    data = request_data(
+        business, airport="BLQ", arrival=arrival, departure=arrival + timedelta(minutes=90)
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        services.submit_request(layover, data, language="en")
+
+    assert "departure" in caught.value.message_dict
+
+
+def test_a_request_that_already_started_gets_time_to_answer(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match_request = open_request(guides)
+    later = match_request.starts_at + timedelta(minutes=7, seconds=30)
+
+    services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE, now=later)
+
+    match = live_match(match_request)
+    assert match.peer == peer
+    assert match.respond_by >= later + timedelta(minutes=29)
+    assert match.meets_at >= match.respond_by
+
+
+def test_the_peer_of_a_changed_request_may_be_proposed_again(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides)
+    services.accept(peer, live_match(match_request))
+
+    later = next_monday(business, 15)
+    services.update_request(
+        match_request, {"starts_at": later, "ends_at": later + timedelta(hours=3)}
+    )
+
+    assert live_match(match_request).peer == peer
+
+
+def test_blocking_from_a_proposal_answers_it(business, guides):
+    first = offering_peer(business, at=NEAR)
+    second = offering_peer(business, at=FAR)
+    match_request = submit_and_confirm(guides)
+
+    services.block_pair(first, live_match(match_request))
+
+    assert live_match(match_request).peer == second

@@ -446,7 +446,7 @@ def test_every_matching_email_renders_in_both_languages(business, proposed, lang
         "proposal",
         "match_accepted_consumer",
         "match_accepted_peer",
-        "rematching",
+        "request_cancelled",
         "match_cancelled",
         "request_expired",
         "match_completed",
