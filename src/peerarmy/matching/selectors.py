@@ -1,6 +1,8 @@
 """Reads that pages, e-mails and the API share: a match or an unmatched request in words, a
 peer's proposals and matches, times in the business's zone."""
 
+from contextlib import nullcontext
+
 from django.utils import formats, timezone
 from django.utils.translation import override
 
@@ -53,34 +55,17 @@ def first_name(peer) -> str:
     return name.split()[0] if name else peer.display_name
 
 
-def _reasons(data) -> engine.MatchReasons:
-    fields = engine.MatchReasons.__dataclass_fields__
-    values = {k: v for k, v in (data or {}).items() if k in fields}
-    for key, value in values.items():
-        if isinstance(value, list):
-            values[key] = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-    return engine.MatchReasons(**values)
-
-
 def describe_reasons(reasons: dict, program, language=None) -> str:
     if not reasons:
         return ""
-    with override(language) if language else _same_language():
+    with override(language) if language else nullcontext():
         names = program.matching.interest_names(language) if hasattr(program, "matching") else {}
-        return explain.describe_match(_reasons(reasons), interest_names=names)
+        return explain.describe_match(engine.MatchReasons.from_dict(reasons), interest_names=names)
 
 
 def describe_match(match, language=None) -> str:
     """Why this peer was chosen, in words ("speaks Italian and English, 2 km away, ...")."""
     return describe_reasons(match.reasons, match.program, language)
-
-
-class _same_language:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _when_phrase(match_request) -> str:
@@ -103,7 +88,7 @@ def describe_unmatched(match_request, language=None, *, reason=None, detail=None
     if not reason:
         return ""
     detail = detail if detail is not None else match_request.unmatched_detail
-    with override(language) if language else _same_language():
+    with override(language) if language else nullcontext():
         unmatched = engine.Unmatched(
             request_id=match_request.pk, reason=reason, detail=detail or {}
         )

@@ -884,11 +884,10 @@ def _excluded(requests):
     return excluded
 
 
-def build_inputs(program, requests, now):
+def build_inputs(program, found, requests, now):
     """The engine's plain data for `requests`: one engine request each, one engine peer per
-    eligible peer and local week the requests fall in."""
+    eligible peer and local week the requests fall in (`found`: the program's settings)."""
     tz = program.business.tzinfo
-    found = settings_for(program)
     weeks = {}
     engine_requests = []
     excluded = _excluded(requests)
@@ -953,7 +952,7 @@ def build_inputs(program, requests, now):
                 excluded=frozenset((peer_id, monday.toordinal()) for peer_id in excluded[r.pk]),
             )
         )
-    return inputs, engine_peers, meta, found
+    return inputs, engine_peers, meta
 
 
 def _meeting_time(request_in, windows):
@@ -996,23 +995,16 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
         check_can_manage(actor, program.business)
     started = timezone.now()
     with transaction.atomic():
-        found = settings_for(program)
         # One run of a program at a time: its requests are proposed once.
-        MatchingSettings.objects.select_for_update().get(pk=found.pk)
+        found = MatchingSettings.objects.select_for_update().get(pk=settings_for(program).pk)
         _expire_past_requests(program, now)
         requests = _open_requests(program, now)
         by_id = {r.pk: r for r in requests}
-        inputs, peers, meta, found = (
-            build_inputs(program, requests, now)
-            if requests
-            else (
-                [],
-                [],
-                {},
-                found,
-            )
+        inputs, peers, meta = (
+            build_inputs(program, found, requests, now) if requests else ([], [], {})
         )
-        result = engine.match(inputs, peers, _weights(found), fairness=True, explain=True)
+        weights = _weights(found)
+        result = engine.match(inputs, peers, weights, fairness=True, explain=True)
         run = MatchRun.objects.create(
             business_id=program.business_id,
             program=program,
@@ -1024,7 +1016,7 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
             matched=len(result.assignments),
             unmatched=len(result.unmatched),
             total_cost=int(result.stats.get("total_cost", 0)),
-            weights={k: v for k, v in asdict(_weights(found)).items() if v is not None},
+            weights={k: v for k, v in asdict(weights).items() if v is not None},
         )
         inputs_by_id = {r.id: r for r in inputs}
         after = {}
@@ -1052,7 +1044,7 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
                 continue
             booked.setdefault(peer_key, []).append((begin, begin + request_in.minutes))
             total_cost += assignment.cost
-            reasons = _reasons_dict(assignment.reasons)
+            reasons = assignment.reasons.as_dict() if assignment.reasons else {}
             _propose(
                 run,
                 match_request,
@@ -1142,10 +1134,6 @@ def _plain(value):
     if hasattr(value, "item"):  # NumPy scalars
         return value.item()
     return value
-
-
-def _reasons_dict(reasons):
-    return _plain(reasons) if reasons is not None else {}
 
 
 def _propose(run, match_request, peer, found, now, *, meets_at, minutes, cost, components, reasons):

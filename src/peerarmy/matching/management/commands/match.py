@@ -18,7 +18,7 @@ EXIT_BAD_INPUT = 2
 
 
 class BadInput(Exception):
-    pass
+    """Input the solver cannot read: reported in one line, exit status 2."""
 
 
 def _no_constant(name):
