@@ -11,7 +11,7 @@
 - bicigialla_referrals.csv         "bring a friend" referrals kept in Excel (Italian Excel).
 - bicigialla_mentions.csv          social mentions from a listening tool (generic format).
 
-The customers are the people `peerarmy.demo_data.bici_gialla()` describes (same names and
+The customers are the people `peerarmy.demo.bici_gialla()` describes (same names and
 e-mails, so that peers still link to their customer record). Everything is deterministic:
 fixed seeds and fixed dates, so running the script again writes the same bytes.
 """
@@ -38,7 +38,7 @@ from peerarmy.customers.importers.formats import (  # noqa: E402
     SHOPIFY_CUSTOMERS_HEADER,
     SHOPIFY_ORDERS_HEADER,
 )
-from peerarmy.demo_data import bici_gialla  # noqa: E402
+from peerarmy.demo.bicigialla import bici_gialla  # noqa: E402
 
 ROME = ZoneInfo("Europe/Rome")
 # The shop's online store opened in January 2022; the exports were taken at the end of

@@ -1,7 +1,10 @@
 """Translation catalogues: `compile` writes the .mo files (pure Python, via polib);
 `check` fails when a catalogue has untranslated or fuzzy entries, or when the code holds a
 string that the catalogue lacks; `update` refreshes the .po files from the code (needs GNU
-gettext, as Django's makemessages does)."""
+gettext, as Django's makemessages does); `todo` lists the Italian entries still to translate
+as JSON; `apply FILE.json...` writes Italian translations from JSON files of
+{"msgid": "msgstr"} (a plural as ["singular", "plural"]; a context as "context\u0004msgid")
+and clears their fuzzy mark."""
 
 import os
 import shutil
@@ -122,6 +125,53 @@ def check():
     return 0
 
 
+def _italian():
+    return PACKAGE / "locale" / "it" / "LC_MESSAGES" / "django.po"
+
+
+def _key(entry):
+    return f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+
+
+def todo():
+    import json
+
+    po = polib.pofile(str(_italian()))
+    pending = {}
+    for entry in po.untranslated_entries() + po.fuzzy_entries():
+        if entry.obsolete:
+            continue
+        pending[_key(entry)] = [entry.msgid, entry.msgid_plural] if entry.msgid_plural else ""
+    print(json.dumps(pending, ensure_ascii=False, indent=1))
+
+
+def apply(paths):
+    import json
+
+    po = polib.pofile(str(_italian()))
+    by_key = {_key(e): e for e in po if not e.obsolete}
+    applied, unknown = 0, []
+    for path in paths:
+        for key, value in json.loads(Path(path).read_text(encoding="utf-8")).items():
+            entry = by_key.get(key)
+            if entry is None:
+                unknown.append(key)
+                continue
+            if entry.msgid_plural:
+                singular, plural = value if isinstance(value, list) else (value, value)
+                entry.msgstr_plural = {0: singular, 1: plural}
+            else:
+                entry.msgstr = value if isinstance(value, str) else value[0]
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
+            applied += 1
+    po.save()
+    print(f"applied {applied} translations; {len(unknown)} not in the catalogue")
+    for key in unknown[:20]:
+        print(f"  not in the catalogue: {key!r}")
+
+
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "check"
     if command == "compile":
@@ -130,5 +180,9 @@ if __name__ == "__main__":
         update()
     elif command == "check":
         sys.exit(check())
+    elif command == "todo":
+        todo()
+    elif command == "apply":
+        apply(sys.argv[2:])
     else:
-        sys.exit(f"unknown command {command!r}: use compile, check or update")
+        sys.exit(f"unknown command {command!r}: use compile, check, update, todo or apply")

@@ -18,6 +18,23 @@ class DomainError(Exception):
         self.field = field
         super().__init__(str(self.message))
 
+    @property
+    def field_errors(self):
+        """(field, message) pairs for the fields at fault; `InvalidInput` has several."""
+        errors = getattr(self, "errors", None)
+        if errors is not None:
+            return errors
+        return [(self.field, self.message)] if self.field else []
+
+
+class NotFound(DomainError):
+    """No such object in this business: another business's id answers exactly like an id
+    that was never used (404 on the API and on pages)."""
+
+    code = "not_found"
+    status = 404
+    default_message = _("Nothing was found at this address.")
+
 
 class PermissionDenied(DomainError):
     code = "permission_denied"

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "peerarmy.notifications",
     "peerarmy.api",
     "peerarmy.web",
+    "peerarmy",  # the top: the worker and demo commands, which know every app
 ]
 
 MIDDLEWARE = [

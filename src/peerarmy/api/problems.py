@@ -2,7 +2,6 @@
 
 import json
 import logging
-import re
 
 from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,16 +14,12 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
 
 from peerarmy.errors import DomainError
+from peerarmy.inputs import error_message, field_name
 
 logger = logging.getLogger("peerarmy.api")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://peerarmy.dev/problems/"
-
-# Every operation names its JSON body parameter `payload`; like the parameter's source
-# ("body", "query", ...) it is not part of the field's name for the client.
-BODY_PARAM = "payload"
-_PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
 
 
 class FieldError(Schema):
@@ -84,7 +79,9 @@ def not_found_response(request=None):
 
 
 def handle_validation_error(request, exc: ValidationError):
-    errors = [(_field_name(error), _error_message(error)) for error in exc.errors]
+    errors = [
+        (field_name(error.get("loc")) or "body", error_message(error)) for error in exc.errors
+    ]
     if len(errors) == 1:
         detail = errors[0][1]
     else:
@@ -95,7 +92,7 @@ def handle_validation_error(request, exc: ValidationError):
 
 
 def handle_domain_error(request, exc: DomainError):
-    errors = [(exc.field, exc.message)] if exc.field else []
+    errors = [(field, message) for field, message in exc.field_errors if field]
     extra = None
     reasons = getattr(exc, "reasons", None)
     if reasons:
@@ -174,78 +171,6 @@ def install(api):
     api.add_exception_handler(SuspiciousOperation, handle_suspicious)
     api.add_exception_handler(Http404, handle_not_found)
     api.add_exception_handler(DjangoPermissionDenied, handle_permission_denied)
-
-
-# --- turning pydantic's errors into a field name and a translated message ----------------
-
-
-def _field_name(error):
-    loc = list(error.get("loc") or ())
-    if loc[:2] == ["body", BODY_PARAM]:
-        loc = loc[2:]
-    elif loc and loc[0] in _PARAM_SOURCES:
-        loc = loc[1:]
-    return ".".join(str(part) for part in loc) or "body"
-
-
-def _choices(expected):
-    # pydantic says "'a', 'b' or 'c'"; keep the values, drop the English "or".
-    values = re.findall(r"'([^']*)'", expected or "")
-    return ", ".join(values) if values else str(expected)
-
-
-def _error_message(error):
-    kind = error.get("type", "")
-    ctx = error.get("ctx") or {}
-    if kind == "missing":
-        return _("This field is required.")
-    if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
-        return _("Enter a whole number.")
-    if kind in ("float_parsing", "float_type", "decimal_parsing", "decimal_type", "finite_number"):
-        return _("Enter a number.")
-    if kind in ("bool_parsing", "bool_type"):
-        return _("Enter true or false.")
-    if kind in ("string_type", "string_unicode"):
-        return _("Enter a text.")
-    if kind in ("list_type", "tuple_type", "set_type", "iterable_type"):
-        return _("Enter a list.")
-    if kind in ("dict_type", "model_type", "model_attributes_type"):
-        return _("Send a JSON object.")
-    if kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
-        return _("Enter a date and time.")
-    if kind in (
-        "date_type",
-        "date_parsing",
-        "date_from_datetime_parsing",
-        "date_from_datetime_inexact",
-    ):
-        return _("Enter a date (YYYY-MM-DD).")
-    if kind in ("enum", "literal_error"):
-        return _("Choose one of: %(choices)s.") % {"choices": _choices(ctx.get("expected"))}
-    if kind == "greater_than_equal":
-        return _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge")}
-    if kind == "greater_than":
-        return _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")}
-    if kind == "less_than_equal":
-        return _("Enter a value of at most %(limit)s.") % {"limit": ctx.get("le")}
-    if kind == "less_than":
-        return _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")}
-    if kind == "string_too_long":
-        return _("Use at most %(n)d characters.") % {"n": ctx.get("max_length", 0)}
-    if kind == "string_too_short":
-        return _("Use at least %(n)d characters.") % {"n": ctx.get("min_length", 0)}
-    if kind == "too_long":
-        return _("Give at most %(n)d items.") % {"n": ctx.get("max_length", 0)}
-    if kind == "date_out_of_range":
-        return _("Enter a date between %(first)s and %(last)s.") % {
-            "first": ctx.get("first"),
-            "last": ctx.get("last"),
-        }
-    if kind == "nul_character":
-        return _("Remove the invisible NUL character from this text.")
-    if kind == "extra_forbidden":
-        return _("This field is not known.")
-    return _("Enter a valid value.")
 
 
 def problem_responses(*statuses):

@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
+from peerarmy.inputs import apply_patch, patch_model
+from peerarmy.programs import selectors
+from peerarmy.programs.inputs import ProgramInput
 from peerarmy.programs.models import ProgramKind, ProgramStatus
-from peerarmy.programs.selectors import get_program_for_business, programs_for_business
 from peerarmy.programs.services import (
     close_program,
     create_program,
@@ -21,7 +21,7 @@ from peerarmy.programs.services import (
 
 from .auth import member_business
 from .pagination import LimitOffset
-from .params import ObjectId, Text
+from .params import ObjectId
 from .problems import problem_responses
 
 router = Router(tags=["programs"])
@@ -51,53 +51,12 @@ class ProgramOut(Schema):
         return [skill.slug for skill in program.required_skills.all()]
 
 
-class ProgramIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: ProgramKind
-    slug: Text | None = Field(None, description="Made from the English title if left out.")
-    title_it: Text
-    title_en: Text
-    summary_it: Text = ""
-    summary_en: Text = ""
-    description_it: Text = ""
-    description_en: Text = ""
-    required_skills: list[Text] = Field([], max_length=50, description="Skill slugs.")
-    required_languages: list[Text] = Field(
-        [], max_length=20, description="Language codes, e.g. it, en."
-    )
-    min_reliability: int = Field(0, ge=0, le=100)
-
-
-class ProgramPatch(Schema):
-    """Only the fields sent change; none of them may be null."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    # A default of None that the type refuses: leaving a field out keeps it, null is an error.
-    kind: ProgramKind = None
-    slug: Text = None
-    title_it: Text = None
-    title_en: Text = None
-    summary_it: Text = None
-    summary_en: Text = None
-    description_it: Text = None
-    description_en: Text = None
-    required_skills: list[Text] = Field(None, max_length=50)
-    required_languages: list[Text] = Field(None, max_length=20)
-    min_reliability: int = Field(None, ge=0, le=100)
+ProgramPatch = patch_model(ProgramInput, "ProgramPatch")
 
 
 class ProgramFilters(Schema):
     status: ProgramStatus | None = None
     kind: ProgramKind | None = None
-
-
-def _program_or_404(business, program_id):
-    program = get_program_for_business(business, program_id)
-    if program is None:
-        raise Http404
-    return program
 
 
 @router.get(
@@ -108,7 +67,7 @@ def _program_or_404(business, program_id):
 @paginate(LimitOffset)
 def list_programs(request, filters: Query[ProgramFilters]):
     business = member_business(request)
-    return programs_for_business(business, **filters.model_dump())
+    return selectors.programs_for_business(business, **filters.model_dump())
 
 
 @router.post(
@@ -117,13 +76,9 @@ def list_programs(request, filters: Query[ProgramFilters]):
     summary="Create a program",
     description="The new program is a draft until published.",
 )
-def add_program(request, payload: ProgramIn):
-    program = create_program(
-        business=request.business,
-        actor=request.auth.user,
-        data=payload.model_dump(exclude_unset=True),
-    )
-    return Status(201, program)
+def add_program(request, payload: ProgramInput):
+    outcome = create_program(business=request.business, actor=request.auth.user, data=payload)
+    return Status(201, outcome.value)
 
 
 @router.get(
@@ -132,7 +87,7 @@ def add_program(request, payload: ProgramIn):
     summary="Get a program",
 )
 def get_program(request, program_id: ObjectId):
-    return _program_or_404(member_business(request), program_id)
+    return selectors.get_program(member_business(request), program_id)
 
 
 @router.patch(
@@ -143,13 +98,12 @@ def get_program(request, program_id: ObjectId):
     "cannot change, and the kind of a published program is fixed.",
 )
 def patch_program(request, program_id: ObjectId, payload: ProgramPatch):
-    program = _program_or_404(request.business, program_id)
-    return update_program(
-        business=request.business,
-        actor=request.auth.user,
-        program=program,
-        data=payload.model_dump(exclude_unset=True),
+    program = selectors.get_program(request.business, program_id)
+    data = apply_patch(ProgramInput, ProgramInput.of(program).model_dump(), payload)
+    outcome = update_program(
+        business=request.business, actor=request.auth.user, program=program, data=data
     )
+    return outcome.value
 
 
 @router.delete(
@@ -159,7 +113,7 @@ def patch_program(request, program_id: ObjectId, payload: ProgramPatch):
     description="Only drafts can be deleted; close a published program instead.",
 )
 def delete_program(request, program_id: ObjectId):
-    program = _program_or_404(request.business, program_id)
+    program = selectors.get_program(request.business, program_id)
     services_delete_program(business=request.business, actor=request.auth.user, program=program)
     return Status(204, None)
 
@@ -170,8 +124,10 @@ def delete_program(request, program_id: ObjectId):
     summary="Publish a draft program",
 )
 def publish(request, program_id: ObjectId):
-    program = _program_or_404(request.business, program_id)
-    return publish_program(business=request.business, actor=request.auth.user, program=program)
+    program = selectors.get_program(request.business, program_id)
+    return publish_program(
+        business=request.business, actor=request.auth.user, program=program
+    ).value
 
 
 @router.post(
@@ -180,5 +136,5 @@ def publish(request, program_id: ObjectId):
     summary="Close a program",
 )
 def close(request, program_id: ObjectId):
-    program = _program_or_404(request.business, program_id)
-    return close_program(business=request.business, actor=request.auth.user, program=program)
+    program = selectors.get_program(request.business, program_id)
+    return close_program(business=request.business, actor=request.auth.user, program=program).value

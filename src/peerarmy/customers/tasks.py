@@ -15,3 +15,7 @@ def run_import(job_id: int) -> str:
 def fail_interrupted_imports() -> int:
     """Imports whose worker died are marked failed (run by the worker's periodic sweep)."""
     return services.fail_interrupted_imports()
+
+
+# What the worker's periodic sweep enqueues (every --sweep-every seconds), in this order.
+PERIODIC = (fail_interrupted_imports,)

@@ -15,3 +15,10 @@ def run_matching_batches() -> int:
 def expire_match_proposals() -> int:
     """Expire proposals past their deadline and match their requests again."""
     return services.expire_proposals()
+
+
+# What the worker's periodic sweep enqueues (every --sweep-every seconds), in this order.
+PERIODIC = (
+    expire_match_proposals,
+    run_matching_batches,
+)

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from .models import Peer
+from .models import Peer, Skill
 
 
 def peers_for_business(business, *, status=None, skill=None, language=None, q=None):
@@ -45,3 +45,13 @@ def peer_for_user(business, user):
         .prefetch_related("skills", "languages")
         .first()
     )
+
+
+def skills_of_business(business):
+    """The skills a business asks for, in a stable order (for forms and filters)."""
+    return list(Skill.objects.filter(business=business).order_by("slug"))
+
+
+def skills_by_slug(business, slugs) -> dict:
+    """{slug: Skill} for those of `slugs` that the business has."""
+    return {s.slug: s for s in Skill.objects.filter(business=business, slug__in=list(slugs))}

@@ -2,11 +2,11 @@
 
 from dataclasses import dataclass, field
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.db.models import Count
 
-from peerarmy.peers.models import LANGUAGE_NAMES, PeerStatus
+from peerarmy.errors import NotFound
 
+from .eligibility import PeerFacts, Requirement, reasons
 from .models import Program, ProgramStatus
 
 
@@ -23,8 +23,43 @@ def published_programs(business):
     return programs_for_business(business, status=ProgramStatus.PUBLISHED)
 
 
-def get_program_for_business(business, program_id):
-    return Program.objects.filter(business=business, pk=program_id).first()
+def get_program(business, program_id, *, for_update=False) -> Program:
+    """The business's program `program_id`; `NotFound` for any other id, another business's
+    included."""
+    qs = Program.objects.filter(business=business, pk=program_id)
+    if for_update:
+        qs = qs.select_for_update()
+    program = qs.first()
+    if program is None:
+        raise NotFound()
+    return program
+
+
+def get_published_program(business, slug) -> Program:
+    """The published program at address `slug`; `NotFound` for a draft, a closed one or none."""
+    program = (
+        Program.objects.filter(business=business, slug=slug, status=ProgramStatus.PUBLISHED)
+        .prefetch_related("required_skills")
+        .first()
+    )
+    if program is None:
+        raise NotFound()
+    return program
+
+
+def slug_taken(business, slug, *, program=None) -> bool:
+    taken = Program.objects.filter(business=business, slug=slug)
+    if program is not None:
+        taken = taken.exclude(pk=program.pk)
+    return taken.exists()
+
+
+def program_counts(business):
+    """{status: number of programs} with every status present."""
+    counts = dict.fromkeys(ProgramStatus.values, 0)
+    rows = Program.objects.filter(business=business).values("status").annotate(n=Count("pk"))
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
 
 
 @dataclass
@@ -39,33 +74,13 @@ class Eligibility:
 
 def eligibility(peer, program) -> Eligibility:
     """Whether a peer may join a program, and if not, every reason in words."""
-    result = Eligibility(program)
-    if peer.status != PeerStatus.ACTIVE:
-        result.reasons.append(_("Your application has not been approved yet."))
-    missing = [s for s in program.required_skills.all() if s not in set(peer.skills.all())]
-    if missing:
-        result.reasons.append(
-            ngettext("Needs the skill: %(skills)s.", "Needs the skills: %(skills)s.", len(missing))
-            % {"skills": ", ".join(s.name for s in missing)}
-        )
-    if program.required_languages and not (set(program.required_languages) & peer.language_codes):
-        names = ", ".join(str(LANGUAGE_NAMES.get(c, c)) for c in program.required_languages)
-        result.reasons.append(
-            _("Needs one of these languages: %(languages)s.") % {"languages": names}
-        )
-    if program.min_reliability:
-        if peer.reliability is None:
-            result.reasons.append(
-                _("Needs a reliability of at least %(min)d; you do not have a track record yet.")
-                % {"min": program.min_reliability}
-            )
-        elif peer.reliability < program.min_reliability:
-            result.reasons.append(
-                _("Needs a reliability of at least %(min)d; yours is %(score)d.")
-                % {"min": program.min_reliability, "score": peer.reliability}
-            )
-    return result
+    return Eligibility(program, reasons(PeerFacts.of(peer), Requirement.of_program(program)))
 
 
 def programs_for_peer(peer):
     return [eligibility(peer, p) for p in published_programs(peer.business)]
+
+
+def get_program_for_business(business, program_id):
+    """Transitional: the program or None. Adapters use `get_program`, which raises NotFound."""
+    return Program.objects.filter(business=business, pk=program_id).first()

@@ -15,3 +15,10 @@ def expire_vouchers() -> int:
 def reward_service_anniversaries() -> int:
     """Give the rewards for a year of service (the worker's sweep runs it)."""
     return services.service_anniversaries()
+
+
+# What the worker's periodic sweep enqueues (every --sweep-every seconds), in this order.
+PERIODIC = (
+    expire_vouchers,
+    reward_service_anniversaries,
+)

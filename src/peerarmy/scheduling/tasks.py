@@ -10,3 +10,7 @@ def send_block_reminders() -> int:
     """Send the reminders due 24 hours and 1 hour before blocks (the worker's sweep runs it
     every minute)."""
     return reminders.send_due_reminders()
+
+
+# What the worker's periodic sweep enqueues (every --sweep-every seconds), in this order.
+PERIODIC = (send_block_reminders,)

@@ -38,3 +38,7 @@ def expire_invitations() -> int:
         for business in Business.objects.all():
             changed += mark_expired(business=business)
     return changed
+
+
+# What the worker's periodic sweep enqueues (every --sweep-every seconds), in this order.
+PERIODIC = (expire_invitations,)

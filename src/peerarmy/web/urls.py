@@ -1,11 +1,28 @@
+"""Every page of the web interface: the public pages of a business, the peer's app under
+`me/`, and the business console under `manage/`."""
+
 from django.urls import include, path
 
-from .views import blocks, calendar, console, home, imports, peer, public, rewards, superfans
+from .views import (
+    blocks,
+    calendar,
+    console,
+    home,
+    imports,
+    matching_console,
+    matching_peer,
+    matching_public,
+    peer,
+    public,
+    rewards,
+    superfans,
+)
 
 app_name = "web"
 
 B = "<slug:business_slug>/"
 M = B + "manage/"
+R = B + "requests/<str:token>/"
 
 urlpatterns = [
     path("", home.index, name="index"),
@@ -23,6 +40,18 @@ urlpatterns = [
     ),
     path(B + "calendar/<str:token>.ics", calendar.peer_calendar, name="peer_calendar"),
     path(B + "peers/<int:peer_id>/", rewards.showcase, name="showcase"),
+    # the consumer asks for a local and follows the request from the e-mailed link (no account:
+    # the token is the key)
+    path(B + "ask/<slug:program_slug>/", matching_public.request_new, name="match_request_new"),
+    path(
+        B + "ask/<slug:program_slug>/sent/",
+        matching_public.request_sent,
+        name="match_request_sent",
+    ),
+    path(R, matching_public.request_detail, name="match_request"),
+    path(R + "confirm/", matching_public.request_confirm, name="match_request_confirm"),
+    path(R + "edit/", matching_public.request_edit, name="match_request_edit"),
+    path(R + "cancel/", matching_public.request_cancel, name="match_request_cancel"),
     # the peer's app
     path(B + "me/", peer.me, name="me"),
     path(B + "me/apply/", peer.apply, name="apply"),
@@ -59,6 +88,23 @@ urlpatterns = [
         rewards.wallet_statement,
         name="me_wallet_statement",
     ),
+    path(B + "me/matching/", matching_peer.availability, name="me_matching"),
+    path(B + "me/matching/days-off/", matching_peer.day_off_add, name="me_day_off_add"),
+    path(
+        B + "me/matching/days-off/<int:day_off_id>/delete/",
+        matching_peer.day_off_delete,
+        name="me_day_off_delete",
+    ),
+    path(B + "me/matches/", matching_peer.matches, name="me_matches"),
+    path(B + "me/matches/<int:match_id>/accept/", matching_peer.accept, name="me_match_accept"),
+    path(B + "me/matches/<int:match_id>/decline/", matching_peer.decline, name="me_match_decline"),
+    path(B + "me/matches/<int:match_id>/cancel/", matching_peer.cancel, name="me_match_cancel"),
+    path(
+        B + "me/matches/<int:match_id>/complete/",
+        matching_peer.complete,
+        name="me_match_complete",
+    ),
+    path(B + "me/matches/<int:match_id>/block/", matching_peer.block, name="me_match_block"),
     # the business console
     path(M, console.dashboard, name="manage"),
     path(M + "programs/", console.programs, name="manage_programs"),
@@ -187,13 +233,40 @@ urlpatterns = [
         rewards.transaction_correct,
         name="rewards_transaction_correct",
     ),
+    path(M + "matching/", matching_console.requests, name="manage_matching"),
+    path(
+        M + "matching/requests/<int:request_id>/",
+        matching_console.request_detail,
+        name="manage_match_request",
+    ),
+    path(
+        M + "matching/requests/<int:request_id>/cancel/",
+        matching_console.request_cancel,
+        name="manage_match_request_cancel",
+    ),
+    path(
+        M + "matching/matches/<int:match_id>/complete/",
+        matching_console.match_complete,
+        name="manage_match_complete",
+    ),
+    path(
+        M + "matching/matches/<int:match_id>/cancel/",
+        matching_console.match_cancel,
+        name="manage_match_cancel",
+    ),
+    path(M + "matching/runs/", matching_console.runs, name="manage_match_runs"),
+    path(M + "matching/runs/<int:run_id>/", matching_console.run_detail, name="manage_match_run"),
+    path(
+        M + "matching/programs/<int:program_id>/run/",
+        matching_console.run_now,
+        name="manage_match_run_now",
+    ),
+    path(
+        M + "matching/programs/<int:program_id>/settings/",
+        matching_console.settings,
+        name="manage_matching_settings",
+    ),
     path(M + "tokens/", console.tokens, name="manage_tokens"),
     path(M + "tokens/new/", console.token_create, name="manage_token_create"),
     path(M + "tokens/<int:token_id>/revoke/", console.token_revoke, name="manage_token_revoke"),
-]
-
-# Matching: the consumer's request pages, the peer's availability and proposals, the console.
-urlpatterns += [
-    path("", include("peerarmy.web.matching_urls_public")),
-    path("", include("peerarmy.web.matching_urls_console")),
 ]

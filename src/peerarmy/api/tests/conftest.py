@@ -12,12 +12,15 @@ PROBLEM = "application/problem+json"
 class ApiClient:
     """Django's test client with the token in every request and JSON bodies."""
 
-    def __init__(self, client, raw_token):
+    def __init__(self, client, raw_token, language=None):
         self.client = client
         self.raw = raw_token
+        self.language = language
 
     def _headers(self, extra):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {self.raw}"} if self.raw else {}
+        if self.language:
+            headers["HTTP_ACCEPT_LANGUAGE"] = self.language
         headers.update(extra)
         return headers
 

@@ -112,7 +112,7 @@ def test_a_bug_answers_a_generic_500_without_a_traceback(api, client, monkeypatc
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals in /srv/peerarmy/x.py")
 
-    monkeypatch.setattr("peerarmy.api.programs.programs_for_business", broken)
+    monkeypatch.setattr("peerarmy.api.programs.selectors.programs_for_business", broken)
     client.raise_request_exception = False
 
     response = api.get(PROGRAMS)

@@ -15,7 +15,8 @@ from peerarmy.customers.models import (
     Referral,
     Review,
 )
-from peerarmy.demo_data import BICI_GIALLA_IMPORTS, DEMO_DIR, load_demo
+from peerarmy.demo import load_demo
+from peerarmy.demo.bicigialla import BICI_GIALLA_IMPORTS, DEMO_DIR
 from peerarmy.peers.models import Peer
 
 

@@ -2,12 +2,15 @@
 
 import pytest
 
-from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.errors import InvalidTransition, NotFound, PermissionDenied
+from peerarmy.inputs import InvalidInput
+from peerarmy.programs.inputs import ProgramInput
 from peerarmy.programs.models import Program, ProgramStatus
-from peerarmy.programs.selectors import eligibility, published_programs
+from peerarmy.programs.selectors import eligibility, get_program, published_programs
 from peerarmy.programs.services import (
     close_program,
     create_program,
+    delete_program,
     publish_program,
     update_program,
 )
@@ -24,8 +27,14 @@ DATA = {
 }
 
 
+def program_input(**changes):
+    return ProgramInput.parse({**DATA, **changes})
+
+
 def test_staff_create_a_draft_and_publish_it(business, staff):
-    program = create_program(business=business, actor=staff, data=DATA)
+    outcome = create_program(business=business, actor=staff, data=program_input())
+    program = outcome.value
+    assert outcome.created
     assert program.status == ProgramStatus.DRAFT
     assert program.slug == "bologna-by-bike-with-a-local"
     assert list(published_programs(business)) == []
@@ -40,7 +49,9 @@ def test_staff_create_a_draft_and_publish_it(business, staff):
     assert program.status == ProgramStatus.CLOSED
     assert program.closed_at is not None
     with pytest.raises(InvalidTransition):
-        update_program(business=business, actor=staff, program=program, data={"title_en": "x"})
+        update_program(
+            business=business, actor=staff, program=program, data=program_input(title_en="x")
+        )
 
 
 @pytest.mark.parametrize(
@@ -48,36 +59,90 @@ def test_staff_create_a_draft_and_publish_it(business, staff):
     [
         ({"kind": "pyramid"}, "kind"),
         ({"title_en": ""}, "title_en"),
+        ({"title_en": "   "}, "title_en"),
         ({"title_it": "x" * 121}, "title_it"),
         ({"required_languages": ["klingon"]}, "required_languages"),
         ({"min_reliability": 101}, "min_reliability"),
         ({"min_reliability": "high"}, "min_reliability"),
-        ({"required_skills": ["nope"]}, "required_skills"),
+        ({"summary_en": "nul \x00"}, "summary_en"),
+        ({"colour": "red"}, "colour"),
     ],
 )
-def test_bad_program_data_names_the_field(business, staff, change, field):
-    with pytest.raises(ValidationFailed) as exc:
-        create_program(business=business, actor=staff, data={**DATA, **change})
-    assert exc.value.field == field
-    assert not Program.objects.filter(business=business).exists()
+def test_bad_program_input_names_the_field(change, field):
+    with pytest.raises(InvalidInput) as exc:
+        program_input(**change)
+    assert [f for f, _message in exc.value.errors] == [field]
 
 
-def test_two_programs_cannot_share_an_address(business, staff):
-    create_program(business=business, actor=staff, data=DATA)
-    with pytest.raises(ValidationFailed) as exc:
-        create_program(business=business, actor=staff, data=DATA)
-    assert exc.value.field == "slug"
+def test_every_fault_of_one_input_is_reported_at_once():
+    with pytest.raises(InvalidInput) as exc:
+        program_input(title_it="", title_en="x" * 200, min_reliability=-1)
+    assert {f for f, _m in exc.value.errors} == {"title_it", "title_en", "min_reliability"}
+    assert exc.value.message == "3 fields are not valid."
+
+
+def test_an_unknown_skill_and_a_taken_address_are_reported_together(business, staff):
+    create_program(business=business, actor=staff, data=program_input())
+    with pytest.raises(InvalidInput) as exc:
+        create_program(business=business, actor=staff, data=program_input(required_skills=["nope"]))
+    assert dict(exc.value.errors) == {
+        "slug": "Another program already uses this address.",
+        "required_skills": "Unknown skill: nope.",
+    }
+    assert Program.objects.filter(business=business).count() == 1
 
 
 def test_the_same_address_is_fine_in_another_business(business, other_business, staff, other_staff):
-    create_program(business=business, actor=staff, data=DATA)
-    create_program(business=other_business, actor=other_staff, data=DATA)
+    create_program(business=business, actor=staff, data=program_input())
+    create_program(business=other_business, actor=other_staff, data=program_input())
+
+
+def test_an_edit_without_an_address_keeps_the_one_people_may_have_shared(business, staff):
+    program = create_program(business=business, actor=staff, data=program_input()).value
+    update_program(
+        business=business,
+        actor=staff,
+        program=program,
+        data=program_input(title_en="Bologna by night"),
+    )
+    program.refresh_from_db()
+    assert (program.slug, program.title_en) == ("bologna-by-bike-with-a-local", "Bologna by night")
+
+
+def test_the_kind_of_a_published_program_is_fixed(business, staff):
+    program = create_program(business=business, actor=staff, data=program_input()).value
+    publish_program(business=business, actor=staff, program=program)
+    with pytest.raises(InvalidTransition) as exc:
+        update_program(
+            business=business, actor=staff, program=program, data=program_input(kind="delivery")
+        )
+    assert exc.value.field == "kind"
 
 
 def test_peers_and_strangers_cannot_create_programs(business, peer, other_staff):
     for actor in (peer.user, other_staff):
         with pytest.raises(PermissionDenied):
-            create_program(business=business, actor=actor, data=DATA)
+            create_program(business=business, actor=actor, data=program_input())
+
+
+def test_another_business_program_is_not_found(business, other_business, staff):
+    theirs = ProgramFactory(business=other_business)
+    with pytest.raises(NotFound):
+        get_program(business, theirs.pk)
+    with pytest.raises(NotFound):
+        publish_program(business=business, actor=staff, program=theirs)
+    with pytest.raises(NotFound):
+        delete_program(business=business, actor=staff, program=theirs)
+    assert Program.objects.filter(pk=theirs.pk).exists()
+
+
+def test_only_a_draft_can_be_deleted(business, staff):
+    program = ProgramFactory(business=business, status=ProgramStatus.PUBLISHED)
+    with pytest.raises(InvalidTransition):
+        delete_program(business=business, actor=staff, program=program)
+    draft = ProgramFactory(business=business, status=ProgramStatus.DRAFT)
+    delete_program(business=business, actor=staff, program=draft)
+    assert not Program.objects.filter(pk=draft.pk).exists()
 
 
 def test_eligibility_gives_every_reason_in_words(business):
@@ -97,8 +162,8 @@ def test_eligibility_gives_every_reason_in_words(business):
     peer.skills.set([repair])
     peer.reliability = 90
     peer.save()
-    PeerFactory._meta.model.objects.get(pk=peer.pk)
     from peerarmy.peers.models import PeerLanguage
 
     PeerLanguage.objects.create(business=business, peer=peer, language="de")
+    peer = PeerFactory._meta.model.objects.get(pk=peer.pk)
     assert eligibility(peer, program).eligible

@@ -11,7 +11,6 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
-from peerarmy.notifications.management.commands.worker import PERIODIC_TASKS
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.scheduling.models import Claim
 from peerarmy.scheduling.reminders import send_due_reminders
@@ -19,6 +18,7 @@ from peerarmy.scheduling.services import cancel_block, claim_block, release_clai
 from peerarmy.scheduling.tasks import send_block_reminders
 from peerarmy.tenancy.tests.factories import PeerFactory, UserFactory
 from peerarmy.tenancy.tests.threads import requires_shared_database
+from peerarmy.worker import periodic_jobs
 
 from .factories import BlockFactory
 
@@ -161,7 +161,7 @@ def test_every_business_is_swept_and_the_worker_runs_the_task_every_sweep(
     # Then both are reminded, each by their own business
     assert result.return_value == 2
     assert {m.business_id for m in reminders()} == {program.business_id, other_business.pk}
-    assert send_block_reminders in PERIODIC_TASKS
+    assert send_block_reminders in periodic_jobs()
 
 
 @requires_shared_database

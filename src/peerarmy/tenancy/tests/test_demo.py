@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from peerarmy.customers.models import Customer
-from peerarmy.demo_data import DEMO_PASSWORD, load_demo
+from peerarmy.demo import DEMO_PASSWORD, load_demo
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus

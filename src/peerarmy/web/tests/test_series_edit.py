@@ -11,7 +11,7 @@ from peerarmy.scheduling.models import Block, BlockTemplate
 from peerarmy.scheduling.services import claim_block, create_blocks_from_template
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import PeerFactory
-from peerarmy.web.forms_blocks import BlockForm
+from peerarmy.web.forms.scheduling import BlockForm
 
 pytestmark = pytest.mark.django_db
 ROME = ZoneInfo("Europe/Rome")

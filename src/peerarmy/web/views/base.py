@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from peerarmy import errors
@@ -19,6 +19,15 @@ def _methods_allowed(request, methods):
     return None
 
 
+def _call(view, request, business, kwargs):
+    """The view, with a selector's NotFound answered as the site's 404 page: another
+    business's id looks exactly like an id that was never used."""
+    try:
+        return view(request, business, **kwargs)
+    except errors.NotFound as exc:
+        raise Http404 from exc
+
+
 def business_page(methods=("GET", "HEAD")):
     """A public page of a business: 404 for an unknown business."""
 
@@ -26,7 +35,7 @@ def business_page(methods=("GET", "HEAD")):
         @wraps(view)
         def wrapper(request, business_slug, **kwargs):
             business = get_business_or_404(request)
-            return _methods_allowed(request, methods) or view(request, business, **kwargs)
+            return _methods_allowed(request, methods) or _call(view, request, business, kwargs)
 
         return wrapper
 
@@ -42,7 +51,7 @@ def peer_page(methods=("GET", "HEAD")):
             business = get_business_or_404(request)
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            return _methods_allowed(request, methods) or view(request, business, **kwargs)
+            return _methods_allowed(request, methods) or _call(view, request, business, kwargs)
 
         return wrapper
 
@@ -63,7 +72,7 @@ def console_page(methods=("GET", "HEAD")):
                 request.membership = check_can_manage(request.user, business)
             except errors.PermissionDenied as exc:
                 raise PermissionDenied(str(exc.message)) from exc
-            return _methods_allowed(request, methods) or view(request, business, **kwargs)
+            return _methods_allowed(request, methods) or _call(view, request, business, kwargs)
 
         return wrapper
 

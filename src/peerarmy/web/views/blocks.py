@@ -36,14 +36,16 @@ from peerarmy.scheduling.models import (
 )
 from peerarmy.superfans.explain import format_money
 from peerarmy.web import selectors as web_selectors
-from peerarmy.web.forms_blocks import (
+from peerarmy.web.forms.scheduling import (
     BlockForm,
     CancelBlockForm,
+    FairnessLimitsForm,
     PeerBlockFilterForm,
+    SeriesScopeForm,
     TemplateForm,
+    add_series_error,
+    series_changes,
 )
-from peerarmy.web.forms_limits import FairnessLimitsForm
-from peerarmy.web.forms_series import SeriesScopeForm, add_series_error, series_changes
 
 from .base import console_page, peer_page, safe_next
 

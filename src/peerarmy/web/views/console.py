@@ -11,17 +11,13 @@ from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError
 from peerarmy.peers import services as peer_services
 from peerarmy.peers.models import PeerStatus
-from peerarmy.peers.selectors import get_peer_for_business, peers_for_business
+from peerarmy.peers.selectors import get_peer_for_business, peers_for_business, skills_of_business
 from peerarmy.programs import services as program_services
-from peerarmy.programs.selectors import get_program_for_business, programs_for_business
+from peerarmy.programs.selectors import get_program, program_counts, programs_for_business
 from peerarmy.web import selectors
-from peerarmy.web.forms import (
-    PeerFilterForm,
-    ProgramFilterForm,
-    ProgramForm,
-    RejectForm,
-    TokenForm,
-)
+from peerarmy.web.forms.accounts import TokenForm
+from peerarmy.web.forms.peers import PeerFilterForm, RejectForm
+from peerarmy.web.forms.programs import ProgramFilterForm, ProgramForm
 
 from .base import console_page, is_htmx, safe_next
 
@@ -36,20 +32,13 @@ def dashboard(request, business):
         "web/manage/dashboard.html",
         {
             "peer_counts": selectors.peer_counts(business),
-            "program_counts": selectors.program_counts(business),
+            "program_counts": program_counts(business),
             "applicants": peers_for_business(business, status=PeerStatus.APPLICANT)[:5],
         },
     )
 
 
 # --- programs ---------------------------------------------------------------------------
-
-
-def _program_or_404(business, program_id):
-    program = get_program_for_business(business, program_id)
-    if program is None:
-        raise Http404
-    return program
 
 
 @console_page()
@@ -70,13 +59,13 @@ def programs(request, business):
 
 @console_page(GET_POST)
 def program_create(request, business):
-    skills = selectors.skills_for_business(business)
-    form = ProgramForm(request.POST or None, skills=skills)
+    skills = skills_of_business(business)
+    form = ProgramForm(request.POST or None, skills=skills, business=business)
     if request.method == "POST" and form.is_valid():
         try:
             program = program_services.create_program(
-                business=business, actor=request.user, data=form.service_data()
-            )
+                business=business, actor=request.user, data=form.input
+            ).value
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -89,16 +78,16 @@ def program_create(request, business):
 
 @console_page(GET_POST)
 def program_edit(request, business, program_id):
-    program = _program_or_404(business, program_id)
-    skills = selectors.skills_for_business(business)
-    form = ProgramForm(request.POST or None, skills=skills, program=program)
+    program = get_program(business, program_id)
+    skills = skills_of_business(business)
+    form = ProgramForm(request.POST or None, skills=skills, program=program, business=business)
     if request.method == "POST" and form.is_valid():
         try:
             program_services.update_program(
                 business=business,
                 actor=request.user,
                 program=program,
-                data=form.service_data(),
+                data=form.input,
             )
         except DomainError as exc:
             form.add_domain_error(exc)
@@ -111,7 +100,7 @@ def program_edit(request, business, program_id):
 
 
 def _program_action(request, business, program_id, service, done_message):
-    program = _program_or_404(business, program_id)
+    program = get_program(business, program_id)
     try:
         service(business=business, actor=request.user, program=program)
     except DomainError as exc:

@@ -17,7 +17,7 @@ from peerarmy.customers.selectors import (
 )
 from peerarmy.customers.services import start_import
 from peerarmy.errors import DomainError
-from peerarmy.web.forms import DomainErrorsMixin
+from peerarmy.web.forms.base import DomainErrorsMixin
 
 from .base import console_page
 

@@ -34,9 +34,8 @@ from peerarmy.matching.models import (
 )
 from peerarmy.programs.models import ProgramKind
 from peerarmy.tenancy.services import check_is_owner
-from peerarmy.web.forms import DomainErrorsMixin
-from peerarmy.web.forms_blocks import parse_money
-from peerarmy.web.forms_rewards import money_input
+from peerarmy.web.forms.base import DomainErrorsMixin, parse_money
+from peerarmy.web.forms.rewards import money_input
 
 from .base import console_page, safe_next
 from .matching_peer import add_validation_error, validation_messages

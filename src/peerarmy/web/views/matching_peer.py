@@ -30,7 +30,7 @@ from peerarmy.matching.models import (
 )
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.selectors import peer_for_user
-from peerarmy.web.forms import DomainErrorsMixin
+from peerarmy.web.forms.base import DomainErrorsMixin
 
 from .base import peer_page
 

@@ -22,7 +22,7 @@ from peerarmy.errors import DomainError
 from peerarmy.matching import selectors, services
 from peerarmy.matching.models import MatchRequest, MatchStatus, RequestStatus
 from peerarmy.programs.models import ProgramKind
-from peerarmy.web.matching_forms import MatchRequestForm
+from peerarmy.web.forms.matching import MatchRequestForm
 
 from .base import business_page
 

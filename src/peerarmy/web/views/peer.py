@@ -14,7 +14,8 @@ from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import programs_for_peer
 from peerarmy.superfans.invitations import apply_with_invitation
 from peerarmy.web import selectors
-from peerarmy.web.forms import PeerProfileForm, TokenForm
+from peerarmy.web.forms.accounts import TokenForm
+from peerarmy.web.forms.peers import PeerProfileForm
 
 from .base import peer_page
 from .home import JOIN_SESSION_KEY

@@ -43,7 +43,7 @@ from peerarmy.rewards.models import (
     Voucher,
 )
 from peerarmy.scheduling.models import Claim, ClaimStatus
-from peerarmy.web.forms_rewards import (
+from peerarmy.web.forms.rewards import (
     FIRST_YEAR,
     BadgeForm,
     CauseForm,

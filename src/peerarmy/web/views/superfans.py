@@ -42,7 +42,7 @@ from peerarmy.superfans.selectors import (
     scoring_settings,
 )
 from peerarmy.superfans.services import SETTING_RANGES, score_business, update_scoring_settings
-from peerarmy.web.forms import DomainErrorsMixin
+from peerarmy.web.forms.base import DomainErrorsMixin
 
 from .base import business_page, console_page, safe_next
 

@@ -21,8 +21,7 @@ from peerarmy.rewards.models import (
     RewardKind,
 )
 
-from .forms import DomainErrorsMixin
-from .forms_blocks import parse_money
+from .base import DomainErrorsMixin, parse_money
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{8,32}")
 

@@ -17,8 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from peerarmy.peers.models import LANGUAGE_CHOICES
 from peerarmy.programs.models import ProgramKind
 
-from .forms import CoordinateField, DomainErrorsMixin
-from .forms_blocks import _local_datetime
+from .base import CoordinateField, DomainErrorsMixin
+from .scheduling import _local_datetime
 
 # The service names the window `starts_at`/`ends_at` (and a layover's `arrival`/`departure`);
 # the form shows it as a day and two times, or as arrival and departure.

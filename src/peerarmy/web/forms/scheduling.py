@@ -1,5 +1,6 @@
 """Forms of the scheduling pages: the peer's filters and the console's block, recurring
-template and cancellation forms. They parse what a person typed into the shapes the
+template and cancellation forms, the fairness limits, and the choice on a block of a recurring
+series between changing only that block or the following ones too. They parse what a person typed into the shapes the
 scheduling services take; the services decide what is valid.
 
 Times are typed in the business's time zone: the views validate these forms inside
@@ -7,15 +8,16 @@ Times are typed in the business's time zone: the views validate these forms insi
 
 import re
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from peerarmy.peers.models import LANGUAGE_CHOICES
+from peerarmy.scheduling.recurrence import SERIES_BLOCK_FIELDS
 
-from .forms import CoordinateField, DomainErrorsMixin
+from .base import CoordinateField, DomainErrorsMixin, MoneyField
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -28,45 +30,6 @@ WEEKDAYS = [
     ("SA", pgettext_lazy("weekday", "Saturday")),
     ("SU", pgettext_lazy("weekday", "Sunday")),
 ]
-
-
-def parse_money(text):
-    """ "12,50", "12.50", "1.234,50" or "12" (euros) → minor units (1250). None if invalid."""
-    text = (text or "").strip().replace("\N{NO-BREAK SPACE}", "").replace(" ", "")
-    text = text.replace("€", "")
-    if not text:
-        return 0
-    last = max(text.rfind(","), text.rfind("."))
-    if last >= 0:
-        whole = re.sub(r"[.,]", "", text[:last])
-        text = f"{whole}.{text[last + 1 :]}"
-        if len(text) - text.index(".") - 1 > 2:
-            return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount < 0 or amount >= 10**12:
-        return None
-    return int(amount * 100)
-
-
-class MoneyField(forms.CharField):
-    """An amount in euros typed with a decimal comma or point, cleaned to minor units."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "placeholder": "0,00"})
-
-    def clean(self, value):
-        value = super().clean(value)
-        minor = parse_money(value)
-        if minor is None:
-            raise forms.ValidationError(
-                _("Enter an amount such as 12,50 or 12.50."), code="invalid"
-            )
-        return minor
 
 
 def _local_datetime(label, required=True, help_text=""):
@@ -309,3 +272,113 @@ class CancelBlockForm(DomainErrorsMixin, forms.Form):
 class ExportForm(forms.Form):
     date_from = forms.DateField(required=False)
     date_to = forms.DateField(required=False)
+
+
+# --- fairness limits ---
+
+
+class FairnessLimitsForm(DomainErrorsMixin, forms.Form):
+    max_hours_per_week = forms.IntegerField(
+        label=_("Maximum hours per peer per week"), min_value=1, max_value=80
+    )
+    min_rest_minutes = forms.IntegerField(
+        label=_("Minimum rest between two blocks of one peer (minutes)"),
+        min_value=0,
+        max_value=1440,
+    )
+    max_future_blocks = forms.IntegerField(
+        label=_("Maximum upcoming blocks one peer may hold"), min_value=1, max_value=100
+    )
+    forfeit_cutoff_minutes = forms.IntegerField(
+        label=_("Peers may release or offer a block up to (minutes before it starts)"),
+        min_value=0,
+        max_value=2880,
+    )
+
+
+# --- recurring series: only this block, or the following ones too ---
+
+
+ONLY_THIS = "this"
+FOLLOWING = "following"
+
+# The service's fields and the block form's fields they come from.
+FORM_FIELD = {"start_time": "starts_at", "duration_minutes": "ends_at", "reward_minor": "reward"}
+
+
+class SeriesScopeForm(forms.Form):
+    scope = forms.ChoiceField(
+        label=_("Apply the changes to"),
+        choices=[
+            (ONLY_THIS, _("Only this block")),
+            (FOLLOWING, _("This and all following blocks of the series")),
+        ],
+        initial=ONLY_THIS,
+        widget=forms.RadioSelect,
+    )
+
+    @property
+    def following(self):
+        return self.is_valid() and self.cleaned_data["scope"] == FOLLOWING
+
+
+def _minute(moment):
+    return moment.replace(second=0, microsecond=0) if moment else None
+
+
+def _same(name, new, old):
+    if name in ("latitude", "longitude"):
+        return (new is None and old is None) or (
+            new is not None and old is not None and Decimal(new) == Decimal(old)
+        )
+    if name == "required_languages":
+        return sorted(new or []) == sorted(old or [])
+    return new == old
+
+
+def series_changes(form, block, tz):
+    """What the person changed on this block's form, for the series; or None after adding
+    an error to the form for a change that only this block can take (its date, its
+    claimable-from time)."""
+    d = form.cleaned_data
+    starts, ends = d["starts_at"].astimezone(tz), d["ends_at"].astimezone(tz)
+    was_starts = block.starts_at.astimezone(tz)
+    ok = True
+    if starts.date() != was_starts.date():
+        form.add_error(
+            "starts_at",
+            _(
+                "For the following blocks only the time can change, each keeps its day. "
+                "To move this block to another day, choose “Only this block”."
+            ),
+        )
+        ok = False
+    released = d.get("released_at")
+    if released is not None and _minute(released) != _minute(block.released_at):
+        form.add_error(
+            "released_at",
+            _("“Claimable from” can be changed for one block at a time."),
+        )
+        ok = False
+    if not ok:
+        return None
+    changes = {}
+    if (starts.hour, starts.minute) != (was_starts.hour, was_starts.minute):
+        changes["start_time"] = f"{starts:%H:%M}"
+    minutes = int((ends - starts).total_seconds() // 60)
+    if minutes != int(block.duration.total_seconds() // 60):
+        changes["duration_minutes"] = minutes
+    new = form.service_data()
+    for name in SERIES_BLOCK_FIELDS:
+        if name in new and not _same(name, new[name], getattr(block, name)):
+            changes[name] = new[name]
+    old_skills = sorted(s.slug for s in block.required_skills.all())
+    if sorted(new.get("required_skills", [])) != old_skills:
+        changes["required_skills"] = new["required_skills"]
+    return changes
+
+
+def add_series_error(form, exc):
+    """Show a series error next to the block form's field it comes from."""
+    field = FORM_FIELD.get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, str(exc.message))

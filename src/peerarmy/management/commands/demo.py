@@ -5,7 +5,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from peerarmy.demo_data import DEMO_LOGINS, DEMO_PASSWORD, DemoConflict, load_demo
+from peerarmy.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoConflict, load_demo
 
 
 class Command(BaseCommand):
