@@ -1,0 +1,379 @@
+"""Benchmark: what a user feels, through HTTP. `peerarmy serve` (gunicorn, DEBUG=0, PostgreSQL)
+on the loopback, loaded by wrk (a C load generator) with 50 connections, one endpoint at a time:
+
+    /healthz                         the floor: Django's middleware and nothing else
+    GET  /api/v1/me/                 a peer's own record (peer token)
+    GET  /api/v1/me/blocks/claimable the blocks a peer can claim (peer token)
+    GET  /api/v1/peers/              the staff's peers list (staff token)
+    POST /api/v1/me/blocks/{id}/claim  claim attempts, each with its own Idempotency-Key, by
+                                     random peers on random blocks (most are refused: full,
+                                     overlapping, over a limit; every answer counts)
+    GET  /<business>/manage/peers/   a console list page (an owner's session)
+    GET  /api/v1/openapi.json        the API's description (no token)
+
+It prints requests/s, p50 and p99 of each, their ratio to /healthz in the same run, the
+answers by status, and the invariant after the claims: no block holds more active claims than
+seats (overbooked must be 0).
+
+    .venv/bin/python benchmarks/http_load.py [--seconds 10] [--connections 50] [--postgres URL]
+
+Needs wrk (Debian: apt-get install wrk). Creates and drops a database `peerarmy_bench_http`.
+Targets (issue 14), as ratios to /healthz at 50 connections: the peer's GET >= 0.5, the lists
+>= 0.25, claim attempts >= 0.3, the console list page >= 0.15, openapi.json >= 0.5; claim p99
+<= 100 ms on a quiet machine; 0 overbooked.
+"""
+
+import argparse
+import http.client
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+DB = "peerarmy_bench_http"
+PORT = 8766
+BLOCKS, CAPACITY, PEERS, STAFF_PEERS = 2_000, 5, 2_000, 500
+SEED = 20261207
+
+
+def setup_django(database_url):
+    os.environ.update(
+        DATABASE_URL=database_url,
+        PEERARMY_TESTING="0",
+        DEBUG="0",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="peerarmy.settings",
+    )
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
+    import django
+
+    django.setup()
+
+
+def populate():
+    """A business with a published delivery program, BLOCKS open blocks of CAPACITY seats,
+    PEERS active peers each with an API token, an owner with a staff token and a session."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_scopes import scopes_disabled
+
+    from peerarmy.accounts.models import ApiToken, TokenKind, User, hash_token, new_raw_token
+    from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus
+    from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
+    from peerarmy.scheduling.models import Block
+    from peerarmy.tenancy.models import Business, Membership, Role
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(SEED)
+    now = timezone.now().replace(microsecond=0)
+    with scopes_disabled():
+        business = Business.objects.create(slug="bench", name="Bench", city="Bologna")
+        owner = User.objects.create_user(email="owner@bench.example", password="bench-owner-pw")
+        Membership.objects.create(business=business, user=owner, role=Role.OWNER)
+        program = Program.objects.create(
+            business=business,
+            kind=ProgramKind.DELIVERY,
+            slug="consegne",
+            status=ProgramStatus.PUBLISHED,
+            title_it="Consegne",
+            title_en="Deliveries",
+        )
+
+        def block(n):
+            starts = now + timedelta(days=1 + rng.randrange(60), hours=rng.randrange(12))
+            return Block(
+                business=business,
+                program=program,
+                starts_at=starts,
+                ends_at=starts + timedelta(hours=2),
+                released_at=now - timedelta(days=1),
+                place_name=f"Zona {n % 40}",
+                latitude=round(44.4949 + rng.uniform(-0.05, 0.05), 6),
+                longitude=round(11.3426 + rng.uniform(-0.07, 0.07), 6),
+                capacity=CAPACITY,
+                reward_minor=2500,
+            )
+
+        blocks = Block.objects.bulk_create([block(n) for n in range(BLOCKS)], batch_size=1000)
+        users = User.objects.bulk_create(
+            [User(email=f"peer{n}@bench.example", password="!") for n in range(PEERS)],
+            batch_size=2000,
+        )
+        peers = Peer.objects.bulk_create(
+            [
+                Peer(
+                    business=business,
+                    user=u,
+                    status=PeerStatus.ACTIVE if n >= STAFF_PEERS // 10 else PeerStatus.APPLICANT,
+                    display_name=f"Peer {n}",
+                    home_address=f"Via {n}, Bologna",
+                    latitude=44.4949,
+                    longitude=11.3426,
+                    travel_radius_km=25,
+                )
+                for n, u in enumerate(users)
+            ],
+            batch_size=2000,
+        )
+        PeerLanguage.objects.bulk_create(
+            [PeerLanguage(business=business, peer=p, language="it") for p in peers],
+            batch_size=2000,
+        )
+        raws = [new_raw_token() for _ in range(len(peers) + 1)]
+        ApiToken.objects.bulk_create(
+            [
+                ApiToken(
+                    business=business,
+                    user_id=peer.user_id,
+                    name="bench",
+                    kind=TokenKind.PEER,
+                    prefix=raw[:10],
+                    key_hash=hash_token(raw),
+                )
+                for peer, raw in zip(peers, raws, strict=False)
+            ]
+            + [
+                ApiToken(
+                    business=business,
+                    user=owner,
+                    name="bench staff",
+                    kind=TokenKind.MEMBER,
+                    prefix=raws[-1][:10],
+                    key_hash=hash_token(raws[-1]),
+                )
+            ],
+            batch_size=2000,
+        )
+        session = SessionStore()
+        session[SESSION_KEY] = str(owner.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
+        session.create()
+    active = [(p, raw) for p, raw in zip(peers, raws, strict=False) if p.status == "active"]
+    return {
+        "blocks": [b.pk for b in blocks],
+        "peer_tokens": [raw for _p, raw in active],
+        "staff_token": raws[-1],
+        "session": session.session_key,
+    }
+
+
+def overbooked():
+    from django.db.models import Count, F, Q
+    from django_scopes import scopes_disabled
+
+    from peerarmy.scheduling.models import Block, ClaimStatus
+
+    with scopes_disabled():
+        return (
+            Block.objects.annotate(
+                held=Count("claims", filter=Q(claims__status=ClaimStatus.ACTIVE))
+            )
+            .filter(held__gt=F("capacity"))
+            .count()
+        )
+
+
+def serve(database_url, workers, threads):
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        DEBUG="0",
+        PEERARMY_TESTING="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        LOG_LEVEL="ERROR",
+        WEB_WORKERS=str(workers),
+        WEB_THREADS=str(threads),
+    )
+    cmd = [str(Path(sys.executable).with_name("peerarmy")), "serve", "--bind", f"127.0.0.1:{PORT}"]
+    server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)  # noqa: S603
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError("peerarmy serve did not start")
+
+
+CLAIM_LUA = """
+local tokens = {%(tokens)s}
+local blocks = {%(blocks)s}
+local counter = 0
+statuses = {}
+local threads = {}
+
+function setup(thread)
+  thread:set("id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + id)
+end
+
+function request()
+  counter = counter + 1
+  local token = tokens[math.random(#tokens)]
+  local block = blocks[math.random(#blocks)]
+  return wrk.format("POST", "/api/v1/me/blocks/" .. block .. "/claim", {
+    ["Authorization"] = "Bearer " .. token,
+    ["Idempotency-Key"] = id .. "-" .. counter .. "-" .. math.random(1000000000),
+    ["Content-Length"] = "0",
+  }, "")
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    local s = thread:get("statuses")
+    for code, n in pairs(s) do total[code] = (total[code] or 0) + n end
+  end
+  for code, n in pairs(total) do io.write(string.format("STATUS %%d %%d\\n", code, n)) end
+end
+"""
+
+HEADERS_LUA = """
+statuses = {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function response(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
+function done(summary, latency, requests)
+  local total = {}
+  for _, thread in ipairs(threads) do
+    for code, n in pairs(thread:get("statuses")) do total[code] = (total[code] or 0) + n end
+  end
+  for code, n in pairs(total) do io.write(string.format("STATUS %d %d\\n", code, n)) end
+end
+"""
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * UNITS[unit]
+
+
+def wrk(path, *, seconds, connections, headers=(), script=None):
+    """(requests/s, p50 ms, p99 ms, {status: count}) of one wrk run."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script or HEADERS_LUA)
+    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name]
+    for header in headers:
+        cmd += ["-H", header]
+    cmd.append(f"http://127.0.0.1:{PORT}{path}")
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    finally:
+        os.unlink(lua.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p50 = _ms(re.search(r"\s50%\s+([\d.]+\w+)", out).group(1))
+    p99 = _ms(re.search(r"\s99%\s+([\d.]+\w+)", out).group(1))
+    statuses = {int(c): int(n) for c, n in re.findall(r"STATUS (\d+) (\d+)", out)}
+    return rps, p50, p99, statuses
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: apt-get install wrk")
+    subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)  # noqa: S607
+    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)  # noqa: S607
+    database_url = f"{args.postgres.rstrip('/')}/{DB}"
+    setup_django(database_url)
+    started = time.time()
+    data = populate()
+    print(
+        f"population: {BLOCKS:,} blocks x {CAPACITY} seats, {PEERS:,} peers "
+        f"({len(data['peer_tokens']):,} active, each with a token), in {time.time() - started:.0f} s"
+    )
+    peer = f"Authorization: Bearer {data['peer_tokens'][0]}"
+    staff = f"Authorization: Bearer {data['staff_token']}"
+    claim_script = CLAIM_LUA % {
+        "tokens": ",".join(f'"{t}"' for t in data["peer_tokens"]),
+        "blocks": ",".join(str(b) for b in data["blocks"]),
+    }
+    runs = [
+        ("/healthz", "/healthz", (), None, None),
+        ("peer's GET /api/v1/me/", "/api/v1/me/", (peer,), None, 0.5),
+        ("claimable list", "/api/v1/me/blocks/claimable", (peer,), None, 0.25),
+        ("staff peers list", "/api/v1/peers/", (staff,), None, 0.25),
+        ("claim POST", "/api/v1/me/blocks/0/claim", (), claim_script, 0.3),
+        (
+            "console peers page",
+            "/bench/manage/peers/",
+            (f"Cookie: sessionid={data['session']}; peerarmy_language=en",),
+            None,
+            0.15,
+        ),
+        ("openapi.json", "/api/v1/openapi.json", (), None, 0.5),
+    ]
+    server = serve(database_url, args.workers, args.threads)
+    results = []
+    try:
+        for label, path, headers, script, target in runs:
+            # a short warm-up, so that every worker has loaded what the endpoint needs
+            wrk(path, seconds=2, connections=args.connections, headers=headers, script=script)
+            results.append(
+                (label, target)
+                + wrk(
+                    path,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    headers=headers,
+                    script=script,
+                )
+            )
+    finally:
+        server.send_signal(signal.SIGINT)  # gunicorn's quick shutdown
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    floor = results[0][2]
+    print(
+        f"\n{args.connections} connections, {args.seconds} s each, peerarmy serve "
+        f"{args.workers} workers x {args.threads} threads, PostgreSQL, DEBUG=0\n"
+    )
+    print(
+        f"{'endpoint':<22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6} {'target':>7}  answers"
+    )
+    for label, target, rps, p50, p99, statuses in results:
+        ratio = rps / floor
+        mark = "" if target is None else (f">={target}" + (" ok" if ratio >= target else " MISS"))
+        answers = ", ".join(f"{c}: {n}" for c, n in sorted(statuses.items()))
+        print(f"{label:<22} {rps:>9.0f} {p50:>8.1f} {p99:>8.1f} {ratio:>6.2f} {mark:>7}  {answers}")
+    print(f"\noverbooked blocks after the claims: {overbooked()}")
+
+
+if __name__ == "__main__":
+    main()
