@@ -296,6 +296,13 @@ def wrk(path, *, seconds, connections, headers=(), script=None):
     return rps, p50, p99, statuses
 
 
+def pg_admin(base, sql):
+    import psycopg
+
+    with psycopg.connect(f"{base.rstrip('/')}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432")
@@ -306,8 +313,8 @@ def main():
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
-    subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)  # noqa: S607
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DB], check=True)  # noqa: S607
+    pg_admin(args.postgres, f'DROP DATABASE IF EXISTS "{DB}"')
+    pg_admin(args.postgres, f'CREATE DATABASE "{DB}"')
     database_url = f"{args.postgres.rstrip('/')}/{DB}"
     setup_django(database_url)
     started = time.time()
