@@ -2,10 +2,16 @@
 
 import pytest
 
+from peerarmy.accounts import selectors
 from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.models import ApiToken, hash_token
-from peerarmy.accounts.services import authenticate_token, create_token, revoke_token
-from peerarmy.errors import PermissionDenied
+from peerarmy.accounts.services import (
+    authenticate_token,
+    create_peer_token,
+    create_token,
+    revoke_token,
+)
+from peerarmy.errors import NotFound, PermissionDenied
 from peerarmy.tenancy.models import Membership
 
 pytestmark = pytest.mark.django_db
@@ -37,3 +43,55 @@ def test_peers_and_other_businesses_cannot_mint_tokens(business, peer, other_sta
     for actor in (peer.user, other_staff):
         with pytest.raises(PermissionDenied):
             create_token(business=business, actor=actor)
+
+
+def test_a_token_without_a_name_is_called_api_token(business, staff):
+    token, _raw = create_token(business=business, actor=staff, data=TokenInput(name="  ")).value
+    assert token.name == "API token"
+
+
+def test_revoking_twice_changes_nothing_the_second_time(business, owner, staff):
+    token, _raw = create_token(business=business, actor=staff).value
+
+    first = revoke_token(business=business, actor=owner, token=token)
+    again = revoke_token(business=business, actor=owner, token=token)
+
+    assert not first.replayed and again.replayed
+    assert again.value.revoked_at == first.value.revoked_at
+
+
+def test_tokens_are_found_only_in_their_business_and_peer_tokens_only_by_their_peer(
+    business, other_business, other_staff, staff, peer
+):
+    theirs, _raw = create_token(business=other_business, actor=other_staff).value
+    staff_token, _raw = create_token(business=business, actor=staff).value
+    peer_token, _raw = create_peer_token(business=business, peer_user=peer.user).value
+
+    assert selectors.get_token(business, staff_token.pk) == staff_token
+    with pytest.raises(NotFound):
+        selectors.get_token(business, theirs.pk)
+    assert selectors.get_peer_token(business, peer.user, peer_token.pk) == peer_token
+    for user, token in ((peer.user, staff_token), (staff, peer_token)):
+        with pytest.raises(NotFound):
+            selectors.get_peer_token(business, user, token.pk)
+
+
+def test_the_console_refuses_a_long_name_next_to_the_field(staff_client, business):
+    response = staff_client.post(
+        "/bicigialla/manage/tokens/new/", {"name": "x" * 101}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"name": ["Use at most 100 characters."]}
+    assert 'maxlength="100"' in response.content.decode()
+    assert not ApiToken.objects.exists()
+
+
+def test_a_peer_is_refused_a_long_name_too(client, business, peer):
+    client.force_login(peer.user)
+
+    response = client.post("/bicigialla/me/tokens/", {"name": "x" * 101}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"name": ["Use at most 100 characters."]}
+    assert not ApiToken.objects.exists()
