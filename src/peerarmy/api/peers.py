@@ -57,8 +57,8 @@ class PeerOut(Schema):
 
 class PeerRejectBody(patch_model(RejectInput, "PeerRejectSent")):
     """`{"reason": "…"}`: why the application is turned down; the applicant reads it.
-    Required; checked (as `RejectInput`) once the peer is found, so that another business's
-    peer id answers 404 whatever the body says."""
+    Required. A body without it is checked (as an empty reason, 422) once the peer is found,
+    so that another business's peer id answers 404 like an id never used."""
 
 
 # An empty body reads as an empty reason, so that both say the same thing.

@@ -78,10 +78,6 @@ def peer_of_account(business, user_id):
     )
 
 
-def is_active_peer(business, user) -> bool:
-    return Peer.objects.filter(business=business, user=user, status=PeerStatus.ACTIVE).exists()
-
-
 def peer_profiles_of(user):
     """The user's peer profiles across businesses (one account, many armies).
 
