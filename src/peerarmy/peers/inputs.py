@@ -32,13 +32,13 @@ LanguageCodes = Annotated[list[Text], AfterValidator(_known_languages)]
 
 def _known_language(code: str) -> str:
     if code not in LANGUAGE_NAMES:
-        raise broken(_("Unknown language “%(code)s”.") % {"code": code})
+        raise broken(_("Unknown language “%(code)s”.") % {"code": code[:20]})
     return code
 
 
 def _known_level(level: str) -> str:
     if level not in LanguageLevel.values:
-        raise broken(_("Unknown language level “%(level)s”.") % {"level": level})
+        raise broken(_("Unknown language level “%(level)s”.") % {"level": level[:20]})
     return level
 
 

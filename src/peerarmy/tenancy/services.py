@@ -14,15 +14,6 @@ from .inputs import BusinessInput, MemberInput
 from .models import Business, Membership, Role
 from .selectors import get_membership
 
-__all__ = [
-    "NewBusiness",
-    "add_member",
-    "check_can_manage",
-    "check_is_owner",
-    "create_business",
-    "get_membership",  # kept here for callers that read it with the checks
-]
-
 
 def check_can_manage(user, business):
     """Owners and staff run the console; anyone else is refused."""
