@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.api import api
 from peerarmy.customers.models import ImportJob, ImportRowError
@@ -122,7 +123,9 @@ def world(db):
     customer = CustomerFactory(
         business=target, email=f"{MARKER.lower()}@example.org", first_name=MARKER
     )
-    token, _raw = create_token(business=target, actor=owner, name=f"{MARKER} token")
+    token, _raw = create_token(
+        business=target, actor=owner, data=TokenInput(name=f"{MARKER} token")
+    ).value
     job = ImportJob.objects.create(
         business=target, kind="orders", format="shopify", filename=f"{MARKER}.csv", rows=1
     )
@@ -189,13 +192,13 @@ def world(db):
     batch, _skipped = reward_payouts.prepare_batch(target, staff)
     payout = batch.payouts.get()
     outsider = OwnerFactory(business=outsider_business).user
-    _t, outsider_raw = create_token(business=outsider_business, actor=outsider)
+    _t, outsider_raw = create_token(business=outsider_business, actor=outsider).value
     outsider_peer = PeerFactory(business=outsider_business, display_name="Outsider Peer")
     _t, outsider_peer_raw = create_peer_token(
         business=outsider_business, peer_user=outsider_peer.user
-    )
-    _t, visiting_peer_raw = create_peer_token(business=target, peer_user=visiting_peer.user)
-    _t, staff_raw = create_token(business=target, actor=staff)
+    ).value
+    _t, visiting_peer_raw = create_peer_token(business=target, peer_user=visiting_peer.user).value
+    _t, staff_raw = create_token(business=target, actor=staff).value
     matching = _matching_world(target, peer)
     return {
         **matching,

@@ -69,6 +69,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "peerarmy.tenancy.middleware.TenantMiddleware",
+    # /api/: the bearer token's business, before the locale middleware falls back to its
+    # language (the API's authentication lives in the API layer, not in tenancy)
+    "peerarmy.api.middleware.ApiTokenMiddleware",
     "peerarmy.tenancy.middleware.BusinessLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -3,91 +3,92 @@
 A member's token (kind `member`) acts for the staff; a peer's token (kind `peer`) reaches only
 that peer's own endpoints, even if the same person is also staff."""
 
+from typing import NamedTuple
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from peerarmy.errors import PermissionDenied, ValidationFailed
-from peerarmy.peers.models import Peer, PeerStatus
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.inputs import Outcome
+from peerarmy.peers.models import PeerStatus
+from peerarmy.peers.selectors import peer_of_account
+from peerarmy.tenancy.selectors import is_member
+from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
+from .inputs import TokenInput
 from .models import ApiToken, TokenKind, hash_token, new_raw_token
 
 
-def _token_name(name):
-    name = (name or "").strip() or _("API token")
-    if len(name) > 100:
-        raise ValidationFailed(_("Use at most 100 characters."), field="name")
-    return name
+class IssuedToken(NamedTuple):
+    """A token just made, and its raw value: shown once, never stored, never shown again."""
+
+    token: ApiToken
+    raw: str
 
 
-def _new_token(business, user, name, kind):
+def _new_token(business, user, data: TokenInput | None, kind) -> Outcome[IssuedToken]:
     raw = new_raw_token()
     token = ApiToken.objects.create(
         business=business,
         user=user,
-        name=name,
+        name=(data.name if data is not None else "") or _("API token"),
         kind=kind,
         prefix=raw[:10],
         key_hash=hash_token(raw),
     )
-    return token, raw
+    return Outcome(IssuedToken(token, raw), created=True)
 
 
 @transaction.atomic
-def create_token(*, business, actor, user=None, name=""):
-    """Create a token acting as `user` (default: the actor) in `business`.
+def create_token(
+    *, business, actor, data: TokenInput | None = None, user=None
+) -> Outcome[IssuedToken]:
+    """A staff token acting as `user` (default: the actor) in `business`.
 
-    Returns (token, raw): the raw value is never stored and cannot be shown again.
-    """
+    The outcome's value is the token and its raw value, which is never stored and cannot be
+    shown again."""
     check_can_manage(actor, business)
     user = user or actor
     if user != actor:
         # Only the owner may mint tokens that act as somebody else.
-        from peerarmy.tenancy.services import check_is_owner
-
         check_is_owner(actor, business)
         check_can_manage(user, business)
-    return _new_token(business, user, _token_name(name), TokenKind.MEMBER)
+    return _new_token(business, user, data, TokenKind.MEMBER)
 
 
 @transaction.atomic
-def create_peer_token(*, business, peer_user, name=""):
-    """Create a personal token for an active peer of `business`, acting as that peer only.
-
-    Returns (token, raw) like `create_token`. Applicants, rejected and suspended peers, and
-    people who are not peers of the business, are refused.
-    """
-    peer = Peer.objects.filter(business=business, user=peer_user).first()
+def create_peer_token(
+    *, business, peer_user, data: TokenInput | None = None
+) -> Outcome[IssuedToken]:
+    """A personal token for an active peer of `business`, acting as that peer only, like
+    `create_token`. Applicants, rejected and suspended peers, and people who are not peers
+    of the business, are refused."""
+    peer = peer_of_account(business, peer_user.pk)
     if peer is None or not peer_user.is_active:
         raise PermissionDenied(_("Only peers of this army can create personal API tokens."))
     if peer.status != PeerStatus.ACTIVE:
         raise PermissionDenied(
             _("Your membership of this army is not active, so you cannot create API tokens.")
         )
-    return _new_token(business, peer_user, _token_name(name), TokenKind.PEER)
+    return _new_token(business, peer_user, data, TokenKind.PEER)
 
 
 @transaction.atomic
-def revoke_token(*, business, actor, token):
-    """Members revoke any token of their business; a peer revokes their own peer tokens."""
+def revoke_token(*, business, actor, token) -> Outcome[ApiToken]:
+    """Members revoke any token of their business; a peer revokes their own peer tokens.
+    Revoking a token that is already revoked changes nothing (`replayed`)."""
     own_peer_token = token.kind == TokenKind.PEER and token.user_id == getattr(actor, "pk", None)
     if not own_peer_token:
         check_can_manage(actor, business)
     if token.business_id != business.id:
         raise ValidationFailed(_("Unknown token."), field="token")
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token
-
-
-def peer_tokens(*, business, user):
-    """The peer tokens `user` made in `business`, newest first (revoked ones included)."""
-    return ApiToken.objects.filter(business=business, user=user, kind=TokenKind.PEER).order_by(
-        "-created_at", "-pk"
-    )
+    if token.revoked_at is not None:
+        return Outcome(token, replayed=True)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return Outcome(token)
 
 
 def authenticate_token(header: str):
@@ -109,10 +110,7 @@ def authenticate_token(header: str):
         )
         if token is None or not token.user.is_active:
             return None
-        if (
-            token.kind == TokenKind.MEMBER
-            and not token.user.memberships.filter(business=token.business_id).exists()
-        ):
+        if token.kind == TokenKind.MEMBER and not is_member(token.user_id, token.business_id):
             return None
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

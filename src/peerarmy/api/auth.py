@@ -1,4 +1,4 @@
-"""Bearer-token authentication for the API, on top of the tenant middleware's work.
+"""Bearer-token authentication for the API, on top of the API middleware's work.
 
 Two kinds of token, two doors: a member's token opens the staff endpoints (every router but
 `/me/`), a peer's token opens only the peer's own endpoints under `/me/`. A token at the wrong
@@ -11,13 +11,14 @@ from ninja.security import HttpBearer
 
 from peerarmy.accounts.models import TokenKind
 from peerarmy.errors import PermissionDenied
-from peerarmy.peers.models import Peer, PeerStatus
+from peerarmy.peers.models import PeerStatus
+from peerarmy.peers.selectors import peer_of_account
 from peerarmy.tenancy.services import check_can_manage
 
 
 def _active_token(request):
-    # The tenant middleware has already looked the token up (and scoped the request to its
-    # business); without one ninja answers 401.
+    # The API middleware (`middleware.ApiTokenMiddleware`) has already looked the token up
+    # and scoped the request to its business; without one ninja answers 401.
     api_token = getattr(request, "api_token", None)
     if api_token is None or getattr(request, "business", None) is None:
         return None
@@ -61,11 +62,7 @@ class PeerTokenAuth(HttpBearer):
         api_token = _active_token(request)
         if api_token is None:
             return None
-        peer = (
-            Peer.objects.filter(business=request.business, user_id=api_token.user_id)
-            .select_related("user", "business")
-            .first()
-        )
+        peer = peer_of_account(request.business, api_token.user_id)
         if api_token.kind != TokenKind.PEER:
             if peer is not None:
                 raise PermissionDenied(

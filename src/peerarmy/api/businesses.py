@@ -1,10 +1,9 @@
 """The business a token acts in: the only one it can see."""
 
-from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from peerarmy.tenancy.models import Business
+from peerarmy.errors import NotFound
 
 from .auth import member_business
 from .pagination import LimitOffset
@@ -32,8 +31,7 @@ class BusinessOut(Schema):
 )
 @paginate(LimitOffset)
 def list_businesses(request):
-    business = member_business(request)
-    return Business.objects.filter(pk=business.pk)
+    return [member_business(request)]
 
 
 @router.get(
@@ -45,5 +43,5 @@ def list_businesses(request):
 def get_business(request, slug: str):
     business = member_business(request)
     if slug != business.slug:
-        raise Http404
+        raise NotFound()
     return business

@@ -2,13 +2,13 @@
 
 from datetime import datetime
 
-from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
+from peerarmy.inputs import apply_patch, patch_model
+from peerarmy.peers import selectors
+from peerarmy.peers.inputs import RejectInput
 from peerarmy.peers.models import PeerStatus
-from peerarmy.peers.selectors import get_peer_for_business, peers_for_business
 from peerarmy.peers.services import approve_peer, reject_peer
 
 from .auth import member_business
@@ -55,21 +55,14 @@ class PeerOut(Schema):
         return [{"code": pl.language, "level": pl.level} for pl in peer.languages.all()]
 
 
-class RejectIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    # Required, but checked by the service after the peer is found, so that another business's
-    # peer id is a 404 whatever the body says.
-    reason: Text = Field(
-        "", description="Why the application is turned down; the applicant reads it. Required."
-    )
+class PeerRejectBody(patch_model(RejectInput, "PeerRejectSent")):
+    """`{"reason": "…"}`: why the application is turned down; the applicant reads it.
+    Required. A body without it is checked (as an empty reason, 422) once the peer is found,
+    so that another business's peer id answers 404 like an id never used."""
 
 
-def _peer_or_404(business, peer_id):
-    peer = get_peer_for_business(business, peer_id)
-    if peer is None:
-        raise Http404
-    return peer
+# An empty body reads as an empty reason, so that both say the same thing.
+NO_REASON = {"reason": ""}
 
 
 class PeerFilters(Schema):
@@ -89,7 +82,7 @@ class PeerFilters(Schema):
 @paginate(LimitOffset)
 def list_peers(request, filters: Query[PeerFilters]):
     business = member_business(request)
-    return peers_for_business(business, **filters.model_dump())
+    return selectors.peers_for_business(business, **filters.model_dump())
 
 
 @router.get(
@@ -98,7 +91,7 @@ def list_peers(request, filters: Query[PeerFilters]):
     summary="Get a peer",
 )
 def get_peer(request, peer_id: ObjectId):
-    return _peer_or_404(member_business(request), peer_id)
+    return selectors.get_peer(member_business(request), peer_id)
 
 
 @router.post(
@@ -108,9 +101,8 @@ def get_peer(request, peer_id: ObjectId):
     description="The peer is told by e-mail.",
 )
 def approve(request, peer_id: ObjectId):
-    peer = _peer_or_404(request.business, peer_id)
-    peer = approve_peer(business=request.business, actor=request.auth.user, peer=peer)
-    return _peer_or_404(request.business, peer.pk)
+    peer = selectors.get_peer(request.business, peer_id)
+    return approve_peer(business=request.business, actor=request.auth.user, peer=peer).value
 
 
 @router.post(
@@ -119,9 +111,9 @@ def approve(request, peer_id: ObjectId):
     summary="Reject an applicant",
     description="The applicant is told by e-mail, with the reason.",
 )
-def reject(request, peer_id: ObjectId, payload: RejectIn):
-    peer = _peer_or_404(request.business, peer_id)
-    peer = reject_peer(
-        business=request.business, actor=request.auth.user, peer=peer, reason=payload.reason
-    )
-    return _peer_or_404(request.business, peer.pk)
+def reject(request, peer_id: ObjectId, payload: PeerRejectBody):
+    peer = selectors.get_peer(request.business, peer_id)
+    data = apply_patch(RejectInput, NO_REASON, payload)
+    return reject_peer(
+        business=request.business, actor=request.auth.user, peer=peer, data=data
+    ).value

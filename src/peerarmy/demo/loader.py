@@ -25,6 +25,7 @@ from peerarmy.peers.models import Peer, PeerLanguage, Skill
 from peerarmy.programs.models import Program, ProgramStatus
 from peerarmy.rewards.ledger import purge_business
 from peerarmy.superfans.services import score_business
+from peerarmy.tenancy.inputs import BusinessInput, MemberInput
 from peerarmy.tenancy.models import Business
 from peerarmy.tenancy.services import add_member, create_business
 
@@ -165,22 +166,24 @@ def _load_business(spec, users, now):
         return now - timedelta(days=days, minutes=17 * (days % 50))
 
     business, owner, _created = create_business(
-        slug=spec.slug,
-        name=spec.name,
-        owner_email=spec.owner.email,
-        city=spec.city,
-        default_language="it",
-        timezone="Europe/Rome",
-        currency="EUR",
-        brand_color=spec.brand_color,
-        contact_email=spec.contact_email,
-        tagline_it=spec.tagline_it,
-        tagline_en=spec.tagline_en,
-        about_it=spec.about_it,
-        about_en=spec.about_en,
-    )
+        data=BusinessInput(
+            slug=spec.slug,
+            name=spec.name,
+            owner_email=spec.owner.email,
+            city=spec.city,
+            default_language="it",
+            timezone="Europe/Rome",
+            currency="EUR",
+            brand_color=spec.brand_color,
+            contact_email=spec.contact_email,
+            tagline_it=spec.tagline_it,
+            tagline_en=spec.tagline_en,
+            about_it=spec.about_it,
+            about_en=spec.about_en,
+        )
+    ).value
     for member in spec.staff:
-        add_member(business=business, actor=owner, email=member.email)
+        add_member(business=business, actor=owner, data=MemberInput(email=member.email))
 
     skills = {
         s.slug: s

@@ -1,13 +1,19 @@
-"""The typed inputs of every change to a peer (see `peerarmy.inputs`)."""
+"""The typed inputs of every change to a peer (see `peerarmy.inputs`): the profile a person
+applies with and keeps up to date, and the reason of a rejection."""
 
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from peerarmy.inputs import Text, broken
+from peerarmy.inputs import Input, Text, broken, rule_errors, text
 
-from .models import LANGUAGE_NAMES
+from .models import LANGUAGE_NAMES, LanguageLevel
+
+MAX_SHOWCASE_LINKS = 5
+MAX_LINK_LENGTH = 300
+MICRODEGREE = Decimal("0.000001")
 
 
 def _known_languages(codes: list[str]) -> list[str]:
@@ -19,3 +25,158 @@ def _known_languages(codes: list[str]) -> list[str]:
 
 # ISO 639-1 codes a peer can declare (it, en, fr, ...), each once.
 LanguageCodes = Annotated[list[Text], AfterValidator(_known_languages)]
+
+
+# --- the profile --------------------------------------------------------------------------------
+
+
+def _known_language(code: str) -> str:
+    if code not in LANGUAGE_NAMES:
+        raise broken(_("Unknown language “%(code)s”.") % {"code": code[:20]})
+    return code
+
+
+def _known_level(level: str) -> str:
+    if level not in LanguageLevel.values:
+        raise broken(_("Unknown language level “%(level)s”.") % {"level": level[:20]})
+    return level
+
+
+class PeerLanguageInput(Input):
+    """One language a peer speaks, and how well."""
+
+    code: Annotated[Text, AfterValidator(_known_language)] = Field(
+        description="ISO 639-1 code: it, en, fr, de, es, pt, nl, ru, zh, ja, ar."
+    )
+    level: Annotated[Text, AfterValidator(_known_level)] = Field(
+        LanguageLevel.FLUENT.value, description="basic, conversational, fluent or native."
+    )
+
+
+def _languages_given(languages: list[PeerLanguageInput]) -> list[PeerLanguageInput]:
+    if not languages:
+        raise broken(_("Choose at least one language you speak."))
+    codes = [language.code for language in languages]
+    if len(set(codes)) != len(codes):
+        raise broken(_("Name each language once."))
+    return languages
+
+
+def _display_name_given(name: str) -> str:
+    if not name:
+        raise broken(_("Tell us the name to show to others."))
+    return name
+
+
+def _coordinate(limit: int, message):
+    """A latitude or longitude within ±`limit`, kept to six decimals (about 10 cm): the
+    browser's geolocation gives many more."""
+
+    def check(value: Decimal) -> Decimal:
+        if not -limit <= value <= limit:
+            raise broken(message())
+        return value.quantize(MICRODEGREE, rounding=ROUND_HALF_UP)
+
+    return Annotated[Decimal, AfterValidator(check)]
+
+
+Latitude = _coordinate(90, lambda: _("Latitude must be between -90 and 90."))
+Longitude = _coordinate(180, lambda: _("Longitude must be between -180 and 180."))
+
+
+def _radius(km: int) -> int:
+    if not 1 <= km <= 500:
+        raise broken(_("The travel radius must be between 1 and 500 km."))
+    return km
+
+
+def _links(links: list[str]) -> list[str]:
+    links = [link.strip() for link in links if link and link.strip()]
+    if len(links) > MAX_SHOWCASE_LINKS:
+        raise broken(_("Add at most %(n)d links.") % {"n": MAX_SHOWCASE_LINKS})
+    for link in links:
+        if not link.startswith(("https://", "http://")) or len(link) > MAX_LINK_LENGTH:
+            raise broken(_("“%(link)s” is not a web address (https://…).") % {"link": link[:60]})
+    return links
+
+
+class PeerProfileInput(Input):
+    """What a person tells the business about themselves: on the application form, and on
+    their profile page afterwards. Their home area is an address, the coordinates, or both."""
+
+    display_name: Annotated[text(80), AfterValidator(_display_name_given)] = Field(
+        description="The name shown to others."
+    )
+    bio: text(1000) = ""
+    languages: Annotated[list[PeerLanguageInput], AfterValidator(_languages_given)] = Field(
+        description="Every language the peer speaks, each once, with the level."
+    )
+    skills: list[Text] = Field([], description="Slugs of the business's skills the peer has.")
+    home_address: text(200) = Field("", description="A street or neighbourhood; never shown.")
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    travel_radius_km: Annotated[int, AfterValidator(_radius)] = 10
+    showcase_links: Annotated[list[Text], AfterValidator(_links)] = Field(
+        [], description=f"Up to {MAX_SHOWCASE_LINKS} web addresses (https://…)."
+    )
+
+    @field_validator("skills")
+    @classmethod
+    def _once_each(cls, values):
+        return list(dict.fromkeys(values))
+
+    @model_validator(mode="after")
+    def _home_area(self):
+        errors = []
+        if (self.latitude is None) != (self.longitude is None):
+            errors.append(
+                (
+                    "latitude" if self.latitude is None else "longitude",
+                    _("Give both latitude and longitude, or neither."),
+                )
+            )
+        elif self.latitude is None and not self.home_address:
+            errors.append(("home_address", _("Tell us your home area, by address or on the map.")))
+        rule_errors(errors, type(self).__name__)
+        return self
+
+    @property
+    def levels(self) -> dict[str, str]:
+        """{language code: level}."""
+        return {language.code: language.level for language in self.languages}
+
+    @classmethod
+    def of(cls, peer) -> "PeerProfileInput":
+        """The input that describes `peer`'s profile as it is (the profile form's start)."""
+        return cls.model_construct(
+            display_name=peer.display_name,
+            bio=peer.bio,
+            languages=[
+                PeerLanguageInput.model_construct(code=pl.language, level=pl.level)
+                for pl in peer.languages.all()
+            ],
+            skills=[skill.slug for skill in peer.skills.all()],
+            home_address=peer.home_address,
+            latitude=peer.latitude,
+            longitude=peer.longitude,
+            travel_radius_km=peer.travel_radius_km,
+            showcase_links=list(peer.showcase_links or []),
+        )
+
+
+# --- deciding on an applicant ------------------------------------------------------------------
+
+
+def _reason_given(reason: str) -> str:
+    # Fair treatment: a rejection always says why.
+    if not reason:
+        raise broken(_("Give the applicant a reason."))
+    return reason
+
+
+class RejectInput(Input):
+    """Why an application is turned down; the applicant reads it in the e-mail."""
+
+    reason: Annotated[text(1000), AfterValidator(_reason_given)] = Field(
+        description="Why the application is turned down; the applicant reads it. Required."
+    )

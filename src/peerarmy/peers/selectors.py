@@ -1,8 +1,11 @@
-"""Reads of peers that the console, the peer's app and the API share."""
+"""Reads of peers that the console, the peer's app, the API and other apps share."""
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django_scopes import scopes_disabled
 
-from .models import Peer, Skill
+from peerarmy.errors import NotFound
+
+from .models import Peer, PeerStatus, Skill
 
 
 def peers_for_business(business, *, status=None, skill=None, language=None, q=None):
@@ -27,17 +30,31 @@ def peers_for_business(business, *, status=None, skill=None, language=None, q=No
     return qs.distinct().order_by("status", "display_name", "pk")
 
 
+def get_peer(business, peer_id, *, for_update=False) -> Peer:
+    """The business's peer (or applicant) `peer_id`; `NotFound` for any other id, another
+    business's included. Locked for the transaction with `for_update`."""
+    qs = Peer.objects.filter(business=business, pk=peer_id)
+    if for_update:
+        # Only the peer's row is locked: no join, so no other table's row with it.
+        qs = qs.select_for_update()
+    else:
+        qs = qs.select_related("user").prefetch_related("skills", "languages")
+    peer = qs.first()
+    if peer is None:
+        raise NotFound()
+    return peer
+
+
 def get_peer_for_business(business, peer_id):
-    """The peer with this id in this business, or None: another business's id finds nothing."""
-    return (
-        Peer.objects.filter(business=business, pk=peer_id)
-        .select_related("user")
-        .prefetch_related("skills", "languages")
-        .first()
-    )
+    """Transitional: the peer or None. Adapters use `get_peer`, which raises NotFound."""
+    try:
+        return get_peer(business, peer_id)
+    except NotFound:
+        return None
 
 
 def peer_for_user(business, user):
+    """The user's peer profile in this business (any status), or None."""
     if not user.is_authenticated:
         return None
     return (
@@ -45,6 +62,39 @@ def peer_for_user(business, user):
         .prefetch_related("skills", "languages")
         .first()
     )
+
+
+def has_applied(business, user) -> bool:
+    return Peer.objects.filter(business=business, user=user).exists()
+
+
+def peer_of_account(business, user_id):
+    """The peer that account `user_id` is in this business (any status), with its user and
+    business, or None: whom a peer's API token acts for."""
+    return (
+        Peer.objects.filter(business=business, user_id=user_id)
+        .select_related("user", "business")
+        .first()
+    )
+
+
+def peer_profiles_of(user):
+    """The user's peer profiles across businesses (one account, many armies).
+
+    Runs unscoped on purpose: it reads only the user's own rows, filtered by user.
+    """
+    with scopes_disabled():
+        return list(
+            Peer.objects.filter(user=user).select_related("business").order_by("business__name")
+        )
+
+
+def peer_counts(business):
+    """{status: number of peers} with every status present."""
+    counts = dict.fromkeys(PeerStatus.values, 0)
+    rows = Peer.objects.filter(business=business).values("status").annotate(n=Count("pk"))
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
 
 
 def skills_of_business(business):

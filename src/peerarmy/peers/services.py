@@ -1,100 +1,40 @@
-"""Every change to a peer: applying, approving, rejecting, suspending, editing the profile."""
+"""Every change to a peer: applying, editing the profile, approving, rejecting."""
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerarmy.errors import InvalidTransition, ValidationFailed
+from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
+from peerarmy.tenancy.selectors import members_of
 from peerarmy.tenancy.services import check_can_manage
 
-from .models import LANGUAGE_NAMES, LanguageLevel, Peer, PeerLanguage, PeerStatus, Skill
+from . import selectors
+from .inputs import MAX_SHOWCASE_LINKS, PeerProfileInput, RejectInput
+from .models import Peer, PeerLanguage, PeerStatus
 
-MAX_SHOWCASE_LINKS = 5
-
-
-def _clean_profile(business, data):
-    """Check a profile and return it normalised; raise ValidationFailed naming the field."""
-    display_name = (data.get("display_name") or "").strip()
-    if not display_name:
-        raise ValidationFailed(_("Tell us the name to show to others."), field="display_name")
-    if len(display_name) > 80:
-        raise ValidationFailed(_("Use at most 80 characters."), field="display_name")
-    bio = (data.get("bio") or "").strip()
-    if len(bio) > 1000:
-        raise ValidationFailed(_("Use at most 1000 characters."), field="bio")
-    languages = data.get("languages") or {}
-    if isinstance(languages, list | tuple):
-        languages = dict.fromkeys(languages, LanguageLevel.FLUENT)
-    if not languages:
-        raise ValidationFailed(_("Choose at least one language you speak."), field="languages")
-    for code, level in languages.items():
-        if code not in LANGUAGE_NAMES:
-            raise ValidationFailed(
-                _("Unknown language “%(code)s”.") % {"code": code}, field="languages"
-            )
-        if level not in LanguageLevel.values:
-            raise ValidationFailed(
-                _("Unknown language level “%(level)s”.") % {"level": level}, field="languages"
-            )
-    skill_slugs = list(dict.fromkeys(data.get("skills") or []))
-    skills = list(Skill.objects.filter(business=business, slug__in=skill_slugs))
-    if len(skills) != len(skill_slugs):
-        unknown = sorted(set(skill_slugs) - {s.slug for s in skills})
-        raise ValidationFailed(
-            _("Unknown skill: %(skills)s.") % {"skills": ", ".join(unknown)}, field="skills"
-        )
-    lat, lon = data.get("latitude"), data.get("longitude")
-    if (lat is None) != (lon is None):
-        raise ValidationFailed(
-            _("Give both latitude and longitude, or neither."),
-            field="latitude" if lat is None else "longitude",
-        )
-    if lat is not None and not -90 <= float(lat) <= 90:
-        raise ValidationFailed(_("Latitude must be between -90 and 90."), field="latitude")
-    if lon is not None and not -180 <= float(lon) <= 180:
-        raise ValidationFailed(_("Longitude must be between -180 and 180."), field="longitude")
-    home_address = (data.get("home_address") or "").strip()
-    if lat is None and not home_address:
-        raise ValidationFailed(
-            _("Tell us your home area, by address or on the map."), field="home_address"
-        )
-    radius = data.get("travel_radius_km", 10)
-    try:
-        radius = int(radius)
-    except (TypeError, ValueError):
-        raise ValidationFailed(
-            _("Enter a whole number of kilometres."), field="travel_radius_km"
-        ) from None
-    if not 1 <= radius <= 500:
-        raise ValidationFailed(
-            _("The travel radius must be between 1 and 500 km."), field="travel_radius_km"
-        )
-    links = [link.strip() for link in (data.get("showcase_links") or []) if link and link.strip()]
-    if len(links) > MAX_SHOWCASE_LINKS:
-        raise ValidationFailed(
-            _("Add at most %(n)d links.") % {"n": MAX_SHOWCASE_LINKS}, field="showcase_links"
-        )
-    for link in links:
-        if not link.startswith(("https://", "http://")) or len(link) > 300:
-            raise ValidationFailed(
-                _("“%(link)s” is not a web address (https://…).") % {"link": link[:60]},
-                field="showcase_links",
-            )
-    return {
-        "display_name": display_name,
-        "bio": bio,
-        "languages": languages,
-        "skills": skills,
-        "latitude": lat,
-        "longitude": lon,
-        "home_address": home_address,
-        "travel_radius_km": radius,
-        "showcase_links": links,
-    }
+__all__ = [
+    "MAX_SHOWCASE_LINKS",  # read by the web forms' links widget
+    "apply_as_peer",
+    "approve_peer",
+    "reject_peer",
+    "update_profile",
+]
 
 
-def _apply_profile(peer, clean):
+def _skills(business, data: PeerProfileInput):
+    """The business's skills the profile names; every unknown one reported at once."""
+    errors = FieldErrors()
+    found = selectors.skills_by_slug(business, data.skills)
+    unknown = sorted(set(data.skills) - set(found))
+    if unknown:
+        errors.add("skills", _("Unknown skill: %(skills)s.") % {"skills": ", ".join(unknown)})
+    errors.raise_if_any()
+    return [found[slug] for slug in data.skills]
+
+
+def _save_profile(peer, data: PeerProfileInput, skills):
     for field in (
         "display_name",
         "bio",
@@ -104,40 +44,45 @@ def _apply_profile(peer, clean):
         "travel_radius_km",
         "showcase_links",
     ):
-        setattr(peer, field, clean[field])
+        setattr(peer, field, getattr(data, field))
     peer.save()
-    peer.skills.set(clean["skills"])
+    peer.skills.set(skills)
+    levels = data.levels
     PeerLanguage.objects.filter(business=peer.business, peer=peer).exclude(
-        language__in=clean["languages"].keys()
+        language__in=levels.keys()
     ).delete()
-    for code, level in clean["languages"].items():
+    for code, level in levels.items():
         PeerLanguage.objects.update_or_create(
             business=peer.business, peer=peer, language=code, defaults={"level": level}
         )
+    return peer
 
 
 @transaction.atomic
-def apply_as_peer(*, business, user, data, language=None, customer=None):
+def apply_as_peer(
+    *, business, user, data: PeerProfileInput, language=None, customer=None
+) -> Outcome[Peer]:
     """A signed-up person applies to join the business's army; staff are told.
 
-    `customer` links the peer to that customer record (an accepted invitation); without it
-    the customer with the account's e-mail address, if any, is linked."""
-    if Peer.objects.filter(business=business, user=user).exists():
+    `language` (it, en) becomes the account's language for e-mails. `customer` links the
+    peer to that customer record (an accepted invitation); without it the customer with the
+    account's e-mail address, if any, is linked."""
+    if selectors.has_applied(business, user):
         raise InvalidTransition(_("You have already applied to this army."), code="already_applied")
-    clean = _clean_profile(business, data)
+    if customer is not None and customer.business_id != business.pk:
+        raise ValidationFailed(_("This customer belongs to another business."), field="customer")
+    skills = _skills(business, data)
     if language:
         user.language = language
         user.save(update_fields=["language"])
-    peer = Peer(business=business, user=user, status=PeerStatus.APPLICANT)
     from peerarmy.customers.models import Customer
 
-    if customer is not None and customer.business_id != business.pk:
-        raise ValidationFailed(_("This customer belongs to another business."), field="customer")
+    peer = Peer(business=business, user=user, status=PeerStatus.APPLICANT)
     peer.customer = (
         customer or Customer.objects.filter(business=business, email__iexact=user.email).first()
     )
-    _apply_profile(peer, clean)
-    for membership in business.memberships.select_related("user"):
+    _save_profile(peer, data, skills)
+    for membership in members_of(business):
         enqueue_email(
             business=business,
             to=membership.user.email,
@@ -146,18 +91,20 @@ def apply_as_peer(*, business, user, data, language=None, customer=None):
             event="peer.applied",
             context={"peer": peer, "member": membership.user},
         )
-    return peer
+    return Outcome(peer, created=True)
 
 
 @transaction.atomic
-def update_profile(*, peer, data):
-    clean = _clean_profile(peer.business, data)
-    _apply_profile(peer, clean)
-    return peer
+def update_profile(*, business, actor, peer, data: PeerProfileInput) -> Outcome[Peer]:
+    """A peer (or applicant) changes their own profile."""
+    if peer.business_id != business.pk or peer.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("Only the peer can change their own profile."))
+    skills = _skills(business, data)
+    return Outcome(_save_profile(peer, data, skills))
 
 
-def _decide(peer, actor, status, reason=""):
-    locked = Peer.objects.select_for_update().get(pk=peer.pk, business=peer.business)
+def _decide(business, peer, actor, status, reason=""):
+    locked = selectors.get_peer(business, peer.pk, for_update=True)
     if locked.status != PeerStatus.APPLICANT:
         raise InvalidTransition(
             _("This peer is %(status)s; only applicants can be decided on.")
@@ -172,9 +119,10 @@ def _decide(peer, actor, status, reason=""):
 
 
 @transaction.atomic
-def approve_peer(*, business, actor, peer):
+def approve_peer(*, business, actor, peer) -> Outcome[Peer]:
+    """An applicant joins the army; they are told by e-mail."""
     check_can_manage(actor, business)
-    peer = _decide(peer, actor, PeerStatus.ACTIVE)
+    peer = _decide(business, peer, actor, PeerStatus.ACTIVE)
     enqueue_email(
         business=business,
         to=peer.user.email,
@@ -183,19 +131,14 @@ def approve_peer(*, business, actor, peer):
         event="peer.approved",
         context={"peer": peer},
     )
-    return peer
+    return Outcome(peer)
 
 
 @transaction.atomic
-def reject_peer(*, business, actor, peer, reason):
+def reject_peer(*, business, actor, peer, data: RejectInput) -> Outcome[Peer]:
+    """An application is turned down; the applicant reads the reason in the e-mail."""
     check_can_manage(actor, business)
-    reason = (reason or "").strip()
-    if not reason:
-        # Fair treatment: a rejection always says why.
-        raise ValidationFailed(_("Give the applicant a reason."), field="reason")
-    if len(reason) > 1000:
-        raise ValidationFailed(_("Use at most 1000 characters."), field="reason")
-    peer = _decide(peer, actor, PeerStatus.REJECTED, reason)
+    peer = _decide(business, peer, actor, PeerStatus.REJECTED, data.reason)
     enqueue_email(
         business=business,
         to=peer.user.email,
@@ -204,4 +147,4 @@ def reject_peer(*, business, actor, peer, reason):
         event="peer.rejected",
         context={"peer": peer},
     )
-    return peer
+    return Outcome(peer)

@@ -286,7 +286,7 @@ def apply_with_invitation(*, business, user, token, data, language=None):
         )
     peer = apply_as_peer(
         business=business, user=user, data=data, language=language, customer=invitation.customer
-    )
+    ).value
     accept_invitation(business=business, token=token, peer=peer)
     return peer
 

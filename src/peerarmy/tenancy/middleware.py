@@ -1,9 +1,10 @@
 """Per-request tenant scoping and language choice.
 
 Every request under /<business>/ runs inside a django-scopes scope for that business, so a
-query on a tenant-owned model that forgets the business raises instead of leaking. API
-requests are scoped to the business of their bearer token. /admin/ is for the superuser and
-runs unscoped.
+query on a tenant-owned model that forgets the business raises instead of leaking. An API
+request starts in an empty scope; the API's own middleware (`peerarmy.api.middleware`, right
+after this one) finds the business of its bearer token and scopes the request to it. /admin/
+is for the superuser and runs unscoped. This module knows no app: tenancy sits below them.
 """
 
 from django.conf import settings
@@ -16,7 +17,9 @@ from django.utils.translation.trans_real import (
 )
 from django_scopes import scope, scopes_disabled
 
-from .models import Business
+from . import selectors
+
+API_PREFIX = "/api/"
 
 
 class TenantMiddleware:
@@ -25,34 +28,29 @@ class TenantMiddleware:
 
     def __call__(self, request):
         request.business = None
-        request.api_token = None
         path = request.path_info
         if path.startswith("/admin/"):
             with scopes_disabled():
                 return self.get_response(request)
-        if path.startswith("/api/"):
-            from peerarmy.accounts.services import authenticate_token
-
-            token = authenticate_token(request.headers.get("Authorization", ""))
-            if token is not None:
-                request.api_token = token
-                request.business = token.business
-            with _business_scope(request.business):
+        if path.startswith(API_PREFIX):
+            # No business until the API's middleware has read the token: nothing tenant-owned
+            # can be queried before that.
+            with business_scope(None):
                 return self.get_response(request)
         try:
             slug = resolve(path).kwargs.get("business_slug")
         except Resolver404:
             slug = None
         if slug:
-            request.business = Business.objects.filter(slug=slug).first()
+            request.business = selectors.find_business(slug)
             if request.business is None:
                 # Let the view raise its ordinary 404 page in the visitor's language.
                 request.business_missing = True
-        with _business_scope(request.business):
+        with business_scope(request.business):
             return self.get_response(request)
 
 
-def _business_scope(business):
+def business_scope(business):
     # Outside a business, tenant-owned models must not be queried at all: an empty scope
     # makes any such query raise ScopeError instead of quietly matching business IS NULL.
     return scope(business=business) if business is not None else scope()

@@ -1,19 +1,18 @@
-"""Creating businesses and checking who may do what in one."""
+"""Creating businesses, adding their members, and checking who may do what in one."""
+
+from typing import NamedTuple
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from peerarmy.errors import PermissionDenied, ValidationFailed
+from peerarmy.errors import PermissionDenied
+from peerarmy.inputs import FieldErrors, Outcome
 
+from . import selectors
+from .inputs import BusinessInput, MemberInput
 from .models import Business, Membership, Role
-
-
-def get_membership(user, business):
-    if user is None or not user.is_authenticated or business is None:
-        return None
-    return Membership.objects.filter(business=business, user=user).first()
+from .selectors import get_membership
 
 
 def check_can_manage(user, business):
@@ -31,53 +30,45 @@ def check_is_owner(user, business):
     return membership
 
 
+class NewBusiness(NamedTuple):
+    business: Business
+    owner: object  # the owner's account
+    owner_created: bool  # the account was made now (it has no password yet)
+
+
+def _slug_taken(slug):
+    return _("A business with the address “%(slug)s” already exists.") % {"slug": slug}
+
+
 @transaction.atomic
-def create_business(
-    *,
-    slug,
-    name,
-    owner_email,
-    city="",
-    default_language="it",
-    timezone="Europe/Rome",
-    owner_password=None,
-    **fields,
-):
-    """Create a business and its owner's account (or reuse the account if it exists)."""
-    slug = (slug or "").strip().lower()
-    if Business.objects.filter(slug=slug).exists():
-        raise ValidationFailed(
-            _("A business with the address “%(slug)s” already exists.") % {"slug": slug},
-            field="slug",
-        )
-    business = Business(
-        slug=slug,
-        name=name,
-        city=city,
-        default_language=default_language,
-        timezone=timezone,
-        **fields,
-    )
+def create_business(*, data: BusinessInput, owner_password=None) -> Outcome[NewBusiness]:
+    """A business and its owner's account (or the account that already has the address).
+    Without `owner_password` a new owner sets one with "forgot password"."""
+    errors = FieldErrors()
+    if selectors.business_exists(data.slug):
+        errors.add("slug", _slug_taken(data.slug))
+    errors.raise_if_any()
+    business = Business(**data.model_dump(exclude={"owner_email"}))
     try:
-        business.full_clean()
-    except ValidationError as exc:
-        field, messages = next(iter(exc.message_dict.items()))
-        raise ValidationFailed(f"{field}: {' '.join(messages)}", field=field) from exc
-    business.save()
+        with transaction.atomic():
+            business.save()
+    except IntegrityError:
+        # Two operators creating the same address at once: the constraint decides.
+        errors.add("slug", _slug_taken(data.slug))
+        errors.raise_if_any()
     User = get_user_model()
-    email = owner_email.strip().lower()
-    owner = User.objects.filter(email__iexact=email).first()
-    created = owner is None
-    if created:
+    owner = User.objects.filter(email__iexact=data.owner_email).first()
+    owner_created = owner is None
+    if owner_created:
         owner = User.objects.create_user(
-            email=email, password=owner_password, language=default_language
+            email=data.owner_email, password=owner_password, language=data.default_language
         )
         if owner_password is None:
             owner.set_unusable_password()
             owner.save(update_fields=["password"])
     _mark_email_verified(owner)
     Membership.objects.create(business=business, user=owner, role=Role.OWNER)
-    return business, owner, created
+    return Outcome(NewBusiness(business, owner, owner_created), created=True)
 
 
 def _mark_email_verified(user):
@@ -89,13 +80,16 @@ def _mark_email_verified(user):
 
 
 @transaction.atomic
-def add_member(*, business, actor, email, role=Role.STAFF):
+def add_member(*, business, actor, data: MemberInput) -> Outcome[Membership]:
+    """The owner gives a person with an account a role in the business (staff by default);
+    a member already in it gets the new role."""
     check_is_owner(actor, business)
-    User = get_user_model()
-    user = User.objects.filter(email__iexact=email.strip()).first()
+    errors = FieldErrors()
+    user = get_user_model().objects.filter(email__iexact=data.email).first()
     if user is None:
-        raise ValidationFailed(_("No account uses this e-mail address yet."), field="email")
-    membership, _created = Membership.objects.update_or_create(
-        business=business, user=user, defaults={"role": role}
+        errors.add("email", _("No account uses this e-mail address yet."))
+    errors.raise_if_any()
+    membership, created = Membership.objects.update_or_create(
+        business=business, user=user, defaults={"role": data.role}
     )
-    return membership
+    return Outcome(membership, created=created)

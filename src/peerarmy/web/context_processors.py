@@ -15,7 +15,7 @@ def peerarmy(request):
         user = getattr(request, "user", None)
         if business is None or user is None or not user.is_authenticated:
             return False
-        from peerarmy.tenancy.services import get_membership
+        from peerarmy.tenancy.selectors import get_membership
 
         return get_membership(user, business) is not None
 

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_token
 
 PROBLEM = "application/problem+json"
@@ -55,7 +56,7 @@ def problem_fields(response):
 
 @pytest.fixture
 def raw_token(business, staff):
-    _token, raw = create_token(business=business, actor=staff, name="Till")
+    _token, raw = create_token(business=business, actor=staff, data=TokenInput(name="Till")).value
     return raw
 
 
@@ -66,5 +67,5 @@ def api(client, raw_token):
 
 @pytest.fixture
 def other_api(client, other_business, other_staff):
-    _token, raw = create_token(business=other_business, actor=other_staff)
+    _token, raw = create_token(business=other_business, actor=other_staff).value
     return ApiClient(client, raw)

@@ -41,7 +41,7 @@ def test_a_wrong_token_or_scheme_is_refused(client, header):
 
 
 def test_a_revoked_token_is_refused(client, business, staff, owner):
-    token, raw = create_token(business=business, actor=staff)
+    token, raw = create_token(business=business, actor=staff).value
     revoke_token(business=business, actor=owner, token=token)
 
     response = ApiClient(client, raw).get(PROGRAMS)
@@ -51,7 +51,7 @@ def test_a_revoked_token_is_refused(client, business, staff, owner):
 
 
 def test_the_token_of_someone_who_left_the_business_is_refused(client, business, staff):
-    _token, raw = create_token(business=business, actor=staff)
+    _token, raw = create_token(business=business, actor=staff).value
     Membership.objects.filter(user=staff, business=business).delete()
 
     assert_unauthorised(ApiClient(client, raw).get(PROGRAMS))

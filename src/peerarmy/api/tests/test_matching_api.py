@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.matching import services
 from peerarmy.matching.models import (
@@ -54,7 +55,9 @@ def put(api, url, body):
 
 
 def peer_client(client, business, peer):
-    _token, raw = create_peer_token(business=business, peer_user=peer.user, name="Phone")
+    _token, raw = create_peer_token(
+        business=business, peer_user=peer.user, data=TokenInput(name="Phone")
+    ).value
     return EnglishApiClient(client, raw)
 
 
@@ -72,7 +75,9 @@ def api(client, raw_token):
 
 @pytest.fixture
 def owner_api(client, business, owner):
-    _token, raw = create_token(business=business, actor=owner, name="Owner's laptop")
+    _token, raw = create_token(
+        business=business, actor=owner, data=TokenInput(name="Owner's laptop")
+    ).value
     return EnglishApiClient(client, raw)
 
 

@@ -12,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.api import endpoints
 from peerarmy.notifications.models import OutboxMessage
@@ -52,12 +53,16 @@ class EnglishApiClient(ApiClient):
 
 @pytest.fixture
 def owner_api(client, business, owner):
-    _token, raw = create_token(business=business, actor=owner, name="Owner's script")
+    _token, raw = create_token(
+        business=business, actor=owner, data=TokenInput(name="Owner's script")
+    ).value
     return EnglishApiClient(client, raw)
 
 
 def peer_client(client, business, peer):
-    _token, raw = create_peer_token(business=business, peer_user=peer.user, name="Phone")
+    _token, raw = create_peer_token(
+        business=business, peer_user=peer.user, data=TokenInput(name="Phone")
+    ).value
     return EnglishApiClient(client, raw)
 
 

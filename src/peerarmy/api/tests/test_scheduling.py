@@ -500,7 +500,7 @@ def test_another_businesss_template_is_not_found(api, other_business, other_staf
     other = ApiClient(api.client, None)
     from peerarmy.accounts.services import create_token
 
-    _token, other.raw = create_token(business=other_business, actor=other_staff)
+    _token, other.raw = create_token(business=other_business, actor=other_staff).value
     theirs = other.post(TEMPLATES, template_body(ProgramFactory(business=other_business)))
     template_id = theirs.json()["template"]["id"]
 
@@ -616,7 +616,7 @@ def test_another_businesss_program_limits_are_not_found(api, other_business):
 
 
 def test_a_peers_token_is_refused_on_every_staff_endpoint(client, business, peer, program):
-    _token, raw = create_peer_token(business=business, peer_user=peer.user)
+    _token, raw = create_peer_token(business=business, peer_user=peer.user).value
     as_peer = ApiClient(client, raw)
     block = BlockFactory(program=program)
 
@@ -637,7 +637,7 @@ def test_a_peer_who_is_also_staff_gets_no_staff_power_from_a_peer_token(
     client, business, staff, program
 ):
     peer = PeerFactory(business=business, user=staff)
-    _token, raw = create_peer_token(business=business, peer_user=peer.user)
+    _token, raw = create_peer_token(business=business, peer_user=peer.user).value
 
     response = ApiClient(client, raw).post(BLOCKS, new_block(program))
 

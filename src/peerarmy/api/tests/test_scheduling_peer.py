@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.peers.models import PeerStatus
 from peerarmy.scheduling.models import (
@@ -40,13 +41,15 @@ class PeerApiClient(ApiClient):
 
 @pytest.fixture
 def peer_api(client, business, peer):
-    _token, raw = create_peer_token(business=business, peer_user=peer.user, name="Phone")
+    _token, raw = create_peer_token(
+        business=business, peer_user=peer.user, data=TokenInput(name="Phone")
+    ).value
     return PeerApiClient(client, raw)
 
 
 def other_peer_api(client, business, **fields):
     other = PeerFactory(business=business, **fields)
-    _token, raw = create_peer_token(business=business, peer_user=other.user)
+    _token, raw = create_peer_token(business=business, peer_user=other.user).value
     return other, PeerApiClient(client, raw)
 
 
@@ -541,7 +544,7 @@ def test_a_staff_token_is_refused_on_the_peer_endpoints(api, program):
 
 def test_staff_who_are_also_peers_are_told_to_use_a_personal_token(client, business, staff):
     PeerFactory(business=business, user=staff)
-    _token, raw = create_token(business=business, actor=staff)
+    _token, raw = create_token(business=business, actor=staff).value
 
     body = refused(PeerApiClient(client, raw).get(f"{ME}claims/"), 403, "permission_denied")
 
@@ -568,7 +571,7 @@ def test_a_removed_peer_is_refused(peer_api, peer):
 
 def test_another_businesss_peer_token_sees_nothing_here(client, other_business, peer, program):
     stranger = PeerFactory(business=other_business)
-    _token, raw = create_peer_token(business=other_business, peer_user=stranger.user)
+    _token, raw = create_peer_token(business=other_business, peer_user=stranger.user).value
     claim = claim_block(peer, BlockFactory(program=program))
 
     stranger_api = ApiClient(client, raw)

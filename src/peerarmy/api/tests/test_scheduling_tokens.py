@@ -5,6 +5,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.models import ApiToken, TokenKind, hash_token
 from peerarmy.accounts.services import (
     authenticate_token,
@@ -37,7 +38,9 @@ def peer_client(client, peer):
 
 
 def test_an_active_peer_makes_a_personal_token_stored_as_its_hash(business, peer):
-    token, raw = create_peer_token(business=business, peer_user=peer.user, name="My phone")
+    token, raw = create_peer_token(
+        business=business, peer_user=peer.user, data=TokenInput(name="My phone")
+    ).value
 
     assert token.kind == TokenKind.PEER and token.user == peer.user
     assert token.name == "My phone"
@@ -46,7 +49,7 @@ def test_an_active_peer_makes_a_personal_token_stored_as_its_hash(business, peer
 
 
 def test_staff_tokens_are_made_as_before(business, staff):
-    token, _raw = create_token(business=business, actor=staff)
+    token, _raw = create_token(business=business, actor=staff).value
 
     assert token.kind == TokenKind.MEMBER
 
@@ -62,16 +65,18 @@ def test_only_active_peers_of_the_business_make_personal_tokens(
         with pytest.raises(PermissionDenied):
             create_peer_token(business=business, peer_user=user)
     with pytest.raises(ValidationFailed):
-        create_peer_token(business=business, peer_user=peer.user, name="x" * 101)
+        create_peer_token(
+            business=business, peer_user=peer.user, data=TokenInput.parse({"name": "x" * 101})
+        )
     assert not ApiToken.objects.exists()
 
 
 def test_a_peer_revokes_their_own_token_and_nobody_elses(business, peer, staff):
-    mine, raw = create_peer_token(business=business, peer_user=peer.user)
+    mine, raw = create_peer_token(business=business, peer_user=peer.user).value
     someone_elses, _ = create_peer_token(
         business=business, peer_user=PeerFactory(business=business).user
-    )
-    staff_token, _ = create_token(business=business, actor=staff)
+    ).value
+    staff_token, _ = create_token(business=business, actor=staff).value
 
     for token in (someone_elses, staff_token):
         with pytest.raises(PermissionDenied):
@@ -84,7 +89,7 @@ def test_a_peer_revokes_their_own_token_and_nobody_elses(business, peer, staff):
 
 
 def test_the_staff_can_cut_off_a_peers_token(client, business, peer, owner):
-    token, raw = create_peer_token(business=business, peer_user=peer.user)
+    token, raw = create_peer_token(business=business, peer_user=peer.user).value
 
     revoke_token(business=business, actor=owner, token=token)
 
@@ -118,7 +123,9 @@ def test_a_peer_creates_a_token_sees_it_once_and_it_works(client, peer_client, b
 
 
 def test_a_peer_revokes_a_token_on_the_page(client, peer_client, business, peer):
-    token, raw = create_peer_token(business=business, peer_user=peer.user, name="Old")
+    token, raw = create_peer_token(
+        business=business, peer_user=peer.user, data=TokenInput(name="Old")
+    ).value
 
     response = peer_client.post(url(business, "my_token_revoke", token_id=token.pk))
 
@@ -130,10 +137,14 @@ def test_a_peer_revokes_a_token_on_the_page(client, peer_client, business, peer)
 
 
 def test_the_page_finds_no_token_but_the_peers_own(peer_client, business, staff):
-    staff_token, _ = create_token(business=business, actor=staff, name="Till")
+    staff_token, _ = create_token(
+        business=business, actor=staff, data=TokenInput(name="Till")
+    ).value
     other_peer_token, _ = create_peer_token(
-        business=business, peer_user=PeerFactory(business=business).user, name="Theirs"
-    )
+        business=business,
+        peer_user=PeerFactory(business=business).user,
+        data=TokenInput(name="Theirs"),
+    ).value
 
     page = peer_client.get(url(business, "my_tokens")).content.decode()
     for token in (staff_token, other_peer_token):

@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_token
 from peerarmy.customers.models import ImportJob, ImportStatus
 from peerarmy.customers.services import import_file
@@ -25,7 +26,7 @@ def export():
 
 @pytest.fixture
 def auth(business, staff):
-    _token, raw = create_token(business=business, actor=staff, name="Shop")
+    _token, raw = create_token(business=business, actor=staff, data=TokenInput(name="Shop")).value
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 

@@ -9,6 +9,7 @@ from django_scopes import scopes_disabled
 
 from peerarmy.errors import InvalidTransition
 from peerarmy.notifications.models import OutboxMessage
+from peerarmy.peers.inputs import RejectInput
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.services import approve_peer, reject_peer
 from peerarmy.tenancy.tests.factories import ApplicantFactory, MembershipFactory
@@ -44,7 +45,10 @@ def test_racing_decisions_on_one_applicant_leave_exactly_one(business, staff):
             target=decide,
             args=(
                 lambda: reject_peer(
-                    business=business, actor=other, peer=applicant, reason="Too far away."
+                    business=business,
+                    actor=other,
+                    peer=applicant,
+                    data=RejectInput(reason="Too far away."),
                 ),
             ),
         ),

@@ -4,7 +4,9 @@ import pytest
 from django.core import mail
 
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.inputs import InvalidInput
 from peerarmy.notifications.models import OutboxMessage
+from peerarmy.peers.inputs import PeerProfileInput, RejectInput
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.peers.services import apply_as_peer, approve_peer, reject_peer, update_profile
 from peerarmy.tenancy.tests.factories import (
@@ -17,7 +19,7 @@ from peerarmy.tenancy.tests.factories import (
 GOOD = {
     "display_name": "Giulia",
     "bio": "Pedalo ogni giorno, conosco ogni portico.",
-    "languages": {"it": "native", "en": "fluent"},
+    "languages": [{"code": "it", "level": "native"}, {"code": "en"}],
     "skills": [],
     "home_address": "Via del Pratello 10, Bologna",
     "latitude": 44.4951,
@@ -29,19 +31,28 @@ GOOD = {
 pytestmark = pytest.mark.django_db
 
 
+def profile(**changes):
+    return PeerProfileInput.parse({**GOOD, **changes})
+
+
 def test_an_applicant_is_recorded_with_profile_and_linked_to_their_customer_record(business, owner):
     repair = SkillFactory(business=business, slug="repair")
     user = UserFactory(email="giulia@example.org")
     customer = CustomerFactory(business=business, email="Giulia@example.org")
 
-    peer = apply_as_peer(
-        business=business, user=user, data={**GOOD, "skills": ["repair"]}, language="it"
+    outcome = apply_as_peer(
+        business=business, user=user, data=profile(skills=["repair"]), language="it"
     )
 
+    peer = outcome.value
+    assert outcome.created
     assert peer.status == PeerStatus.APPLICANT
     assert peer.customer == customer
     assert list(peer.skills.all()) == [repair]
-    assert peer.language_codes == {"it", "en"}
+    assert {pl.language: pl.level for pl in peer.languages.all()} == {
+        "it": "native",
+        "en": "fluent",
+    }
     user.refresh_from_db()
     assert user.language == "it"
     # the owner hears about the new applicant, through the outbox
@@ -49,39 +60,114 @@ def test_an_applicant_is_recorded_with_profile_and_linked_to_their_customer_reco
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "message"),
     [
-        ({"display_name": ""}, "display_name"),
-        ({"languages": {}}, "languages"),
-        ({"languages": {"xx": "fluent"}}, "languages"),
-        ({"languages": {"it": "superb"}}, "languages"),
-        ({"skills": ["no-such-skill"]}, "skills"),
-        ({"latitude": None}, "latitude"),
-        ({"latitude": 91, "longitude": 11}, "latitude"),
-        ({"longitude": 181, "latitude": 44}, "longitude"),
-        ({"latitude": None, "longitude": None, "home_address": ""}, "home_address"),
-        ({"travel_radius_km": 0}, "travel_radius_km"),
-        ({"travel_radius_km": "far"}, "travel_radius_km"),
-        ({"showcase_links": ["javascript:alert(1)"]}, "showcase_links"),
-        ({"showcase_links": [f"https://example.org/{i}" for i in range(6)]}, "showcase_links"),
+        ({"display_name": ""}, "display_name", "Tell us the name to show to others."),
+        ({"display_name": "x" * 81}, "display_name", "Use at most 80 characters."),
+        ({"bio": "x" * 1001}, "bio", "Use at most 1000 characters."),
+        ({"languages": []}, "languages", "Choose at least one language you speak."),
+        ({"languages": [{"code": "xx"}]}, "languages.0.code", "Unknown language “xx”."),
+        (
+            {"languages": [{"code": "it", "level": "superb"}]},
+            "languages.0.level",
+            "Unknown language level “superb”.",
+        ),
+        ({"languages": [{"code": "it"}, {"code": "it"}]}, "languages", "Name each language once."),
+        ({"latitude": None}, "latitude", "Give both latitude and longitude, or neither."),
+        ({"latitude": 91, "longitude": 11}, "latitude", "Latitude must be between -90 and 90."),
+        (
+            {"longitude": 181, "latitude": 44},
+            "longitude",
+            "Longitude must be between -180 and 180.",
+        ),
+        (
+            {"latitude": None, "longitude": None, "home_address": ""},
+            "home_address",
+            "Tell us your home area, by address or on the map.",
+        ),
+        ({"home_address": "x" * 201}, "home_address", "Use at most 200 characters."),
+        (
+            {"travel_radius_km": 0},
+            "travel_radius_km",
+            "The travel radius must be between 1 and 500 km.",
+        ),
+        ({"travel_radius_km": "far"}, "travel_radius_km", "Enter a whole number."),
+        ({"showcase_links": ["javascript:alert(1)"]}, "showcase_links", "is not a web address"),
+        (
+            {"showcase_links": ["https://example.org/" + "x" * 300]},
+            "showcase_links",
+            "is not a web address",
+        ),
+        (
+            {"showcase_links": [f"https://example.org/{i}" for i in range(6)]},
+            "showcase_links",
+            "Add at most 5 links.",
+        ),
     ],
 )
-def test_a_bad_application_names_the_field_and_stores_nothing(business, change, field):
+def test_a_bad_profile_names_the_field_in_words(change, field, message):
+    with pytest.raises(InvalidInput) as exc:
+        profile(**change)
+    assert [f for f, _m in exc.value.errors] == [field]
+    assert message in exc.value.errors[0][1]
+
+
+def test_every_fault_of_a_profile_is_named_at_once():
+    with pytest.raises(InvalidInput) as exc:
+        profile(display_name="", bio="x" * 1001, travel_radius_km=900, languages=[])
+    assert {f for f, _m in exc.value.errors} == {
+        "display_name",
+        "bio",
+        "travel_radius_km",
+        "languages",
+    }
+
+
+def test_a_profile_is_tidied_coordinates_to_six_places_links_and_skills_once():
+    data = profile(
+        latitude="44.4951234567",
+        longitude=11.3334,
+        skills=["repair", "repair", "guide"],
+        showcase_links=["  https://example.org/a ", "", "   "],
+        display_name="  Giulia  ",
+    )
+    assert str(data.latitude) == "44.495123"
+    assert data.skills == ["repair", "guide"]
+    assert data.showcase_links == ["https://example.org/a"]
+    assert data.display_name == "Giulia"
+    assert data.levels == {"it": "native", "en": "fluent"}
+
+
+def test_an_address_alone_or_coordinates_alone_are_a_home_area():
+    assert profile(latitude=None, longitude=None).home_address
+    assert profile(home_address="").latitude is not None
+
+
+def test_unknown_skills_are_named_together_and_nothing_is_stored(business):
+    SkillFactory(business=business, slug="repair")
     user = UserFactory()
-    with pytest.raises(ValidationFailed) as exc:
-        apply_as_peer(business=business, user=user, data={**GOOD, **change})
-    assert exc.value.field == field
+    with pytest.raises(InvalidInput) as exc:
+        apply_as_peer(
+            business=business, user=user, data=profile(skills=["repair", "juggling", "abseil"])
+        )
+    assert exc.value.errors == [("skills", "Unknown skill: abseil, juggling.")]
     assert not Peer.objects.filter(user=user).exists()
+
+
+def test_another_business_s_skill_is_unknown(business, other_business):
+    SkillFactory(business=other_business, slug="surf")
+    with pytest.raises(InvalidInput):
+        apply_as_peer(business=business, user=UserFactory(), data=profile(skills=["surf"]))
 
 
 def test_one_application_per_business_but_one_account_works_across_businesses(
     business, other_business
 ):
     user = UserFactory()
-    apply_as_peer(business=business, user=user, data=GOOD)
+    apply_as_peer(business=business, user=user, data=profile())
     with pytest.raises(InvalidTransition):
-        apply_as_peer(business=business, user=user, data=GOOD)
-    apply_as_peer(business=other_business, user=user, data=GOOD)
+        apply_as_peer(business=business, user=user, data=profile())
+    apply_as_peer(business=other_business, user=user, data=profile())
     assert Peer.objects.filter(user=user).count() == 2
 
 
@@ -90,7 +176,7 @@ def test_staff_approve_and_the_peer_is_told_in_their_language(
 ):
     applicant = ApplicantFactory(business=business, user=UserFactory(language="it"))
     with django_capture_on_commit_callbacks(execute=True):
-        peer = approve_peer(business=business, actor=staff, peer=applicant)
+        peer = approve_peer(business=business, actor=staff, peer=applicant).value
     assert peer.status == PeerStatus.ACTIVE
     assert peer.decided_by == staff
     assert len(mail.outbox) == 1
@@ -106,14 +192,17 @@ def test_a_rejection_needs_a_reason_and_the_applicant_reads_it(
 ):
     applicant = ApplicantFactory(business=business, user=UserFactory(language="en"))
     with pytest.raises(ValidationFailed) as exc:
-        reject_peer(business=business, actor=staff, peer=applicant, reason="  ")
+        RejectInput.parse({"reason": "  "})
+    assert exc.value.errors == [("reason", "Give the applicant a reason.")]
+    with pytest.raises(ValidationFailed) as exc:
+        RejectInput.parse({"reason": "x" * 1001})
     assert exc.value.field == "reason"
     with django_capture_on_commit_callbacks(execute=True):
         reject_peer(
             business=business,
             actor=staff,
             peer=applicant,
-            reason="We only take riders in Bologna for now.",
+            data=RejectInput(reason="We only take riders in Bologna for now."),
         )
     applicant.refresh_from_db()
     assert applicant.status == PeerStatus.REJECTED
@@ -136,9 +225,30 @@ def test_an_active_peer_cannot_be_approved_twice(business, staff, peer):
 
 
 def test_a_peer_edits_their_profile(business, peer):
-    update_profile(
-        peer=peer, data={**GOOD, "display_name": "Giulia B.", "languages": {"it": "native"}}
+    outcome = update_profile(
+        business=business,
+        actor=peer.user,
+        peer=peer,
+        data=profile(display_name="Giulia B.", languages=[{"code": "it", "level": "native"}]),
     )
+    assert not outcome.created
     peer.refresh_from_db()
     assert peer.display_name == "Giulia B."
     assert peer.language_codes == {"it"}
+
+
+def test_only_the_peer_edits_their_profile(business, other_business, peer, staff):
+    before = peer.display_name
+    for business_, actor in ((business, staff), (other_business, peer.user)):
+        with pytest.raises(PermissionDenied):
+            update_profile(business=business_, actor=actor, peer=peer, data=profile())
+    peer.refresh_from_db()
+    assert peer.display_name == before
+
+
+def test_the_profile_input_describes_a_peer_as_it_is(business, peer):
+    peer.refresh_from_db()
+    data = PeerProfileInput.of(peer)
+    assert PeerProfileInput.parse(data.model_dump()) == data
+    assert data.display_name == peer.display_name
+    assert set(data.levels) == peer.language_codes

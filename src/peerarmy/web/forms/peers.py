@@ -5,26 +5,30 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from peerarmy.peers.inputs import MAX_SHOWCASE_LINKS, PeerProfileInput, RejectInput
 from peerarmy.peers.models import LANGUAGE_CHOICES, LanguageLevel, PeerStatus
-from peerarmy.peers.services import MAX_SHOWCASE_LINKS
 
-from .base import CoordinateField, DomainErrorsMixin, LinksField, skill_choices
+from .base import CoordinateField, InputForm, LinksField, skill_choices
+
+FLUENT = LanguageLevel.FLUENT.value
 
 
-class PeerProfileForm(DomainErrorsMixin, forms.Form):
-    """The application form, and the profile form of a peer (the same fields)."""
+class PeerProfileForm(InputForm):
+    """The application form, and the profile form of a peer (the same fields). The rules are
+    `PeerProfileInput`'s; a language's level is read from its `level_<code>` select."""
+
+    input_class = PeerProfileInput
 
     display_name = forms.CharField(
         label=_("Name shown to others"),
         required=False,
-        max_length=200,
         widget=forms.TextInput(attrs={"required": True, "autocomplete": "nickname"}),
     )
     bio = forms.CharField(
         label=_("Short bio"),
         required=False,
         help_text=_("What you love doing, what you are good at. At most 1000 characters."),
-        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 1000}),
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     languages = forms.MultipleChoiceField(
         label=_("Languages you speak"),
@@ -38,7 +42,6 @@ class PeerProfileForm(DomainErrorsMixin, forms.Form):
     home_address = forms.CharField(
         label=_("Home area"),
         required=False,
-        max_length=400,
         help_text=_("A street or neighbourhood is enough; we never show it to others."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
@@ -46,6 +49,7 @@ class PeerProfileForm(DomainErrorsMixin, forms.Form):
     longitude = CoordinateField(label=_("Longitude"), limit=180)
     travel_radius_km = forms.IntegerField(
         label=_("How far you would travel (km)"),
+        required=False,
         initial=10,
         widget=forms.NumberInput(attrs={"min": 1, "max": 500, "inputmode": "numeric"}),
     )
@@ -62,28 +66,22 @@ class PeerProfileForm(DomainErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["skills"].choices = skill_choices(skills)
         for code, name in LANGUAGE_CHOICES:
-            self.fields[f"level_{code}"] = forms.ChoiceField(
+            # Shown as a select, read as typed: an unknown level is the input's to refuse,
+            # next to the languages.
+            self.fields[f"level_{code}"] = forms.CharField(
                 label=format_lazy(_("Level in {language}"), language=name),
-                choices=LanguageLevel.choices,
                 initial=LanguageLevel.FLUENT,
                 required=False,
+                widget=forms.Select(choices=LanguageLevel.choices),
             )
 
     @classmethod
     def initial_for(cls, peer):
-        initial = {
-            "display_name": peer.display_name,
-            "bio": peer.bio,
-            "languages": [pl.language for pl in peer.languages.all()],
-            "skills": [skill.slug for skill in peer.skills.all()],
-            "home_address": peer.home_address,
-            "latitude": peer.latitude,
-            "longitude": peer.longitude,
-            "travel_radius_km": peer.travel_radius_km,
-            "showcase_links": peer.showcase_links,
-        }
-        for pl in peer.languages.all():
-            initial[f"level_{pl.language}"] = pl.level
+        """The form filled in with the peer's profile as it is."""
+        profile = PeerProfileInput.of(peer)
+        initial = profile.model_dump(exclude={"languages"})
+        initial["languages"] = list(profile.levels)
+        initial.update({f"level_{code}": level for code, level in profile.levels.items()})
         return initial
 
     def language_rows(self):
@@ -94,22 +92,15 @@ class PeerProfileForm(DomainErrorsMixin, forms.Form):
             for checkbox, (code, _name) in zip(checkboxes, LANGUAGE_CHOICES, strict=True)
         ]
 
-    def service_data(self):
-        data = self.cleaned_data
-        return {
-            "display_name": data["display_name"],
-            "bio": data["bio"],
-            "languages": {
-                code: data.get(f"level_{code}") or LanguageLevel.FLUENT
+    def input_data(self):
+        data = super().input_data()
+        if "languages" in data:
+            # Each ticked language with the level chosen beside it.
+            data["languages"] = [
+                {"code": code, "level": self.cleaned_data.get(f"level_{code}") or FLUENT}
                 for code in data["languages"]
-            },
-            "skills": data["skills"],
-            "home_address": data["home_address"],
-            "latitude": data["latitude"],
-            "longitude": data["longitude"],
-            "travel_radius_km": data["travel_radius_km"],
-            "showcase_links": data["showcase_links"],
-        }
+            ]
+        return data
 
 
 class PeerFilterForm(forms.Form):
@@ -144,10 +135,14 @@ class PeerFilterForm(forms.Form):
         return {key: value for key, value in self.cleaned_data.items() if value}
 
 
-class RejectForm(DomainErrorsMixin, forms.Form):
+class RejectForm(InputForm):
+    """Why an application is turned down; the rules are `RejectInput`'s, as on the API."""
+
+    input_class = RejectInput
+
     reason = forms.CharField(
         label=_("Reason for rejection"),
         required=False,
         help_text=_("The applicant reads this in the e-mail we send them. Be kind and clear."),
-        widget=forms.Textarea(attrs={"rows": 3, "required": True, "maxlength": 1000}),
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
     )

@@ -24,5 +24,5 @@ def staff_api(client, business, staff):
     from peerarmy.accounts.services import create_token
     from peerarmy.api.tests.conftest import ApiClient
 
-    _token, raw = create_token(business=business, actor=staff)
+    _token, raw = create_token(business=business, actor=staff).value
     return ApiClient(client, raw, language="en")

@@ -425,9 +425,12 @@ def test_a_new_token_is_shown_once_and_stored_only_as_a_hash(staff_en, business,
 
 
 def test_staff_revoke_a_token(staff_en, business, staff):
+    from peerarmy.accounts.inputs import TokenInput
     from peerarmy.accounts.services import create_token
 
-    token, _raw = create_token(business=business, actor=staff, name="Old import")
+    token, _raw = create_token(
+        business=business, actor=staff, data=TokenInput(name="Old import")
+    ).value
     response = staff_en.post(f"/bicigialla/manage/tokens/{token.pk}/revoke/", follow=True)
     assert response.status_code == 200
     token.refresh_from_db()
@@ -436,9 +439,12 @@ def test_staff_revoke_a_token(staff_en, business, staff):
 
 
 def test_a_token_of_another_business_cannot_be_revoked(staff_en, other_business, other_staff):
+    from peerarmy.accounts.inputs import TokenInput
     from peerarmy.accounts.services import create_token
 
-    token, _raw = create_token(business=other_business, actor=other_staff, name="Theirs")
+    token, _raw = create_token(
+        business=other_business, actor=other_staff, data=TokenInput(name="Theirs")
+    ).value
     assert staff_en.post(f"/bicigialla/manage/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None

@@ -2,19 +2,18 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from peerarmy.accounts import selectors as token_selectors
 from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError
 from peerarmy.peers import services as peer_services
 from peerarmy.peers.models import PeerStatus
-from peerarmy.peers.selectors import get_peer_for_business, peers_for_business, skills_of_business
+from peerarmy.peers.selectors import get_peer, peer_counts, peers_for_business, skills_of_business
 from peerarmy.programs import services as program_services
 from peerarmy.programs.selectors import get_program, program_counts, programs_for_business
-from peerarmy.web import selectors
 from peerarmy.web.forms.accounts import TokenForm
 from peerarmy.web.forms.peers import PeerFilterForm, RejectForm
 from peerarmy.web.forms.programs import ProgramFilterForm, ProgramForm
@@ -31,7 +30,7 @@ def dashboard(request, business):
         request,
         "web/manage/dashboard.html",
         {
-            "peer_counts": selectors.peer_counts(business),
+            "peer_counts": peer_counts(business),
             "program_counts": program_counts(business),
             "applicants": peers_for_business(business, status=PeerStatus.APPLICANT)[:5],
         },
@@ -139,17 +138,9 @@ def program_close(request, business, program_id):
 # --- applications and peers -------------------------------------------------------------
 
 
-def _peer_or_404(business, peer_id):
-    peer = get_peer_for_business(business, peer_id)
-    if peer is None:
-        raise Http404
-    return peer
-
-
 @console_page()
 def peers(request, business):
-    skills = selectors.skills_for_business(business)
-    form = PeerFilterForm(request.GET, skills=skills)
+    form = PeerFilterForm(request.GET, skills=skills_of_business(business))
     page = Paginator(peers_for_business(business, **form.filters()), PEERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -167,16 +158,15 @@ def peers(request, business):
 
 @console_page()
 def peer_detail(request, business, peer_id):
-    peer = _peer_or_404(business, peer_id)
+    peer = get_peer(business, peer_id)
     return render(
         request, "web/manage/peer_detail.html", {"peer": peer, "reject_form": RejectForm()}
     )
 
 
-def _decision_response(request, business, peer_id, *, reject_form=None, note=None):
+def _decision_response(request, business, peer, *, reject_form=None, note=None):
     """After approve or reject: htmx gets the row or panel it swaps; a plain POST a redirect,
     or the whole page again when the reason needs fixing."""
-    peer = _peer_or_404(business, peer_id)
     if is_htmx(request):
         if request.POST.get("part") == "row":
             # The row itself says what happened; the flash message would only turn up later.
@@ -208,44 +198,38 @@ def _decision_response(request, business, peer_id, *, reject_form=None, note=Non
 
 @console_page(POST)
 def peer_approve(request, business, peer_id):
-    peer = _peer_or_404(business, peer_id)
+    peer = get_peer(business, peer_id)
     try:
-        peer_services.approve_peer(business=business, actor=request.user, peer=peer)
+        peer = peer_services.approve_peer(business=business, actor=request.user, peer=peer).value
     except DomainError as exc:
         note = exc.message
         messages.error(request, note)
     else:
         note = _("%(name)s is now in the army.") % {"name": peer.display_name}
         messages.success(request, note)
-    return _decision_response(request, business, peer_id, note=note)
+    return _decision_response(request, business, peer, note=note)
 
 
 @console_page(POST)
 def peer_reject(request, business, peer_id):
-    peer = _peer_or_404(business, peer_id)
-    form = RejectForm(request.POST)
+    peer = get_peer(business, peer_id)
+    form = RejectForm(request.POST, business=business)
     note = None
     if form.is_valid():
         try:
-            peer_services.reject_peer(
-                business=business,
-                actor=request.user,
-                peer=peer,
-                reason=form.cleaned_data["reason"],
-            )
+            peer = peer_services.reject_peer(
+                business=business, actor=request.user, peer=peer, data=form.input
+            ).value
         except DomainError as exc:
-            if exc.field == "reason":
-                form.add_domain_error(exc)
-            else:
-                note = exc.message
-                messages.error(request, note)
+            note = exc.message
+            messages.error(request, note)
         else:
             note = _("The application of %(name)s is rejected; we told them why.") % {
                 "name": peer.display_name
             }
             messages.success(request, note)
             form = RejectForm()
-    return _decision_response(request, business, peer_id, reject_form=form, note=note)
+    return _decision_response(request, business, peer, reject_form=form, note=note)
 
 
 # --- API tokens -------------------------------------------------------------------------
@@ -254,18 +238,20 @@ def peer_reject(request, business, peer_id):
 @console_page()
 def tokens(request, business):
     return render(
-        request, "web/manage/tokens.html", {"tokens": selectors.tokens_for_business(business)}
+        request,
+        "web/manage/tokens.html",
+        {"tokens": token_selectors.tokens_for_business(business)},
     )
 
 
 @console_page(GET_POST)
 def token_create(request, business):
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, business=business)
     if request.method == "POST" and form.is_valid():
         try:
             token, raw = token_services.create_token(
-                business=business, actor=request.user, name=form.cleaned_data["name"]
-            )
+                business=business, actor=request.user, data=form.input
+            ).value
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -280,9 +266,7 @@ def token_create(request, business):
 
 @console_page(POST)
 def token_revoke(request, business, token_id):
-    token = selectors.get_token_for_business(business, token_id)
-    if token is None:
-        raise Http404
+    token = token_selectors.get_token(business, token_id)
     try:
         token_services.revoke_token(business=business, actor=request.user, token=token)
     except DomainError as exc:

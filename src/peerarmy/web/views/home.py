@@ -5,29 +5,29 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from peerarmy.tenancy.models import Business
-from peerarmy.web import selectors
+from peerarmy.peers.selectors import peer_profiles_of
+from peerarmy.tenancy.selectors import business_exists, listed_businesses, memberships_of
 
 JOIN_SESSION_KEY = "join_business"
 
 
 @require_safe
 def index(request):
-    return render(request, "web/index.html", {"businesses": selectors.listed_businesses()})
+    return render(request, "web/index.html", {"businesses": listed_businesses()})
 
 
 @login_required
 @require_safe
 def home(request):
     slug = request.session.pop(JOIN_SESSION_KEY, None)
-    if slug and Business.objects.filter(slug=slug).exists():
+    if slug and business_exists(slug):
         # Someone who clicked "Join the army" before signing up lands on the application form.
         return redirect(reverse("web:apply", kwargs={"business_slug": slug}))
     return render(
         request,
         "web/home.html",
         {
-            "memberships": selectors.memberships_of(request.user),
-            "peer_profiles": selectors.peer_profiles_of(request.user),
+            "memberships": memberships_of(request.user),
+            "peer_profiles": peer_profiles_of(request.user),
         },
     )

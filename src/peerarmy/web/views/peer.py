@@ -2,18 +2,17 @@
 the peer's personal API tokens."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from peerarmy.accounts import selectors as token_selectors
 from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError, InvalidTransition
 from peerarmy.peers import services
-from peerarmy.peers.selectors import peer_for_user
+from peerarmy.peers.selectors import peer_for_user, skills_of_business
 from peerarmy.programs.selectors import programs_for_peer
 from peerarmy.superfans.invitations import apply_with_invitation
-from peerarmy.web import selectors
 from peerarmy.web.forms.accounts import TokenForm
 from peerarmy.web.forms.peers import PeerProfileForm
 
@@ -38,10 +37,10 @@ def apply(request, business):
     if peer_for_user(business, request.user) is not None:
         messages.info(request, _("You have already applied to this army."))
         return redirect("web:me", business_slug=business.slug)
-    skills = selectors.skills_for_business(business)
+    skills = skills_of_business(business)
     invited = invitation_for_application(request, business)
     if request.method == "POST":
-        form = PeerProfileForm(request.POST, skills=skills)
+        form = PeerProfileForm(request.POST, skills=skills, business=business)
         if form.is_valid():
             language = (get_language() or business.default_language)[:2]
             try:
@@ -51,7 +50,7 @@ def apply(request, business):
                         business=business,
                         user=request.user,
                         token=invited.token,
-                        data=form.service_data(),
+                        data=form.input,
                         language=language,
                     )
                     forget_invitation(request)
@@ -59,7 +58,7 @@ def apply(request, business):
                     services.apply_as_peer(
                         business=business,
                         user=request.user,
-                        data=form.service_data(),
+                        data=form.input,
                         language=language,
                     )
             except InvalidTransition as exc:
@@ -77,7 +76,9 @@ def apply(request, business):
     else:
         name = invited.invitation.customer.first_name if invited else ""
         form = PeerProfileForm(
-            skills=skills, initial={"display_name": name or request.user.get_full_name()}
+            skills=skills,
+            business=business,
+            initial={"display_name": name or request.user.get_full_name()},
         )
     return render(request, "web/me/apply.html", {"form": form})
 
@@ -87,19 +88,23 @@ def profile(request, business):
     peer = peer_for_user(business, request.user)
     if peer is None:
         return redirect("web:apply", business_slug=business.slug)
-    skills = selectors.skills_for_business(business)
+    skills = skills_of_business(business)
     if request.method == "POST":
-        form = PeerProfileForm(request.POST, skills=skills)
+        form = PeerProfileForm(request.POST, skills=skills, business=business)
         if form.is_valid():
             try:
-                services.update_profile(peer=peer, data=form.service_data())
+                services.update_profile(
+                    business=business, actor=request.user, peer=peer, data=form.input
+                )
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
                 messages.success(request, _("Your profile is saved."))
                 return redirect("web:me", business_slug=business.slug)
     else:
-        form = PeerProfileForm(skills=skills, initial=PeerProfileForm.initial_for(peer))
+        form = PeerProfileForm(
+            skills=skills, business=business, initial=PeerProfileForm.initial_for(peer)
+        )
     return render(request, "web/me/profile.html", {"form": form, "peer": peer})
 
 
@@ -112,12 +117,12 @@ def tokens(request, business):
     peer = peer_for_user(business, request.user)
     if peer is None:
         return redirect("web:apply", business_slug=business.slug)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST or None, business=business)
     if request.method == "POST" and form.is_valid():
         try:
             token, raw = token_services.create_peer_token(
-                business=business, peer_user=request.user, name=form.cleaned_data["name"]
-            )
+                business=business, peer_user=request.user, data=form.input
+            ).value
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -133,7 +138,7 @@ def tokens(request, business):
         {
             "peer": peer,
             "form": form,
-            "tokens": token_services.peer_tokens(business=business, user=request.user),
+            "tokens": token_selectors.peer_tokens(business, request.user),
         },
     )
 
@@ -141,10 +146,7 @@ def tokens(request, business):
 @peer_page(methods=("POST",))
 def token_revoke(request, business, token_id):
     # Only the peer's own peer tokens can be found here; any other id is a plain 404.
-    token = token_services.peer_tokens(business=business, user=request.user).filter(pk=token_id)
-    token = token.first()
-    if token is None:
-        raise Http404
+    token = token_selectors.get_peer_token(business, request.user, token_id)
     try:
         token_services.revoke_token(business=business, actor=request.user, token=token)
     except DomainError as exc:

@@ -2,12 +2,10 @@
 
 from urllib.parse import urlencode
 
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from peerarmy.programs.selectors import published_programs
-from peerarmy.web import selectors
+from peerarmy.programs.selectors import get_published_program, published_programs
 
 from .base import business_page
 from .home import JOIN_SESSION_KEY
@@ -24,9 +22,7 @@ def landing(request, business):
 
 @business_page()
 def program_detail(request, business, program_slug):
-    program = selectors.published_program_by_slug(business, program_slug)
-    if program is None:
-        raise Http404
+    program = get_published_program(business, program_slug)
     return render(request, "web/public/program.html", {"program": program})
 
 

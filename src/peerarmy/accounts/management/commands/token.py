@@ -1,15 +1,18 @@
 """`peerarmy token create --business SLUG --user EMAIL`: prints a new API token once."""
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
+from peerarmy.accounts.inputs import TokenInput
+from peerarmy.accounts.selectors import get_user_by_email
 from peerarmy.accounts.services import create_token
-from peerarmy.errors import DomainError
-from peerarmy.tenancy.models import Business
+from peerarmy.errors import DomainError, NotFound
+from peerarmy.inputs import InvalidInput
+from peerarmy.tenancy.selectors import get_business_by_slug
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # an operator's command: start at once
     help = "Manage API tokens."
 
     def add_arguments(self, parser):
@@ -20,15 +23,21 @@ class Command(BaseCommand):
         create.add_argument("--name", default="CLI")
 
     def handle(self, *args, action, **options):
-        business = Business.objects.filter(slug=options["business"]).first()
-        if business is None:
-            raise CommandError(f"No business with the slug {options['business']!r}.")
-        user = get_user_model().objects.filter(email__iexact=options["user"]).first()
-        if user is None:
-            raise CommandError(f"No account with the e-mail {options['user']!r}.")
+        try:
+            business = get_business_by_slug(options["business"])
+        except NotFound:
+            raise CommandError(f"No business with the slug {options['business']!r}.") from None
+        try:
+            user = get_user_by_email(options["user"])
+        except NotFound:
+            raise CommandError(f"No account with the e-mail {options['user']!r}.") from None
+        try:
+            data = TokenInput.parse({"name": options["name"]})
+        except InvalidInput as exc:
+            raise CommandError(f"--name: {exc.message}") from None
         with scope(business=business):
             try:
-                _token, raw = create_token(business=business, actor=user, name=options["name"])
+                _token, raw = create_token(business=business, actor=user, data=data).value
             except DomainError as exc:
                 raise CommandError(
                     f"{options['user']} is not an owner or staff member of {business.slug}: "

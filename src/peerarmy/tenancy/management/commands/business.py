@@ -3,11 +3,19 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from peerarmy.errors import DomainError
-from peerarmy.tenancy.models import Business
+from peerarmy.inputs import InvalidInput
+from peerarmy.tenancy.inputs import BusinessInput
+from peerarmy.tenancy.selectors import businesses_by_slug
 from peerarmy.tenancy.services import create_business
 
 
+def _faults(exc: InvalidInput) -> str:
+    """Every field at fault, on one line: `slug: This address is reserved.`"""
+    return "; ".join(f"{field}: {message}" if field else message for field, message in exc.errors)
+
+
 class Command(BaseCommand):
+    requires_system_checks = []  # an operator's command: start at once
     help = "Manage businesses (tenants)."
 
     def add_arguments(self, parser):
@@ -23,18 +31,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, action, **options):
         if action == "list":
-            for business in Business.objects.order_by("slug"):
+            for business in businesses_by_slug():
                 self.stdout.write(f"{business.slug}\t{business.name}\t{business.city}")
             return
         try:
-            business, owner, created = create_business(
-                slug=options["slug"],
-                name=options["name"],
-                owner_email=options["owner"],
-                city=options["city"],
-                default_language=options["language"],
-                timezone=options["timezone"],
+            data = BusinessInput.parse(
+                {
+                    "slug": options["slug"],
+                    "name": options["name"],
+                    "owner_email": options["owner"],
+                    "city": options["city"],
+                    "default_language": options["language"],
+                    "timezone": options["timezone"],
+                }
             )
+            business, owner, created = create_business(data=data).value
+        except InvalidInput as exc:
+            raise CommandError(_faults(exc)) from exc
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(

@@ -1,0 +1,98 @@
+"""The typed inputs of the changes to businesses and their members (see `peerarmy.inputs`)."""
+
+import zoneinfo
+from typing import Annotated
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+from pydantic import AfterValidator, Field
+
+from peerarmy.inputs import Input, Text, broken, text
+
+from .models import RESERVED_SLUGS, Business, Role, slug_validator
+
+
+def _django(validators):
+    """A Django validator as a rule of the input, with Django's message."""
+
+    def check(value):
+        for validator in validators() if callable(validators) else validators:
+            try:
+                validator(value)
+            except DjangoValidationError as exc:
+                raise broken(" ".join(str(m) for m in exc.messages)) from None
+        return value
+
+    return AfterValidator(check)
+
+
+def _not_reserved(slug: str) -> str:
+    if slug in RESERVED_SLUGS:
+        raise broken(_("This address is reserved."))
+    return slug
+
+
+def _known_zone(name: str) -> str:
+    if name not in zoneinfo.available_timezones():
+        raise broken(_("Unknown time zone."))
+    return name
+
+
+def _site_language(code: str) -> str:
+    codes = [c for c, _name in settings.LANGUAGES]
+    if code not in codes:
+        raise broken(_("Choose one of: %(choices)s.") % {"choices": ", ".join(codes)})
+    return code
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+def _brand_colour_rules():
+    return Business._meta.get_field("brand_color").validators
+
+
+Email = Annotated[text(254, min_length=1), AfterValidator(_lower), _django([validate_email])]
+Slug = Annotated[
+    text(50, min_length=1),
+    AfterValidator(_lower),
+    _django([slug_validator]),
+    AfterValidator(_not_reserved),
+]
+
+
+def _optional_email(value: str) -> str:
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError as exc:
+            raise broken(" ".join(str(m) for m in exc.messages)) from None
+    return value
+
+
+class BusinessInput(Input):
+    """A new business and the e-mail address of its owner (`peerarmy business create`)."""
+
+    slug: Slug = Field(description="The business's address: /<slug>/.")
+    name: text(120, min_length=1)
+    owner_email: Email
+    city: text(120) = ""
+    default_language: Annotated[Text, AfterValidator(_site_language)] = "it"
+    timezone: Annotated[Text, AfterValidator(_known_zone)] = "Europe/Rome"
+    currency: text(3, min_length=1) = "EUR"
+    brand_color: Annotated[Text, _django(_brand_colour_rules)] = "#1f6feb"
+    contact_email: Annotated[text(254), AfterValidator(_optional_email)] = ""
+    tagline_it: text(200) = ""
+    tagline_en: text(200) = ""
+    about_it: Text = ""
+    about_en: Text = ""
+
+
+class MemberInput(Input):
+    """A person with an account who joins the business's staff (or becomes its owner)."""
+
+    email: Email
+    role: Role = Role.STAFF

@@ -1,0 +1,55 @@
+"""Reads of businesses and of who runs them."""
+
+from peerarmy.errors import NotFound
+
+from .models import Business, Membership
+
+
+def listed_businesses():
+    """Every business, by name (the site's front page)."""
+    return Business.objects.order_by("name", "pk")
+
+
+def businesses_by_slug():
+    """Every business, by address (the operator's list)."""
+    return Business.objects.order_by("slug")
+
+
+def get_business_by_slug(slug) -> Business:
+    """The business at address `slug`; `NotFound` if there is none."""
+    business = Business.objects.filter(slug=slug).first()
+    if business is None:
+        raise NotFound()
+    return business
+
+
+def find_business(slug):
+    """The business at address `slug`, or None (the tenant middleware's question)."""
+    return Business.objects.filter(slug=slug).first()
+
+
+def business_exists(slug) -> bool:
+    return Business.objects.filter(slug=slug).exists()
+
+
+def get_membership(user, business):
+    """The user's membership of the business (owner or staff), or None."""
+    if user is None or not user.is_authenticated or business is None:
+        return None
+    return Membership.objects.filter(business=business, user=user).first()
+
+
+def is_member(user_id, business_id) -> bool:
+    return Membership.objects.filter(business=business_id, user=user_id).exists()
+
+
+def memberships_of(user):
+    """Every business the user runs, with their role."""
+    return list(
+        Membership.objects.filter(user=user).select_related("business").order_by("business__name")
+    )
+
+
+def members_of(business):
+    """The business's owner and staff, with their accounts (who hears about applications)."""
+    return list(business.memberships.select_related("user").order_by("pk"))
