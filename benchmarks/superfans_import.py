@@ -227,6 +227,7 @@ def _child(database_url, path):
     from django.core.management import call_command
     from django_scopes import scopes_disabled
 
+    from peerarmy.customers.inputs import ImportInput
     from peerarmy.customers.models import Customer, Order
     from peerarmy.customers.services import import_file
     from peerarmy.tenancy.models import Business
@@ -242,14 +243,15 @@ def _child(database_url, path):
         marks.setdefault(phase, time.monotonic())
 
     started = time.monotonic()
-    result = import_file(business, "orders", path, fmt="shopify", progress=progress)
+    data = ImportInput(kind="orders", format="shopify")
+    result = import_file(business, data, path, progress=progress).value
     total = time.monotonic() - started
     peak_first = peak_memory_mb()
     again = {}
     if os.environ.get("BENCH_AGAIN") == "1":
         # The same file once more: everything is compared, nothing is written.
         started = time.monotonic()
-        second = import_file(business, "orders", path, fmt="shopify")
+        second = import_file(business, data, path).value
         again = {
             "again_s": round(time.monotonic() - started, 2),
             "again_unchanged": second.unchanged,
@@ -273,6 +275,7 @@ def _child(database_url, path):
                 "created": result.created,
                 "customers_created": result.customers_created,
                 "errors": result.error_count,
+                "bad_rows": result.bad_rows,
                 "stored_orders": stored_orders,
                 "stored_customers": stored_customers,
                 "peak_mb": round(peak_first),

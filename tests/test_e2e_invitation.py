@@ -10,8 +10,8 @@ from django.db import connections
 
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import Peer, PeerStatus
-from peerarmy.superfans.invitations import invite_customers
 from peerarmy.superfans.models import Invitation, InvitationStatus
+from peerarmy.superfans.tests.factories import invite
 from peerarmy.tenancy.tests.factories import (
     PASSWORD,
     BusinessFactory,
@@ -39,7 +39,7 @@ def test_an_invited_customer_joins_from_the_email_link(live_server, browser, set
         language="en",
         accepts_marketing=True,
     )
-    invite_customers(business=business, actor=staff, customers=[mario])
+    invite(business, staff, [mario])
     body = OutboxMessage.objects.get(event="invitation.sent").body_text
     link = re.search(r"https?://\S+/invite/\S+/", body).group(0)
     mail.outbox.clear()

@@ -51,7 +51,7 @@ from peerarmy.scheduling.models import (
     WaitlistEntry,
 )
 from peerarmy.scheduling.tests.factories import BlockFactory
-from peerarmy.superfans.invitations import invite_customers
+from peerarmy.superfans.tests.factories import invite
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
     BusinessFactory,
@@ -133,7 +133,7 @@ def world(db):
         business=target, job=job, line=2, column="Email", value=MARKER, message="bad"
     )
     invited = CustomerFactory(business=target, accepts_marketing=True, first_name=MARKER)
-    invitation = invite_customers(business=target, actor=owner, customers=[invited]).invited[0]
+    invitation = invite(target, owner, [invited]).invited[0]
     block = BlockFactory(program=program, place_name=f"{MARKER} place", seats_taken=1)
     claim = Claim.objects.create(
         business=target, block=block, peer=peer, starts_at=block.starts_at, ends_at=block.ends_at

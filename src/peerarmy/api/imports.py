@@ -2,19 +2,18 @@
 its bad rows as JSON or as the CSV file Italian Excel opens."""
 
 from datetime import datetime
-from enum import StrEnum
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.translation import get_language
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from peerarmy.customers.models import ImportKind
+from peerarmy.customers.inputs import ImportInput
 from peerarmy.customers.selectors import (
     errors_csv_chunks,
     errors_csv_filename,
-    get_import_job_for_business,
+    get_import_job,
     import_jobs_for_business,
     row_errors,
 )
@@ -26,12 +25,6 @@ from .params import ObjectId
 from .problems import problem_responses
 
 router = Router(tags=["imports"])
-
-
-class ImportFormat(StrEnum):
-    shopify = "shopify"
-    woocommerce = "woocommerce"
-    generic = "generic"
 
 
 class ImportJobOut(Schema):
@@ -48,7 +41,10 @@ class ImportJobOut(Schema):
     updated: int
     unchanged: int
     customers_created: int = Field(description="New customers an orders file brought in.")
-    errors: int = Field(description="Bad rows, left out; see /errors.")
+    errors: int = Field(
+        description="Errors found in the rows (a row may have several); see /errors."
+    )
+    bad_rows: int = Field(description="Rows left out because of an error.")
     failure: str = Field(description="Why a failed import failed.")
     encoding: str
     delimiter: str
@@ -68,13 +64,6 @@ class RowErrorOut(Schema):
     message: str = Field(description="Why the row was left out.")
 
 
-def _job_or_404(business, job_id):
-    job = get_import_job_for_business(business, job_id)
-    if job is None:
-        raise Http404
-    return job
-
-
 @router.post(
     "/",
     response={202: ImportJobOut, **problem_responses(400, 401, 403, 413, 422)},
@@ -86,22 +75,16 @@ def _job_or_404(business, job_id):
         "returns. docs/imports.md lists the formats."
     ),
 )
-def upload(
-    request,
-    kind: Form[ImportKind],
-    file: File[UploadedFile],
-    format: Form[ImportFormat | None] = None,
-):
+def upload(request, payload: Form[ImportInput], file: File[UploadedFile]):
     business = member_business(request)
-    job = start_import(
+    outcome = start_import(
         business=business,
         actor=request.auth.user,
-        kind=kind.value,
+        data=payload,
         upload=file,
-        fmt=format.value if format else None,
         language=get_language(),
     )
-    return Status(202, job)
+    return Status(202, outcome.value)
 
 
 @router.get(
@@ -122,7 +105,7 @@ def list_imports(request):
     description="Its status, progress and counts; poll it while it runs.",
 )
 def get_import(request, job_id: ObjectId):
-    return _job_or_404(member_business(request), job_id)
+    return get_import_job(member_business(request), job_id)
 
 
 @router.get(
@@ -132,7 +115,7 @@ def get_import(request, job_id: ObjectId):
 )
 @paginate(LimitOffset)
 def list_errors(request, job_id: ObjectId):
-    return row_errors(_job_or_404(member_business(request), job_id))
+    return row_errors(get_import_job(member_business(request), job_id))
 
 
 @router.get(
@@ -146,7 +129,7 @@ def list_errors(request, job_id: ObjectId):
     openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def errors_csv(request, job_id: ObjectId):
-    job = _job_or_404(member_business(request), job_id)
+    job = get_import_job(member_business(request), job_id)
     response = StreamingHttpResponse(errors_csv_chunks(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{errors_csv_filename(job)}"'
     return response

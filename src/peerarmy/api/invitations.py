@@ -1,27 +1,20 @@
 """Invitations of the token's business: list, invite customers, read, revoke."""
 
 from datetime import datetime
-from typing import Annotated
 
-from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
-from peerarmy.customers.models import Customer
-from peerarmy.errors import ValidationFailed
-from peerarmy.programs.selectors import get_program_for_business
-from peerarmy.superfans import invitations
-from peerarmy.superfans.models import Invitation, InvitationStatus
+from peerarmy.superfans import invitations, selectors
+from peerarmy.superfans.inputs import InviteInput
+from peerarmy.superfans.models import InvitationStatus
 
 from .auth import member_business
 from .pagination import LimitOffset
-from .params import MAX_ID, ObjectId, first_or_404
+from .params import ObjectId
 from .problems import problem_responses
 
 router = Router(tags=["invitations"])
-
-MAX_CUSTOMERS_PER_REQUEST = 200
 
 
 class InvitationOut(Schema):
@@ -46,25 +39,6 @@ class InvitationOut(Schema):
         return invitation.customer.full_name
 
 
-class InviteIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    customer_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
-        min_length=1,
-        max_length=MAX_CUSTOMERS_PER_REQUEST,
-        description="Customers to invite. Only those who accept e-mail marketing are invited.",
-    )
-    program_id: int | None = Field(
-        None, ge=1, le=MAX_ID, description="A published program to offer them (optional)."
-    )
-    expires_in_days: int = Field(
-        invitations.DEFAULT_EXPIRES_IN_DAYS,
-        ge=1,
-        le=invitations.MAX_EXPIRES_IN_DAYS,
-        description="How long the link stays valid.",
-    )
-
-
 class SkippedOut(Schema):
     customer_id: int
     reason: str = Field(description="Why this customer was not invited, in words.")
@@ -79,14 +53,6 @@ class InvitationFilters(Schema):
     status: InvitationStatus | None = None
 
 
-def _invitations(business):
-    return Invitation.objects.filter(business=business).select_related("customer")
-
-
-def _invitation_or_404(business, invitation_id):
-    return first_or_404(_invitations(business).filter(pk=invitation_id))
-
-
 @router.get(
     "/",
     response={200: list[InvitationOut], **problem_responses(401, 422)},
@@ -97,10 +63,7 @@ def _invitation_or_404(business, invitation_id):
 def list_invitations(request, filters: Query[InvitationFilters]):
     business = member_business(request)
     invitations.mark_expired(business=business)
-    qs = _invitations(business)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return qs.order_by("-sent_at", "-pk")
+    return selectors.invitations_for_business(business, status=filters.status)
 
 
 @router.post(
@@ -114,29 +77,11 @@ def list_invitations(request, filters: Query[InvitationFilters]):
         "business answers 404."
     ),
 )
-def invite(request, payload: InviteIn):
-    business = request.business
-    ids = list(dict.fromkeys(payload.customer_ids))
-    customers = {c.pk: c for c in Customer.objects.filter(business=business, pk__in=ids)}
-    if len(customers) != len(ids):
-        raise Http404
-    program = None
-    if payload.program_id is not None:
-        program = get_program_for_business(business, payload.program_id)
-        if program is None:
-            raise Http404
-    try:
-        result = invitations.invite_customers(
-            business=business,
-            actor=request.auth.user,
-            customers=[customers[customer_id] for customer_id in ids],
-            program=program,
-            expires_in_days=payload.expires_in_days,
-        )
-    except ValidationFailed as exc:
-        if exc.field == "program":
-            exc.field = "program_id"
-        raise
+def invite(request, payload: InviteInput):
+    outcome = invitations.invite_customers(
+        business=request.business, actor=request.auth.user, data=payload
+    )
+    result = outcome.value
     return {
         "invited": result.invited,
         "skipped": [
@@ -153,7 +98,7 @@ def invite(request, payload: InviteIn):
 def get_invitation(request, invitation_id: ObjectId):
     business = member_business(request)
     invitations.mark_expired(business=business)
-    return _invitation_or_404(business, invitation_id)
+    return selectors.get_invitation(business, invitation_id)
 
 
 @router.post(
@@ -163,8 +108,8 @@ def get_invitation(request, invitation_id: ObjectId):
     description="The link stops working at once. Only open (sent) invitations can be revoked.",
 )
 def revoke(request, invitation_id: ObjectId):
-    invitation = _invitation_or_404(request.business, invitation_id)
-    invitations.revoke_invitation(
+    invitation = selectors.get_invitation(request.business, invitation_id)
+    outcome = invitations.revoke_invitation(
         business=request.business, actor=request.auth.user, invitation=invitation
     )
-    return _invitation_or_404(request.business, invitation.pk)
+    return outcome.value

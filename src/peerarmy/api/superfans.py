@@ -4,12 +4,12 @@ and the business's scoring settings."""
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import Http404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
+from peerarmy.inputs import apply_patch, patch_model
 from peerarmy.superfans import explain, selectors, services
+from peerarmy.superfans.inputs import ScoringSettingsInput
 
 from .auth import member_business
 from .pagination import LimitOffset
@@ -155,7 +155,7 @@ class SegmentOut(Schema):
     count: int
 
 
-class SettingsOut(Schema):
+class ScoringSettingsOut(Schema):
     weight_recency: int
     weight_frequency: int
     weight_monetary: int
@@ -170,27 +170,9 @@ class SettingsOut(Schema):
     )
 
 
-def _weight():
-    return Field(None, ge=0, le=100)
-
-
-class SettingsPatch(Schema):
-    """Only the fields sent change. Weights are relative: only their ratios matter, and at
-    least one must be above zero. Scores are recomputed in the background after a change of
-    weights."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    weight_recency: int = _weight()
-    weight_frequency: int = _weight()
-    weight_monetary: int = _weight()
-    weight_nps: int = _weight()
-    weight_reviews: int = _weight()
-    weight_referrals: int = _weight()
-    weight_mentions: int = _weight()
-    superfan_threshold: int = Field(None, ge=0, le=100)
-    top_percent: int = Field(None, ge=1, le=100)
-    lapsed_after_days: int = Field(None, ge=30, le=3650)
+# Only the fields sent change. Weights are relative: only their ratios matter, and at least
+# one must be above zero. Scores are recomputed in the background after a change of weights.
+ScoringSettingsPatch = patch_model(ScoringSettingsInput, "ScoringSettingsPatch")
 
 
 class SuperfanFilters(Schema):
@@ -212,7 +194,7 @@ class SuperfanFilters(Schema):
 )
 def score_now(request):
     business = member_business(request)
-    return services.score_business(business).as_dict()
+    return services.score_business(business, actor=request.auth.user).value.as_dict()
 
 
 @router.get(
@@ -230,7 +212,7 @@ def list_segments(request):
 
 @router.get(
     "/settings",
-    response={200: SettingsOut, **problem_responses(401, 403)},
+    response={200: ScoringSettingsOut, **problem_responses(401, 403)},
     summary="Get the scoring settings",
 )
 def get_settings(request):
@@ -239,15 +221,19 @@ def get_settings(request):
 
 @router.patch(
     "/settings",
-    response={200: SettingsOut, **problem_responses(400, 401, 403, 422)},
+    response={200: ScoringSettingsOut, **problem_responses(400, 401, 403, 422)},
     summary="Change the scoring settings",
     description="Only the fields sent change. Changing a weight recomputes the scores in the "
     "background.",
 )
-def patch_settings(request, payload: SettingsPatch):
-    return services.update_scoring_settings(
-        request.business, request.auth.user, payload.model_dump(exclude_unset=True)
+def patch_settings(request, payload: ScoringSettingsPatch):
+    business = member_business(request)
+    current = ScoringSettingsInput.of(selectors.scoring_settings(business))
+    data = apply_patch(ScoringSettingsInput, current.model_dump(), payload)
+    outcome = services.update_scoring_settings(
+        business=business, actor=request.auth.user, data=data
     )
+    return outcome.value
 
 
 @router.get(
@@ -268,8 +254,6 @@ def list_superfans(request, filters: Query[SuperfanFilters]):
 )
 def get_superfan(request, customer_id: ObjectId):
     business = member_business(request)
-    row = selectors.score_for_customer(business, customer_id)
-    if row is None:
-        raise Http404
+    row = selectors.get_score(business, customer_id)
     row.timeline = selectors.customer_timeline(business, customer_id, limit=TIMELINE_LIMIT)
     return row

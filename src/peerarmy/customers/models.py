@@ -266,7 +266,12 @@ class ImportJob(models.Model):
     created = models.PositiveIntegerField(_("created"), default=0)
     updated = models.PositiveIntegerField(_("updated"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    error_count = models.PositiveIntegerField(
+        _("errors"), default=0, help_text=_("Every fault found; a row may have several.")
+    )
+    bad_rows = models.PositiveIntegerField(
+        _("bad rows"), default=0, help_text=_("The rows left out because of an error.")
+    )
     customers_created = models.PositiveIntegerField(
         _("customers created"),
         default=0,

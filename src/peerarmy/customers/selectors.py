@@ -8,6 +8,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
+from peerarmy.errors import NotFound
+from peerarmy.tenancy.models import Business
+
 from .models import ImportJob, ImportRowError
 
 # Excel runs a cell that starts with one of these as a formula: an uploaded file must not be
@@ -23,8 +26,18 @@ def import_jobs_for_business(business):
     )
 
 
-def get_import_job_for_business(business, job_id):
-    return import_jobs_for_business(business).filter(pk=job_id).first()
+def get_import_job(business, job_id) -> ImportJob:
+    """The business's import `job_id`; `NotFound` for any other id, another business's
+    included."""
+    job = import_jobs_for_business(business).filter(pk=job_id).first()
+    if job is None:
+        raise NotFound()
+    return job
+
+
+def business_by_slug(slug):
+    """The business at address `slug`, or None (the commands name it by its slug)."""
+    return Business.objects.filter(slug=slug).first()
 
 
 def row_errors(job):

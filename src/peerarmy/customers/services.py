@@ -3,30 +3,35 @@ console, the API and the demo share) and starting an import in the background.
 
 An import reads and checks every row first, reporting each bad row with its line, column and
 reason in the importer's language; then it writes everything that was good in ONE transaction
-with bulk upserts, so that a failure midway leaves nothing half-written. Importing the same
-file twice changes nothing: incoming values are compared with what is stored, and only new or
-changed rows are written. docs/imports.md explains the rules for people.
+with bulk upserts (customers/sql.py), so that a failure midway leaves nothing half-written.
+Importing the same file twice changes nothing: incoming values are compared with what is
+stored, and only new or changed rows are written. docs/imports.md explains the rules for
+people.
+
+When an import changed something, the event `customers.imported` is published (see
+`peerarmy.events`): the apps that read customers (superfans' scores) follow from there, so
+this app imports none of them.
 """
 
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.db.models import DateTimeField, OuterRef, Subquery
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
+from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from peerarmy import events
 from peerarmy.errors import ValidationFailed
+from peerarmy.inputs import Outcome
 from peerarmy.tenancy.services import check_can_manage
 
+from . import sql
 from .importers.formats import (
     ReadContext,
     RowError,
@@ -35,6 +40,7 @@ from .importers.formats import (
     read_records,
 )
 from .importers.readers import Table, UnreadableFile
+from .inputs import ImportFormat, ImportInput
 from .models import (
     COUNTED_STATUSES,
     Customer,
@@ -49,12 +55,12 @@ from .models import (
     Review,
 )
 
-FORMAT_CHOICES = ("shopify", "woocommerce", "generic")
+FORMAT_CHOICES = tuple(f.value for f in ImportFormat)
 # How much of the progress bar reading takes; saving takes the rest.
 READ_SHARE = 0.6
-# Rows written between two progress reports (and the unit the write tests interrupt).
-BATCH_SIZE = 5000
 DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # settings.IMPORT_MAX_BYTES overrides it
+# Published after an import that created or changed something; the payload says what.
+IMPORTED = "customers.imported"
 
 
 class Phase:
@@ -79,8 +85,9 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     customers_created: int = 0  # minimal customers an orders file brought in
-    errors: list = field(default_factory=list)  # the first MAX_ERRORS_KEPT bad rows
-    error_count: int = 0  # all of them
+    errors: list = field(default_factory=list)  # the first MAX_ERRORS_KEPT errors
+    error_count: int = 0  # all of them (a row may have several)
+    bad_rows: int = 0  # the rows they are on
     job: ImportJob | None = None
     timings: dict = field(default_factory=dict)  # seconds per phase
     parsed: list | None = field(default=None, repr=False)  # the good records, until written
@@ -98,6 +105,7 @@ class ImportResult:
             "unchanged": self.unchanged,
             "customers_created": self.customers_created,
             "errors": self.error_count,
+            "bad_rows": self.bad_rows,
             "error_details": [error.as_dict() for error in self.errors[:details]],
         }
 
@@ -126,48 +134,37 @@ class _Progress:
             self.job is not None
             and percent > self.percent
             and (now - self.at >= 0.5 or phase != Phase.READING)
-            and not connection.in_atomic_block
+            and not transaction.get_connection().in_atomic_block
         ):
             ImportJob.objects.filter(pk=self.job.pk).update(phase=phase, progress=percent)
             self.percent, self.at = percent, now
 
 
-def _check_choice(kind, fmt):
-    if kind not in ImportKind.values:
-        raise ValidationFailed(
-            _("Choose what the file holds: %(kinds)s.") % {"kinds": ", ".join(ImportKind.values)},
-            field="kind",
-        )
-    if fmt and fmt not in FORMAT_CHOICES:
-        raise ValidationFailed(
-            _("Choose a format: %(formats)s.") % {"formats": ", ".join(FORMAT_CHOICES)},
-            field="format",
-        )
-
-
 def import_file(
     business,
-    kind,
+    data: ImportInput,
     source,
     *,
-    fmt=None,
     actor=None,
     language=None,
     job=None,
     progress=None,
     filename="",
     rescore=True,
-):
-    """Import one file of `kind` (customers, orders, reviews, nps, referrals, mentions).
+) -> Outcome[ImportResult]:
+    """Import one file of `data.kind` (customers, orders, reviews, nps, referrals, mentions).
 
-    `source` is a path, bytes or a file object. `fmt` (shopify, woocommerce, generic) is found
-    from the header when not given. Bad rows are reported in `language` and skipped; the rest
-    is written in one transaction. An ImportJob records the import (pass `job` to use one that
-    exists). `progress(phase, fraction)` is called as the import advances. Raises
-    UnreadableFile when the file as a whole cannot be read (the job records why). With
-    `rescore`, the business's superfan scores are recomputed in the background afterwards.
+    `source` is a path, bytes or a file object. `data.format` (shopify, woocommerce, generic)
+    is found from the header when not given. Bad rows are reported in `language` and skipped;
+    the rest is written in one transaction. An ImportJob records the import (pass `job` to use
+    one that exists). `progress(phase, fraction)` is called as the import advances. Raises
+    UnreadableFile when the file as a whole cannot be read (the job records why).
+
+    When the import created or changed something, `customers.imported` is published with
+    `rescore` in its payload: whether the business's superfan scores should be recomputed in
+    the background (the demo scores itself, once, at the end).
     """
-    _check_choice(kind, fmt)
+    kind, fmt = data.kind.value, data.format.value if data.format else None
     if actor is not None:
         check_can_manage(actor, business)
     language = language or getattr(actor, "language", "") or business.default_language
@@ -205,6 +202,7 @@ def import_file(
             rows=result.rows,
             records=result.records,
             error_count=result.error_count,
+            bad_rows=result.bad_rows,
         )
         step(Phase.SAVING, READ_SHARE)
         started = time.monotonic()
@@ -233,13 +231,22 @@ def import_file(
             finished_at=timezone.now(),
         )
         job.refresh_from_db()
-        if rescore and (result.created or result.updated):
-            from peerarmy.superfans.tasks import score_business_task
-
-            transaction.on_commit(lambda: score_business_task.enqueue(business.pk))
+        if result.created or result.updated or result.customers_created:
+            events.publish(
+                business,
+                IMPORTED,
+                key=f"import:{job.pk}",
+                payload={
+                    "job": job.pk,
+                    "kind": kind,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "rescore": rescore,
+                },
+            )
         if progress is not None:
             progress(Phase.DONE, 1.0)
-        return result
+        return Outcome(result, created=True)
 
 
 def _name_of(source):
@@ -291,6 +298,7 @@ def _read(business, kind, source, fmt, step):
             records=len(records),
             errors=errors,
             error_count=ctx.error_count,
+            bad_rows=len(ctx.bad_lines),
         )
         result.parsed = records
         result.fields = customer_fields(binding) if kind == ImportKind.CUSTOMERS else []
@@ -320,157 +328,16 @@ def _save_row_errors(business, job, result):
 # --- writing: bulk upserts in one transaction ----------------------------------------------
 
 
-def _chunks(items, size):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _upsert(business, model, columns, rows, unique_fields, update_fields, step=None, share=None):
+    """Upsert `rows` of the business in batches (customers/sql.py), reporting progress."""
+    on_batch = None
+    if step is not None:
+        low, high = share or (0.0, 1.0)
 
+        def on_batch(fraction):
+            step(Phase.SAVING, low + (high - low) * fraction)
 
-def _param_chunk():
-    """How many values one `IN (…)` may hold on this database."""
-    limit = connection.features.max_query_params
-    return (limit - 10) if limit else 10_000
-
-
-class _Upsert:
-    """INSERT … ON CONFLICT (unique) DO UPDATE SET (update fields) — or DO NOTHING without
-    update fields — for rows given as plain tuples in `columns` order.
-
-    It is what `bulk_create(update_conflicts=True, …)` does, without the model instances:
-    for a million rows, building and preparing instances costs more than the database's own
-    work. The SQL comes from the ORM: on SQLite the statement its compiler writes for one row,
-    run by executemany (which stays in C); on PostgreSQL the rows are streamed with COPY into
-    a temporary table and moved with one INSERT … SELECT carrying the ORM's ON CONFLICT clause
-    (psycopg formats COPY rows in C; an INSERT with bound parameters formats them in Python).
-    Every column must be given, so that a column added later cannot be left out silently.
-    """
-
-    def __init__(self, model, columns, unique_fields, update_fields):
-        opts = model._meta
-        required = {f.attname for f in opts.concrete_fields if not f.primary_key}
-        if set(columns) != required:
-            raise ValueError(f"{model.__name__}: give the columns {sorted(required)}")
-        self.model, self.columns = model, columns
-        self.on_conflict = OnConflict.UPDATE if update_fields else OnConflict.IGNORE
-        self.update_fields = [opts.get_field(name) for name in update_fields or ()]
-        self.unique_fields = [opts.get_field(name) for name in unique_fields]
-        self.fields = [opts.get_field(name) for name in columns]
-        self.dates = [i for i, f in enumerate(self.fields) if isinstance(f, DateTimeField)]
-        self.postgres = connection.vendor == "postgresql"
-        if not self.postgres:
-            query = InsertQuery(
-                model,
-                on_conflict=self.on_conflict,
-                update_fields=self.update_fields,
-                unique_fields=self.unique_fields,
-            )
-            query.insert_values(self.fields, [model()], raw=True)
-            [(self.sql, _params)] = query.get_compiler(connection=connection).as_sql()
-
-    def write(self, cursor, batch):
-        if self.postgres:
-            self._copy(cursor, batch)
-            return
-        if self.dates:  # the ORM's own adapter (SQLite stores datetimes as text)
-            adapt = connection.ops.adapt_datetimefield_value
-            adapted = []
-            for row in batch:
-                row = list(row)
-                for i in self.dates:
-                    row[i] = adapt(row[i])
-                adapted.append(row)
-            batch = adapted
-        cursor.executemany(self.sql, batch)
-
-    def _copy(self, cursor, batch):
-        quote = connection.ops.quote_name
-        table = quote(self.model._meta.db_table)
-        columns = ", ".join(quote(f.column) for f in self.fields)
-        temp = quote(f"import_{self.model._meta.db_table}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "  # noqa: S608 - names, not data
-            f"SELECT {columns} FROM {table} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY {temp} ({columns}) FROM STDIN") as copy:
-            for row in batch:
-                copy.write_row(row)
-        suffix = connection.ops.on_conflict_suffix_sql(
-            self.fields,
-            self.on_conflict,
-            [f.column for f in self.update_fields],
-            [f.column for f in self.unique_fields],
-        )
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {temp} {suffix}"  # noqa: S608
-        )
-        cursor.execute(f"DROP TABLE {temp}")
-
-
-@contextmanager
-def _bulk_cursor():
-    """The cursor for the big statements of an import: on PostgreSQL a plain psycopg cursor
-    (Django's binds every parameter client-side, in Python), on the same connection and in the
-    same transaction."""
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            yield cursor
-    else:
-        with connection.cursor() as cursor:
-            yield cursor
-
-
-def _write_batch(upsert, cursor, batch):
-    upsert.write(cursor, batch)
-
-
-def _upsert(model, columns, rows, unique_fields, update_fields, step=None, share=(0.0, 1.0)):
-    """Upsert `rows` (tuples in `columns` order) in batches, inside the caller's transaction."""
-    if not rows:
-        return
-    upsert = _Upsert(model, columns, unique_fields, update_fields)
-    total = len(rows)
-    with _bulk_cursor() as cursor:
-        for done, batch in enumerate(_chunks(rows, BATCH_SIZE)):
-            _write_batch(upsert, cursor, batch)
-            if step is not None:
-                fraction = min((done + 1) * BATCH_SIZE, total) / total
-                step(Phase.SAVING, share[0] + (share[1] - share[0]) * fraction)
-
-
-def _rows_of(queryset):
-    """The rows of a values_list() query; on PostgreSQL through the bulk cursor (the values
-    read here need no conversion there: numbers, text, booleans, timestamps with zone)."""
-    if connection.vendor != "postgresql":
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    with _bulk_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-# Above this many keys, reading every row of the business beats asking for the keys in
-# chunks (unless the business has many times more rows than the file).
-SCAN_ABOVE = 5_000
-
-
-def _lookup(queryset, key_field, keys, fields):
-    """{key: (field values…)} for the rows of `queryset` whose `key_field` is in `keys`."""
-    keys = set(keys)
-    found = {}
-    if not keys:
-        return found
-    if len(keys) > SCAN_ABOVE and len(keys) * 4 >= queryset.count():
-        for row in _rows_of(queryset.values_list(key_field, *fields)):
-            if row[0] in keys:
-                found[row[0]] = row[1:]
-        return found
-    for chunk in _chunks(list(keys), _param_chunk()):
-        rows = queryset.filter(**{f"{key_field}__in": chunk}).values_list(key_field, *fields)
-        for row in _rows_of(rows):
-            found[row[0]] = row[1:]
-    return found
+    sql.upsert(business, model, columns, rows, unique_fields, update_fields, on_batch)
 
 
 def _saving_share(start, end):
@@ -479,13 +346,8 @@ def _saving_share(start, end):
 
 def _customer_ids(business, emails):
     """{email: customer id} for the e-mails that belong to a customer of the business."""
-    found = _lookup(Customer.objects.filter(business=business), "email", emails, ["id"])
+    found = sql.existing(business, Customer, "email", emails, ["id"])
     return {email: values[0] for email, values in found.items()}
-
-
-def _existing(model, business, key_field, keys, fields, **filters):
-    """{key: (field values…)} of the stored rows with these keys, fetched in bulk."""
-    return _lookup(model.objects.filter(business=business, **filters), key_field, keys, fields)
 
 
 CUSTOMER_COLUMNS = [
@@ -515,7 +377,7 @@ def _customer_row(business, email, source, now, values):
 def _write_customers(business, result, step):
     records = result.parsed
     fields = [*result.fields, "accepts_marketing", "language"]
-    stored = _existing(Customer, business, "email", (r.email for r in records), fields)
+    stored = sql.existing(business, Customer, "email", (r.email for r in records), fields)
     now = timezone.now()
     rows = []
     for record in records:
@@ -541,6 +403,7 @@ def _write_customers(business, result, step):
             result.updated += 1
         rows.append(_customer_row(business, record.email, result.format, now, values))
     _upsert(
+        business,
         Customer,
         CUSTOMER_COLUMNS,
         rows,
@@ -597,8 +460,8 @@ ORDER_FIELDS = [
 def _write_rows(model, business, result, step, fields, keyed_values, share):
     """Upsert imported rows given as (external_id, values in `fields` order); count what is
     new, changed and unchanged against what is stored."""
-    stored = _existing(
-        model, business, "external_id", (key for key, _v in keyed_values), fields,
+    stored = sql.existing(
+        business, model, "external_id", (key for key, _v in keyed_values), fields,
         source=result.format,
     )  # fmt: skip
     now = timezone.now()
@@ -614,6 +477,7 @@ def _write_rows(model, business, result, step, fields, keyed_values, share):
             result.updated += 1
         rows.append((business.pk, result.format, external_id, now, *values))
     _upsert(
+        business,
         model,
         [*IMPORTED_COLUMNS, *fields],
         rows,
@@ -633,7 +497,7 @@ def _write_orders(business, result, step):
         records, customer_ids, business, result.format, timezone.now()
     )
     if new_customers:
-        _upsert(Customer, CUSTOMER_COLUMNS, new_customers, ["business", "email"], None)
+        _upsert(business, Customer, CUSTOMER_COLUMNS, new_customers, ["business", "email"], None)
         customer_ids.update(_customer_ids(business, (row[1] for row in new_customers)))
         result.customers_created = len(new_customers)
     result.timings["customers"] = time.monotonic() - started
@@ -723,7 +587,7 @@ REFERRAL_FIELDS = [
 def _counted_orders(business, emails):
     """{email: [placed_at of each counted order, oldest first]} for these customers."""
     orders = {}
-    for chunk in _chunks(list(emails), _param_chunk()):
+    for chunk in sql.chunks(list(emails), sql.param_chunk()):
         rows = (
             Order.objects.filter(
                 business=business,
@@ -823,14 +687,17 @@ WRITERS = {
 # --- imports in the background -------------------------------------------------------------
 
 
-def start_import(*, business, actor, kind, upload, fmt=None, language=None):
-    """Check an uploaded file, store it and import it in the background; return the job.
+def start_import(
+    *, business, actor, data: ImportInput, upload, language=None
+) -> Outcome[ImportJob]:
+    """Check an uploaded file, store it and import it in the background; the job, queued.
 
-    The file is refused at once (UnreadableFile) if it cannot be read at all or lacks the
-    columns it needs, so the person uploading it hears about it straight away.
+    The file is refused at once, on the field `file`, if it is too large, cannot be read at
+    all or lacks the columns it needs, so the person uploading it hears about it straight
+    away.
     """
     check_can_manage(actor, business)
-    _check_choice(kind, fmt)
+    kind, fmt = data.kind.value, data.format.value if data.format else None
     language = language or actor.language or business.default_language
     with translation.override(language):
         size = getattr(upload, "size", None)
@@ -863,7 +730,7 @@ def start_import(*, business, actor, kind, upload, fmt=None, language=None):
 
         job_id = job.pk
         transaction.on_commit(lambda: run_import.enqueue(job_id))
-    return job
+    return Outcome(job, created=True)
 
 
 def run_import_job(job_id):
@@ -874,13 +741,13 @@ def run_import_job(job_id):
     if job is None or job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         return "skipped"
     business = job.business
+    data = ImportInput(kind=job.kind, format=job.format or None)
     try:
         with default_storage.open(job.stored_path, "rb") as stored:
             import_file(
                 business,
-                job.kind,
+                data,
                 stored,
-                fmt=job.format or None,
                 language=job.language,
                 job=job,
                 filename=job.filename,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from peerarmy.customers.importers.readers import UnreadableFile
+from peerarmy.customers.inputs import ImportInput
 from peerarmy.customers.models import Customer
 from peerarmy.customers.services import import_file
 from peerarmy.notifications.models import OutboxMessage
@@ -155,7 +156,8 @@ def _import_files(business, imports):
                 f"The demo file {path} is missing; `python demo/make_demo_files.py` writes it."
             )
         try:
-            import_file(business, kind, path, language="it", filename=name, rescore=False)
+            data = ImportInput(kind=kind)
+            import_file(business, data, path, language="it", filename=name, rescore=False)
         except UnreadableFile as exc:
             raise DemoConflict(f"The demo file {path} cannot be imported: {exc.message}") from exc
     return list(Customer.objects.filter(business=business))

@@ -16,25 +16,40 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from peerarmy.customers.models import Customer
-from peerarmy.errors import DomainError, InvalidTransition, ValidationFailed
+from peerarmy.errors import DomainError, InvalidTransition, NotFound
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
-from peerarmy.peers.models import Peer
 from peerarmy.programs.models import ProgramStatus
+from peerarmy.programs.selectors import get_program
 from peerarmy.tenancy.services import check_can_manage
 
+from . import selectors
+from .inputs import DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, InviteInput
 from .models import Invitation, InvitationStatus
 
+__all__ = [
+    "DEFAULT_EXPIRES_IN_DAYS",
+    "MAX_EXPIRES_IN_DAYS",
+    "InvitationExpired",
+    "InvitationInvalid",
+    "InvitationUsed",
+    "InviteResult",
+    "accept_invitation",
+    "apply_with_invitation",
+    "check_invitation",
+    "invite_customers",
+    "is_for_user",
+    "mark_expired",
+    "revoke_invitation",
+]
+
 TOKEN_SALT = "peerarmy.superfans.invitation"
-DEFAULT_EXPIRES_IN_DAYS = 14
-MAX_EXPIRES_IN_DAYS = 60
 EMAIL_TEMPLATE = "superfans/email/invitation"
 
 
@@ -141,16 +156,7 @@ def _open_invitations(business, customer_ids):
 def _skip_reasons(business, customers):
     """Why each customer who cannot be invited cannot: {customer id: reason}."""
     ids = [c.pk for c in customers]
-    emails = {c.email.strip().lower() for c in customers}
-    peer_customers, peer_emails = set(), set()
-    peers = (
-        Peer.objects.filter(business=business)
-        .annotate(email_lower=Lower("user__email"))
-        .filter(Q(customer_id__in=ids) | Q(email_lower__in=emails))
-    )
-    for customer_id, email in peers.values_list("customer_id", "email_lower"):
-        peer_customers.add(customer_id)
-        peer_emails.add(email)
+    in_army = selectors.peer_customer_ids(business, customers)
     open_until = dict(_open_invitations(business, ids).values_list("customer_id", "expires_at"))
     reasons = {}
     for customer in customers:
@@ -158,7 +164,7 @@ def _skip_reasons(business, customers):
             reasons[customer.pk] = _(
                 "no marketing consent: this customer has not agreed to receive e-mails from you"
             )
-        elif customer.pk in peer_customers or customer.email.strip().lower() in peer_emails:
+        elif customer.pk in in_army:
             reasons[customer.pk] = _("already in your army (or has applied)")
         elif customer.pk in open_until:
             until = timezone.localtime(open_until[customer.pk], business.tzinfo)
@@ -168,49 +174,41 @@ def _skip_reasons(business, customers):
     return reasons
 
 
-def _check_program(business, program):
-    if program is None:
-        return
-    if program.business_id != business.pk:
-        raise DomainError(_("No such program."), code="not_found", status=404, field="program")
+def _program(business, program_id):
+    """The program to offer: another business's id is not found; a draft or a closed one
+    cannot be offered."""
+    if program_id is None:
+        return None
+    program = get_program(business, program_id)
     if program.status != ProgramStatus.PUBLISHED:
-        raise ValidationFailed(
-            _("Only a published program can be offered in an invitation."), field="program"
-        )
+        errors = FieldErrors()
+        errors.add("program_id", _("Only a published program can be offered in an invitation."))
+        errors.raise_if_any()
+    return program
 
 
 @transaction.atomic
-def invite_customers(
-    *, business, actor, customers, program=None, expires_in_days=DEFAULT_EXPIRES_IN_DAYS
-):
+def invite_customers(*, business, actor, data: InviteInput) -> Outcome[InviteResult]:
     """Invite customers to join the army (optionally to a program), each by an e-mail in
-    their own language. Customers who cannot be invited are skipped with the reason."""
+    their own language. Customers who cannot be invited are skipped with the reason (in the
+    value's `skipped`, and in words in the warnings). A customer or program id of another
+    business is not found."""
     check_can_manage(actor, business)
-    _check_program(business, program)
-    try:
-        expires_in_days = int(expires_in_days)
-    except (TypeError, ValueError):
-        expires_in_days = 0
-    if not 1 <= expires_in_days <= MAX_EXPIRES_IN_DAYS:
-        raise ValidationFailed(
-            _("An invitation can stay open from 1 to %(max)d days.") % {"max": MAX_EXPIRES_IN_DAYS},
-            field="expires_in_days",
-        )
-    unique = list({c.pk: c for c in customers}.values())
-    if any(c.business_id != business.pk for c in unique):
-        raise DomainError(_("No such customer."), code="not_found", status=404, field="customers")
+    program = _program(business, data.program_id)
     # Lock the customers so that two staff inviting at once cannot both invite one person.
     locked = {
         c.pk: c
         for c in Customer.objects.select_for_update().filter(
-            business=business, pk__in=[c.pk for c in unique]
+            business=business, pk__in=data.customer_ids
         )
     }
-    unique = [locked[c.pk] for c in unique if c.pk in locked]
-    reasons = _skip_reasons(business, unique)
+    if len(locked) != len(data.customer_ids):
+        raise NotFound()
+    customers = [locked[pk] for pk in data.customer_ids]
+    reasons = _skip_reasons(business, customers)
     result = InviteResult()
     now = timezone.now()
-    for customer in unique:
+    for customer in customers:
         if customer.pk in reasons:
             result.skipped.append((customer, reasons[customer.pk]))
             continue
@@ -222,7 +220,7 @@ def invite_customers(
             nonce_hash=_hash_nonce(nonce),
             status=InvitationStatus.SENT,
             language=customer.language,
-            expires_at=now + timedelta(days=expires_in_days),
+            expires_at=now + timedelta(days=data.expires_in_days),
             invited_by=actor,
         )
         enqueue_email(
@@ -239,7 +237,11 @@ def invite_customers(
             },
         )
         result.invited.append(invitation)
-    return result
+    warnings = tuple(
+        _("%(name)s: %(reason)s") % {"name": customer.full_name or customer.email, "reason": why}
+        for customer, why in result.skipped
+    )
+    return Outcome(result, created=bool(result.invited), warnings=warnings)
 
 
 # --- the invitee's side -----------------------------------------------------------------
@@ -255,7 +257,7 @@ def is_for_user(invitation, user):
 
 
 @transaction.atomic
-def accept_invitation(*, business, token, peer):
+def accept_invitation(*, business, token, peer) -> Outcome[Invitation]:
     """Mark the invitation accepted by this new peer. Works once."""
     invitation = _find(business, token, lock=True)
     if peer.business_id != business.pk or not is_for_user(invitation, peer.user):
@@ -268,13 +270,14 @@ def accept_invitation(*, business, token, peer):
     invitation.accepted_at = timezone.now()
     invitation.peer = peer
     invitation.save(update_fields=["status", "accepted_at", "peer"])
-    return invitation
+    return Outcome(invitation)
 
 
 @transaction.atomic
-def apply_with_invitation(*, business, user, token, data, language=None):
-    """The invited customer applies: the new peer is linked to the customer record and the
-    invitation is accepted, or neither happens."""
+def apply_with_invitation(*, business, user, token, data, language=None) -> Outcome:
+    """The invited customer applies with the peers' application input (`data`, as
+    `peers.services.apply_as_peer` takes it): the new peer is linked to the customer record
+    and the invitation is accepted, or neither happens. The value is the new peer."""
     from peerarmy.peers.services import apply_as_peer
 
     invitation = _find(business, token, lock=True)
@@ -288,7 +291,7 @@ def apply_with_invitation(*, business, user, token, data, language=None):
         business=business, user=user, data=data, language=language, customer=invitation.customer
     ).value
     accept_invitation(business=business, token=token, peer=peer)
-    return peer
+    return Outcome(peer, created=True)
 
 
 # --- the business's side ----------------------------------------------------------------
@@ -302,10 +305,14 @@ def mark_expired(*, business):
 
 
 @transaction.atomic
-def revoke_invitation(*, business, actor, invitation):
+def revoke_invitation(*, business, actor, invitation) -> Outcome[Invitation]:
     """Withdraw an open invitation: its link stops working at once."""
     check_can_manage(actor, business)
-    locked = Invitation.objects.select_for_update().get(pk=invitation.pk, business=business)
+    locked = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=invitation.pk, business=business)
+    )
     status = locked.status
     if status == InvitationStatus.SENT and locked.expires_at <= timezone.now():
         status = InvitationStatus.EXPIRED
@@ -317,4 +324,4 @@ def revoke_invitation(*, business, actor, invitation):
         )
     locked.status = InvitationStatus.REVOKED
     locked.save(update_fields=["status"])
-    return locked
+    return Outcome(locked)

@@ -16,9 +16,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import polars as pl
+if TYPE_CHECKING:  # Polars is imported where it is used: loading Django must not import it.
+    import polars as pl
 
 COMPONENTS = ("recency", "frequency", "monetary", "nps", "reviews", "referrals", "mentions")
 RANKED = ("recency", "frequency", "monetary")
@@ -189,6 +190,8 @@ def _timestamp(value: datetime | None) -> float | None:
 
 def features_frame(features: Features) -> pl.DataFrame:
     """The features as a Polars frame with fixed types (shared with the benchmark)."""
+    import polars as pl
+
     return pl.DataFrame(
         {
             "customer_id": pl.Series(features.customer_id, dtype=pl.Int64),
@@ -206,22 +209,30 @@ def features_frame(features: Features) -> pl.DataFrame:
 
 
 def _saturating(column: pl.Expr, half: float) -> pl.Expr:
+    import polars as pl
+
     return 1.0 - pl.lit(0.5).pow(column.clip(lower_bound=0).cast(pl.Float64) / half)
 
 
 def _log_share(column: pl.Expr, full: float) -> pl.Expr:
+    import polars as pl
+
     return (column.clip(lower_bound=0).cast(pl.Float64).log1p() / math.log1p(full)).clip(
         upper_bound=1.0
     )
 
 
 def _ranked_percentile(value: pl.Expr, buyer: pl.Expr, n_buyers: pl.Expr) -> pl.Expr:
+    import polars as pl
+
     # rank("max") of v = how many values are <= v; nulls (non-buyers) are left out.
     ranked = pl.when(buyer).then(value).rank("max").cast(pl.Float64)
     return pl.when(buyer).then(ranked * 100.0 / n_buyers).otherwise(0.0).fill_null(0.0)
 
 
 def _ranked_top(value: pl.Expr, buyer: pl.Expr, n_buyers: pl.Expr) -> pl.Expr:
+    import polars as pl
+
     # rank("min") of v = 1 + how many values are < v, so n - rank + 1 are >= v.
     ranked = pl.when(buyer).then(value).rank("min").cast(pl.Float64)
     return pl.when(buyer).then((n_buyers - ranked + 1.0) * 100.0 / n_buyers)
@@ -229,6 +240,8 @@ def _ranked_top(value: pl.Expr, buyer: pl.Expr, n_buyers: pl.Expr) -> pl.Expr:
 
 def score_frame(frame: pl.DataFrame, weights: Mapping[str, float], as_of: datetime) -> pl.DataFrame:
     """The whole computation on a features frame; returns one column per output field."""
+    import polars as pl
+
     w = normalised_weights(weights)
     now = _timestamp(as_of)
     buyer = pl.col("orders") > 0
@@ -310,6 +323,8 @@ def score_frame(frame: pl.DataFrame, weights: Mapping[str, float], as_of: dateti
 
 
 def _component_struct(key: str) -> pl.Expr:
+    import polars as pl
+
     if key == "reviews":
         value = pl.struct(
             pl.col("reviews_count").alias("count"), pl.col("reviews_avg").alias("avg")
@@ -348,6 +363,8 @@ def superfan_scores(
     as_of: datetime,
 ) -> ScoreTable:
     """Score every customer in `features` (one business) with these weights at `as_of`."""
+    import polars as pl
+
     frame = score_frame(features_frame(features), weights or DEFAULT_WEIGHTS, as_of)
     parts: list[pl.Expr] = [pl.lit("[")]
     for n, key in enumerate(COMPONENTS):

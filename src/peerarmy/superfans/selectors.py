@@ -3,15 +3,17 @@
 import math
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from peerarmy.customers.models import Mention, NpsResponse, Order, Referral, Review
-from peerarmy.errors import ValidationFailed
+from peerarmy.customers.models import Customer, Mention, NpsResponse, Order, Referral, Review
+from peerarmy.errors import NotFound, ValidationFailed
 from peerarmy.peers.models import Peer
 
-from .models import ScoringSettings, SuperfanScore
+from .models import Invitation, InvitationStatus, ScoringSettings, SuperfanScore
 
 SUPERFANS = "superfans"
 PROMOTERS = "promoters"
@@ -27,8 +29,13 @@ SEGMENT_KEYS = [key for key, _label in SEGMENTS]
 PROMOTER_MIN_NPS = 9
 
 
-def scoring_settings(business):
-    """The business's weights and segment settings, created with the defaults on first use."""
+def scoring_settings(business, *, for_update=False):
+    """The business's weights and segment settings, created with the defaults on first use
+    (locked for the caller's transaction with `for_update`)."""
+    if for_update:
+        settings = ScoringSettings.objects.select_for_update().filter(business=business).first()
+        if settings is not None:
+            return settings
     settings, _created = ScoringSettings.objects.get_or_create(business=business)
     return settings
 
@@ -130,6 +137,127 @@ def segment_counts(business):
 def score_for_customer(business, customer_id):
     """The customer's score in this business, or None (not scored yet, or not its customer)."""
     return _all_scores(business).filter(customer_id=customer_id).select_related("customer").first()
+
+
+def get_score(business, customer_id) -> SuperfanScore:
+    """The score of the business's customer `customer_id`; `NotFound` when there is none
+    (not scored yet, or another business's customer)."""
+    row = score_for_customer(business, customer_id)
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def has_scores(business) -> bool:
+    return _all_scores(business).exists()
+
+
+def get_customer(business, customer_id) -> Customer:
+    """The business's customer `customer_id`; `NotFound` for any other id."""
+    customer = Customer.objects.filter(business=business, pk=customer_id).first()
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def peer_customer_ids(business, customers):
+    """Of these customers, the ids of those already in the army: linked to a peer, or with
+    the e-mail address of a peer's account."""
+    by_email = {c.email.strip().lower(): c.pk for c in customers}
+    found = set()
+    rows = (
+        Peer.objects.filter(business=business)
+        .annotate(email_lower=Lower("user__email"))
+        .filter(Q(customer_id__in=[c.pk for c in customers]) | Q(email_lower__in=list(by_email)))
+    )
+    for customer_id, email in rows.values_list("customer_id", "email_lower"):
+        if customer_id:
+            found.add(customer_id)
+        if email in by_email:
+            found.add(by_email[email])
+    return found
+
+
+def peer_of_customer(business, customer):
+    """The peer the customer became (linked, or by the same e-mail address), or None."""
+    return (
+        Peer.objects.filter(business=business)
+        .filter(Q(customer=customer) | Q(user__email__iexact=customer.email))
+        .first()
+    )
+
+
+def customer_history(business, customer, *, limit):
+    """Everything imported about the customer, newest first and at most `limit` of each
+    kind, including rows with their e-mail that are not linked to them yet: a dict with
+    `orders`, `reviews`, `nps`, `referrals` and `mentions`."""
+
+    def newest(model, field):
+        rows = model.objects.filter(business=business).filter(
+            Q(customer=customer) | Q(customer__isnull=True, email__iexact=customer.email)
+        )
+        return list(rows.order_by(f"-{field}")[:limit])
+
+    return {
+        "orders": newest(Order, "placed_at"),
+        "reviews": newest(Review, "reviewed_at"),
+        "nps": newest(NpsResponse, "answered_at"),
+        "referrals": newest(Referral, "referred_at"),
+        "mentions": newest(Mention, "posted_at"),
+    }
+
+
+# --- invitations ------------------------------------------------------------------------
+
+
+def invitations_for_business(business, *, status=None):
+    """The business's invitations, newest first, optionally of one status."""
+    qs = Invitation.objects.filter(business=business).select_related(
+        "customer", "program", "invited_by", "peer"
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-sent_at", "-pk")
+
+
+def get_invitation(business, invitation_id) -> Invitation:
+    """The business's invitation `invitation_id`; `NotFound` for any other id."""
+    invitation = invitations_for_business(business).filter(pk=invitation_id).first()
+    if invitation is None:
+        raise NotFound()
+    return invitation
+
+
+def invitations_of_customer(business, customer):
+    return list(
+        Invitation.objects.filter(business=business, customer=customer).select_related(
+            "program", "invited_by", "peer"
+        )
+    )
+
+
+def latest_invitations(business, customer_ids):
+    """{customer id: their latest invitation} for these customers."""
+    latest = {}
+    for invitation in Invitation.objects.filter(
+        business=business, customer_id__in=customer_ids
+    ).order_by("customer_id", "-sent_at", "-pk"):
+        latest.setdefault(invitation.customer_id, invitation)
+    return latest
+
+
+def effective_status(invitation, now):
+    """An invitation's status as people see it: an open one past its date has expired."""
+    if invitation is None:
+        return ""
+    if invitation.status == InvitationStatus.SENT and invitation.expires_at <= now:
+        return InvitationStatus.EXPIRED
+    return invitation.status
+
+
+def has_account(email) -> bool:
+    """Whether someone has signed up with this e-mail address (any business)."""
+    return get_user_model().objects.filter(email__iexact=email).exists()
 
 
 def customer_timeline(business, customer_id, *, limit=50):

@@ -19,7 +19,7 @@ def score_business_task(business_id: int) -> dict:
     if business is None:
         return {"customers": 0}
     with scope(business=business):
-        result = services.score_business(business)
+        result = services.score_business(business).value
     data = result.as_dict()
     data["as_of"] = result.as_of.isoformat()
     return data

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.superfans.invitations import invite_customers
 from peerarmy.superfans.models import Invitation, InvitationStatus
+from peerarmy.superfans.tests.factories import invite
 from peerarmy.tenancy.tests.factories import CustomerFactory, PeerFactory, ProgramFactory
 
 from .conftest import problem_fields
@@ -60,8 +60,8 @@ def test_staff_invite_customers_and_hear_who_was_skipped_and_why(api, business):
 
 def test_invitations_list_newest_first_filtered_by_status(api, business, staff):
     old, new = fan(business), fan(business)
-    invite_customers(business=business, actor=staff, customers=[old])
-    invite_customers(business=business, actor=staff, customers=[new])
+    invite(business, staff, [old])
+    invite(business, staff, [new])
     Invitation.objects.filter(customer=old).update(expires_at=timezone.now() - timedelta(days=1))
 
     def customers(**params):
@@ -76,9 +76,7 @@ def test_invitations_list_newest_first_filtered_by_status(api, business, staff):
 
 
 def test_one_invitation_reads_and_revokes(api, business, staff):
-    (invitation,) = invite_customers(
-        business=business, actor=staff, customers=[fan(business)]
-    ).invited
+    (invitation,) = invite(business, staff, [fan(business)]).invited
 
     read = api.get(f"{INVITATIONS}{invitation.pk}")
     revoked = api.post(f"{INVITATIONS}{invitation.pk}/revoke")
@@ -121,9 +119,7 @@ def test_another_businesss_ids_do_not_exist_here(api, business, other_business, 
     mine = fan(business)
     theirs = fan(other_business)
     their_program = ProgramFactory(business=other_business)
-    (their_invitation,) = invite_customers(
-        business=other_business, actor=other_staff, customers=[theirs]
-    ).invited
+    (their_invitation,) = invite(other_business, other_staff, [theirs]).invited
 
     responses = [
         api.post(INVITATIONS, {"customer_ids": [mine.pk, theirs.pk]}),
@@ -152,9 +148,7 @@ def test_the_list_costs_the_same_queries_for_few_or_many(
     api, business, staff, django_assert_max_num_queries
 ):
     def make(n):
-        invite_customers(
-            business=business, actor=staff, customers=[fan(business) for _ in range(n)]
-        )
+        invite(business, staff, [fan(business) for _ in range(n)])
 
     make(2)
     with CaptureQueriesContext(connection) as few:

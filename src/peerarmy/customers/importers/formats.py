@@ -654,12 +654,14 @@ class ReadContext:
     decimal_comma: bool
     currency: str
     errors: list = field(default_factory=list)
-    error_count: int = 0
+    error_count: int = 0  # every error; a row may have several
+    bad_lines: set = field(default_factory=set)  # the lines they are on
     emails: dict = field(default_factory=dict)
     booleans: dict = field(default_factory=dict)
 
     def add(self, error):
         self.error_count += 1
+        self.bad_lines.add(error.line)
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(error)
 

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -30,6 +31,10 @@ CHUNK = 1 << 20
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 QUOTECHAR = '"'
+# The longest value a cell may hold. Python's csv refuses a field over 131,072 characters by
+# default; a customer's note or a review can be longer, so the reader allows this much (and
+# says so, naming the line, when a value is longer still).
+FIELD_LIMIT = 16 * 1024 * 1024
 
 
 class UnreadableFile(DomainError):
@@ -237,6 +242,7 @@ class Table:
             self.decimal_comma = False
         else:
             self.decimal_comma = tab_decimal_comma
+        csv.field_size_limit(FIELD_LIMIT)  # process-wide: only ever raised from the default
         self._reader = csv.reader(
             itertools.chain([first], self._text),
             delimiter=self.delimiter,
@@ -277,7 +283,20 @@ class Table:
             except csv.Error as exc:
                 line += 1
                 text = str(exc)
-                if "unexpected end of data" in text or "field larger" in text:
+                if "field larger" in text:
+                    self.problems.append(
+                        (
+                            line,
+                            _(
+                                "A value starting on this line is longer than %(n)s characters "
+                                "(or a quotation mark opened here is never closed), so the rest "
+                                "of the file could not be read."
+                            )
+                            % {"n": number_format(FIELD_LIMIT, force_grouping=True)},
+                        )
+                    )
+                    return
+                if "unexpected end of data" in text:
                     self.problems.append(
                         (
                             line,

@@ -8,6 +8,14 @@ from peerarmy.customers.importers.formats import (
     SHOPIFY_CUSTOMERS_HEADER_OLD,
     SHOPIFY_ORDERS_HEADER,
 )
+from peerarmy.customers.inputs import ImportInput
+from peerarmy.customers.services import import_file
+
+
+def imported(business, kind, source, *, fmt=None, **options):
+    """`import_file` with the import's input made from `kind` and `fmt`: what it found."""
+    data = ImportInput.parse({"kind": kind, "format": fmt})
+    return import_file(business, data, source, **options).value
 
 
 def csv_bytes(rows, *, delimiter=",", encoding="utf-8", bom=False, line_end="\r\n"):

@@ -6,9 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_token
 from peerarmy.customers.models import ImportJob, ImportStatus
-from peerarmy.customers.services import import_file
 
-from .files import line, shopify_order, shopify_orders
+from .files import imported, line, shopify_order, shopify_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +80,7 @@ def test_an_upload_answers_202_with_the_job_then_the_job_reports_its_counts(
 
 def test_the_list_of_imports_is_paginated(client, business, auth):
     for _ in range(3):
-        import_file(business, "orders", export())
+        imported(business, "orders", export())
 
     body = client.get(IMPORTS, {"limit": 2}, **auth).json()
 
@@ -116,7 +115,7 @@ def test_a_missing_file_is_refused(client, auth):
 
 
 def test_another_business_job_is_not_found(client, business, other_business, auth):
-    theirs = import_file(other_business, "orders", export()).job
+    theirs = imported(other_business, "orders", export()).job
 
     for suffix in ("", "/errors", "/errors.csv"):
         response = client.get(f"{IMPORTS}{theirs.pk}{suffix}", **auth)
@@ -125,7 +124,7 @@ def test_another_business_job_is_not_found(client, business, other_business, aut
 
 
 def test_without_a_token_nothing_is_answered(client, business):
-    job = import_file(business, "orders", export()).job
+    job = imported(business, "orders", export()).job
 
     assert client.get(f"{IMPORTS}{job.pk}").status_code == 401
     response = client.post(

@@ -39,12 +39,14 @@ def test_json_summary_counts_orders_once_and_lists_the_bad_rows(business, export
     )
 
     summary = json.loads(out)
-    assert {k: summary[k] for k in ("rows", "records", "created", "updated", "errors")} == {
+    counts = ("rows", "records", "created", "updated", "errors", "bad_rows")
+    assert {k: summary[k] for k in counts} == {
         "rows": 4,
         "records": 1,
         "created": 1,
         "updated": 0,
         "errors": 1,
+        "bad_rows": 1,
     }
     assert summary["error_details"] == [
         {
@@ -70,6 +72,7 @@ def test_the_plain_summary_and_progress(business, export):
     out, err = run("orders", str(export), "--business", business.slug, "--language", "en")
 
     assert "(shopify), Orders: 4 rows read, 1 found: 1 created, 0 updated, 0 unchanged" in out
+    assert "unchanged; 1 bad rows (1 errors)." in out
     assert "1 new customer came with the orders." in out
     assert "line 5, column “Email”" in out
     assert "reading" in err and "saving" in err

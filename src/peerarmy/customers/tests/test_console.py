@@ -10,9 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from peerarmy.customers.models import ImportJob, ImportStatus, Order
-from peerarmy.customers.services import import_file
 
-from .files import italian_excel, line, shopify_order, shopify_orders
+from .files import imported, italian_excel, line, shopify_order, shopify_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +115,7 @@ def test_a_file_missing_columns_is_refused_naming_them(staff_en, business):
 
 
 def test_the_list_shows_past_imports_with_their_counts(staff_en, business):
-    import_file(business, "orders", export_with_a_bad_row(), filename="giugno.csv")
+    imported(business, "orders", export_with_a_bad_row(), filename="giugno.csv")
 
     content = staff_en.get(IMPORTS).content.decode()
 
@@ -125,11 +124,11 @@ def test_the_list_shows_past_imports_with_their_counts(staff_en, business):
 
 
 def test_the_list_costs_the_same_queries_for_few_or_many_imports(staff_en, business):
-    import_file(business, "orders", export_with_a_bad_row())
+    imported(business, "orders", export_with_a_bad_row())
     with CaptureQueriesContext(connection) as few:
         staff_en.get(IMPORTS)
     for _ in range(5):
-        import_file(business, "orders", export_with_a_bad_row())
+        imported(business, "orders", export_with_a_bad_row())
     with CaptureQueriesContext(connection) as many:
         staff_en.get(IMPORTS)
 
@@ -154,7 +153,7 @@ def test_a_running_import_is_polled_and_the_page_reloads_when_it_ends(staff_en, 
 
 
 def test_nobody_outside_the_business_sees_its_imports(client, business, other_staff, peer):
-    job = import_file(business, "orders", export_with_a_bad_row()).job
+    job = imported(business, "orders", export_with_a_bad_row()).job
     urls = [
         IMPORTS,
         f"{IMPORTS}{job.pk}/",
@@ -173,7 +172,7 @@ def test_nobody_outside_the_business_sees_its_imports(client, business, other_st
 def test_another_business_job_id_is_not_found_in_ones_own_console(
     staff_en, business, other_business
 ):
-    other_job = import_file(other_business, "orders", export_with_a_bad_row()).job
+    other_job = imported(other_business, "orders", export_with_a_bad_row()).job
 
     for suffix in ("", "progress/", "errors.csv"):
         assert staff_en.get(f"{IMPORTS}{other_job.pk}/{suffix}").status_code == 404

@@ -4,10 +4,9 @@ spreadsheet; marketing consent exactly as the file says."""
 import pytest
 
 from peerarmy.customers.models import Customer, ImportStatus
-from peerarmy.customers.services import import_file
 from peerarmy.tenancy.tests.factories import CustomerFactory
 
-from .files import csv_bytes, italian_excel, shopify_customers
+from .files import csv_bytes, imported, italian_excel, shopify_customers
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +44,7 @@ def test_the_current_shopify_customers_export(business):
         ]
     )
 
-    result = import_file(business, "customers", data, language="en")
+    result = imported(business, "customers", data, language="en")
 
     assert (result.format, result.rows, result.created, result.errors) == ("shopify", 2, 2, [])
     giulia = customer(business, "giulia.rossi@example.org")
@@ -84,7 +83,7 @@ def test_the_older_shopify_customers_export_with_accepts_marketing(business):
         old=True,
     )
 
-    result = import_file(business, "customers", data)
+    result = imported(business, "customers", data)
 
     assert (result.format, result.created) == ("shopify", 1)
     marco = customer(business, "marco@example.it")
@@ -101,7 +100,7 @@ def test_a_customer_who_withdrew_consent_in_shopify_loses_it_here(business):
         [{"Email": "anna@example.org", "Accepts Email Marketing": "no", "First Name": "Anna"}]
     )
 
-    result = import_file(business, "customers", data)
+    result = imported(business, "customers", data)
 
     assert result.updated == 1
     assert customer(business, "anna@example.org").accepts_marketing is False
@@ -113,7 +112,7 @@ def test_a_file_that_does_not_say_never_grants_nor_removes_consent(business):
         [["email", "nome"], ["anna@example.org", "Anna"], ["nuovo@example.org", "Nuovo"]]
     )
 
-    import_file(business, "customers", data)
+    imported(business, "customers", data)
 
     assert customer(business, "anna@example.org").accepts_marketing is True
     assert customer(business, "nuovo@example.org").accepts_marketing is False
@@ -128,7 +127,7 @@ def test_a_spreadsheet_of_customers_with_italian_headers(business):
         ]
     )
 
-    result = import_file(business, "customers", data)
+    result = imported(business, "customers", data)
 
     assert (result.format, result.encoding, result.created) == ("generic", "cp1252", 2)
     niccolo = customer(business, "niccolo@example.it")
@@ -152,7 +151,7 @@ def test_a_language_tag_in_shopify_sets_the_language(business):
         ]
     )
 
-    import_file(business, "customers", data)
+    imported(business, "customers", data)
 
     assert customer(business, "sanne@example.org").language == "en"
 
@@ -161,7 +160,7 @@ def test_columns_the_file_lacks_are_left_as_they_are(business):
     CustomerFactory(business=business, email="anna@example.org", city="Bologna", phone="051 1")
     data = csv_bytes([["email", "first_name"], ["anna@example.org", "Anna Maria"]])
 
-    result = import_file(business, "customers", data)
+    result = imported(business, "customers", data)
 
     anna = customer(business, "anna@example.org")
     assert (anna.first_name, anna.city, anna.phone) == ("Anna Maria", "Bologna", "051 1")
@@ -173,7 +172,7 @@ def test_the_same_email_twice_in_a_file_keeps_the_first_and_reports_the_second(b
         [["email", "nome"], ["anna@example.org", "Anna"], ["ANNA@example.org", "Annina"]]
     )
 
-    result = import_file(business, "customers", data, language="en")
+    result = imported(business, "customers", data, language="en")
 
     assert result.created == 1
     assert customer(business, "anna@example.org").first_name == "Anna"
@@ -185,7 +184,7 @@ def test_the_same_email_twice_in_a_file_keeps_the_first_and_reports_the_second(b
 def test_utf8_with_a_bom_as_excel_saves_csv_utf8(business):
     data = csv_bytes([["E-mail", "Nome", "Città"], ["zoe@example.org", "Zoë", "Forlì"]], bom=True)
 
-    result = import_file(business, "customers", data)
+    result = imported(business, "customers", data)
 
     assert (result.encoding, result.created) == ("utf-8-sig", 1)
     zoe = customer(business, "zoe@example.org")

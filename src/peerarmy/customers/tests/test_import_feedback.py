@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from peerarmy.customers.models import Mention, NpsResponse, Order, Referral, Review
-from peerarmy.customers.services import import_file
 from peerarmy.tenancy.tests.factories import CustomerFactory
 
-from .files import csv_bytes, italian_excel, line, shopify_order, shopify_orders
+from .files import csv_bytes, imported, italian_excel, line, shopify_order, shopify_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +24,7 @@ def test_nps_answers_from_italian_excel(business):
         ]
     )
 
-    result = import_file(business, "nps", data)
+    result = imported(business, "nps", data)
 
     assert (result.format, result.encoding, result.created, result.errors) == (
         "generic",
@@ -42,14 +41,14 @@ def test_nps_answers_from_italian_excel(business):
 
 
 def test_answers_imported_before_their_customer_are_linked_when_the_customer_arrives(business):
-    import_file(
+    imported(
         business,
         "nps",
         csv_bytes([["email", "date", "score"], ["ada@example.org", "2024-01-01", "9"]]),
     )
     assert NpsResponse.objects.get(business=business).customer is None
 
-    import_file(
+    imported(
         business, "customers", csv_bytes([["email", "first_name"], ["ada@example.org", "Ada"]])
     )
 
@@ -66,7 +65,7 @@ def test_reviews_with_their_stars(business):
         ]
     )
 
-    result = import_file(business, "reviews", data)
+    result = imported(business, "reviews", data)
 
     assert (result.created, result.errors) == (2, [])
     review = Review.objects.get(business=business, external_id="g-1")
@@ -76,7 +75,7 @@ def test_reviews_with_their_stars(business):
 
 def test_a_referral_converts_when_the_friend_has_placed_a_counted_order(business):
     CustomerFactory(business=business, email="giulia@example.org")
-    import_file(
+    imported(
         business,
         "orders",
         shopify_orders(
@@ -92,7 +91,7 @@ def test_a_referral_converts_when_the_friend_has_placed_a_counted_order(business
         ]
     )
 
-    result = import_file(business, "referrals", data)
+    result = imported(business, "referrals", data)
 
     assert (result.created, result.errors) == (2, [])
     marco = Referral.objects.get(business=business, referred_email="marco@example.org")
@@ -103,7 +102,7 @@ def test_a_referral_converts_when_the_friend_has_placed_a_counted_order(business
     assert not lucia.converted
 
     # Lucia buys later: the next orders import converts her referral.
-    import_file(
+    imported(
         business,
         "orders",
         shopify_orders(
@@ -114,7 +113,7 @@ def test_a_referral_converts_when_the_friend_has_placed_a_counted_order(business
     lucia.refresh_from_db()
     assert lucia.converted and lucia.referred_customer is not None
     # … and importing the referrals again changes nothing.
-    again = import_file(business, "referrals", data)
+    again = imported(business, "referrals", data)
     assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
 
 
@@ -126,7 +125,7 @@ def test_a_referral_the_file_marks_as_converted_stays_converted(business):
         ]
     )
 
-    import_file(business, "referrals", data)
+    imported(business, "referrals", data)
 
     assert Referral.objects.get(business=business).converted is True
 
@@ -142,7 +141,7 @@ def test_social_mentions_with_their_engagement(business):
         ]
     )  # fmt: skip
 
-    result = import_file(business, "mentions", data)
+    result = imported(business, "mentions", data)
 
     assert result.created == 2
     post = Mention.objects.get(business=business, platform="Instagram")
@@ -152,8 +151,8 @@ def test_social_mentions_with_their_engagement(business):
 def test_a_file_without_ids_is_still_imported_once(business):
     data = csv_bytes([["email", "date", "score"], ["a@example.org", "2024-01-01", "9"]])
 
-    first = import_file(business, "nps", data)
-    second = import_file(business, "nps", data)
+    first = imported(business, "nps", data)
+    second = imported(business, "nps", data)
 
     assert (first.created, second.created, second.unchanged) == (1, 0, 1)
     assert NpsResponse.objects.filter(business=business).count() == 1

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from peerarmy.customers.models import Customer, FinancialStatus, Order
-from peerarmy.customers.services import import_file
 from peerarmy.tenancy.tests.factories import CustomerFactory
 
-from .files import csv_bytes, italian_excel, line, shopify_order, shopify_orders
+from .files import csv_bytes, imported, italian_excel, line, shopify_order, shopify_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def test_a_shopify_order_of_three_lines_is_one_order_with_its_total(business):
         ]
     )
 
-    result = import_file(business, "orders", data)
+    result = imported(business, "orders", data)
 
     assert (result.format, result.rows, result.records, result.created) == ("shopify", 4, 2, 2)
     stored = orders(business)
@@ -75,7 +74,7 @@ def test_shopify_statuses_refunds_and_cancellations(business):
         ]
     )
 
-    import_file(business, "orders", data)
+    imported(business, "orders", data)
 
     stored = orders(business)
     partly = stored["5000000002001"]
@@ -98,7 +97,7 @@ def test_an_older_shopify_export_without_id_is_keyed_by_name(business):
         ["#1001", "", "", "", "", "", "", "1", "Campanello"],
     ]  # fmt: skip
 
-    result = import_file(business, "orders", csv_bytes(rows))
+    result = imported(business, "orders", csv_bytes(rows))
 
     assert result.created == 1
     order = Order.objects.get(business=business)
@@ -123,7 +122,7 @@ def test_an_unknown_email_in_orders_brings_a_minimal_customer(business):
         ]
     )  # fmt: skip
 
-    result = import_file(business, "orders", data)
+    result = imported(business, "orders", data)
 
     assert result.customers_created == 1
     buyer = Customer.objects.get(business=business, email="new.buyer@example.org")
@@ -139,7 +138,7 @@ def test_an_orders_file_never_changes_the_consent_of_a_known_customer(business):
           [line()])]
     )  # fmt: skip
 
-    import_file(business, "orders", data)
+    imported(business, "orders", data)
 
     assert Customer.objects.get(email="anna@example.org").accepts_marketing is False
 
@@ -147,7 +146,7 @@ def test_an_orders_file_never_changes_the_consent_of_a_known_customer(business):
 def test_an_order_without_email_is_kept_without_a_customer(business):
     data = shopify_orders([(shopify_order("#5001", "", "10.00"), [line()])])
 
-    result = import_file(business, "orders", data)
+    result = imported(business, "orders", data)
 
     assert (result.created, result.errors) == (1, [])
     assert Order.objects.get(business=business).customer is None
@@ -175,7 +174,7 @@ def test_the_woocommerce_default_export_one_row_per_order(business):
          "Luca", "Neri", "luca@example.it", ""],
     ]  # fmt: skip
 
-    result = import_file(business, "orders", csv_bytes(rows))
+    result = imported(business, "orders", csv_bytes(rows))
 
     assert (result.format, result.created, result.errors) == ("woocommerce", 7, [])
     stored = orders(business)
@@ -204,7 +203,7 @@ def test_a_woocommerce_export_one_row_per_item_with_a_plugins_headers(business):
         ["902", "902", "2024-04-02 10:00:00", "Completed", "10.00", "anna@example.org", "Cera"],
     ]  # fmt: skip
 
-    result = import_file(business, "orders", csv_bytes(rows))
+    result = imported(business, "orders", csv_bytes(rows))
 
     assert (result.format, result.records, result.created) == ("woocommerce", 2, 2)
     stored = orders(business)
@@ -220,7 +219,7 @@ def test_an_italian_spreadsheet_of_orders_with_decimal_commas(business):
         ]
     )
 
-    result = import_file(business, "orders", data)
+    result = imported(business, "orders", data)
 
     assert (result.format, result.created, result.errors) == ("generic", 2, [])
     stored = orders(business)

@@ -81,3 +81,31 @@ class MentionFactory(_ImportedRowFactory):
     url = factory.Sequence(lambda n: f"https://instagram.com/p/{n}")
     engagement = 120
     posted_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=3))
+
+
+def invite(business, actor, customers, *, program=None, **options):
+    """`invite_customers` for these customer objects (and a program object): what it did."""
+    from peerarmy.superfans.inputs import InviteInput
+    from peerarmy.superfans.invitations import invite_customers
+
+    data = InviteInput.parse(
+        {
+            "customer_ids": [c.pk for c in customers],
+            "program_id": program.pk if program is not None else None,
+            **options,
+        }
+    )
+    return invite_customers(business=business, actor=actor, data=data).value
+
+
+def change_settings(business, actor, changes):
+    """`update_scoring_settings` with the stored settings overlaid with `changes`, as the
+    API's PATCH does: the settings saved."""
+    from peerarmy.inputs import apply_patch
+    from peerarmy.superfans.inputs import ScoringSettingsInput
+    from peerarmy.superfans.selectors import scoring_settings
+    from peerarmy.superfans.services import update_scoring_settings
+
+    current = ScoringSettingsInput.of(scoring_settings(business)).model_dump()
+    data = apply_patch(ScoringSettingsInput, current, changes)
+    return update_scoring_settings(business=business, actor=actor, data=data).value

@@ -18,11 +18,11 @@ from peerarmy.superfans.invitations import (
     InvitationUsed,
     accept_invitation,
     check_invitation,
-    invite_customers,
     mark_expired,
     revoke_invitation,
 )
 from peerarmy.superfans.models import Invitation, InvitationStatus
+from peerarmy.superfans.tests import factories
 from peerarmy.tenancy.tests.factories import (
     CustomerFactory,
     PeerFactory,
@@ -48,7 +48,7 @@ def link_token(customer):
 
 
 def invite(business, actor, *customers, **kwargs):
-    return invite_customers(business=business, actor=actor, customers=customers, **kwargs)
+    return factories.invite(business, actor, customers, **kwargs)
 
 
 # --- who can be invited -----------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_the_program_must_be_a_published_program_of_the_business(business, other
     with pytest.raises(DomainError) as foreign_error:
         invite(business, staff, mario, program=elsewhere)
 
-    assert draft_error.value.field == "program"
+    assert draft_error.value.field == "program_id"
     assert foreign_error.value.status == 404
     assert not Invitation.objects.exists()
 
@@ -260,7 +260,7 @@ def test_a_link_works_once(business, sent):
         business=business, user=UserFactory(email="mario@example.org"), status="applicant"
     )
 
-    accepted = accept_invitation(business=business, token=token, peer=peer)
+    accepted = accept_invitation(business=business, token=token, peer=peer).value
 
     assert accepted.status == InvitationStatus.ACCEPTED
     assert accepted.peer == peer and accepted.accepted_at is not None

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from peerarmy.superfans.invitations import invite_customers
 from peerarmy.superfans.models import Invitation, InvitationStatus
 from peerarmy.superfans.tasks import expire_invitations
+from peerarmy.superfans.tests.factories import invite
 from peerarmy.tenancy.tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +18,8 @@ def test_the_sweep_expires_past_due_invitations_and_leaves_open_ones(
 ):
     old, fresh = (CustomerFactory(business=business, accepts_marketing=True) for _ in range(2))
     elsewhere = CustomerFactory(business=other_business, accepts_marketing=True)
-    invite_customers(business=business, actor=owner, customers=[old, fresh])
-    invite_customers(business=other_business, actor=other_staff, customers=[elsewhere])
+    invite(business, owner, [old, fresh])
+    invite(other_business, other_staff, [elsewhere])
     Invitation.objects.filter(customer__in=[old, elsewhere]).update(
         expires_at=timezone.now() - timedelta(minutes=1)
     )

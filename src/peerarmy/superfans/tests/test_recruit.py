@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import Peer, PeerStatus
-from peerarmy.superfans.invitations import invite_customers, revoke_invitation
+from peerarmy.superfans.invitations import revoke_invitation
 from peerarmy.superfans.models import Invitation, InvitationStatus
+from peerarmy.superfans.tests.factories import invite
 from peerarmy.tenancy.tests.factories import (
     PASSWORD,
     CustomerFactory,
@@ -55,7 +56,7 @@ def couriers(business):
 
 
 def invite_and_read_link(business, staff, customer, **kwargs):
-    invite_customers(business=business, actor=staff, customers=[customer], **kwargs)
+    invite(business, staff, [customer], **kwargs)
     message = OutboxMessage.objects.filter(recipient=customer.email).latest("pk")
     return LINK.search(message.body_text).group("path")
 

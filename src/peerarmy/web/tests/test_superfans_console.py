@@ -98,11 +98,9 @@ def test_another_businesss_customers_and_invitations_do_not_exist_here(
     staff_en, business, other_business, other_staff
 ):
     theirs = CustomerFactory(business=other_business, accepts_marketing=True)
-    from peerarmy.superfans.invitations import invite_customers
+    from peerarmy.superfans.tests.factories import invite
 
-    (their_invitation,) = invite_customers(
-        business=other_business, actor=other_staff, customers=[theirs]
-    ).invited
+    (their_invitation,) = invite(other_business, other_staff, [theirs]).invited
 
     assert staff_en.get(f"{LIST}{theirs.pk}/").status_code == 404
     assert staff_en.post(INVITE, {"customer": [theirs.pk]}).status_code == 404
@@ -186,9 +184,9 @@ def test_the_list_shows_consent_and_invitation_status_and_offers_only_invitable_
     invited = scored(business, 70, first_name="Open", last_name="Invite")
     in_army = scored(business, 60, first_name="In", last_name="Army")
     PeerFactory(business=business, customer=in_army.customer)
-    from peerarmy.superfans.invitations import invite_customers
+    from peerarmy.superfans.tests.factories import invite
 
-    invite_customers(business=business, actor=staff, customers=[invited.customer])
+    invite(business, staff, [invited.customer])
 
     html = staff_en.get(LIST).content.decode()
 
@@ -218,11 +216,11 @@ def test_the_list_is_paginated_by_fifty_with_ranks_continuing(staff_en, business
 def test_the_list_costs_the_same_queries_for_five_or_fifty_customers(
     staff_en, business, staff, django_assert_max_num_queries
 ):
-    from peerarmy.superfans.invitations import invite_customers
+    from peerarmy.superfans.tests.factories import invite
 
     def make(n):
         rows = [scored(business, 50 + i % 50) for i in range(n)]
-        invite_customers(business=business, actor=staff, customers=[r.customer for r in rows[:2]])
+        invite(business, staff, [r.customer for r in rows[:2]])
         PeerFactory(business=business, customer=rows[-1].customer)
 
     make(5)
@@ -287,8 +285,9 @@ def test_inviting_nobody_or_to_a_draft_program_says_what_is_wrong(staff_en, busi
     garbage = staff_en.post(INVITE, {"customer": ["x"]}, follow=True)
 
     assert "Select at least one customer to invite." in nobody
-    assert "Select a valid choice." in to_draft
+    assert "Only a published program can be offered in an invitation." in to_draft
     assert garbage.status_code == 200
+    assert "Enter a whole number." in garbage.content.decode()
     assert not Invitation.objects.exists()
 
 
@@ -320,9 +319,9 @@ def test_a_customer_page_shows_the_explanation_components_and_a_merged_timeline(
     MentionFactory(customer=mario, platform="instagram", posted_at=now - timedelta(days=5))
     someone_else = CustomerFactory(business=business)
     OrderFactory(customer=someone_else, external_id="#9999")
-    from peerarmy.superfans.invitations import invite_customers
+    from peerarmy.superfans.tests.factories import invite
 
-    invite_customers(business=business, actor=staff, customers=[mario])
+    invite(business, staff, [mario])
 
     response = staff_en.get(f"{LIST}{mario.pk}/")
 
@@ -413,8 +412,8 @@ def test_the_settings_form_shows_the_current_settings_and_saves_new_ones(staff_e
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"superfan_threshold": 150}, "superfan_threshold", "Enter a number from 0 to 100."),
-        ({"weight_nps": -1}, "weight_nps", "Enter a number from 0 to 100."),
+        ({"superfan_threshold": 150}, "superfan_threshold", "Enter a value of at most 100."),
+        ({"weight_nps": -1}, "weight_nps", "Enter a value of at least 0."),
         ({"weight_reviews": "lots"}, "weight_reviews", "Enter a whole number."),
         ({"lapsed_after_days": ""}, "lapsed_after_days", "This field is required."),
         (
@@ -440,11 +439,11 @@ def test_the_settings_form_explains_what_is_wrong(staff_en, business, changes, f
 
 
 def test_the_invitations_list_filters_by_status_and_marks_expired_ones(staff_en, business, staff):
-    from peerarmy.superfans.invitations import invite_customers
+    from peerarmy.superfans.tests.factories import invite
 
     old = scored(business, 90, first_name="Old", last_name="One").customer
     new = scored(business, 80, first_name="New", last_name="One").customer
-    result = invite_customers(business=business, actor=staff, customers=[old, new])
+    result = invite(business, staff, [old, new])
     Invitation.objects.filter(customer=old).update(expires_at=timezone.now() - timedelta(days=1))
 
     everything = staff_en.get(INVITATIONS).content.decode()
@@ -461,10 +460,10 @@ def test_the_invitations_list_filters_by_status_and_marks_expired_ones(staff_en,
 
 
 def test_staff_revoke_an_open_invitation(staff_en, business, staff):
-    from peerarmy.superfans.invitations import invite_customers
+    from peerarmy.superfans.tests.factories import invite
 
     mario = scored(business, 90, first_name="Mario", last_name="Rossi").customer
-    (invitation,) = invite_customers(business=business, actor=staff, customers=[mario]).invited
+    (invitation,) = invite(business, staff, [mario]).invited
 
     response = staff_en.post(f"{INVITATIONS}{invitation.pk}/revoke/", follow=True)
 

@@ -1,23 +1,21 @@
 """The console's imports: upload a file, follow its import, read and download its errors."""
 
-from django import forms
 from django.core.paginator import Paginator
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
-from peerarmy.customers.models import ImportKind, ImportStatus
+from peerarmy.customers.models import ImportStatus
 from peerarmy.customers.selectors import (
     errors_csv_chunks,
     errors_csv_filename,
-    get_import_job_for_business,
+    get_import_job,
     import_jobs_for_business,
     row_errors,
 )
 from peerarmy.customers.services import start_import
 from peerarmy.errors import DomainError
-from peerarmy.web.forms.base import DomainErrorsMixin
+from peerarmy.web.forms.customers import ImportForm
 
 from .base import console_page
 
@@ -27,52 +25,18 @@ ERRORS_PER_PAGE = 50
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
-class ImportForm(DomainErrorsMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportKind.choices)
-    format = forms.ChoiceField(
-        label=_("Format"),
-        required=False,
-        choices=[
-            ("", _("Find out from the file")),
-            ("shopify", "Shopify"),
-            ("woocommerce", "WooCommerce"),
-            ("generic", _("Spreadsheet (generic format)")),
-        ],
-        help_text=_(
-            "Shopify's and WooCommerce's exports are recognised from their columns; a "
-            "spreadsheet needs the columns listed in the guide to imports."
-        ),
-    )
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_(
-            "Commas or semicolons, UTF-8 or the Windows encoding of Excel: all are read as "
-            "they are."
-        ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,text/csv"}),
-    )
-
-
-def _job_or_404(business, job_id):
-    job = get_import_job_for_business(business, job_id)
-    if job is None:
-        raise Http404
-    return job
-
-
 @console_page(GET_POST)
 def imports(request, business):
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, business=business)
     if request.method == "POST" and form.is_valid():
         try:
             job = start_import(
                 business=business,
                 actor=request.user,
-                kind=form.cleaned_data["kind"],
+                data=form.input,
                 upload=form.cleaned_data["file"],
-                fmt=form.cleaned_data["format"] or None,
                 language=get_language(),
-            )
+            ).value
         except DomainError as exc:
             if exc.field not in form.fields:
                 exc.field = "file"
@@ -93,7 +57,7 @@ def imports(request, business):
 
 @console_page()
 def import_detail(request, business, job_id):
-    job = _job_or_404(business, job_id)
+    job = get_import_job(business, job_id)
     page = Paginator(row_errors(job), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -106,7 +70,7 @@ def import_detail(request, business, job_id):
 def import_progress(request, business, job_id):
     """The status panel, polled by htmx every second while the import runs; once it is over
     the page reloads to show the errors."""
-    job = _job_or_404(business, job_id)
+    job = get_import_job(business, job_id)
     running = job.status in RUNNING
     response = render(request, "web/manage/imports/_status.html", {"job": job, "running": running})
     if not running and request.GET.get("was") == "running":
@@ -116,7 +80,7 @@ def import_progress(request, business, job_id):
 
 @console_page()
 def import_errors_csv(request, business, job_id):
-    job = _job_or_404(business, job_id)
+    job = get_import_job(business, job_id)
     response = StreamingHttpResponse(errors_csv_chunks(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{errors_csv_filename(job)}"'
     return response

@@ -6,194 +6,42 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Q
-from django.db.models.functions import Lower
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext
 
-from peerarmy.customers.models import (
-    Customer,
-    Mention,
-    NpsResponse,
-    Order,
-    Referral,
-    Review,
-)
+from peerarmy.customers.models import Customer
 from peerarmy.errors import DomainError
-from peerarmy.peers.models import Peer
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import published_programs
-from peerarmy.superfans import invitations
+from peerarmy.superfans import invitations, selectors
 from peerarmy.superfans.explain import component_rows, explanation, format_money
-from peerarmy.superfans.models import Invitation, InvitationStatus, ScoringSettings
+from peerarmy.superfans.models import Invitation, InvitationStatus
 from peerarmy.superfans.selectors import (
-    SEGMENTS,
+    effective_status,
     ranked_scores,
     score_for_customer,
     scoring_settings,
 )
-from peerarmy.superfans.services import SETTING_RANGES, score_business, update_scoring_settings
-from peerarmy.web.forms.base import DomainErrorsMixin
+from peerarmy.superfans.services import score_business, update_scoring_settings
+from peerarmy.web.forms.superfans import (
+    InvitationFilterForm,
+    InviteForm,
+    ScoringSettingsForm,
+    SuperfanFilterForm,
+)
 
 from .base import business_page, console_page, safe_next
 
 SUPERFANS_PER_PAGE = 50
-MAX_INVITES_AT_ONCE = 200
-MAX_ID = 2**63 - 1  # database ids are positive 64-bit integers
 INVITATIONS_PER_PAGE = 50
 TIMELINE_LIMIT = 200  # per kind of event: a customer page stays quick for a big customer
 INVITATION_SESSION_KEY = "invitation"
 GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
-
-
-# --- forms ------------------------------------------------------------------------------
-
-
-class SuperfanFilterForm(forms.Form):
-    segment = forms.ChoiceField(
-        label=gettext_lazy("Segment"),
-        required=False,
-        choices=[("", pgettext_lazy("segment", "All scored customers")), *SEGMENTS],
-    )
-    min_score = forms.IntegerField(
-        label=gettext_lazy("Minimum score"),
-        required=False,
-        min_value=0,
-        max_value=100,
-        widget=forms.NumberInput(attrs={"min": 0, "max": 100, "inputmode": "numeric"}),
-    )
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        required=False,
-        max_length=100,
-        widget=forms.SearchInput(attrs={"placeholder": gettext_lazy("Name or e-mail")}),
-    )
-    consent = forms.BooleanField(label=gettext_lazy("Only with marketing consent"), required=False)
-
-    def filters(self):
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
-        return {
-            "segment": data.get("segment") or None,
-            "min_score": data.get("min_score"),
-            "q": data.get("q") or None,
-            "consent_only": bool(data.get("consent")),
-        }
-
-
-class IdListField(forms.Field):
-    """Object ids from checkboxes or hidden inputs: positive whole numbers."""
-
-    widget = forms.MultipleHiddenInput
-
-    def to_python(self, value):
-        if not value:
-            return []
-        if isinstance(value, str | int):
-            value = [value]
-        try:
-            ids = [int(item) for item in value]
-        except (TypeError, ValueError):
-            raise forms.ValidationError(_("Select customers from the list.")) from None
-        if any(not 1 <= item <= MAX_ID for item in ids):
-            raise forms.ValidationError(_("Select customers from the list."))
-        return list(dict.fromkeys(ids))
-
-
-class InviteForm(DomainErrorsMixin, forms.Form):
-    customer = IdListField(label=gettext_lazy("Customers"), required=False)
-    program = forms.ChoiceField(label=gettext_lazy("Invite to"), required=False)
-
-    def __init__(self, *args, programs=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.programs = {p.pk: p for p in programs}
-        self.fields["program"].choices = [
-            ("", pgettext_lazy("invite to", "The army, no program in particular")),
-            *((str(p.pk), p.title) for p in programs),
-        ]
-
-    def clean_customer(self):
-        ids = self.cleaned_data.get("customer") or []
-        if not ids:
-            raise forms.ValidationError(_("Select at least one customer to invite."))
-        if len(ids) > MAX_INVITES_AT_ONCE:
-            raise forms.ValidationError(
-                _("Invite at most %(n)d customers at once.") % {"n": MAX_INVITES_AT_ONCE}
-            )
-        return ids
-
-    def program_object(self):
-        value = self.cleaned_data.get("program")
-        return self.programs.get(int(value)) if value else None
-
-
-def _settings_field(name, help_text=""):
-    low, high = SETTING_RANGES[name]
-    # Only parsed here: the service checks the ranges and its message comes back by the field.
-    return forms.IntegerField(
-        label=capfirst(ScoringSettings._meta.get_field(name).verbose_name),
-        help_text=help_text,
-        widget=forms.NumberInput(attrs={"min": low, "max": high, "inputmode": "numeric"}),
-    )
-
-
-class ScoringSettingsForm(DomainErrorsMixin, forms.Form):
-    """The weights of the score's parts (only their ratios matter) and the segments."""
-
-    WEIGHTS = [
-        "weight_recency",
-        "weight_frequency",
-        "weight_monetary",
-        "weight_nps",
-        "weight_reviews",
-        "weight_referrals",
-        "weight_mentions",
-    ]
-    SEGMENT_FIELDS = ["superfan_threshold", "top_percent", "lapsed_after_days"]
-    FIELDS = [*WEIGHTS, *SEGMENT_FIELDS]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in self.WEIGHTS:
-            self.fields[name] = _settings_field(name)
-        self.fields["superfan_threshold"] = _settings_field(
-            "superfan_threshold",
-            _("A customer with at least this score (0 to 100) is a superfan."),
-        )
-        self.fields["top_percent"] = _settings_field(
-            "top_percent", _("…and so is everyone in this top share of your scored customers.")
-        )
-        self.fields["lapsed_after_days"] = _settings_field(
-            "lapsed_after_days", _("A superfan without an order for this many days is lapsed.")
-        )
-
-    @classmethod
-    def initial_for(cls, settings):
-        return {name: getattr(settings, name) for name in cls.FIELDS}
-
-    def weight_fields(self):
-        return [self[name] for name in self.WEIGHTS]
-
-    def segment_fields(self):
-        return [self[name] for name in self.SEGMENT_FIELDS]
-
-
-class InvitationFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", pgettext_lazy("filter", "Any status")), *InvitationStatus.choices],
-    )
 
 
 # --- the ranked list --------------------------------------------------------------------
@@ -219,45 +67,11 @@ class Row:
         )
 
 
-def _effective_status(invitation, now):
-    if invitation is None:
-        return ""
-    if invitation.status == InvitationStatus.SENT and invitation.expires_at <= now:
-        return InvitationStatus.EXPIRED
-    return invitation.status
-
-
-def _latest_invitations(business, customer_ids):
-    latest = {}
-    for invitation in Invitation.objects.filter(
-        business=business, customer_id__in=customer_ids
-    ).order_by("customer_id", "-sent_at", "-pk"):
-        latest.setdefault(invitation.customer_id, invitation)
-    return latest
-
-
-def _peer_customer_ids(business, customers):
-    """Of these customers, those already in the army (linked, or same e-mail address)."""
-    by_email = {c.email.strip().lower(): c.pk for c in customers}
-    found = set()
-    rows = (
-        Peer.objects.filter(business=business)
-        .annotate(email_lower=Lower("user__email"))
-        .filter(Q(customer_id__in=[c.pk for c in customers]) | Q(email_lower__in=list(by_email)))
-    )
-    for customer_id, email in rows.values_list("customer_id", "email_lower"):
-        if customer_id:
-            found.add(customer_id)
-        if email in by_email:
-            found.add(by_email[email])
-    return found
-
-
 def _rows(business, scores, first_rank):
     scores = list(scores)
     customers = [s.customer for s in scores]
-    latest = _latest_invitations(business, [c.pk for c in customers])
-    peers = _peer_customer_ids(business, customers)
+    latest = selectors.latest_invitations(business, [c.pk for c in customers])
+    peers = selectors.peer_customer_ids(business, customers)
     now = timezone.now()
     rows = []
     for offset, score in enumerate(scores):
@@ -270,7 +84,7 @@ def _rows(business, scores, first_rank):
                 spend_text=format_money(score.spend_minor, business.currency),
                 explanation=explanation(score),
                 invitation=invitation,
-                invitation_status=_effective_status(invitation, now),
+                invitation_status=effective_status(invitation, now),
                 is_peer=score.customer_id in peers,
             )
         )
@@ -294,7 +108,7 @@ def superfans(request, business):
             "filter_form": form,
             "page": page,
             "rows": _rows(business, page.object_list, page.start_index() or 1),
-            "invite_form": InviteForm(programs=programs),
+            "invite_form": InviteForm(programs=programs, business=business),
             "next_url": request.get_full_path(),
             "InvitationStatus": InvitationStatus,
         },
@@ -304,23 +118,19 @@ def superfans(request, business):
 @console_page(POST)
 def superfans_score(request, business):
     try:
-        result = score_business(business=business)
+        result = score_business(business, actor=request.user).value
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        count = getattr(result, "customers", None)
-        if isinstance(count, int):
-            messages.success(
-                request,
-                ngettext(
-                    "Scores are up to date: %(n)d customer scored.",
-                    "Scores are up to date: %(n)d customers scored.",
-                    count,
-                )
-                % {"n": count},
+        messages.success(
+            request,
+            ngettext(
+                "Scores are up to date: %(n)d customer scored.",
+                "Scores are up to date: %(n)d customers scored.",
+                result.customers,
             )
-        else:
-            messages.success(request, _("Scores are up to date."))
+            % {"n": result.customers},
+        )
     return redirect(
         safe_next(request, reverse("web:manage_superfans", kwargs={"business_slug": business.slug}))
     )
@@ -335,47 +145,44 @@ def _skipped_text(skipped):
 
 @console_page(POST)
 def superfans_invite(request, business):
-    form = InviteForm(request.POST, programs=list(published_programs(business)))
+    form = InviteForm(request.POST, programs=published_programs(business), business=business)
     fallback = reverse("web:manage_superfans", kwargs={"business_slug": business.slug})
-    if not form.is_valid():
+    outcome = None
+    if form.is_valid():
+        try:
+            outcome = invitations.invite_customers(
+                business=business, actor=request.user, data=form.input
+            )
+        except DomainError as exc:
+            if exc.status == 404:
+                raise  # another business's customer or program, or one that does not exist
+            form.add_domain_error(exc)
+    if outcome is None:
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
         return redirect(safe_next(request, fallback))
-    ids = form.cleaned_data["customer"]
-    customers = list(Customer.objects.filter(business=business, pk__in=ids))
-    if len(customers) != len(set(ids)):
-        raise Http404  # another business's customer, or one that does not exist
-    try:
-        result = invitations.invite_customers(
-            business=business,
-            actor=request.user,
-            customers=customers,
-            program=form.program_object(),
+    result = outcome.value
+    if result.invited:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d customer invited: the e-mail is on its way.",
+                "%(n)d customers invited: the e-mails are on their way.",
+                len(result.invited),
+            )
+            % {"n": len(result.invited)},
         )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        if result.invited:
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d customer invited: the e-mail is on its way.",
-                    "%(n)d customers invited: the e-mails are on their way.",
-                    len(result.invited),
-                )
-                % {"n": len(result.invited)},
+    if outcome.warnings:
+        messages.warning(
+            request,
+            ngettext(
+                "%(n)d not invited: %(reasons)s.",
+                "%(n)d not invited: %(reasons)s.",
+                len(outcome.warnings),
             )
-        if result.skipped:
-            messages.warning(
-                request,
-                ngettext(
-                    "%(n)d not invited: %(reasons)s.",
-                    "%(n)d not invited: %(reasons)s.",
-                    len(result.skipped),
-                )
-                % {"n": len(result.skipped), "reasons": _skipped_text(result.skipped)},
-            )
+            % {"n": len(outcome.warnings), "reasons": "; ".join(outcome.warnings)},
+        )
     return redirect(safe_next(request, fallback))
 
 
@@ -393,17 +200,11 @@ class Event:
     status: str = ""
 
 
-def _imported(model, business, customer, *, order_by):
-    rows = model.objects.filter(business=business).filter(
-        Q(customer=customer) | Q(customer__isnull=True, email__iexact=customer.email)
-    )
-    return rows.order_by(order_by)[:TIMELINE_LIMIT]
-
-
 def customer_timeline(business, customer):
     """Everything the business knows the customer did, newest first."""
+    history = selectors.customer_history(business, customer, limit=TIMELINE_LIMIT)
     events = []
-    for order in _imported(Order, business, customer, order_by="-placed_at"):
+    for order in history["orders"]:
         amount = format_money(order.total_minor, order.currency or business.currency)
         detail = ""
         if order.refunded_minor:
@@ -422,7 +223,7 @@ def customer_timeline(business, customer):
                 status=order.get_financial_status_display(),
             )
         )
-    for review in _imported(Review, business, customer, order_by="-reviewed_at"):
+    for review in history["reviews"]:
         events.append(
             Event(
                 when=review.reviewed_at,
@@ -433,7 +234,7 @@ def customer_timeline(business, customer):
                 detail=review.body,
             )
         )
-    for answer in _imported(NpsResponse, business, customer, order_by="-answered_at"):
+    for answer in history["nps"]:
         events.append(
             Event(
                 when=answer.answered_at,
@@ -443,7 +244,7 @@ def customer_timeline(business, customer):
                 detail=answer.comment,
             )
         )
-    for referral in _imported(Referral, business, customer, order_by="-referred_at"):
+    for referral in history["referrals"]:
         events.append(
             Event(
                 when=referral.referred_at,
@@ -453,7 +254,7 @@ def customer_timeline(business, customer):
                 status=_("became a customer") if referral.converted else _("not a customer yet"),
             )
         )
-    for mention in _imported(Mention, business, customer, order_by="-posted_at"):
+    for mention in history["mentions"]:
         events.append(
             Event(
                 when=mention.posted_at,
@@ -469,30 +270,15 @@ def customer_timeline(business, customer):
     return events
 
 
-def _customer_or_404(business, customer_id):
-    customer = Customer.objects.filter(business=business, pk=customer_id).first()
-    if customer is None:
-        raise Http404
-    return customer
-
-
 @console_page()
 def superfan_detail(request, business, customer_id):
-    customer = _customer_or_404(business, customer_id)
+    customer = selectors.get_customer(business, customer_id)
     score = score_for_customer(business, customer.pk)
-    history = list(
-        Invitation.objects.filter(business=business, customer=customer).select_related(
-            "program", "invited_by", "peer"
-        )
-    )
+    history = selectors.invitations_of_customer(business, customer)
     now = timezone.now()
     for invitation in history:
-        invitation.effective_status = _effective_status(invitation, now)
-    peer = (
-        Peer.objects.filter(business=business)
-        .filter(Q(customer=customer) | Q(user__email__iexact=customer.email))
-        .first()
-    )
+        invitation.effective_status = effective_status(invitation, now)
+    peer = selectors.peer_of_customer(business, customer)
     return render(
         request,
         "web/manage/superfans/detail.html",
@@ -506,7 +292,7 @@ def superfan_detail(request, business, customer_id):
             "invitations": history,
             "peer": peer,
             "open_invitation": any(i.effective_status == InvitationStatus.SENT for i in history),
-            "invite_form": InviteForm(programs=list(published_programs(business))),
+            "invite_form": InviteForm(programs=published_programs(business), business=business),
             "next_url": request.get_full_path(),
         },
     )
@@ -518,12 +304,13 @@ def superfan_detail(request, business, customer_id):
 @console_page(GET_POST)
 def scoring_settings_view(request, business):
     form = ScoringSettingsForm(
-        request.POST or None, initial=ScoringSettingsForm.initial_for(scoring_settings(business))
+        request.POST or None,
+        initial=ScoringSettingsForm.initial_for(scoring_settings(business)),
+        business=business,
     )
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in ScoringSettingsForm.FIELDS}
         try:
-            update_scoring_settings(business=business, actor=request.user, data=data)
+            update_scoring_settings(business=business, actor=request.user, data=form.input)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -542,14 +329,9 @@ def scoring_settings_view(request, business):
 def invitation_list(request, business):
     invitations.mark_expired(business=business)
     form = InvitationFilterForm(request.GET)
-    qs = Invitation.objects.filter(business=business).select_related(
-        "customer", "program", "invited_by", "peer"
-    )
-    if form.is_valid() and form.cleaned_data.get("status"):
-        qs = qs.filter(status=form.cleaned_data["status"])
-    page = Paginator(qs.order_by("-sent_at", "-pk"), INVITATIONS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    status = form.cleaned_data.get("status") if form.is_valid() else None
+    qs = selectors.invitations_for_business(business, status=status or None)
+    page = Paginator(qs, INVITATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "web/manage/superfans/invitations.html",
@@ -559,9 +341,7 @@ def invitation_list(request, business):
 
 @console_page(POST)
 def invitation_revoke(request, business, invitation_id):
-    invitation = Invitation.objects.filter(business=business, pk=invitation_id).first()
-    if invitation is None:
-        raise Http404
+    invitation = selectors.get_invitation(business, invitation_id)
     try:
         invitations.revoke_invitation(business=business, actor=request.user, invitation=invitation)
     except DomainError as exc:
@@ -613,7 +393,7 @@ def invitation(request, business, token):
         if user.is_authenticated:
             return redirect(apply_url)
         email = found.customer.email
-        if get_user_model().objects.filter(email__iexact=email).exists():
+        if selectors.has_account(email):
             return redirect(f"{reverse('account_login')}?{urlencode({'next': apply_url})}")
         # The invitation reached this address, so it is verified: allauth signs the person up
         # without a confirmation e-mail, with the address filled in.

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from peerarmy.customers.importers.readers import UnreadableFile
+from peerarmy.customers.inputs import ImportInput
 from peerarmy.customers.models import ImportKind
+from peerarmy.customers.selectors import business_by_slug
 from peerarmy.customers.services import FORMAT_CHOICES, Phase, import_file
 from peerarmy.errors import DomainError
-from peerarmy.tenancy.models import Business
 
 SHOWN_ERRORS = 20
 BAR_WIDTH = 30
@@ -79,20 +80,16 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args, kind, file, business, **options):
-        found = Business.objects.filter(slug=business).first()
+        found = business_by_slug(business)
         if found is None:
             raise CommandError(f"No business with the slug {business!r}.")
         language = options["language"] or found.default_language
         stderr = getattr(self.stderr, "_out", sys.stderr)
         try:
+            data = ImportInput.parse({"kind": kind, "format": options["format"]})
             result = import_file(
-                found,
-                kind,
-                file,
-                fmt=options["format"],
-                language=language,
-                progress=ProgressBar(stderr),
-            )
+                found, data, file, language=language, progress=ProgressBar(stderr)
+            ).value
         except UnreadableFile as exc:
             raise CommandError(f"{file}: {exc.message}") from exc
         except DomainError as exc:
@@ -109,7 +106,7 @@ class Command(BaseCommand):
             _(
                 "%(file)s (%(format)s), %(kind)s: %(rows)d rows read, %(records)d found: "
                 "%(created)d created, %(updated)d updated, %(unchanged)d unchanged; "
-                "%(errors)d bad rows."
+                "%(bad_rows)d bad rows (%(errors)d errors)."
             )
             % {
                 "file": file,
@@ -120,6 +117,7 @@ class Command(BaseCommand):
                 "created": result.created,
                 "updated": result.updated,
                 "unchanged": result.unchanged,
+                "bad_rows": result.bad_rows,
                 "errors": result.error_count,
             }
         )

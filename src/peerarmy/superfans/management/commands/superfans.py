@@ -9,10 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_scopes import scope
 
+from peerarmy.customers.selectors import business_by_slug
 from peerarmy.errors import DomainError
 from peerarmy.superfans import explain, selectors, services
-from peerarmy.superfans.models import SuperfanScore
-from peerarmy.tenancy.models import Business
 
 MAX_TOP = 100_000
 
@@ -64,7 +63,7 @@ class Command(BaseCommand):
         top.add_argument("--json", action="store_true", help="print a JSON list")
 
     def handle(self, *args, action, **options):
-        business = Business.objects.filter(slug=options["business"]).first()
+        business = business_by_slug(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business), translation.override(business.default_language):
@@ -77,7 +76,7 @@ class Command(BaseCommand):
                 raise CommandError(str(exc.message)) from exc
 
     def _score(self, business, *, as_json):
-        result = services.score_business(business)
+        result = services.score_business(business).value
         if as_json:
             self.stdout.write(json.dumps(result.as_dict(), cls=DjangoJSONEncoder))
             return
@@ -99,7 +98,7 @@ class Command(BaseCommand):
         )
 
     def _top(self, business, options):
-        if not SuperfanScore.objects.filter(business=business).exists():
+        if not selectors.has_scores(business):
             self.stderr.write(_("No scores yet: scoring the customers first."))
             services.score_business(business)
         rows = list(
