@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from peerarmy.errors import NotFound
-from peerarmy.tenancy.models import Business
 
 from .models import ImportJob, ImportRowError
 
@@ -33,11 +32,6 @@ def get_import_job(business, job_id) -> ImportJob:
     if job is None:
         raise NotFound()
     return job
-
-
-def business_by_slug(slug):
-    """The business at address `slug`, or None (the commands name it by its slug)."""
-    return Business.objects.filter(slug=slug).first()
 
 
 def row_errors(job):

@@ -17,9 +17,9 @@ from django.utils.translation import ngettext
 from peerarmy.customers.importers.readers import UnreadableFile
 from peerarmy.customers.inputs import ImportInput
 from peerarmy.customers.models import ImportKind
-from peerarmy.customers.selectors import business_by_slug
 from peerarmy.customers.services import FORMAT_CHOICES, Phase, import_file
 from peerarmy.errors import DomainError
+from peerarmy.tenancy.selectors import find_business
 
 SHOWN_ERRORS = 20
 BAR_WIDTH = 30
@@ -80,7 +80,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args, kind, file, business, **options):
-        found = business_by_slug(business)
+        found = find_business(business)
         if found is None:
             raise CommandError(f"No business with the slug {business!r}.")
         language = options["language"] or found.default_language

@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django_scopes import scope
 
-from peerarmy.customers.selectors import business_by_slug
 from peerarmy.errors import DomainError
 from peerarmy.superfans import explain, selectors, services
+from peerarmy.tenancy.selectors import find_business
 
 MAX_TOP = 100_000
 
@@ -63,7 +63,7 @@ class Command(BaseCommand):
         top.add_argument("--json", action="store_true", help="print a JSON list")
 
     def handle(self, *args, action, **options):
-        business = business_by_slug(options["business"])
+        business = find_business(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business), translation.override(business.default_language):
