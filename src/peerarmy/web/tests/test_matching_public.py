@@ -16,7 +16,7 @@ from peerarmy.matching.tests.factories import (
     next_monday,
     offering_peer,
     open_request,
-    request_data,
+    submitted_request,
 )
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.notifications.services import render_email
@@ -232,7 +232,7 @@ def test_a_filled_in_bot_trap_stores_nothing_but_looks_like_success(english, bus
 
 
 def submitted(program):
-    return services.submit_request(program, request_data(program.business), language="en")
+    return submitted_request(program)
 
 
 def test_opening_the_confirmation_link_does_not_confirm_pressing_the_button_does(
@@ -258,7 +258,7 @@ def test_opening_the_confirmation_link_does_not_confirm_pressing_the_button_does
 
 
 def test_the_request_page_says_we_are_still_looking_and_why(english, business, guides):
-    match_request = services.confirm_request(submitted(guides))  # no local offers time
+    match_request = services.confirm_request(submitted(guides)).value  # no local offers time
 
     html = english.get(request_url(match_request)).content.decode()
 
@@ -362,7 +362,7 @@ def proposed(business, guides):
     peer.user.first_name = "Giulia Maria"
     peer.user.email = "giulia@example.org"
     peer.user.save()
-    match_request = services.confirm_request(submitted(guides))
+    match_request = services.confirm_request(submitted(guides)).value
     assert match_request.status == RequestStatus.PROPOSED
     return match_request, peer
 
