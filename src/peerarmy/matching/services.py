@@ -752,6 +752,8 @@ def _run_now(program, *, trigger, now):
     """The instant run after a confirmation, a decline or an expiry. What caused it is already
     committed; if the run fails, the next batch (within BATCH_EVERY) tries again, so the
     consumer or peer who clicked is not shown an error for it."""
+    if program.status != ProgramStatus.PUBLISHED:
+        return None  # closed since: nobody may take part, so there is nothing to propose
     try:
         return run_matching(program, trigger=trigger, now=now).value
     except Exception:  # noqa: BLE001 - logged; the batch retries
@@ -762,10 +764,14 @@ def _run_now(program, *, trigger, now):
 def run_matching(program, *, trigger, actor=None, now=None) -> Outcome[MatchRun]:
     """Solve the program's open requests now and propose the chosen peers. A run started by
     staff needs a member of the business as `actor`."""
-    engine = _engine()
     now = now or timezone.now()
     if trigger == MatchRun.Trigger.STAFF:
         check_can_manage(actor, program.business)
+    if program.status != ProgramStatus.PUBLISHED:
+        # Nobody may take part in a program that is not open (the eligibility rule): a run
+        # would only tell every request that nobody fits.
+        raise InvalidTransition(_("This program is not open at the moment."))
+    engine = _engine()
     started = timezone.now()
     with transaction.atomic():
         # One run of a program at a time: its requests are proposed once.

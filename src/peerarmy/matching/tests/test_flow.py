@@ -18,6 +18,7 @@ from peerarmy.matching.inputs import (
 )
 from peerarmy.matching.models import (
     Match,
+    MatchingProfile,
     MatchRequest,
     MatchRun,
     MatchStatus,
@@ -25,12 +26,14 @@ from peerarmy.matching.models import (
     RunResult,
 )
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.programs.models import ProgramKind
+from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
+from peerarmy.programs.models import ProgramKind, ProgramStatus
 from peerarmy.rewards import checks, ledger
 from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.rewards.services import create_rule
 from peerarmy.scheduling.models import Claim
 from peerarmy.scheduling.tests.factories import BlockFactory
+from peerarmy.tenancy.tests.factories import SkillFactory
 
 from .factories import (
     BOLOGNA,
@@ -501,3 +504,49 @@ def test_blocking_from_a_proposal_answers_it(business, guides):
     services.block_pair(first, live_match(match_request))
 
     assert live_match(match_request).peer == second
+
+
+def test_who_may_be_proposed_is_the_one_eligibility_rule(business):
+    """The program's skills, languages and minimum reliability decide, as for every app
+    (`programs.eligibility`): a run proposes only peers the rule lets in."""
+    guides = matching_program(business)
+    guiding = SkillFactory(business=business)
+    guides.required_skills.add(guiding)
+    guides.required_languages = ["en"]
+    guides.min_reliability = 60
+    guides.save()
+    fits = offering_peer(business, at=NEAR, reliability=80, display_name="Fits")
+    fits.skills.add(guiding)
+    unskilled = offering_peer(business, at=NEAR, reliability=90, display_name="Unskilled")
+    new = offering_peer(business, at=NEAR, display_name="New")  # no track record yet
+    new.skills.add(guiding)
+    french = offering_peer(
+        business, at=NEAR, reliability=95, languages=(("fr", "native"),), display_name="French"
+    )
+    french.skills.add(guiding)
+    paused = offering_peer(business, at=NEAR, reliability=99, display_name="Paused")
+    paused.skills.add(guiding)
+    MatchingProfile.objects.filter(peer=paused).update(accepting=False)
+
+    found = selectors.eligible_peers(guides)
+
+    assert found == [fits]
+    requirement = Requirement.of_program(guides)
+    for peer in (fits, unskilled, new, french):
+        assert eligible(PeerFacts.of(peer), requirement) == (peer in found)
+    assert live_match(submit_and_confirm(guides)).peer == fits
+
+
+def test_a_program_that_is_not_open_does_not_run(business, owner):
+    guides = matching_program(business)
+    offering_peer(business, at=NEAR)
+    match_request = open_request(guides)
+    guides.status = ProgramStatus.CLOSED
+    guides.save()
+
+    with pytest.raises(services.InvalidTransition):
+        services.run_matching(guides, trigger=MatchRun.Trigger.STAFF, actor=owner)
+
+    assert not MatchRun.objects.exists()
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.OPEN
