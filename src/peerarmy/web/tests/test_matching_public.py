@@ -353,6 +353,44 @@ def test_cancelling_asks_first_then_cancels(english, business, guides):
     assert request_url(match_request, "web:match_request_edit") not in html
 
 
+def test_a_reason_too_long_is_refused_and_the_request_stays(english, business, guides):
+    match_request = open_request(guides)
+
+    response = english.post(
+        request_url(match_request, "web:match_request_cancel"), {"reason": "x" * 301}
+    )
+
+    assert response.status_code == 200
+    assert "Use at most 300 characters." in response.content.decode()
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.OPEN
+
+
+def test_every_fault_of_a_request_is_named_at_once(english, business, guides):
+    response = english.post(
+        ask_url(guides),
+        guides_form(business, name="", email="nobody", languages=[], latitude="95"),
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "name") == ["Tell us your name."]
+    assert field_errors(response, "email") == ["Enter a valid email address."]
+    assert field_errors(response, "languages") == ["Choose at least one language you speak."]
+    assert field_errors(response, "latitude") == ["Give a number between -90 and 90."]
+    assert not MatchRequest.objects.exists()
+
+
+def test_the_programs_own_rules_come_together(english, business, guides):
+    """After the form's own rules, those of the program: the largest group and its
+    interests, both named at once."""
+    response = english.post(
+        ask_url(guides), guides_form(business, group_size="40", interests=["skydiving"])
+    )
+
+    assert field_errors(response, "group_size") == ["A group of 1 to 6 people."]
+    assert field_errors(response, "interests") == ["Unknown interest: skydiving."]
+
+
 # --- who meets you -------------------------------------------------------------------------------
 
 
