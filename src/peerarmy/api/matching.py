@@ -437,7 +437,7 @@ class MatchingProfileOut(Schema):
 
 
 def _profile_out(peer, profile=None):
-    profile = profile or services.profile_for(peer)
+    profile = profile or selectors.profile_of(peer)  # a read makes nothing
     return {
         "accepting": profile.accepting,
         "max_per_week": profile.max_per_week,

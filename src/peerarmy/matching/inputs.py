@@ -11,7 +11,7 @@ The settings' lists are edited one line per item in the console and as JSON list
 a fault in an item is reported on the list, naming the line ("Line 2: …"), on both paths."""
 
 from datetime import time, timedelta
-from typing import Annotated, ClassVar
+from typing import Annotated
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -132,8 +132,6 @@ class MatchRequestInput(Input):
     accessibility: text(300) = ""
     note: text(1000) = ""
 
-    KIND: ClassVar[str] = ""  # the kind of program the variant is for
-
     @classmethod
     def _common(cls, match_request) -> dict:
         return {
@@ -153,7 +151,6 @@ class MatchRequestInput(Input):
 class GuidesRequestInput(MatchRequestInput):
     """A guides program's request: free from `starts_at` to `ends_at`."""
 
-    KIND = "guides"
     starts_at: Moment
     ends_at: Moment
 
@@ -181,7 +178,6 @@ class LayoverRequestInput(MatchRequestInput):
     """A layover program's request: the airport, when the flight lands and when the next one
     leaves. The free window is what remains after leaving the airport and before coming back."""
 
-    KIND = "layover"
     airport: Annotated[text(8), AfterValidator(_airport)] = Field(
         description="The airport's code, e.g. BLQ."
     )
