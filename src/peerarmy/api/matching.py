@@ -5,135 +5,50 @@ weekly slots and days off, the proposals to accept or decline and the matches th
 Consumers ask through the web form on the business's landing page: every endpoint here needs
 a token."""
 
-import functools
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Literal
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as FormInvalid
-from django.db import transaction
-from django.http import Http404
-from django.utils.translation import ngettext
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
+from peerarmy.errors import NotFound
+from peerarmy.inputs import apply_patch, patch_model
 from peerarmy.matching import selectors, services
-from peerarmy.matching.models import (
-    Match,
-    MatchRequest,
-    MatchRun,
-    MatchStatus,
-    RequestStatus,
-    RunResult,
+from peerarmy.matching.inputs import (
+    DayOffInput,
+    MatchingProfileInput,
+    MatchingSettingsInput,
+    MatchReasonInput,
 )
-from peerarmy.programs.models import Program
+from peerarmy.matching.models import MatchRun, RequestStatus
+from peerarmy.programs.selectors import get_program
 
 from .auth import PeerTokenAuth, member_business, token_peer
-from .blocks import Day, ProgramRef
+from .blocks import ProgramRef
 from .me import PeerRef
 from .pagination import LimitOffset
-from .params import MAX_ID, ObjectId, Text, first_or_404
-from .problems import problem_response, problem_responses
+from .params import MAX_ID, ObjectId, Text
+from .problems import problem_responses
 
 router = Router(tags=["matching"])
 peer_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())
 
 Slug = Text  # refused with NUL, which no database can look up
-MAX_SLOTS = 7 * 24  # one an hour, every day: far beyond a real week
-MAX_ITEMS = 50
-# A match reveals who the consumer is only while the peer holds it.
-CONTACT_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.COMPLETED)
-
-
-# --- form-like services answer a dict of field -> messages ----------------------------------
-
-
-def _form_problem(exc, names):
-    pairs = exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
-    errors = []
-    for field, messages in pairs:
-        name = "body" if field in (None, NON_FIELD_ERRORS) else names.get(field, field)
-        errors.extend((name, message) for message in messages)
-    if len(errors) == 1:
-        detail = errors[0][1]
-    else:
-        detail = ngettext(
-            "%(n)d field is not valid.", "%(n)d fields are not valid.", len(errors)
-        ) % {"n": len(errors)}
-    return problem_response(422, "validation_failed", detail, errors)
-
-
-def _form_errors(**names):
-    """Answer a service's `ValidationError` as a 422 naming each field (as the client sent it:
-    `names` maps the service's name to the API's)."""
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(*args, **kwargs):
-            try:
-                return view(*args, **kwargs)
-            except FormInvalid as exc:
-                return _form_problem(exc, names)
-
-        return wrapper
-
-    return decorate
-
-
-def _coordinate(value):
-    # The columns hold six decimals (about 10 cm).
-    return None if value is None else Decimal(f"{value:.6f}")
-
-
-# --- lookups: always through the token's business or peer ---------------------------------
+CONTACT_STATUSES = selectors.CONTACT_STATUSES
 
 
 def _business(request, slug):
     """The token's business, if it is the one in the address; any other answers 404."""
     business = member_business(request)
     if slug != business.slug:
-        raise Http404
+        raise NotFound()
     return business
 
 
-def _program_or_404(business, program_id):
+def _program(business, program_id):
     # A program that does not match (a delivery program, say) answers the services' own 404,
-    # `not_a_matching_program`.
-    return first_or_404(Program.objects.filter(business=business, pk=program_id))
-
-
-def _requests(business):
-    return MatchRequest.objects.filter(business=business).select_related("program")
-
-
-def _request_or_404(business, request_id):
-    return first_or_404(_requests(business).filter(pk=request_id))
-
-
-def _runs(business):
-    return MatchRun.objects.filter(business=business).select_related("program", "started_by")
-
-
-def _run_or_404(business, run_id):
-    return first_or_404(_runs(business).filter(pk=run_id))
-
-
-def _match_or_404(business, match_id):
-    return first_or_404(
-        Match.objects.filter(business=business, pk=match_id).select_related(
-            "peer", "program__matching", "request"
-        )
-    )
-
-
-def _peer_match_or_404(peer, match_id):
-    return first_or_404(
-        Match.objects.filter(business_id=peer.business_id, peer=peer, pk=match_id).select_related(
-            "program__matching", "request"
-        )
-    )
+    # `not_a_matching_program`; another business's, `not_found`.
+    return get_program(business, program_id)
 
 
 # --- what goes out: the staff's side -------------------------------------------------------
@@ -171,7 +86,7 @@ class MatchOut(Schema):
         return match.program.matching.perk_names(match.perks)
 
 
-class RequestOut(Schema):
+class MatchRequestOut(Schema):
     id: int
     program: ProgramRef
     status: str = Field(
@@ -199,7 +114,7 @@ class RequestOut(Schema):
     cancelled_at: datetime | None
 
 
-class RequestDetailOut(RequestOut):
+class MatchRequestDetailOut(MatchRequestOut):
     unmatched: str = Field(description="Why nobody was found, in words; empty if found.")
     matches: list[MatchOut] = Field(description="Every proposal for it, newest first.")
 
@@ -209,12 +124,10 @@ class RequestDetailOut(RequestOut):
 
     @staticmethod
     def resolve_matches(match_request):
-        return match_request.matches.select_related("peer", "program__matching").order_by(
-            "-created_at", "-pk"
-        )
+        return selectors.request_matches(match_request)
 
 
-class RunOut(Schema):
+class MatchRunOut(Schema):
     id: int
     program: ProgramRef
     trigger: str = Field(description="schedule, staff, request or rematch.")
@@ -235,7 +148,7 @@ class RunOut(Schema):
         return (user.get_full_name() or user.email) if user else ""
 
 
-class RunResultOut(Schema):
+class MatchRunResultOut(Schema):
     request_id: int
     request_name: str = Field(description="The consumer's name.")
     peer: PeerRef | None = Field(description="The peer proposed; null: nobody.")
@@ -264,7 +177,7 @@ class RunResultOut(Schema):
         )
 
 
-class LoadOut(Schema):
+class MatchRunLoadOut(Schema):
     peer_id: int
     name: str
     week: date = Field(description="The Monday of the local week.")
@@ -273,41 +186,41 @@ class LoadOut(Schema):
     capacity: int = Field(description="The peer's weekly maximum.")
 
 
-class RunDetailOut(RunOut):
+class MatchRunDetailOut(MatchRunOut):
     weights: dict[str, int | float] = Field(description="The cost weights the run used.")
-    loads: list[LoadOut] = Field(description="Each available peer's matches this week.")
-    results: list[RunResultOut] = Field(description="One per request that went in.")
+    loads: list[MatchRunLoadOut] = Field(description="Each available peer's matches this week.")
+    results: list[MatchRunResultOut] = Field(description="One per request that went in.")
 
     @staticmethod
     def resolve_results(run):
-        return RunResult.objects.filter(business_id=run.business_id, run=run).select_related(
-            "request__business", "peer", "run__program__matching"
-        )
+        return selectors.run_results(run)
 
 
-class InterestOut(Schema):
+class MatchingInterestOut(Schema):
     slug: str
     name_it: str
     name_en: str
 
 
-class AirportOut(Schema):
+class MatchingAirportOut(Schema):
     code: str
     name: str
     lat: float | None = None
     lon: float | None = None
 
 
-class PerkOut(Schema):
+class MatchingPerkOut(Schema):
     name_it: str
     name_en: str
     amount_minor: int = Field(description="Cents, paid to the peer when a match is completed.")
 
 
-class SettingsOut(Schema):
+class MatchingSettingsOut(Schema):
     program_id: int
-    interests: list[InterestOut]
-    airports: list[AirportOut] = Field(description="Layover programs: where travellers land.")
+    interests: list[MatchingInterestOut]
+    airports: list[MatchingAirportOut] = Field(
+        description="Layover programs: where travellers land."
+    )
     latitude: float | None = Field(description="The default meeting point.")
     longitude: float | None
     meeting_minutes: int
@@ -316,7 +229,7 @@ class SettingsOut(Schema):
     max_distance_km: int | None = Field(description="null: each peer's own travel radius.")
     answer_within_hours: int
     per_day: int = Field(description="Matches a peer can have on one day.")
-    perks: list[PerkOut]
+    perks: list[MatchingPerkOut]
     weight_distance: int
     weight_interest: int
     weight_language: int
@@ -329,72 +242,16 @@ class SettingsOut(Schema):
 # --- what comes in: the staff's side -------------------------------------------------------
 
 
-class RequestFilters(Schema):
+class MatchRequestFilters(Schema):
     program: int | None = Field(None, ge=1, le=MAX_ID, description="A program id.")
     status: RequestStatus | None = None
 
 
-class RunFilters(Schema):
+class MatchRunFilters(Schema):
     program: int | None = Field(None, ge=1, le=MAX_ID, description="A program id.")
 
 
-class ReasonIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    reason: Text = Field("", max_length=300, description="Why; the other side reads it.")
-
-
-class InterestIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    slug: Text = Field(max_length=50)
-    name_it: Text = Field("", max_length=80)
-    name_en: Text = Field("", max_length=80)
-
-
-class AirportIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    code: Text = Field(max_length=8)
-    name: Text = Field(max_length=120)
-    lat: float | None = Field(None, ge=-90, le=90)
-    lon: float | None = Field(None, ge=-180, le=180)
-
-
-class PerkIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    name_it: Text = Field("", max_length=80)
-    name_en: Text = Field("", max_length=80)
-    amount_minor: int = Field(ge=0, le=10**9)
-
-
-WEIGHT = {"ge": 0, "le": 1000}
-
-
-class SettingsPatch(Schema):
-    """Only the fields sent change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    # A default of None that the type refuses: leaving a field out keeps it, null is an error.
-    interests: list[InterestIn] = Field(None, max_length=MAX_ITEMS)
-    airports: list[AirportIn] = Field(None, max_length=MAX_ITEMS)
-    latitude: float | None = Field(None, ge=-90, le=90)
-    longitude: float | None = Field(None, ge=-180, le=180)
-    meeting_minutes: int = Field(None, ge=15, le=24 * 60)
-    min_free_minutes: int = Field(None, ge=60, le=48 * 60)
-    max_group_size: int = Field(None, ge=1, le=50)
-    max_distance_km: int | None = Field(None, ge=1, le=20000)
-    answer_within_hours: int = Field(None, ge=1, le=168)
-    per_day: int = Field(None, ge=1, le=10)
-    perks: list[PerkIn] = Field(None, max_length=MAX_ITEMS)
-    weight_distance: int = Field(None, **WEIGHT)
-    weight_interest: int = Field(None, **WEIGHT)
-    weight_language: int = Field(None, **WEIGHT)
-    weight_reliability: int = Field(None, **WEIGHT)
-    weight_rating: int = Field(None, **WEIGHT)
-    weight_fairness: int = Field(None, **WEIGHT)
+MatchingSettingsPatch = patch_model(MatchingSettingsInput, "MatchingSettingsPatch")
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -402,46 +259,43 @@ class SettingsPatch(Schema):
 
 @router.get(
     "/{slug}/matching/requests",
-    response={200: list[RequestOut], **problem_responses(401, 403, 404, 422)},
+    response={200: list[MatchRequestOut], **problem_responses(401, 403, 404, 422)},
     summary="List matching requests",
     description="Consumers' requests of the business's guides and layover programs, soonest "
     "first, with the consumer's name and e-mail (staff only; peers see them once they accept).",
 )
 @paginate(LimitOffset)
-def list_requests(request, slug: Slug, filters: Query[RequestFilters]):
-    qs = _requests(_business(request, slug))
-    if filters.program is not None:
-        qs = qs.filter(program_id=filters.program)
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    return qs
+def list_requests(request, slug: Slug, filters: Query[MatchRequestFilters]):
+    return selectors.requests_for_business(
+        _business(request, slug), program=filters.program, status=filters.status
+    )
 
 
 @router.get(
     "/{slug}/matching/requests/{request_id}",
-    response={200: RequestDetailOut, **problem_responses(401, 403, 404, 422)},
+    response={200: MatchRequestDetailOut, **problem_responses(401, 403, 404, 422)},
     summary="Get a matching request",
     description="With every proposal made for it (its peer, cost, components and why in "
     "words) and, if nobody was found, why.",
 )
 def get_request(request, slug: Slug, request_id: ObjectId):
-    return _request_or_404(_business(request, slug), request_id)
+    return selectors.get_request(_business(request, slug), request_id)
 
 
 @router.post(
     "/{slug}/matching/requests/{request_id}/cancel",
-    response={200: RequestDetailOut, **problem_responses(400, 401, 403, 404, 409, 422)},
+    response={200: MatchRequestDetailOut, **problem_responses(400, 401, 403, 404, 409, 422)},
     summary="Cancel a matching request",
     description="The consumer is told, and so is the peer of a live proposal or match. A "
     "request already over (completed, cancelled, expired) answers 409.",
 )
-def cancel_request(request, slug: Slug, request_id: ObjectId, payload: ReasonIn | None = None):
-    business = _business(request, slug)
-    match_request = _request_or_404(business, request_id)
-    services.cancel_request(
-        match_request, by="staff", actor=request.auth.user, reason=payload.reason if payload else ""
-    )
-    return _request_or_404(business, match_request.pk)
+def cancel_request(
+    request, slug: Slug, request_id: ObjectId, payload: MatchReasonInput | None = None
+):
+    match_request = selectors.get_request(_business(request, slug), request_id)
+    return services.cancel_request(
+        match_request, payload, by="staff", actor=request.auth.user
+    ).value
 
 
 # --- runs ----------------------------------------------------------------------------------
@@ -449,43 +303,41 @@ def cancel_request(request, slug: Slug, request_id: ObjectId, payload: ReasonIn 
 
 @router.post(
     "/{slug}/matching/programs/{program_id}/runs",
-    response={201: RunDetailOut, **problem_responses(401, 403, 404, 409, 422)},
+    response={201: MatchRunDetailOut, **problem_responses(401, 403, 404, 409, 422)},
     summary="Run matching now",
     description="Solves the program's open requests at once (as the batch does every few "
     "minutes) and answers the run with its results. A program that is not a guides or "
     "layover program answers 404.",
 )
 def run_now(request, slug: Slug, program_id: ObjectId):
-    business = _business(request, slug)
-    program = _program_or_404(business, program_id)
-    run = services.run_matching(program, trigger=MatchRun.Trigger.STAFF, actor=request.auth.user)
-    return Status(201, _run_or_404(business, run.pk))
+    program = _program(_business(request, slug), program_id)
+    outcome = services.run_matching(
+        program, trigger=MatchRun.Trigger.STAFF, actor=request.auth.user
+    )
+    return Status(201, outcome.value)
 
 
 @router.get(
     "/{slug}/matching/runs",
-    response={200: list[RunOut], **problem_responses(401, 403, 404, 422)},
+    response={200: list[MatchRunOut], **problem_responses(401, 403, 404, 422)},
     summary="List matching runs",
     description="Newest first, with what went in and came out.",
 )
 @paginate(LimitOffset)
-def list_runs(request, slug: Slug, filters: Query[RunFilters]):
-    qs = _runs(_business(request, slug))
-    if filters.program is not None:
-        qs = qs.filter(program_id=filters.program)
-    return qs
+def list_runs(request, slug: Slug, filters: Query[MatchRunFilters]):
+    return selectors.runs_for_business(_business(request, slug), program=filters.program)
 
 
 @router.get(
     "/{slug}/matching/runs/{run_id}",
-    response={200: RunDetailOut, **problem_responses(401, 403, 404, 422)},
+    response={200: MatchRunDetailOut, **problem_responses(401, 403, 404, 422)},
     summary="Get a matching run",
     description="Every request that went in with the peer proposed, the cost and its "
     "components and why in words, or why nobody was (a code and words); each peer's matches "
     "this week before and after, and the fairness spread (Gini).",
 )
 def get_run(request, slug: Slug, run_id: ObjectId):
-    return _run_or_404(_business(request, slug), run_id)
+    return selectors.get_run(_business(request, slug), run_id)
 
 
 # --- matches -------------------------------------------------------------------------------
@@ -501,9 +353,8 @@ def get_run(request, slug: Slug, run_id: ObjectId):
 )
 def complete_match(request, slug: Slug, match_id: ObjectId):
     business = _business(request, slug)
-    match = _match_or_404(business, match_id)
-    services.complete_match(business, request.auth.user, match)
-    return _match_or_404(business, match.pk)
+    match = selectors.get_match(business, match_id)
+    return services.complete_match(business, request.auth.user, match).value
 
 
 @router.post(
@@ -512,13 +363,9 @@ def complete_match(request, slug: Slug, match_id: ObjectId):
     summary="Cancel a match",
     description="A proposed or accepted match; the peer and the consumer are told.",
 )
-def cancel_match(request, slug: Slug, match_id: ObjectId, payload: ReasonIn | None = None):
-    business = _business(request, slug)
-    match = _match_or_404(business, match_id)
-    services.cancel_match(
-        match, by="staff", actor=request.auth.user, reason=payload.reason if payload else ""
-    )
-    return _match_or_404(business, match.pk)
+def cancel_match(request, slug: Slug, match_id: ObjectId, payload: MatchReasonInput | None = None):
+    match = selectors.get_match(_business(request, slug), match_id)
+    return services.cancel_match(match, payload, by="staff", actor=request.auth.user).value
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -526,37 +373,33 @@ def cancel_match(request, slug: Slug, match_id: ObjectId, payload: ReasonIn | No
 
 @router.get(
     "/{slug}/matching/programs/{program_id}/settings",
-    response={200: SettingsOut, **problem_responses(401, 403, 404, 422)},
+    response={200: MatchingSettingsOut, **problem_responses(401, 403, 404, 422)},
     summary="Get a program's matching settings",
 )
 def get_settings(request, slug: Slug, program_id: ObjectId):
-    return services.settings_for(_program_or_404(_business(request, slug), program_id))
+    return services.settings_for(_program(_business(request, slug), program_id))
 
 
 @router.patch(
     "/{slug}/matching/programs/{program_id}/settings",
-    response={200: SettingsOut, **problem_responses(400, 401, 403, 404, 422)},
+    response={200: MatchingSettingsOut, **problem_responses(400, 401, 403, 404, 422)},
     summary="Change a program's matching settings",
     description="Only the fields sent change. Interests, airports and perks are replaced as "
     "a whole list. The weights set what the engine minimises: distance per km, interests "
     "not shared, language level, reliability, rating and fairness (matches already this week).",
 )
-@_form_errors()
-def patch_settings(request, slug: Slug, program_id: ObjectId, payload: SettingsPatch):
+def patch_settings(request, slug: Slug, program_id: ObjectId, payload: MatchingSettingsPatch):
     business = _business(request, slug)
-    program = _program_or_404(business, program_id)
-    fields = payload.model_dump(exclude_unset=True)
-    for name in ("latitude", "longitude"):
-        if name in fields:
-            fields[name] = _coordinate(fields[name])
-    services.update_settings(business, request.auth.user, program, **fields)
-    return services.settings_for(program)
+    program = _program(business, program_id)
+    current = MatchingSettingsInput.of(services.settings_for(program))
+    data = apply_patch(MatchingSettingsInput, current.model_dump(), payload)
+    return services.update_settings(business, request.auth.user, program, data).value
 
 
 # --- the peer's side -----------------------------------------------------------------------
 
 
-class SlotOut(Schema):
+class MatchingSlotOut(Schema):
     weekday: int = Field(description="0 Monday … 6 Sunday.")
     starts: time = Field(description="Local time.")
     ends: time
@@ -569,76 +412,51 @@ class DayOffOut(Schema):
     note: str
 
 
-class LanguageOut(Schema):
+class MatchingLanguageOut(Schema):
     language: str
     level: str
 
 
-class InterestChoiceOut(Schema):
+class MatchingInterestChoiceOut(Schema):
     slug: str
     name: str = Field(description="In the language of `Accept-Language`.")
 
 
-class ProfileOut(Schema):
+class MatchingProfileOut(Schema):
     accepting: bool = Field(description="False: paused, no new proposals.")
     max_per_week: int
     interests: list[str]
-    interest_choices: list[InterestChoiceOut] = Field(
+    interest_choices: list[MatchingInterestChoiceOut] = Field(
         description="The interests of this army's matching programs."
     )
-    slots: list[SlotOut] = Field(description="Every week, local time.")
+    slots: list[MatchingSlotOut] = Field(description="Every week, local time.")
     days_off: list[DayOffOut] = Field(description="Days away, whatever the slots say.")
-    languages: list[LanguageOut] = Field(description="From your peer profile.")
+    languages: list[MatchingLanguageOut] = Field(description="From your peer profile.")
     home_address: str = Field(description="From your peer profile.")
     travel_radius_km: int | None
 
 
-def _profile_out(peer):
-    profile = services.profile_for(peer)
+def _profile_out(peer, profile=None):
+    profile = profile or selectors.profile_of(peer)  # a read makes nothing
     return {
         "accepting": profile.accepting,
         "max_per_week": profile.max_per_week,
         "interests": profile.interests,
         "interest_choices": [
             {"slug": slug, "name": name}
-            for slug, name in services.interest_choices(peer.business).items()
+            for slug, name in selectors.interest_choices(peer.business).items()
         ],
-        "slots": peer.weekly_availability.order_by("weekday", "starts"),
-        "days_off": peer.days_off.order_by("first", "pk"),
-        "languages": peer.languages.order_by("pk"),
+        "slots": selectors.weekly_slots(peer),
+        "days_off": selectors.days_off(peer),
+        "languages": selectors.spoken_languages(peer),
         "home_address": peer.home_address,
         "travel_radius_km": peer.travel_radius_km,
     }
 
 
-class SlotIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    weekday: int = Field(ge=0, le=6, description="0 Monday … 6 Sunday.")
-    starts: time = Field(description="Local time, e.g. 09:30.")
-    ends: time
-
-
-class ProfileIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    accepting: bool
-    max_per_week: int = Field(ge=0, le=21)
-    interests: list[Text] = Field(max_length=MAX_ITEMS)
-    slots: list[SlotIn] = Field(max_length=MAX_SLOTS, description="Replace every weekly slot.")
-
-
-class DayOffIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    first: Day
-    last: Day = Field(description="Included.")
-    note: Text = Field("", max_length=120)
-
-
 @peer_router.get(
     "/matching",
-    response={200: ProfileOut, **problem_responses(401, 403)},
+    response={200: MatchingProfileOut, **problem_responses(401, 403)},
     summary="Your matching profile",
     description="Whether you accept requests, your weekly maximum, interests, weekly slots "
     "and days off; your languages and home area come from your peer profile.",
@@ -649,25 +467,15 @@ def get_profile(request):
 
 @peer_router.put(
     "/matching",
-    response={200: ProfileOut, **problem_responses(400, 401, 403, 422)},
+    response={200: MatchingProfileOut, **problem_responses(400, 401, 403, 422)},
     summary="Set your matching profile and weekly slots",
     description="Every field at once; `slots` replace all your weekly slots. A slot must end "
     "after it starts and not overlap another of the same day (422 naming `slots`).",
 )
-@_form_errors(weekday="slots", starts="slots", ends="slots")
-def put_profile(request, payload: ProfileIn):
+def put_profile(request, payload: MatchingProfileInput):
     peer = token_peer(request)
-    with transaction.atomic():
-        services.update_profile(
-            peer,
-            accepting=payload.accepting,
-            max_per_week=payload.max_per_week,
-            interests=payload.interests,
-        )
-        services.set_weekly_availability(
-            peer, [(slot.weekday, slot.starts, slot.ends) for slot in payload.slots]
-        )
-    return _profile_out(peer)
+    outcome = services.update_profile(peer, payload)
+    return _profile_out(peer, outcome.value)
 
 
 @peer_router.post(
@@ -676,11 +484,8 @@ def put_profile(request, payload: ProfileIn):
     summary="Add days off",
     description="From `first` to `last` included you get no proposal.",
 )
-@_form_errors()
-def add_day_off(request, payload: DayOffIn):
-    peer = token_peer(request)
-    day_off = services.add_day_off(peer, payload.first, payload.last, payload.note)
-    return Status(201, day_off)
+def add_day_off(request, payload: DayOffInput):
+    return Status(201, services.add_day_off(token_peer(request), payload).value)
 
 
 @peer_router.delete(
@@ -786,9 +591,7 @@ class PeerMatchOut(ProposalOut):
 )
 @paginate(LimitOffset)
 def list_proposals(request):
-    return selectors.peer_proposals(token_peer(request)).select_related(
-        "program__matching", "request"
-    )
+    return selectors.peer_proposals(token_peer(request))
 
 
 @peer_router.post(
@@ -801,9 +604,7 @@ def list_proposals(request):
 )
 def accept(request, match_id: ObjectId):
     peer = token_peer(request)
-    match = _peer_match_or_404(peer, match_id)
-    services.accept(peer, match)
-    return _peer_match_or_404(peer, match.pk)
+    return services.accept(peer, selectors.get_peer_match(peer, match_id)).value
 
 
 @peer_router.post(
@@ -813,11 +614,9 @@ def accept(request, match_id: ObjectId):
     description="The request goes to another peer (never you again); `reason` is optional "
     "and only the staff read it.",
 )
-def decline(request, match_id: ObjectId, payload: ReasonIn | None = None):
+def decline(request, match_id: ObjectId, payload: MatchReasonInput | None = None):
     peer = token_peer(request)
-    match = _peer_match_or_404(peer, match_id)
-    services.decline(peer, match, reason=payload.reason if payload else "")
-    return _peer_match_or_404(peer, match.pk)
+    return services.decline(peer, selectors.get_peer_match(peer, match_id), payload).value
 
 
 class PeerMatchFilters(Schema):
@@ -835,13 +634,7 @@ class PeerMatchFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_matches(request, filters: Query[PeerMatchFilters]):
-    peer = token_peer(request)
-    statuses = [filters.status] if filters.status else CONTACT_STATUSES
-    return (
-        Match.objects.filter(business_id=peer.business_id, peer=peer, status__in=statuses)
-        .select_related("program__matching", "request")
-        .order_by("meets_at", "pk")
-    )
+    return selectors.peer_held_matches(token_peer(request), status=filters.status)
 
 
 @peer_router.post(
@@ -852,9 +645,8 @@ def list_matches(request, filters: Query[PeerMatchFilters]):
 )
 def complete_own_match(request, match_id: ObjectId):
     peer = token_peer(request)
-    match = _peer_match_or_404(peer, match_id)
-    services.complete_match(peer.business, peer, match)
-    return _peer_match_or_404(peer, match.pk)
+    match = selectors.get_peer_match(peer, match_id)
+    return services.complete_match(peer.business, peer, match).value
 
 
 @peer_router.post(
@@ -863,8 +655,7 @@ def complete_own_match(request, match_id: ObjectId):
     summary="Cancel your match",
     description="The consumer is told (with your `reason`) and the request is matched again.",
 )
-def cancel_own_match(request, match_id: ObjectId, payload: ReasonIn | None = None):
+def cancel_own_match(request, match_id: ObjectId, payload: MatchReasonInput | None = None):
     peer = token_peer(request)
-    match = _peer_match_or_404(peer, match_id)
-    services.cancel_match(match, by="peer", actor=peer, reason=payload.reason if payload else "")
-    return _peer_match_or_404(peer, match.pk)
+    match = selectors.get_peer_match(peer, match_id)
+    return services.cancel_match(match, payload, by="peer", actor=peer).value

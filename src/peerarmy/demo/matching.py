@@ -8,7 +8,14 @@ import random
 import unicodedata
 from datetime import datetime, time, timedelta
 
-from peerarmy.matching import services
+from peerarmy.matching import selectors, services
+from peerarmy.matching.inputs import (
+    DayOffInput,
+    MatchingProfileInput,
+    MatchingSettingsInput,
+    MatchReasonInput,
+    request_input_class,
+)
 from peerarmy.matching.models import Match, MatchRequest, MatchStatus, RequestStatus
 from peerarmy.peers.models import Peer, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind
@@ -95,17 +102,22 @@ def _offer(business, rng, today):
             peer.skills.add(guiding)
     slugs = [i["slug"] for i in INTERESTS]
     for n, peer in enumerate(peers):
-        services.profile_for(peer)
-        services.update_profile(
-            peer,
-            accepting=n % 11 != 10,
-            max_per_week=rng.choice([1, 2, 2, 3, 3, 4]) if n else 4,
-            interests=rng.sample(slugs, rng.randint(2, 4)),
-        )
-        services.set_weekly_availability(peer, HOURS[2] if n == 0 else rng.choice(HOURS))
+        accepting = n % 11 != 10
+        max_per_week = rng.choice([1, 2, 2, 3, 3, 4]) if n else 4
+        interests = rng.sample(slugs, rng.randint(2, 4))
+        hours = HOURS[2] if n == 0 else rng.choice(HOURS)
+        profile = {
+            "accepting": accepting,
+            "max_per_week": max_per_week,
+            "interests": interests,
+            "slots": [{"weekday": d, "starts": s, "ends": e} for d, s, e in hours],
+        }
+        services.update_profile(peer, MatchingProfileInput.parse(profile))
         if n % 7 == 3:
             first = today + timedelta(days=rng.randint(2, 9))
-            services.add_day_off(peer, first, first + timedelta(days=rng.randint(0, 3)), "Ferie")
+            last = first + timedelta(days=rng.randint(0, 3))
+            days = {"first": first, "last": last, "note": "Ferie"}
+            services.add_day_off(peer, DayOffInput.parse(days))
     return peers
 
 
@@ -117,7 +129,7 @@ def _history(business, program, owner, peers, rng, now, count):
     """`count` past requests, each met by a peer who speaks the visitor's language and was
     marked completed by the owner: perks are posted, `match.completed` pays the rules."""
     tz = business.tzinfo
-    eligible = services._eligible_peers(program)
+    eligible = selectors.eligible_peers(program)
     done = 0
     for n in range(count):
         name, language = VISITORS[n % len(VISITORS)]
@@ -197,7 +209,9 @@ def _request(program, rng, n, day, hour, *, languages, hours=4, interests=None):
         data.pop("longitude")
     else:
         data.update(starts_at=start, ends_at=start + timedelta(hours=hours))
-    return services.submit_request(program, data, language="en" if "it" not in languages else "it")
+    data = request_input_class(program.kind).parse(data, context={"business": business})
+    language = "en" if "it" not in languages else "it"
+    return services.submit_request(program, data, language=language).value
 
 
 def _coming(business, program, rng, now, count):
@@ -214,14 +228,15 @@ def _coming(business, program, rng, now, count):
         made.append(
             _request(program, rng, n, day, rng.choice([9, 10, 14, 15]), languages=languages)
         )
-    confirmed = [services.confirm_request(r, now=now) for r in made]
+    confirmed = [services.confirm_request(r, now=now).value for r in made]
     declined = False
     for n, match_request in enumerate(confirmed):
         match = match_request.matches.filter(status=MatchStatus.PROPOSED).first()
         if match is None:
             continue
         if not declined:
-            services.decline(match.peer, match, reason="Quel giorno lavoro fino a tardi.", now=now)
+            reason = MatchReasonInput(reason="Quel giorno lavoro fino a tardi.")
+            services.decline(match.peer, match, reason, now=now)
             declined = True
         elif n % 3 != 2:
             services.accept(match.peer, match, now=now)
@@ -235,20 +250,18 @@ def load_matching(business, now):
     guides = Program.objects.get(business=business, kind=ProgramKind.GUIDES)
     layover = Program.objects.get(business=business, kind=ProgramKind.LAYOVER)
     for program in (guides, layover):
-        services.update_settings(
-            business,
-            owner,
-            program,
+        settings = MatchingSettingsInput.of(services.settings_for(program)).changed(
             interests=INTERESTS,
             airports=AIRPORTS,
-            latitude=f"{SHOP[0]:.6f}",
-            longitude=f"{SHOP[1]:.6f}",
+            latitude=SHOP[0],
+            longitude=SHOP[1],
             meeting_minutes=150 if program == guides else 180,
             min_free_minutes=360,
             max_distance_km=15,
             answer_within_hours=12,
             perks=PERKS if program == layover else [],
         )
+        services.update_settings(business, owner, program, settings)
         rewards.create_rule(
             business,
             owner,

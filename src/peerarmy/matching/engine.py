@@ -901,6 +901,14 @@ def gini(values) -> float:
 def _raw_id(value, where):
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InputError(f"{where}: id must be a string or an integer, got {_json_repr(value)}")
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate ("\ud800") is valid JSON, but no text can hold it.
+            raise InputError(
+                f"{where}: id must be valid Unicode text, got {_json_repr(value)}"
+            ) from None
     return value
 
 

@@ -1,13 +1,284 @@
-"""Reads that pages, e-mails and the API share: a match or an unmatched request in words, a
-peer's proposals and matches, times in the business's zone."""
+"""Reads that pages, e-mails and the API share: the business's matching programs, requests,
+runs and matches (`get_…` raising `NotFound` for any id not of this business), a peer's offer,
+proposals and matches, the peers who may take part in a program, a match or an unmatched
+request in words, times in the business's zone."""
 
 from contextlib import nullcontext
 
+from django.db.models import Prefetch
 from django.utils import formats, timezone
-from django.utils.translation import override
+from django.utils.translation import gettext_lazy, override
 
-from . import engine, explain
-from .models import LIVE_MATCH, Match, MatchStatus, RequestStatus
+from peerarmy.errors import NotFound
+from peerarmy.peers.models import Peer, PeerStatus
+from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
+from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
+
+from . import explain
+from .models import (
+    LIVE_MATCH,
+    DayOff,
+    Match,
+    MatchingProfile,
+    MatchingSettings,
+    MatchRequest,
+    MatchRun,
+    MatchStatus,
+    RequestStatus,
+    RunResult,
+    WeeklyAvailability,
+)
+
+MATCHING_KINDS = (ProgramKind.GUIDES, ProgramKind.LAYOVER)
+# A match reveals who the consumer is only while the peer holds it.
+CONTACT_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.COMPLETED)
+
+
+class NotMatchingProgram(NotFound):
+    """A program of the business that does not match requests with peers (a delivery
+    program, say): 404 with its own code."""
+
+    code = "not_a_matching_program"
+    default_message = gettext_lazy("This program does not match requests with peers.")
+
+
+# --- programs and settings -----------------------------------------------------------------------
+
+
+def matching_programs(business, *, published_only=True):
+    """The business's guides and layover programs (only the published ones by default)."""
+    programs = Program.objects.filter(business=business, kind__in=MATCHING_KINDS)
+    if published_only:
+        programs = programs.filter(status=ProgramStatus.PUBLISHED)
+    return programs.order_by("pk")
+
+
+def get_matching_program(business, program_id, *, published_only=False) -> Program:
+    """The business's guides or layover program `program_id`; `NotFound` for any other."""
+    program = matching_programs(business, published_only=published_only).filter(pk=program_id)
+    found = program.first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def get_published_matching_program(business, slug) -> Program:
+    """The published guides or layover program at address `slug`, which takes requests."""
+    found = matching_programs(business).filter(slug=slug).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def settings_by_program(business) -> dict:
+    """{program id: MatchingSettings} of the business's programs that have settings."""
+    return {s.program_id: s for s in MatchingSettings.objects.filter(business=business)}
+
+
+def interest_choices(business) -> dict[str, str]:
+    """Every interest of the business's matching programs, slug -> name in the active language."""
+    names = {}
+    for found in MatchingSettings.objects.filter(business=business).order_by("pk"):
+        for slug, name in found.interest_names().items():
+            names.setdefault(slug, name)
+    return names
+
+
+# --- requests, runs and matches --------------------------------------------------------------------
+
+
+def requests_for_business(business, *, program=None, status=None):
+    """The business's requests (with their program), soonest first; `program` an id."""
+    found = MatchRequest.objects.filter(business=business).select_related("program")
+    if program is not None:
+        found = found.filter(program_id=program)
+    if status:
+        found = found.filter(status=status)
+    return found
+
+
+def requests_with_live_match(business, *, program=None, status=None):
+    """The console's list: the newest requests first, each with `live_matches`, its live
+    (or completed) match and that match's peer, read in one query."""
+    return (
+        requests_for_business(business, program=program, status=status)
+        .prefetch_related(
+            Prefetch(
+                "matches",
+                queryset=Match.objects.filter(
+                    business=business, status__in=(*LIVE_MATCH, MatchStatus.COMPLETED)
+                ).select_related("peer"),
+                to_attr="live_matches",
+            )
+        )
+        .order_by("-starts_at", "-pk")
+    )
+
+
+def get_request(business, request_id) -> MatchRequest:
+    """The business's request `request_id`; `NotFound` for any other id."""
+    found = requests_for_business(business).filter(pk=request_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def get_request_by_token(business, token) -> MatchRequest:
+    """The request whose link holds `token`, under its own business only."""
+    found = (
+        MatchRequest.objects.filter(business=business, token=token)
+        .select_related("program", "business")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def request_matches(match_request):
+    """Every proposal made for a request, newest first, with what explains it."""
+    return (
+        Match.objects.filter(business_id=match_request.business_id, request=match_request)
+        .select_related("peer", "program__matching")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def request_results(match_request):
+    """What each run made of a request, the newest run first."""
+    return (
+        RunResult.objects.filter(business_id=match_request.business_id, request=match_request)
+        .select_related("run", "peer", "request")
+        .order_by("-run__created_at", "-pk")
+    )
+
+
+def accepted_match(match_request):
+    """The request's accepted (or completed) match with its peer, or None."""
+    return (
+        Match.objects.filter(
+            business_id=match_request.business_id,
+            request=match_request,
+            status__in=CONTACT_STATUSES,
+        )
+        .select_related("peer__user", "program", "business")
+        .first()
+    )
+
+
+def runs_for_business(business, *, program=None):
+    """The business's runs, newest first; `program` an id."""
+    found = MatchRun.objects.filter(business=business).select_related("program", "started_by")
+    if program is not None:
+        found = found.filter(program_id=program)
+    return found
+
+
+def get_run(business, run_id) -> MatchRun:
+    found = runs_for_business(business).filter(pk=run_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def run_results(run):
+    """One result per request that went into the run, with what explains it."""
+    return RunResult.objects.filter(business_id=run.business_id, run=run).select_related(
+        "request__business", "peer", "run__program__matching"
+    )
+
+
+def get_match(business, match_id) -> Match:
+    """The business's match `match_id`, with its peer, request and program; `NotFound`
+    for any other id."""
+    found = (
+        Match.objects.filter(business=business, pk=match_id)
+        .select_related("peer", "program__matching", "request")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def get_peer_match(peer, match_id) -> Match:
+    """One of the peer's own matches; `NotFound` for another peer's or business's."""
+    found = (
+        Match.objects.filter(business_id=peer.business_id, peer=peer, pk=match_id)
+        .select_related("program__matching", "request")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def peer_held_matches(peer, *, status=None):
+    """The matches the peer accepted or completed (those that show who the consumer is),
+    soonest first; `status` one of them."""
+    statuses = [status] if status else CONTACT_STATUSES
+    return (
+        Match.objects.filter(business_id=peer.business_id, peer=peer, status__in=statuses)
+        .select_related("program__matching", "request")
+        .order_by("meets_at", "pk")
+    )
+
+
+# --- the peer's offer -------------------------------------------------------------------------------
+
+
+def profile_of(peer) -> MatchingProfile:
+    """The peer's matching profile, or the defaults of one not saved yet (a read writes
+    nothing; the first save makes it)."""
+    found = MatchingProfile.objects.filter(business_id=peer.business_id, peer=peer).first()
+    return found or MatchingProfile(business_id=peer.business_id, peer=peer)
+
+
+def weekly_slots(peer):
+    return WeeklyAvailability.objects.filter(business_id=peer.business_id, peer=peer).order_by(
+        "weekday", "starts"
+    )
+
+
+def days_off(peer, *, since=None):
+    """The peer's days off in order; with `since`, only those not over before that day."""
+    found = DayOff.objects.filter(business_id=peer.business_id, peer=peer)
+    if since is not None:
+        found = found.filter(last__gte=since)
+    return found.order_by("first", "pk")
+
+
+def get_day_off(peer, day_off_id) -> DayOff:
+    found = DayOff.objects.filter(business_id=peer.business_id, peer=peer, pk=day_off_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def spoken_languages(peer):
+    return peer.languages.order_by("pk")
+
+
+def eligible_peers(program) -> list[Peer]:
+    """The peers a run may propose for `program`: those who may take part in it (the one
+    eligibility rule) and offer their time (accepting requests, with a home to measure the
+    distance from). The database only narrows to active peers of the business."""
+    requirement = Requirement.of_program(program)
+    peers = (
+        Peer.objects.filter(
+            business_id=program.business_id,
+            status=PeerStatus.ACTIVE,
+            matching__accepting=True,
+            latitude__isnull=False,
+            longitude__isnull=False,
+        )
+        .select_related("matching", "user")
+        .prefetch_related("skills", "languages", "weekly_availability", "days_off")
+    )
+    return [peer for peer in peers if eligible(PeerFacts.of(peer), requirement)]
+
+
+# --- in words ---------------------------------------------------------------------------------------
 
 
 def local_text(moment, business) -> str:
@@ -60,7 +331,9 @@ def describe_reasons(reasons: dict, program, language=None) -> str:
         return ""
     with override(language) if language else nullcontext():
         names = program.matching.interest_names(language) if hasattr(program, "matching") else {}
-        return explain.describe_match(engine.MatchReasons.from_dict(reasons), interest_names=names)
+        from .engine import MatchReasons  # the engine's data types, with the engine: lazily
+
+        return explain.describe_match(MatchReasons.from_dict(reasons), interest_names=names)
 
 
 def describe_match(match, language=None) -> str:
@@ -88,23 +361,31 @@ def describe_unmatched(match_request, language=None, *, reason=None, detail=None
     if not reason:
         return ""
     detail = detail if detail is not None else match_request.unmatched_detail
+    from .engine import Unmatched
+
     with override(language) if language else nullcontext():
-        unmatched = engine.Unmatched(
-            request_id=match_request.pk, reason=reason, detail=detail or {}
-        )
+        unmatched = Unmatched(request_id=match_request.pk, reason=reason, detail=detail or {})
         return explain.describe_unmatched(unmatched, when=_when_phrase(match_request))
 
 
 def peer_proposals(peer):
+    """Proposals waiting for the peer's answer, the soonest deadline first."""
     return (
-        Match.objects.filter(peer=peer, status=MatchStatus.PROPOSED, respond_by__gt=timezone.now())
-        .select_related("request", "program", "business")
+        Match.objects.filter(
+            business_id=peer.business_id,
+            peer=peer,
+            status=MatchStatus.PROPOSED,
+            respond_by__gt=timezone.now(),
+        )
+        .select_related("request", "program__matching", "business")
         .order_by("respond_by")
     )
 
 
 def peer_matches(peer, *, upcoming=True):
-    matches = Match.objects.filter(peer=peer).select_related("request", "program", "business")
+    matches = Match.objects.filter(business_id=peer.business_id, peer=peer).select_related(
+        "request", "program", "business"
+    )
     if upcoming:
         return matches.filter(status=MatchStatus.ACCEPTED).order_by("meets_at")
     return matches.exclude(status__in=LIVE_MATCH).order_by("-meets_at")

@@ -1,10 +1,15 @@
 """Matching's use cases: the consumer's request, the peer's offer, the runs that propose a peer
 for each open request, and the answers, cancellations and completions that follow.
 
-A run reads a program's open requests and its available peers, hands plain data to the pure
-engine (`engine.match`), and writes one proposal per matched request. Runs of one program are
-serialised by a lock on its settings row, so two runs never propose for the same request; a
-request has at most one live match, which the database enforces as well.
+Every change takes its typed input (`matching.inputs`) and returns an `Outcome`; the rules that
+need the program's settings or the clock are checked here and reported together.
+
+A run reads a program's open requests and the peers who may take part (the one eligibility
+rule, `programs.eligibility`), hands plain data to the pure engine (`engine.match`), and writes
+one proposal per matched request. Runs of one program are serialised by a lock on its settings
+row, so two runs never propose for the same request; a request has at most one live match,
+which the database enforces as well. The engine (NumPy, SciPy, OR-Tools) is imported by the
+first run, not when the site starts.
 
 Time is split in weeks for the engine: each peer is offered once per local week the requests
 fall in, with that week's remaining matches as capacity and that week's matches so far as the
@@ -14,28 +19,39 @@ load the fairness term grows with.
 import logging
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.utils.translation import override as translation_override
 
 from peerarmy import events
-from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied
+from peerarmy.errors import InvalidTransition, PermissionDenied
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
-from peerarmy.peers.models import LANGUAGE_NAMES, Peer, PeerStatus
+from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 from peerarmy.scheduling.models import Claim, ClaimStatus
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
-from . import engine, selectors
+from . import selectors
+from .inputs import (
+    AFTER_ARRIVAL,
+    BEFORE_DEPARTURE,
+    SCALAR_SETTINGS,
+    CancelRequestInput,
+    DayOffInput,
+    LayoverRequestInput,
+    MatchingProfileInput,
+    MatchingSettingsInput,
+    MatchReasonInput,
+    MatchRequestInput,
+    request_input_class,
+)
 from .models import (
     HELD_MATCH,
     LIVE_MATCH,
@@ -52,14 +68,13 @@ from .models import (
     RunResult,
     WeeklyAvailability,
 )
+from .selectors import MATCHING_KINDS, NotMatchingProgram
+
+__all__ = ["AFTER_ARRIVAL", "BEFORE_DEPARTURE", "MATCHING_KINDS", "NotMatchingProgram"]
 
 logger = logging.getLogger(__name__)
 
-MATCHING_KINDS = (ProgramKind.GUIDES, ProgramKind.LAYOVER)
 LEVELS = {"basic": 1, "conversational": 2, "fluent": 3, "native": 4}
-# A traveller needs time to leave the airport and to be back before departure.
-AFTER_ARRIVAL = timedelta(minutes=60)
-BEFORE_DEPARTURE = timedelta(minutes=120)
 # A proposal leaves the peer at least this long to answer and get there.
 LEAD = timedelta(minutes=30)
 # How far ahead a request may be, and how far back a run looks for a peer's commitments.
@@ -68,23 +83,24 @@ HORIZON = timedelta(days=90)
 BATCH_EVERY = timedelta(minutes=getattr(django_settings, "MATCHING_BATCH_MINUTES", 5))
 
 
-class NotMatchingProgram(DomainError):
-    code = "not_a_matching_program"
-    status = 404
-    default_message = gettext_lazy("This program does not match requests with peers.")
+def _engine():
+    """The pure core, imported when a run needs it: it brings NumPy, SciPy and OR-Tools."""
+    from . import engine
+
+    return engine
+
+
+def _microdegrees(value) -> Decimal | None:
+    # The columns hold six decimals (about 10 cm).
+    return None if value is None else Decimal(f"{float(value):.6f}")
 
 
 # --- settings and the peer's offer -------------------------------------------------------------
 
 
-def matching_programs(business, *, published_only=True):
-    programs = Program.objects.filter(business=business, kind__in=MATCHING_KINDS)
-    if published_only:
-        programs = programs.filter(status=ProgramStatus.PUBLISHED)
-    return programs
-
-
 def settings_for(program) -> MatchingSettings:
+    """The program's matching settings, made with the defaults on first use; a program that
+    does not match requests raises `NotMatchingProgram`."""
     if program.kind not in MATCHING_KINDS:
         raise NotMatchingProgram()
     found, _created = MatchingSettings.objects.get_or_create(
@@ -93,135 +109,25 @@ def settings_for(program) -> MatchingSettings:
     return found
 
 
-SETTINGS_FIELDS = (
-    "interests",
-    "airports",
-    "latitude",
-    "longitude",
-    "meeting_minutes",
-    "min_free_minutes",
-    "max_group_size",
-    "max_distance_km",
-    "answer_within_hours",
-    "per_day",
-    "perks",
-    "weight_distance",
-    "weight_interest",
-    "weight_language",
-    "weight_reliability",
-    "weight_rating",
-    "weight_fairness",
-)
-
-
-def _clean_list(value, field, keys, *, required):
-    """A list of objects with the given keys (`required` ones must be non-empty)."""
-    if not isinstance(value, list):
-        raise ValidationError({field: _("Give a list.")})
-    cleaned = []
-    for n, item in enumerate(value, start=1):
-        if not isinstance(item, dict):
-            raise ValidationError({field: _("Line %(n)d is not valid.") % {"n": n}})
-        row = {}
-        for key in keys:
-            raw = item.get(key, "")
-            row[key] = raw.strip() if isinstance(raw, str) else raw
-        for key in required:
-            if row.get(key) in ("", None):
-                raise ValidationError(
-                    {field: _("Line %(n)d: %(key)s is missing.") % {"n": n, "key": key}}
-                )
-        cleaned.append(row)
-    return cleaned
-
-
-def _clean_settings(values):
-    if "interests" in values:
-        interests = _clean_list(
-            values["interests"], "interests", ("slug", "name_it", "name_en"), required=("slug",)
-        )
-        seen = set()
-        for n, item in enumerate(interests, start=1):
-            slug = str(item["slug"]).lower()
-            if not slug.replace("-", "").replace("_", "").isalnum() or len(slug) > 40:
-                raise ValidationError(
-                    {
-                        "interests": _("Line %(n)d: use letters, digits and hyphens for the code.")
-                        % {"n": n}
-                    }
-                )
-            if slug in seen:
-                raise ValidationError(
-                    {
-                        "interests": _("Line %(n)d: the code %(slug)s is used twice.")
-                        % {"n": n, "slug": slug}
-                    }
-                )
-            seen.add(slug)
-            item["slug"] = slug
-            item["name_it"] = item["name_it"] or item["name_en"] or slug
-            item["name_en"] = item["name_en"] or item["name_it"]
-        values["interests"] = interests
-    if "airports" in values:
-        airports = _clean_list(
-            values["airports"], "airports", ("code", "name", "lat", "lon"), required=("code",)
-        )
-        for n, item in enumerate(airports, start=1):
-            item["code"] = str(item["code"]).upper()[:8]
-            for key, limit in (("lat", 90), ("lon", 180)):
-                if item[key] in ("", None):
-                    item[key] = None
-                    continue
-                try:
-                    item[key] = float(item[key])
-                except (TypeError, ValueError):
-                    item[key] = None
-                if item[key] is None or abs(item[key]) > limit:
-                    raise ValidationError(
-                        {"airports": _("Line %(n)d: the coordinates are not valid.") % {"n": n}}
-                    )
-            if (item["lat"] is None) != (item["lon"] is None):
-                raise ValidationError(
-                    {
-                        "airports": _("Line %(n)d: give both latitude and longitude, or neither.")
-                        % {"n": n}
-                    }
-                )
-        values["airports"] = airports
-    if "perks" in values:
-        perks = _clean_list(
-            values["perks"], "perks", ("name_it", "name_en", "amount_minor"), required=()
-        )
-        for n, item in enumerate(perks, start=1):
-            if not (item["name_it"] or item["name_en"]):
-                raise ValidationError({"perks": _("Line %(n)d: give the perk a name.") % {"n": n}})
-            amount = item["amount_minor"]
-            if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0:
-                raise ValidationError(
-                    {"perks": _("Line %(n)d: the amount must be zero or more.") % {"n": n}}
-                )
-            item["name_it"] = item["name_it"] or item["name_en"]
-            item["name_en"] = item["name_en"] or item["name_it"]
-        values["perks"] = perks
-    return values
-
-
 @transaction.atomic
-def update_settings(business, actor, program, **fields) -> MatchingSettings:
+def update_settings(
+    business, actor, program, data: MatchingSettingsInput
+) -> Outcome[MatchingSettings]:
+    """Set how a program matches (the owner only): every setting at once, as `data` says
+    (a PATCH overlays what it sends on `MatchingSettingsInput.of(settings)`)."""
     check_is_owner(actor, business)
     if program.business_id != business.pk:
         raise PermissionDenied()
-    unknown = set(fields) - set(SETTINGS_FIELDS)
-    if unknown:
-        raise ValidationError({sorted(unknown)[0]: _("Unknown setting.")})
     found = MatchingSettings.objects.select_for_update().get(pk=settings_for(program).pk)
-    for name, value in _clean_settings(dict(fields)).items():
-        setattr(found, name, value)
-    if (found.latitude is None) != (found.longitude is None):
-        raise ValidationError({"latitude": _("Give both latitude and longitude, or neither.")})
-    found.full_clean(exclude=["business", "program"])
+    found.interests = [item.model_dump() for item in data.interests]
+    found.airports = [item.model_dump() for item in data.airports]
+    found.perks = [item.model_dump() for item in data.perks]
+    found.latitude = _microdegrees(data.latitude)
+    found.longitude = _microdegrees(data.longitude)
+    for name in SCALAR_SETTINGS:
+        setattr(found, name, getattr(data, name))
     found.save()
-    return found
+    return Outcome(found)
 
 
 def profile_for(peer) -> MatchingProfile:
@@ -231,99 +137,51 @@ def profile_for(peer) -> MatchingProfile:
     return found
 
 
-def interest_choices(business) -> dict[str, str]:
-    """Every interest of the business's matching programs, slug -> name in the active language."""
-    names = {}
-    for found in MatchingSettings.objects.filter(business=business):
-        for slug, name in found.interest_names().items():
-            names.setdefault(slug, name)
-    return names
-
-
-def update_profile(peer, *, accepting, max_per_week, interests) -> MatchingProfile:
-    profile = profile_for(peer)
-    known = interest_choices(peer.business)
-    unknown = [slug for slug in interests if slug not in known]
-    if unknown:
-        raise ValidationError(
-            {"interests": _("Unknown interest: %(slug)s.") % {"slug": unknown[0]}}
-        )
-    profile.accepting = bool(accepting)
-    profile.max_per_week = max_per_week
-    profile.interests = sorted(set(interests))
-    profile.full_clean(exclude=["business", "peer"])
-    profile.save()
-    return profile
-
-
 @transaction.atomic
-def set_weekly_availability(peer, slots) -> list[WeeklyAvailability]:
-    """Replace the peer's weekly slots with `slots`: (weekday 0-6, starts, ends) in local time."""
-    cleaned = []
-    for n, (weekday, starts, ends) in enumerate(slots, start=1):
-        if not isinstance(weekday, int) or not 0 <= weekday <= 6:
-            raise ValidationError(
-                {"weekday": _("Slot %(n)d: choose a day of the week.") % {"n": n}}
-            )
-        if not isinstance(starts, time) or not isinstance(ends, time) or starts >= ends:
-            raise ValidationError(
-                {"ends": _("Slot %(n)d: the end must come after the start.") % {"n": n}}
-            )
-        cleaned.append((weekday, starts, ends))
-    cleaned.sort()
-    for (day_a, _s, end_a), (day_b, start_b, _e) in zip(cleaned, cleaned[1:], strict=False):
-        if day_a == day_b and start_b < end_a:
-            raise ValidationError(
-                {"starts": _("Two slots on the same day overlap; join them into one.")}
-            )
+def update_profile(peer, data: MatchingProfileInput) -> Outcome[MatchingProfile]:
+    """What the peer offers and every weekly slot, both or neither; `created` when this made
+    the peer's matching profile."""
+    known = selectors.interest_choices(peer.business)
+    unknown = [slug for slug in data.interests if slug not in known]
+    errors = FieldErrors()
+    if unknown:
+        errors.add("interests", _("Unknown interest: %(slug)s.") % {"slug": unknown[0]})
+    errors.raise_if_any()
+    profile, created = MatchingProfile.objects.get_or_create(
+        peer=peer, defaults={"business_id": peer.business_id}
+    )
+    profile.accepting = data.accepting
+    profile.max_per_week = data.max_per_week
+    profile.interests = list(data.interests)
+    profile.save()
     WeeklyAvailability.objects.filter(peer=peer).delete()
-    return WeeklyAvailability.objects.bulk_create(
-        WeeklyAvailability(business_id=peer.business_id, peer=peer, weekday=d, starts=s, ends=e)
-        for d, s, e in cleaned
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(
+            business_id=peer.business_id,
+            peer=peer,
+            weekday=slot.weekday,
+            starts=slot.starts,
+            ends=slot.ends,
+        )
+        for slot in data.slots
     )
+    return Outcome(profile, created=created)
 
 
-def add_day_off(peer, first: date, last: date, note="") -> DayOff:
-    if last < first:
-        raise ValidationError({"last": _("The last day comes before the first.")})
-    if (last - first).days > 366:
-        raise ValidationError({"last": _("Days off can span at most a year.")})
-    return DayOff.objects.create(
-        business_id=peer.business_id, peer=peer, first=first, last=last, note=note[:120]
+def add_day_off(peer, data: DayOffInput) -> Outcome[DayOff]:
+    day_off = DayOff.objects.create(
+        business_id=peer.business_id, peer=peer, first=data.first, last=data.last, note=data.note
     )
+    return Outcome(day_off, created=True)
 
 
-def remove_day_off(peer, day_off_id) -> None:
-    deleted, _rows = DayOff.objects.filter(peer=peer, pk=day_off_id).delete()
-    if not deleted:
-        raise DomainError(_("No such day off."), code="not_found", status=404)
+def remove_day_off(peer, day_off_id) -> Outcome[None]:
+    """Remove one of the peer's own days off; any other id is `NotFound`."""
+    selectors.get_day_off(peer, day_off_id).delete()
+    return Outcome(None)
 
 
 # --- the consumer's request --------------------------------------------------------------------
-
-
-def _error(field, message):
-    return ValidationError({field: message})
-
-
-def _coordinate(value, field, limit):
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value).replace(",", "."))
-    except InvalidOperation:
-        raise _error(field, _("Give a number.")) from None
-    if not number.is_finite() or abs(number) > limit:
-        raise _error(field, _("Give a number between -%(limit)d and %(limit)d.") % {"limit": limit})
-    return number.quantize(Decimal("0.000001"))
-
-
-def _aware(value, field, business):
-    if not isinstance(value, datetime):
-        raise _error(field, _("Give a date and time."))
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=business.tzinfo)
-    return value
 
 
 def _minutes_text(minutes):
@@ -342,144 +200,92 @@ def minimum_layover(found) -> timedelta:
     )
 
 
-def _clean_request(program, found, data, now):
-    """The request's fields from `data`, validated; raises ValidationError naming every field."""
-    business = program.business
-    errors = {}
-
-    def fail(field, message):
-        errors.setdefault(field, []).append(message)
-
-    name = str(data.get("name") or "").strip()
-    if not name:
-        fail("name", _("Tell us your name."))
-    email = str(data.get("email") or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        fail("email", _("Give a valid e-mail address."))
-    values = {"name": name[:80], "email": email}
-
-    starts = ends = None
-    if program.kind == ProgramKind.LAYOVER:
-        airports = {a["code"]: a for a in found.airports}
-        airport = str(data.get("airport") or "").strip().upper()
-        if not airport:
-            fail("airport", _("Choose the airport."))
-        elif airports and airport not in airports:
-            fail("airport", _("Choose one of the airports listed."))
-        values["airport"] = airport[:8]
-        try:
-            arrival = _aware(data.get("arrival"), "arrival", business)
-            departure = _aware(data.get("departure"), "departure", business)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    fail(field, message)
-        else:
-            free = departure - arrival
-            if departure <= arrival:
-                fail("departure", _("The departure must come after the arrival."))
-            elif free < minimum_layover(found):
-                fail(
-                    "departure",
-                    _(
-                        "Your layover leaves %(free)s between arrival and departure; this "
-                        "program needs at least %(minimum)s so that you can leave the airport "
-                        "and be back in time."
-                    )
-                    % {
-                        "free": _minutes_text(free.total_seconds() // 60),
-                        "minimum": _minutes_text(minimum_layover(found).total_seconds() // 60),
-                    },
+def _check_request(found, data: MatchRequestInput, now) -> dict:
+    """The rules of a request that need the program's settings (`found`) and the clock, all
+    reported at once; returns the request's fields."""
+    errors = FieldErrors()
+    starts, ends = data.window
+    airports = {a["code"]: a for a in found.airports}
+    airport = None
+    if isinstance(data, LayoverRequestInput):
+        start_field = "arrival"
+        if airports and data.airport not in airports:
+            errors.add("airport", _("Choose one of the airports listed."))
+        airport = airports.get(data.airport)
+        free, minimum = data.departure - data.arrival, minimum_layover(found)
+        if free < minimum:
+            errors.add(
+                "departure",
+                _(
+                    "Your layover leaves %(free)s between arrival and departure; this "
+                    "program needs at least %(minimum)s so that you can leave the airport "
+                    "and be back in time."
                 )
-            elif arrival < now:
-                fail("arrival", _("The arrival is in the past."))
-            else:
-                starts, ends = arrival + AFTER_ARRIVAL, departure - BEFORE_DEPARTURE
+                % {
+                    "free": _minutes_text(free.total_seconds() // 60),
+                    "minimum": _minutes_text(minimum.total_seconds() // 60),
+                },
+            )
+        elif data.arrival < now:
+            errors.add("arrival", _("The arrival is in the past."))
     else:
-        try:
-            starts = _aware(data.get("starts_at"), "starts_at", business)
-            ends = _aware(data.get("ends_at"), "ends_at", business)
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                for message in messages:
-                    fail(field, message)
-            starts = ends = None
-        else:
-            if ends <= starts:
-                fail("ends_at", _("The end must come after the start."))
-                starts = ends = None
-            elif starts < now:
-                fail("starts_at", _("The start is in the past."))
-                starts = ends = None
-            elif ends - starts < timedelta(minutes=found.meeting_minutes):
-                fail(
-                    "ends_at",
-                    _("A meeting takes %(length)s; give a window at least that long.")
-                    % {"length": _minutes_text(found.meeting_minutes)},
-                )
-                starts = ends = None
-    if starts is not None and starts > now + HORIZON:
-        fail("starts_at", _("Ask at most 90 days ahead."))
-    values["starts_at"], values["ends_at"] = starts, ends
-    if starts is not None:
-        values["meeting_minutes"] = min(
-            found.meeting_minutes, int((ends - starts).total_seconds() // 60)
-        )
+        start_field = "starts_at"
+        if starts < now:
+            errors.add("starts_at", _("The start is in the past."))
+        elif ends - starts < timedelta(minutes=found.meeting_minutes):
+            errors.add(
+                "ends_at",
+                _("A meeting takes %(length)s; give a window at least that long.")
+                % {"length": _minutes_text(found.meeting_minutes)},
+            )
+    window_valid = not errors
+    if window_valid and starts > now + HORIZON:
+        errors.add(start_field, _("Ask at most 90 days ahead."))
 
-    values["meeting_address"] = str(data.get("meeting_address") or "").strip()[:200]
-    try:
-        latitude = _coordinate(data.get("latitude"), "latitude", 90)
-        longitude = _coordinate(data.get("longitude"), "longitude", 180)
-    except ValidationError as exc:
-        for field, messages in exc.message_dict.items():
-            fail(field, messages[0])
-        latitude = longitude = None
+    latitude, longitude = _microdegrees(data.latitude), _microdegrees(data.longitude)
     if latitude is None or longitude is None:
-        airport = {a["code"]: a for a in found.airports}.get(values.get("airport"))
         if (
             airport
             and airport.get("lat") is not None
             and airport.get("lon") is not None
-            and not values["meeting_address"]
+            and not data.meeting_address
         ):
-            latitude, longitude = (
-                _coordinate(airport["lat"], "latitude", 90),
-                _coordinate(airport["lon"], "longitude", 180),
-            )
+            latitude, longitude = _microdegrees(airport["lat"]), _microdegrees(airport["lon"])
         elif found.latitude is not None:
             latitude, longitude = found.latitude, found.longitude
         else:
-            fail("latitude", _("Choose where to meet on the map."))
-    values["latitude"], values["longitude"] = latitude, longitude
-
-    try:
-        group = int(data.get("group_size") or 1)
-    except (TypeError, ValueError):
-        group = 0
-    if not 1 <= group <= found.max_group_size:
-        fail(
-            "group_size",
-            _("A group of 1 to %(max)d people.") % {"max": found.max_group_size},
+            errors.add("latitude", _("Choose where to meet on the map."))
+    if not 1 <= data.group_size <= found.max_group_size:
+        errors.add(
+            "group_size", _("A group of 1 to %(max)d people.") % {"max": found.max_group_size}
         )
-    values["group_size"] = group
-    languages = [str(code) for code in (data.get("languages") or [])]
-    if not languages:
-        fail("languages", _("Choose at least one language you speak."))
-    elif any(code not in LANGUAGE_NAMES for code in languages):
-        fail("languages", _("Choose languages from the list."))
-    values["languages"] = sorted(set(languages))
-    interests = [str(slug) for slug in (data.get("interests") or [])]
     known = {item["slug"] for item in found.interests}
-    if any(slug not in known for slug in interests):
-        fail("interests", _("Choose interests from the list."))
-    values["interests"] = sorted(set(interests))
-    values["accessibility"] = str(data.get("accessibility") or "").strip()[:300]
-    values["note"] = str(data.get("note") or "").strip()[:1000]
-    if errors:
-        raise ValidationError(errors)
-    return values
+    unknown = [slug for slug in data.interests if slug not in known]
+    if unknown:
+        errors.add("interests", _("Unknown interest: %(slug)s.") % {"slug": unknown[0]})
+    errors.raise_if_any()
+    return {
+        "name": data.name,
+        "email": data.email,
+        "starts_at": starts,
+        "ends_at": ends,
+        "meeting_minutes": min(found.meeting_minutes, int((ends - starts).total_seconds() // 60)),
+        "airport": getattr(data, "airport", ""),
+        "meeting_address": data.meeting_address,
+        "latitude": latitude,
+        "longitude": longitude,
+        "group_size": data.group_size,
+        "languages": list(data.languages),
+        "interests": list(data.interests),
+        "accessibility": data.accessibility,
+        "note": data.note,
+    }
+
+
+def _request_input_for(program, data):
+    expected = request_input_class(program.kind)
+    if not isinstance(data, expected):
+        raise TypeError(f"a {program.kind} program's request is a {expected.__name__}")
 
 
 def _request_url(match_request, name="web:match_request"):
@@ -523,13 +329,16 @@ def _email_peer(peer, template, event, **context):
         )
 
 
-def submit_request(program, data, *, language, now=None) -> MatchRequest:
-    """Store a consumer's request, unconfirmed, and e-mail them the confirmation link."""
+def submit_request(
+    program, data: MatchRequestInput, *, language, now=None
+) -> Outcome[MatchRequest]:
+    """Store a consumer's request, unconfirmed, and e-mail them the confirmation link. `data`
+    is the variant of the program's kind (`inputs.request_input_class`)."""
     now = now or timezone.now()
     if program.kind not in MATCHING_KINDS or program.status != ProgramStatus.PUBLISHED:
         raise NotMatchingProgram()
-    found = settings_for(program)
-    values = _clean_request(program, found, data, now)
+    _request_input_for(program, data)
+    values = _check_request(settings_for(program), data, now)
     language = (language or program.business.default_language)[:2]
     if language not in dict(django_settings.LANGUAGES):
         language = program.business.default_language
@@ -543,27 +352,28 @@ def submit_request(program, data, *, language, now=None) -> MatchRequest:
             "matching.request_confirm",
             confirm_url=_request_url(match_request, "web:match_request_confirm"),
         )
-    return match_request
+    return Outcome(match_request, created=True)
 
 
-def confirm_request(match_request, *, now=None) -> MatchRequest:
-    """The consumer followed the link: the request is open, and a run looks for a peer now."""
+def confirm_request(match_request, *, now=None) -> Outcome[MatchRequest]:
+    """The consumer followed the link: the request is open, and a run looks for a peer now.
+    A request confirmed before is a replay; one whose window has passed expires."""
     now = now or timezone.now()
     with transaction.atomic():
         match_request = MatchRequest.objects.select_for_update().get(pk=match_request.pk)
         if match_request.status != RequestStatus.UNCONFIRMED:
-            return match_request
+            return Outcome(match_request, replayed=True)
         if match_request.ends_at <= now:
             match_request.status = RequestStatus.EXPIRED
             match_request.save(update_fields=["status", "updated_at"])
-            return match_request
+            return Outcome(match_request)
         match_request.status = RequestStatus.OPEN
         match_request.confirmed_at = now
         match_request.save(update_fields=["status", "confirmed_at", "updated_at"])
         _email_consumer(match_request, "request_received", "matching.request_received")
     _run_now(match_request.program, trigger=MatchRun.Trigger.REQUEST, now=now)
     match_request.refresh_from_db()
-    return match_request
+    return Outcome(match_request)
 
 
 CHANGES_THAT_REMATCH = {
@@ -579,9 +389,10 @@ CHANGES_THAT_REMATCH = {
 }
 
 
-def update_request(match_request, data, *, now=None) -> MatchRequest:
-    """The consumer changes their request. A change of time, place, group or languages
-    withdraws a proposal or an accepted match (the peer is told) and looks again."""
+def update_request(match_request, data: MatchRequestInput, *, now=None) -> Outcome[MatchRequest]:
+    """The consumer changes their request (`data`: the whole request, as on the form; the
+    confirmed e-mail address stays). A change of time, place, group or languages withdraws a
+    proposal or an accepted match (the peer is told) and looks again."""
     now = now or timezone.now()
     rematch = False
     with transaction.atomic():
@@ -596,28 +407,8 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
             RequestStatus.MATCHED,
         ):
             raise InvalidTransition(_("This request can no longer be changed."))
-        merged = {
-            "name": match_request.name,
-            "email": match_request.email,
-            "starts_at": match_request.starts_at,
-            "ends_at": match_request.ends_at,
-            "airport": match_request.airport,
-            "meeting_address": match_request.meeting_address,
-            "latitude": match_request.latitude,
-            "longitude": match_request.longitude,
-            "group_size": match_request.group_size,
-            "languages": match_request.languages,
-            "interests": match_request.interests,
-            "accessibility": match_request.accessibility,
-            "note": match_request.note,
-        }
-        if match_request.program.kind == ProgramKind.LAYOVER:
-            merged["arrival"] = match_request.starts_at - AFTER_ARRIVAL
-            merged["departure"] = match_request.ends_at + BEFORE_DEPARTURE
-        merged.update(data)
-        values = _clean_request(
-            match_request.program, settings_for(match_request.program), merged, now
-        )
+        _request_input_for(match_request.program, data)
+        values = _check_request(settings_for(match_request.program), data, now)
         values.pop("email")  # the address was confirmed; a new one would need confirming again
         if (values["starts_at"], values["ends_at"]) == (
             match_request.starts_at,
@@ -661,15 +452,23 @@ def update_request(match_request, data, *, now=None) -> MatchRequest:
     if rematch:
         _run_now(match_request.program, trigger=MatchRun.Trigger.REMATCH, now=now)
         match_request.refresh_from_db()
-    return match_request
+    return Outcome(match_request)
 
 
 def cancel_request(
-    match_request, *, by="consumer", actor=None, reason="", block_peer=False, now=None
-) -> MatchRequest:
-    """Cancel a request (by the consumer or staff); a live match goes with it and its peer is
-    told. `block_peer`: the consumer never wants that peer proposed to them again."""
+    match_request,
+    data: MatchReasonInput | None = None,
+    *,
+    by="consumer",
+    actor=None,
+    now=None,
+) -> Outcome[MatchRequest]:
+    """Cancel a request (by the consumer or staff) with an optional reason; a live match goes
+    with it and its peer is told. A consumer's `CancelRequestInput` may also ask never to be
+    proposed that peer again (`block_peer`)."""
     now = now or timezone.now()
+    reason = data.reason if data is not None else ""
+    block_peer = isinstance(data, CancelRequestInput) and data.block_peer
     if by == "staff":
         check_can_manage(actor, match_request.business)
     with transaction.atomic():
@@ -727,7 +526,7 @@ def cancel_request(
                 was_matched=was_accepted,
                 match=live if was_accepted else None,
             )
-    return match_request
+    return Outcome(match_request)
 
 
 # --- runs --------------------------------------------------------------------------------------
@@ -764,34 +563,6 @@ def _subtract(windows, busy):
         if cursor < end:
             result.append((cursor, end))
     return result
-
-
-def _eligible_peers(program):
-    peers = (
-        Peer.objects.filter(
-            business_id=program.business_id,
-            status=PeerStatus.ACTIVE,
-            matching__accepting=True,
-            latitude__isnull=False,
-            longitude__isnull=False,
-        )
-        .select_related("matching", "user")
-        .prefetch_related("languages", "weekly_availability", "days_off")
-    )
-    required_skills = set(program.required_skills.values_list("pk", flat=True))
-    if required_skills:
-        peers = peers.annotate(
-            skills_held=Count("skills", filter=Q(skills__in=required_skills), distinct=True)
-        ).filter(skills_held=len(required_skills))
-    if program.min_reliability:
-        peers = peers.filter(reliability__gte=program.min_reliability)
-    required_languages = set(program.required_languages or [])
-    found = []
-    for peer in peers:
-        if required_languages and not (required_languages & peer.language_codes):
-            continue
-        found.append(peer)
-    return found
 
 
 def _week_windows(peer, monday, tz):
@@ -849,8 +620,8 @@ def _held_matches(peer_ids, mondays, tz):
     return weeks, days
 
 
-def _weights(found) -> engine.Weights:
-    return engine.Weights(
+def _weights(found):
+    return _engine().Weights(
         distance=found.weight_distance,
         interest=found.weight_interest,
         language=found.weight_language,
@@ -887,6 +658,7 @@ def _excluded(requests):
 def build_inputs(program, found, requests, now):
     """The engine's plain data for `requests`: one engine request each, one engine peer per
     eligible peer and local week the requests fall in (`found`: the program's settings)."""
+    engine = _engine()
     tz = program.business.tzinfo
     weeks = {}
     engine_requests = []
@@ -897,7 +669,7 @@ def build_inputs(program, found, requests, now):
         monday = _monday(local_start.date())
         weeks.setdefault(monday, []).append(r)
         engine_requests.append((r, monday, start))
-    peers = _eligible_peers(program)
+    peers = selectors.eligible_peers(program)
     peer_ids = [p.pk for p in peers]
     horizon_start = datetime.combine(min(weeks), time(), tzinfo=tz) if weeks else now
     horizon_end = (
@@ -980,19 +752,26 @@ def _run_now(program, *, trigger, now):
     """The instant run after a confirmation, a decline or an expiry. What caused it is already
     committed; if the run fails, the next batch (within BATCH_EVERY) tries again, so the
     consumer or peer who clicked is not shown an error for it."""
+    if program.status != ProgramStatus.PUBLISHED:
+        return None  # closed since: nobody may take part, so there is nothing to propose
     try:
-        return run_matching(program, trigger=trigger, now=now)
+        return run_matching(program, trigger=trigger, now=now).value
     except Exception:  # noqa: BLE001 - logged; the batch retries
         logger.exception("instant matching run of program %s failed", program.pk)
         return None
 
 
-def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
+def run_matching(program, *, trigger, actor=None, now=None) -> Outcome[MatchRun]:
     """Solve the program's open requests now and propose the chosen peers. A run started by
     staff needs a member of the business as `actor`."""
     now = now or timezone.now()
     if trigger == MatchRun.Trigger.STAFF:
         check_can_manage(actor, program.business)
+    if program.status != ProgramStatus.PUBLISHED:
+        # Nobody may take part in a program that is not open (the eligibility rule): a run
+        # would only tell every request that nobody fits.
+        raise InvalidTransition(_("This program is not open at the moment."))
+    engine = _engine()
     started = timezone.now()
     with transaction.atomic():
         # One run of a program at a time: its requests are proposed once.
@@ -1118,7 +897,7 @@ def run_matching(program, *, trigger, actor=None, now=None) -> MatchRun:
         run.requests,
         run.matched,
     )
-    return run
+    return Outcome(run, created=True)
 
 
 def _plain(value):
@@ -1256,11 +1035,11 @@ def _end_match(match, status, now, *, by="", reason=""):
     match.status = status
     match.responded_at = match.responded_at or now
     match.cancelled_by = by if status == MatchStatus.CANCELLED else match.cancelled_by
-    match.decline_reason = reason[:300] if reason else match.decline_reason
+    match.decline_reason = reason or match.decline_reason
     match.save(update_fields=["status", "responded_at", "cancelled_by", "decline_reason"])
 
 
-def accept(peer, match, *, now=None) -> Match:
+def accept(peer, match, *, now=None) -> Outcome[Match]:
     """The peer accepts: both sides now get each other's contact."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -1302,7 +1081,7 @@ def accept(peer, match, *, now=None) -> Match:
             note=match_request.note,
             matches_url=reverse("web:me_matches", kwargs={"business_slug": business.slug}),
         )
-    return match
+    return Outcome(match)
 
 
 def _reopen(match_request, now):
@@ -1311,15 +1090,16 @@ def _reopen(match_request, now):
     match_request.save(update_fields=["status", "updated_at"])
 
 
-def decline(peer, match, *, reason="", now=None) -> Match:
-    """The peer declines: the request is matched again without them."""
+def decline(peer, match, data: MatchReasonInput | None = None, *, now=None) -> Outcome[Match]:
+    """The peer declines, with an optional reason only the staff read: the request is
+    matched again without them."""
     now = now or timezone.now()
     with transaction.atomic():
         match = _own_match(peer, match, (MatchStatus.PROPOSED,))
-        _end_match(match, MatchStatus.DECLINED, now, reason=reason)
+        _end_match(match, MatchStatus.DECLINED, now, reason=data.reason if data else "")
         _reopen(match.request, now)
     _run_now(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
-    return match
+    return Outcome(match)
 
 
 def expire_proposals(now=None) -> int:
@@ -1347,14 +1127,18 @@ def expire_proposals(now=None) -> int:
     return len(due)
 
 
-def cancel_match(match, *, by, actor=None, reason="", now=None) -> Match:
-    """Cancel a live match by the peer or staff: the request is matched again without that
-    peer. (A consumer who no longer wants to meet cancels the request: `cancel_request`.)"""
+def cancel_match(
+    match, data: MatchReasonInput | None = None, *, by, actor=None, now=None
+) -> Outcome[Match]:
+    """Cancel a live match by the peer or staff, with an optional reason the other side
+    reads: the request is matched again without that peer. (A consumer who no longer wants
+    to meet cancels the request: `cancel_request`.)"""
     now = now or timezone.now()
+    reason = data.reason if data else ""
     if by == "consumer":
-        cancel_request(match.request, by="consumer", reason=reason, now=now)
+        cancel_request(match.request, data, by="consumer", now=now)
         match.refresh_from_db()
-        return match
+        return Outcome(match)
     with transaction.atomic():
         match = _locked_match(match.pk)
         if by == "peer" and (actor is None or match.peer_id != actor.pk):
@@ -1392,10 +1176,10 @@ def cancel_match(match, *, by, actor=None, reason="", now=None) -> Match:
             )
         _reopen(match_request, now)
     _run_now(match.program, trigger=MatchRun.Trigger.REMATCH, now=now)
-    return match
+    return Outcome(match)
 
 
-def complete_match(business, actor, match, *, now=None) -> Match:
+def complete_match(business, actor, match, *, now=None) -> Outcome[Match]:
     """The meeting happened: post the perks to the peer through the ledger, and publish
     `match.completed` for the reward rules, in one transaction. `actor` is staff (a User) or
     the match's own peer (a Peer), who may complete it once it has ended."""
@@ -1465,22 +1249,24 @@ def complete_match(business, actor, match, *, now=None) -> Match:
             match=match,
             peer_first_name=selectors.first_name(match.peer),
         )
-    return match
+    return Outcome(match)
 
 
-def block_pair(peer, match, *, now=None) -> PairBlock:
-    """The peer never wants to be matched with this consumer again."""
+def block_pair(peer, match, *, now=None) -> Outcome[PairBlock]:
+    """The peer never wants to be matched with this consumer again; `created` is false when
+    they had blocked them before."""
     if match.peer_id != peer.pk:
         raise PermissionDenied()
+    created = True
     try:
         with transaction.atomic():
             block = PairBlock.objects.create(
                 business_id=peer.business_id, peer=peer, email=match.request.email
             )
     except IntegrityError:
-        block = PairBlock.objects.get(peer=peer, email=match.request.email)
+        block, created = PairBlock.objects.get(peer=peer, email=match.request.email), False
     match.refresh_from_db(fields=["status"])
     if match.status == MatchStatus.PROPOSED:
         # Blocking a proposal answers it: the request goes to someone else at once.
         decline(peer, match, now=now)
-    return block
+    return Outcome(block, created=created)

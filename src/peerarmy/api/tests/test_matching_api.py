@@ -26,11 +26,12 @@ from peerarmy.matching.models import (
 )
 from peerarmy.matching.tests.factories import (
     confirmed_request,
+    days_off_for,
     matching_program,
     next_monday,
     offering_peer,
     open_request,
-    request_data,
+    submitted_request,
 )
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.programs.models import ProgramKind
@@ -123,7 +124,7 @@ def held_in_the_past(match_request):
 
 def test_the_staff_list_requests_by_program_and_status(api, business, guides, anna):
     found = confirmed_request(guides, name="Jane Traveller")
-    services.submit_request(guides, request_data(business, email="tom@example.org"), language="en")
+    submitted_request(guides, email="tom@example.org")
     other_program = matching_program(business)
     confirmed_request(other_program, email="lou@example.org")
 
@@ -155,9 +156,7 @@ def test_the_request_list_costs_the_same_queries_however_long(api, business, gui
     queries()  # a token records its use at most once a minute: not part of the list
     few = queries()
     for n in range(4):
-        services.submit_request(
-            guides, request_data(business, email=f"guest{n}@example.org"), language="en"
-        )
+        submitted_request(guides, email=f"guest{n}@example.org")
     assert queries() == few
 
 
@@ -361,7 +360,7 @@ def test_another_businesss_matching_does_not_exist(api, other_api, other_busines
     offering_peer(other_business)
     their_request = confirmed_request(theirs)
     their_match = proposed(their_request)
-    their_run = services.run_matching(theirs, trigger=MatchRun.Trigger.SCHEDULE)
+    their_run = services.run_matching(theirs, trigger=MatchRun.Trigger.SCHEDULE).value
     ours = confirmed_request(guides)
     other = "/api/v1/businesses/lecce-bnb/matching"
 
@@ -505,7 +504,7 @@ def test_a_bad_profile_is_refused_naming_the_field_and_nothing_changes(
 
 def test_a_peer_adds_and_removes_days_off(anna_api, anna, business):
     other = offering_peer(business)
-    theirs = services.add_day_off(other, timezone.localdate(), timezone.localdate())
+    theirs = days_off_for(other, timezone.localdate())
 
     added = anna_api.post(
         f"{ME}/matching/days-off", {"first": "2031-08-01", "last": "2031-08-15", "note": "Sea"}
@@ -687,7 +686,7 @@ def test_proposals_and_runs_cost_the_same_queries_however_many(
     api, anna_api, business, guides, anna
 ):
     confirmed_request(guides)
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
     open_request(guides, email="ken@example.org", languages=["ja"])
     proposals, run_url = f"{ME}/proposals", f"{M}/runs/{run.pk}"
     _queries(anna_api, proposals)  # a token records its use at most once a minute
@@ -696,7 +695,7 @@ def test_proposals_and_runs_cost_the_same_queries_however_many(
 
     for day in (1, 2):
         open_request(guides, **on_day(business, day, email=f"guest{day}@example.org"))
-    bigger = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    bigger = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
     run_url = f"{M}/runs/{bigger.pk}"
 
     assert anna_api.get(proposals).json()["count"] == 3

@@ -7,6 +7,12 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from peerarmy.matching import services
+from peerarmy.matching.inputs import (
+    DayOffInput,
+    MatchingProfileInput,
+    MatchingSettingsInput,
+    request_input_class,
+)
 from peerarmy.matching.models import MatchRequest, RequestStatus
 from peerarmy.peers.models import PeerLanguage
 from peerarmy.programs.models import ProgramKind
@@ -49,9 +55,34 @@ def matching_program(business, kind=ProgramKind.GUIDES, **settings):
         defaults["perks"] = PERKS
         defaults["min_free_minutes"] = 360
     defaults.update(settings)
-    services.update_settings(business, owner_of(business), program, **defaults)
+    set_settings(program, **defaults)
     program.refresh_from_db()
     return program
+
+
+def set_settings(program, **changes):
+    """Change some of a program's matching settings, as its owner (the rest stay)."""
+    current = MatchingSettingsInput.of(services.settings_for(program))
+    data = current.changed(**changes)
+    return services.update_settings(program.business, owner_of(program.business), program, data)
+
+
+def set_profile(peer, *, accepting=True, max_per_week=3, interests=(), slots=()):
+    """The peer's offer; `slots` as (weekday, starts, ends)."""
+    data = MatchingProfileInput.parse(
+        {
+            "accepting": accepting,
+            "max_per_week": max_per_week,
+            "interests": list(interests),
+            "slots": [{"weekday": d, "starts": s, "ends": e} for d, s, e in slots],
+        }
+    )
+    return services.update_profile(peer, data).value
+
+
+def days_off_for(peer, first, last=None, note=""):
+    data = DayOffInput.parse({"first": first, "last": last or first, "note": note})
+    return services.add_day_off(peer, data).value
 
 
 def offering_peer(
@@ -76,15 +107,15 @@ def offering_peer(
     )
     for code, level in languages:
         PeerLanguage.objects.create(business=business, peer=peer, language=code, level=level)
-    services.profile_for(peer)
-    services.update_profile(peer, accepting=True, max_per_week=max_per_week, interests=interests)
     if slots is None:
         slots = [(day, time(9), time(21)) for day in range(7)]
-    services.set_weekly_availability(peer, slots)
+    set_profile(peer, max_per_week=max_per_week, interests=interests, slots=slots)
     return peer
 
 
 def request_data(business, **overrides):
+    """A guides request's fields (next Monday, 10:00 to 14:00); with `airport`, `arrival` and
+    `departure` a layover request's."""
     start = next_monday(business, 10)
     data = {
         "name": "Jane Traveller",
@@ -99,22 +130,33 @@ def request_data(business, **overrides):
         "interests": ["cycling"],
     }
     data.update(overrides)
+    if "arrival" in data:
+        data.pop("starts_at")
+        data.pop("ends_at")
     return data
+
+
+def request_input(program, **overrides):
+    """The typed input of a request to `program` (its kind's variant)."""
+    data = request_data(program.business, **overrides)
+    return request_input_class(program.kind).parse(data, context={"business": program.business})
+
+
+def submitted_request(program, *, language="en", **overrides) -> MatchRequest:
+    """A request submitted, its e-mail not confirmed yet."""
+    return services.submit_request(
+        program, request_input(program, **overrides), language=language
+    ).value
 
 
 def confirmed_request(program, **overrides) -> MatchRequest:
     """A request submitted and confirmed (which runs an instant match)."""
-    match_request = services.submit_request(
-        program, request_data(program.business, **overrides), language="en"
-    )
-    return services.confirm_request(match_request)
+    return services.confirm_request(submitted_request(program, **overrides)).value
 
 
 def open_request(program, **overrides) -> MatchRequest:
     """A request submitted and opened without running the matcher."""
-    match_request = services.submit_request(
-        program, request_data(program.business, **overrides), language="en"
-    )
+    match_request = submitted_request(program, **overrides)
     MatchRequest.objects.filter(pk=match_request.pk).update(
         status=RequestStatus.OPEN, confirmed_at=timezone.now()
     )

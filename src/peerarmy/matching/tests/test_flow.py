@@ -6,12 +6,19 @@ rules for `match.completed`."""
 from datetime import time, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
-from peerarmy.matching import selectors, services
+from peerarmy.inputs import InvalidInput
+from peerarmy.matching import engine, selectors, services
+from peerarmy.matching.inputs import (
+    CancelRequestInput,
+    GuidesRequestInput,
+    MatchingSettingsInput,
+    MatchReasonInput,
+)
 from peerarmy.matching.models import (
     Match,
+    MatchingProfile,
     MatchRequest,
     MatchRun,
     MatchStatus,
@@ -19,20 +26,24 @@ from peerarmy.matching.models import (
     RunResult,
 )
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.programs.models import ProgramKind
+from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
+from peerarmy.programs.models import ProgramKind, ProgramStatus
 from peerarmy.rewards import checks, ledger
 from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.rewards.services import create_rule
 from peerarmy.scheduling.models import Claim
 from peerarmy.scheduling.tests.factories import BlockFactory
+from peerarmy.tenancy.tests.factories import SkillFactory
 
 from .factories import (
     BOLOGNA,
+    days_off_for,
     matching_program,
     next_monday,
     offering_peer,
     open_request,
-    request_data,
+    request_input,
+    submitted_request,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,16 +71,20 @@ def layover(business):
 
 
 def submit_and_confirm(program, **overrides):
-    match_request = services.submit_request(
-        program, request_data(program.business, **overrides), language="en"
-    )
-    return services.confirm_request(match_request)
+    return services.confirm_request(submitted_request(program, **overrides)).value
+
+
+def moved(match_request, starts_at, ends_at):
+    """The request as it is, at another time."""
+    return GuidesRequestInput.of(match_request).changed(starts_at=starts_at, ends_at=ends_at)
 
 
 def test_a_request_waits_for_its_email_to_be_confirmed(business, guides):
     offering_peer(business, at=NEAR)
-    match_request = services.submit_request(guides, request_data(business), language="en")
+    outcome = services.submit_request(guides, request_input(guides), language="en")
+    match_request = outcome.value
 
+    assert outcome.created
     assert match_request.status == RequestStatus.UNCONFIRMED
     assert not Match.objects.exists()
     (mail,) = mails_to("jane@example.org")
@@ -130,7 +145,7 @@ def test_a_decline_matches_again_without_that_peer(business, guides):
     match_request = submit_and_confirm(guides)
     assert live_match(match_request).peer == first
 
-    services.decline(first, live_match(match_request), reason="Busy that day")
+    services.decline(first, live_match(match_request), MatchReasonInput(reason="Busy that day"))
 
     again = live_match(match_request)
     assert again.peer == second
@@ -194,7 +209,7 @@ def test_a_claimed_block_and_a_day_off_are_not_free_time(business, guides, progr
         starts_at=block.starts_at,
         ends_at=block.ends_at,
     )
-    services.add_day_off(away, start.date(), start.date(), "Holiday")
+    days_off_for(away, start.date(), note="Holiday")
 
     match_request = submit_and_confirm(guides)
 
@@ -215,7 +230,7 @@ def test_weekly_limit_and_fairness_spread_the_work(business, guides):
         for n in range(3)
     ]
 
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
 
     assert run.matched == 3
     peers = [live_match(r).peer for r in requests]
@@ -238,7 +253,7 @@ def test_one_peer_is_not_proposed_twice_on_one_day(business, guides):
         ends_at=monday + timedelta(hours=9),
     )
 
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
 
     assert run.matched == 1
     statuses = sorted(
@@ -262,15 +277,15 @@ def test_a_blocked_pair_is_never_matched_again(business, guides):
 
 def test_a_layover_shorter_than_the_minimum_is_refused_naming_the_field(business, layover):
     arrival = next_monday(business, 8)
-    data = request_data(
-        business, airport="BLQ", arrival=arrival, departure=arrival + timedelta(hours=4)
+    data = request_input(
+        layover, airport="BLQ", arrival=arrival, departure=arrival + timedelta(hours=4)
     )
 
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.submit_request(layover, data, language="en")
 
-    assert "departure" in caught.value.message_dict
-    assert "6 h" in caught.value.message_dict["departure"][0]
+    (message,) = caught.value.messages_for("departure")
+    assert "4 h" in message and "6 h" in message
     assert not MatchRequest.objects.exists()
 
 
@@ -311,7 +326,7 @@ def test_changing_the_time_withdraws_the_proposal_and_looks_again(business, guid
 
     monday = next_monday(business, 18)
     services.update_request(
-        match_request, {"starts_at": monday, "ends_at": monday + timedelta(hours=3)}
+        match_request, moved(match_request, monday, monday + timedelta(hours=3))
     )
 
     assert live_match(match_request).peer == evening
@@ -356,7 +371,9 @@ def test_only_members_run_on_demand_change_settings_or_complete_for_others(
     with pytest.raises(services.PermissionDenied):
         services.run_matching(guides, trigger=MatchRun.Trigger.STAFF, actor=peer.user)
     with pytest.raises(services.PermissionDenied):
-        services.update_settings(business, other_staff, guides, weight_fairness=0)
+        services.update_settings(
+            business, other_staff, guides, MatchingSettingsInput.of(guides.matching)
+        )
     with pytest.raises(services.PermissionDenied):
         services.complete_match(business, other_staff, match, now=match.ends_at)
     with pytest.raises(services.PermissionDenied):
@@ -387,7 +404,7 @@ def test_a_traveller_who_cancels_can_refuse_that_local_for_good(business, guides
     match_request = submit_and_confirm(guides)
     services.accept(peer, live_match(match_request))
 
-    services.cancel_request(match_request, by="consumer", block_peer=True)
+    services.cancel_request(match_request, CancelRequestInput(block_peer=True), by="consumer")
     again = submit_and_confirm(guides)
 
     assert again.status == RequestStatus.OPEN
@@ -398,13 +415,13 @@ def test_a_failing_instant_run_does_not_undo_the_confirmation(
     business, guides, monkeypatch, caplog
 ):
     offering_peer(business, at=NEAR)
-    match_request = services.submit_request(guides, request_data(business), language="en")
+    match_request = submitted_request(guides)
 
     def broken(*args, **kwargs):
         raise RuntimeError("solver down")
 
-    monkeypatch.setattr(services.engine, "match", broken)
-    confirmed = services.confirm_request(match_request)
+    monkeypatch.setattr(engine, "match", broken)
+    confirmed = services.confirm_request(match_request).value
 
     assert confirmed.status == RequestStatus.OPEN, "the batch will try again"
     assert "instant matching run" in caplog.text
@@ -419,7 +436,9 @@ def test_before_accepting_the_peer_never_learns_the_travellers_name_or_note(busi
     match_request = submit_and_confirm(guides, note="Call me on +39 333 1234567")
     assert "+39" not in mails_to(peer.user.email)[-1].body_text
 
-    services.cancel_request(match_request, by="consumer", reason="I am Jane, sorry")
+    services.cancel_request(
+        match_request, CancelRequestInput(reason="I am Jane, sorry"), by="consumer"
+    )
 
     withdrawn = mails_to(peer.user.email)[-1].body_text
     assert "Jane" not in withdrawn and "withdrawn" in withdrawn
@@ -434,7 +453,7 @@ def test_two_meetings_of_one_peer_in_one_run_never_overlap(business):
             guides, email=f"t{n}@example.org", starts_at=monday, ends_at=monday + timedelta(hours=2)
         )
 
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
 
     assert run.matched == 1
     assert Match.objects.filter(status="proposed").count() == 1
@@ -443,14 +462,14 @@ def test_two_meetings_of_one_peer_in_one_run_never_overlap(business):
 def test_a_layover_too_short_for_a_meeting_is_refused_whatever_the_setting(business):
     layover = matching_program(business, ProgramKind.LAYOVER, min_free_minutes=60)
     arrival = next_monday(business, 8)
-    data = request_data(
-        business, airport="BLQ", arrival=arrival, departure=arrival + timedelta(minutes=90)
+    data = request_input(
+        layover, airport="BLQ", arrival=arrival, departure=arrival + timedelta(minutes=90)
     )
 
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         services.submit_request(layover, data, language="en")
 
-    assert "departure" in caught.value.message_dict
+    assert caught.value.messages_for("departure")
 
 
 def test_a_request_that_already_started_gets_time_to_answer(business, guides):
@@ -472,9 +491,7 @@ def test_the_peer_of_a_changed_request_may_be_proposed_again(business, guides):
     services.accept(peer, live_match(match_request))
 
     later = next_monday(business, 15)
-    services.update_request(
-        match_request, {"starts_at": later, "ends_at": later + timedelta(hours=3)}
-    )
+    services.update_request(match_request, moved(match_request, later, later + timedelta(hours=3)))
 
     assert live_match(match_request).peer == peer
 
@@ -487,3 +504,49 @@ def test_blocking_from_a_proposal_answers_it(business, guides):
     services.block_pair(first, live_match(match_request))
 
     assert live_match(match_request).peer == second
+
+
+def test_who_may_be_proposed_is_the_one_eligibility_rule(business):
+    """The program's skills, languages and minimum reliability decide, as for every app
+    (`programs.eligibility`): a run proposes only peers the rule lets in."""
+    guides = matching_program(business)
+    guiding = SkillFactory(business=business)
+    guides.required_skills.add(guiding)
+    guides.required_languages = ["en"]
+    guides.min_reliability = 60
+    guides.save()
+    fits = offering_peer(business, at=NEAR, reliability=80, display_name="Fits")
+    fits.skills.add(guiding)
+    unskilled = offering_peer(business, at=NEAR, reliability=90, display_name="Unskilled")
+    new = offering_peer(business, at=NEAR, display_name="New")  # no track record yet
+    new.skills.add(guiding)
+    french = offering_peer(
+        business, at=NEAR, reliability=95, languages=(("fr", "native"),), display_name="French"
+    )
+    french.skills.add(guiding)
+    paused = offering_peer(business, at=NEAR, reliability=99, display_name="Paused")
+    paused.skills.add(guiding)
+    MatchingProfile.objects.filter(peer=paused).update(accepting=False)
+
+    found = selectors.eligible_peers(guides)
+
+    assert found == [fits]
+    requirement = Requirement.of_program(guides)
+    for peer in (fits, unskilled, new, french):
+        assert eligible(PeerFacts.of(peer), requirement) == (peer in found)
+    assert live_match(submit_and_confirm(guides)).peer == fits
+
+
+def test_a_program_that_is_not_open_does_not_run(business, owner):
+    guides = matching_program(business)
+    offering_peer(business, at=NEAR)
+    match_request = open_request(guides)
+    guides.status = ProgramStatus.CLOSED
+    guides.save()
+
+    with pytest.raises(services.InvalidTransition):
+        services.run_matching(guides, trigger=MatchRun.Trigger.STAFF, actor=owner)
+
+    assert not MatchRun.objects.exists()
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.OPEN

@@ -1,5 +1,5 @@
 """`peerarmy match solve FILE.json`: the raw solver's answer, and one clear line with exit
-status 2 for every kind of malformed input."""
+status 2 for every kind of malformed input; a pure computation that needs no Django."""
 
 import io
 import json
@@ -14,7 +14,8 @@ import pytest
 from django.core.management import call_command
 from scipy.optimize import linear_sum_assignment
 
-from peerarmy.matching import engine
+import peerarmy
+from peerarmy.matching import engine, solve_cli
 
 EXAMPLE = {
     "requests": [{"id": "r1"}, {"id": "r2"}, {"id": 3}],
@@ -119,6 +120,10 @@ EDGE = {"request": "r1", "peer": "p1", "cost": 1}
         (with_edges(dict(EDGE, cost=10**13)), "edge 1: cost must be at most 1000000000000, got 10000000000000"),
         (with_edges(EDGE, dict(EDGE, cost=5)), "edge 2: duplicate edge r1-p1"),
         (with_edges("r1-p1"), "edge 1: must be an object"),
+        # valid JSON, but no text can hold a lone surrogate: refused, not a traceback
+        ('{"requests": [{"id": "\\ud800"}], "peers": [], "edges": []}', 'request 1: id must be valid Unicode text, got "\\ud800"'),
+        (dict(EXAMPLE, peers=[{"id": "p\udfff", "capacity": 1}]), 'peer 1: id must be valid Unicode text, got "p\\udfff"'),
+        (with_edges({"request": "r1", "peer": "\ud800", "cost": 1}), 'edge 1: id must be valid Unicode text, got "\\ud800"'),
     ],
 )  # fmt: skip
 def test_malformed_input_is_one_line_and_status_2(data, message):
@@ -198,3 +203,66 @@ def test_the_raw_solver_against_scipy():
         assert len({r for r, _ in taken}) == len(taken)
         assert all(sum(p == j for _, p in taken) <= caps[j] for j in range(m))
         assert [r for r, _ in taken] == sorted((r for r, _ in taken), key=lambda r: int(r[1:]))
+
+
+def test_main_takes_the_arguments_after_match():
+    out, err = io.StringIO(), io.StringIO()
+    text = io.StringIO(json.dumps(EXAMPLE))
+
+    status = solve_cli.main(["solve", "-", "--indent", "1"], stdin=text, stdout=out, stderr=err)
+
+    assert (status, json.loads(out.getvalue()), err.getvalue()) == (0, EXPECTED, "")
+    assert out.getvalue() == json.dumps(EXPECTED, indent=1) + "\n"
+
+
+def test_a_usage_error_is_status_2():
+    assert solve_cli.main(["solve"], stderr=io.StringIO()) == 2
+    assert solve_cli.main(["dissolve", "x.json"], stderr=io.StringIO()) == 2
+
+
+def _plain_shell():
+    """The environment of an operator's shell: no Django settings, no secret key."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DJANGO_SETTINGS_MODULE", "PEERARMY_TESTING", "SECRET_KEY", "DATABASE_URL"}
+    }
+    env["PYTHONPATH"] = str(Path(peerarmy.__file__).resolve().parents[1])
+    return env
+
+
+def test_it_needs_no_django_at_all(tmp_path):
+    """In a plain shell: the answer, one line and status 2 for a lone surrogate, and Django
+    never imported."""
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(json.dumps(EXAMPLE))
+    bad.write_text('{"requests": [{"id": "\\ud800"}], "peers": [], "edges": []}')
+    script = (
+        "import sys\n"
+        "from peerarmy.matching.solve_cli import main\n"
+        "status = main(sys.argv[1:])\n"
+        "assert 'django' not in sys.modules, 'Django was imported'\n"
+        "sys.exit(status)\n"
+    )
+    env = _plain_shell()
+
+    ok = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-c", script, "solve", str(good)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    refused = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-m", "peerarmy.matching.solve_cli", "solve", str(bad)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+
+    assert (ok.returncode, json.loads(ok.stdout), ok.stderr) == (0, EXPECTED, "")
+    assert (refused.returncode, refused.stdout) == (2, "")
+    assert (
+        refused.stderr == 'match solve: request 1: id must be valid Unicode text, got "\\ud800"\n'
+    )

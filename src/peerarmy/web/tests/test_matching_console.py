@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from peerarmy.matching import selectors, services
+from peerarmy.matching.inputs import MatchReasonInput
 from peerarmy.matching.models import (
     Match,
     MatchingSettings,
@@ -135,7 +136,7 @@ def test_a_request_page_shows_each_proposal_with_why_and_the_decline_reason(
     services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
     proposed = Match.objects.get(request=match_request)
     declining = first if proposed.peer_id == first.pk else second
-    services.decline(declining, proposed, reason="Away that weekend")
+    services.decline(declining, proposed, MatchReasonInput(reason="Away that weekend"))
 
     page = staff_en.get(
         url(business, "manage_match_request", request_id=match_request.pk)
@@ -221,7 +222,7 @@ def test_run_detail_shows_the_loads_before_and_after_and_the_gini(staff_en, busi
     offering_peer(business, at=NEAR, display_name="Marco")
     open_request(guides)
     open_request(guides, email="two@example.org", name="Two")
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
     assert run.loads, "the run recorded who got what"
 
     page = staff_en.get(url(business, "manage_match_run", run_id=run.pk)).content.decode()
@@ -337,7 +338,7 @@ def test_staff_read_the_settings_but_only_the_owner_changes_them(staff_en, busin
 def test_peers_and_other_businesses_cannot_open_the_console(client, business, guides, other_staff):
     local = offering_peer(business, at=NEAR)
     match_request = open_request(guides)
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
     match = Match.objects.get(request=match_request)
     pages = [
         url(business, "manage_matching"),
@@ -368,7 +369,7 @@ def test_peers_and_other_businesses_cannot_open_the_console(client, business, gu
 def test_the_console_pages_render_in_both_languages(client, owner, business, guides, language):
     offering_peer(business, at=NEAR)
     match_request = open_request(guides)
-    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE)
+    run = services.run_matching(guides, trigger=MatchRun.Trigger.SCHEDULE).value
     browser = speaking(client, owner, language)
 
     for page in (

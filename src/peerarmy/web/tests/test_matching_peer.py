@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from peerarmy.matching import selectors, services
+from peerarmy.matching.inputs import MAX_SLOTS
 from peerarmy.matching.models import (
     DayOff,
     Match,
@@ -20,7 +21,12 @@ from peerarmy.matching.models import (
     RequestStatus,
     WeeklyAvailability,
 )
-from peerarmy.matching.tests.factories import confirmed_request, matching_program, offering_peer
+from peerarmy.matching.tests.factories import (
+    confirmed_request,
+    days_off_for,
+    matching_program,
+    offering_peer,
+)
 from peerarmy.tenancy.tests.factories import PeerFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,24 +129,22 @@ def test_a_slot_that_ends_before_it_starts_is_refused_and_nothing_is_saved(
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "The end must come after the start." in page
-    assert 'id="slot-2" class="field--error"' in page, "the error is on the row at fault"
+    assert "Slot 2: the end must come after the start." in page, "the slot is named"
     assert MatchingProfile.objects.get(peer=local).max_per_week == 3
     assert WeeklyAvailability.objects.filter(peer=local).count() == 2
 
 
-def test_at_most_fourteen_slots(local_client, business, local):
+def test_at_most_one_slot_an_hour_a_week_as_on_the_api(local_client, business, local):
     rows = [
-        (str(day % 7), f"{8 + day // 7 * 6:02d}:00", f"{10 + day // 7 * 6:02d}:00")
-        for day in range(15)
+        (str(n % 7), f"{n // 7 % 24:02d}:00", f"{n // 7 % 24:02d}:30") for n in range(MAX_SLOTS + 1)
     ]
     data = {"accepting": "on", "max_per_week": "3"}
-    data.update(slot_rows(rows, total=15))
+    data.update(slot_rows(rows, total=len(rows)))
 
     response = local_client.post(url(business, "me_matching"), data)
 
     assert response.status_code == 200
-    assert "Give at most 14 weekly slots." in response.content.decode()
+    assert f"Give at most {MAX_SLOTS} weekly slots." in response.content.decode()
     assert WeeklyAvailability.objects.filter(peer=local).count() == 2
 
 
@@ -207,7 +211,7 @@ def test_a_single_day_off_needs_only_its_day_and_a_backwards_range_is_named(
 def test_another_peers_day_off_cannot_be_removed(client, business, local):
     other = offering_peer(business)
     day = timezone.localdate(None, business.tzinfo) + timedelta(days=2)
-    theirs = services.add_day_off(other, day, day)
+    theirs = days_off_for(other, day)
 
     response = logged_in(client, local).post(
         url(business, "me_day_off_delete", day_off_id=theirs.pk)

@@ -16,7 +16,7 @@ from peerarmy.matching.tests.factories import (
     next_monday,
     offering_peer,
     open_request,
-    request_data,
+    submitted_request,
 )
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.notifications.services import render_email
@@ -232,7 +232,7 @@ def test_a_filled_in_bot_trap_stores_nothing_but_looks_like_success(english, bus
 
 
 def submitted(program):
-    return services.submit_request(program, request_data(program.business), language="en")
+    return submitted_request(program)
 
 
 def test_opening_the_confirmation_link_does_not_confirm_pressing_the_button_does(
@@ -258,7 +258,7 @@ def test_opening_the_confirmation_link_does_not_confirm_pressing_the_button_does
 
 
 def test_the_request_page_says_we_are_still_looking_and_why(english, business, guides):
-    match_request = services.confirm_request(submitted(guides))  # no local offers time
+    match_request = services.confirm_request(submitted(guides)).value  # no local offers time
 
     html = english.get(request_url(match_request)).content.decode()
 
@@ -353,6 +353,44 @@ def test_cancelling_asks_first_then_cancels(english, business, guides):
     assert request_url(match_request, "web:match_request_edit") not in html
 
 
+def test_a_reason_too_long_is_refused_and_the_request_stays(english, business, guides):
+    match_request = open_request(guides)
+
+    response = english.post(
+        request_url(match_request, "web:match_request_cancel"), {"reason": "x" * 301}
+    )
+
+    assert response.status_code == 200
+    assert "Use at most 300 characters." in response.content.decode()
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.OPEN
+
+
+def test_every_fault_of_a_request_is_named_at_once(english, business, guides):
+    response = english.post(
+        ask_url(guides),
+        guides_form(business, name="", email="nobody", languages=[], latitude="95"),
+    )
+
+    assert response.status_code == 200
+    assert field_errors(response, "name") == ["Tell us your name."]
+    assert field_errors(response, "email") == ["Enter a valid email address."]
+    assert field_errors(response, "languages") == ["Choose at least one language you speak."]
+    assert field_errors(response, "latitude") == ["Give a number between -90 and 90."]
+    assert not MatchRequest.objects.exists()
+
+
+def test_the_programs_own_rules_come_together(english, business, guides):
+    """After the form's own rules, those of the program: the largest group and its
+    interests, both named at once."""
+    response = english.post(
+        ask_url(guides), guides_form(business, group_size="40", interests=["skydiving"])
+    )
+
+    assert field_errors(response, "group_size") == ["A group of 1 to 6 people."]
+    assert field_errors(response, "interests") == ["Unknown interest: skydiving."]
+
+
 # --- who meets you -------------------------------------------------------------------------------
 
 
@@ -362,7 +400,7 @@ def proposed(business, guides):
     peer.user.first_name = "Giulia Maria"
     peer.user.email = "giulia@example.org"
     peer.user.save()
-    match_request = services.confirm_request(submitted(guides))
+    match_request = services.confirm_request(submitted(guides)).value
     assert match_request.status == RequestStatus.PROPOSED
     return match_request, peer
 

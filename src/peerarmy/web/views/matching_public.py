@@ -11,18 +11,15 @@ CSRF check refuses it) and ask search engines not to index them. A GET never cha
 from functools import wraps
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError
 from peerarmy.matching import selectors, services
-from peerarmy.matching.models import MatchRequest, MatchStatus, RequestStatus
+from peerarmy.matching.models import RequestStatus
 from peerarmy.programs.models import ProgramKind
-from peerarmy.web.forms.matching import MatchRequestForm
+from peerarmy.web.forms.matching import CancelRequestForm, MatchRequestForm
 
 from .base import business_page
 
@@ -50,31 +47,11 @@ def private_page(view):
     return wrapper
 
 
-def _program_or_404(business, program_slug):
-    program = services.matching_programs(business).filter(slug=program_slug).first()
-    if program is None:
-        raise Http404
-    return program
-
-
-def _request_or_404(business, token):
-    found = (
-        MatchRequest.objects.filter(business=business, token=token)
-        .select_related("program", "business")
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
-
-
 def _save(form, call):
-    """Call the service with the form's data; its refusals go next to the fields. Returns the
-    service's result, or None when it refused."""
+    """Call the service with the form's input; its refusals go next to the fields. Returns
+    the service's outcome, or None when it refused."""
     try:
-        return call(form.service_data())
-    except ValidationError as exc:
-        form.add_service_errors(exc)
+        return call(form.input)
     except DomainError as exc:
         form.add_domain_error(exc)
     return None
@@ -95,11 +72,10 @@ def _form_page(request, program, form, *, match_request=None):
 
 @business_page(GET_POST)
 def request_new(request, business, program_slug):
-    program = _program_or_404(business, program_slug)
+    program = selectors.get_published_matching_program(business, program_slug)
     found = services.settings_for(program)
-    with timezone.override(business.tzinfo):
-        form = MatchRequestForm(request.POST or None, program=program, settings=found)
-        valid = request.method == "POST" and form.is_valid()
+    form = MatchRequestForm(request.POST or None, program=program, settings=found)
+    valid = request.method == "POST" and form.is_valid()
     if request.method == "POST" and form.is_bot:
         return redirect(
             "web:match_request_sent", business_slug=business.slug, program_slug=program.slug
@@ -118,14 +94,14 @@ def request_new(request, business, program_slug):
 
 @business_page()
 def request_sent(request, business, program_slug):
-    program = _program_or_404(business, program_slug)
+    program = selectors.get_published_matching_program(business, program_slug)
     return render(request, "web/public/matching/request_sent.html", {"program": program})
 
 
 @private_page
 @business_page(GET_POST)
 def request_confirm(request, business, token):
-    match_request = _request_or_404(business, token)
+    match_request = selectors.get_request_by_token(business, token)
     if match_request.status != RequestStatus.UNCONFIRMED:
         return redirect("web:match_request", business_slug=business.slug, token=token)
     if request.method == "POST":
@@ -146,7 +122,7 @@ def request_confirm(request, business, token):
 @private_page
 @business_page()
 def request_detail(request, business, token):
-    match_request = _request_or_404(business, token)
+    match_request = selectors.get_request_by_token(business, token)
     program = match_request.program
     names = services.settings_for(program).interest_names()
     context = {
@@ -166,11 +142,7 @@ def request_detail(request, business, token):
 
 def _accepted_match(match_request):
     """The accepted (or completed) match and what the consumer may know of the peer."""
-    match = (
-        match_request.matches.filter(status__in=(MatchStatus.ACCEPTED, MatchStatus.COMPLETED))
-        .select_related("peer__user", "program", "business")
-        .first()
-    )
+    match = selectors.accepted_match(match_request)
     if match is None:
         return None
     found = services.settings_for(match_request.program)
@@ -185,23 +157,16 @@ def _accepted_match(match_request):
 @private_page
 @business_page(GET_POST)
 def request_edit(request, business, token):
-    match_request = _request_or_404(business, token)
+    match_request = selectors.get_request_by_token(business, token)
     program = match_request.program
     if match_request.status not in CHANGEABLE:
         messages.error(request, _("This request can no longer be changed."))
         return redirect("web:match_request", business_slug=business.slug, token=token)
     found = services.settings_for(program)
-    initial = MatchRequestForm.initial_for(
-        match_request,
-        business.tzinfo,
-        arrival=match_request.starts_at - services.AFTER_ARRIVAL,
-        departure=match_request.ends_at + services.BEFORE_DEPARTURE,
+    form = MatchRequestForm(
+        request.POST or None, program=program, settings=found, match_request=match_request
     )
-    with timezone.override(business.tzinfo):
-        form = MatchRequestForm(
-            request.POST or None, program=program, settings=found, editing=True, initial=initial
-        )
-        valid = request.method == "POST" and form.is_valid()
+    valid = request.method == "POST" and form.is_valid()
     if valid:
         updated = _save(form, lambda data: services.update_request(match_request, data))
         if updated is not None:
@@ -213,24 +178,23 @@ def request_edit(request, business, token):
 @private_page
 @business_page(GET_POST)
 def request_cancel(request, business, token):
-    match_request = _request_or_404(business, token)
+    match_request = selectors.get_request_by_token(business, token)
     if match_request.status not in CHANGEABLE:
         messages.error(request, _("This request is already closed."))
         return redirect("web:match_request", business_slug=business.slug, token=token)
+    form = CancelRequestForm(request.POST or None)
     if request.method == "POST":
-        reason = request.POST.get("reason", "").strip()[:300]
-        try:
-            services.cancel_request(
-                match_request,
-                by="consumer",
-                reason=reason,
-                block_peer=request.POST.get("block_peer") == "1",
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(request, _("Your request is cancelled."))
-        return redirect("web:match_request", business_slug=business.slug, token=token)
+        if form.is_valid():
+            try:
+                services.cancel_request(match_request, form.input, by="consumer")
+            except DomainError as exc:
+                messages.error(request, str(exc.message))
+            else:
+                messages.success(request, _("Your request is cancelled."))
+            return redirect("web:match_request", business_slug=business.slug, token=token)
+        for texts in form.errors.values():
+            for text in texts:
+                messages.error(request, text)
     return render(
         request,
         "web/public/matching/request_cancel.html",
