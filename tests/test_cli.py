@@ -1,5 +1,6 @@
 """The `peerarmy` command as an operator uses it."""
 
+import json
 import subprocess
 import sys
 
@@ -82,3 +83,42 @@ def test_token_create_refuses_a_peer(business, peer):
         call_command("token", "create", "--business", business.slug, "--user", peer.user.email)
     with pytest.raises(CommandError, match="No business"):
         call_command("token", "create", "--business", "nope", "--user", peer.user.email)
+
+
+def test_match_solve_runs_in_a_plain_shell_without_settings(tmp_path):
+    """`peerarmy match solve` is a pure computation: no SECRET_KEY, no database, and a lone
+    surrogate in an id (valid JSON) is one line and status 2, not a traceback."""
+    import os
+    from pathlib import Path
+
+    import peerarmy
+
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(
+        '{"requests": [{"id": "r1"}], "peers": [{"id": "p1", "capacity": 1}],'
+        ' "edges": [{"request": "r1", "peer": "p1", "cost": 3}]}'
+    )
+    bad.write_text('{"requests": [{"id": "\\ud800"}], "peers": [], "edges": []}')
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_SETTINGS_MODULE", "PEERARMY_TESTING", "SECRET_KEY", "DATABASE_URL"}
+    }
+    env["DEBUG"] = "0"
+    env["PYTHONPATH"] = str(Path(peerarmy.__file__).resolve().parents[1])
+
+    def run(path):
+        return subprocess.run(  # noqa: S603 - our own command
+            [sys.executable, "-m", "peerarmy.cli", "match", "solve", str(path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+
+    ok, refused = run(good), run(bad)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["matched"] == 1
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1
+    assert "Traceback" not in refused.stderr

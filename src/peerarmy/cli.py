@@ -128,6 +128,11 @@ def main(argv=None):
     if command == "manage":
         _django(rest)
         return 0
+    if command == "match":
+        # A pure computation: no settings, no database, no SECRET_KEY.
+        from peerarmy.matching.solve_cli import main as solve
+
+        return solve(rest)
     _django([command, *rest], skip_checks=command not in CHECKED)
     return 0
 
