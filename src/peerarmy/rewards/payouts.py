@@ -34,6 +34,9 @@ if TYPE_CHECKING:  # the inputs are built when a change is made, not when the ap
     from .inputs import PayoutBatchInput, PayoutReturnInput
 
 
+OPEN_PAYOUT = selectors.OPEN_PAYOUT
+
+
 def _message_id(business, now):
     return f"PA{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"[:35]
 

@@ -307,15 +307,18 @@ def get_payout(business, payout_id, *, for_update=False) -> Payout:
     return payout
 
 
+OPEN_PAYOUT = (PayoutStatus.INCLUDED, PayoutStatus.SENT)
+
+
 def busy_payees(business, kind) -> set[int]:
     """Peers (or causes, for donations) with a payout in an open batch."""
     from .models import BatchKind
 
     column = "peer_id" if kind == BatchKind.PEERS else "cause_id"
     return set(
-        Payout.objects.filter(
-            business=business, status__in=(PayoutStatus.INCLUDED, PayoutStatus.SENT)
-        ).values_list(column, flat=True)
+        Payout.objects.filter(business=business, status__in=OPEN_PAYOUT).values_list(
+            column, flat=True
+        )
     )
 
 
