@@ -356,6 +356,7 @@ def _rules_page(
             ),
             "cause_form": cause_form or CauseForm(business=business),
             "badge_form": badge_form or BadgeForm(business=business),
+            "program_form": program_form,  # a program's budget the owner sent, refused
         },
     )
 
