@@ -38,7 +38,9 @@ def test_a_reward_moves_money_from_the_program_to_the_peer(business, peer, progr
     assert posted.created
     expense, payable = _accounts(business, peer, program)
     assert ledger.balance(business.pk, expense.id) == 1500
-    assert ledger.balance(business.pk, payable.id) == -1500  # a liability: the business owes the peer 15 €
+    assert (
+        ledger.balance(business.pk, payable.id) == -1500
+    )  # a liability: the business owes the peer 15 €
     shown = ledger.shown_balances(business.pk, [(f"liabilities:peers:{peer.pk}:payable", "EUR")])
     assert shown == {(f"liabilities:peers:{peer.pk}:payable", "EUR"): 1500}
     assert (

@@ -543,7 +543,9 @@ class Books(RuleBasedStateMachine):
             .values_list("account", "total")
         )
         for account in accounts:
-            assert ledger.balance(account.business_id, account.pk) == sums.get(account.pk, 0), account.name
+            assert ledger.balance(account.business_id, account.pk) == sums.get(account.pk, 0), (
+                account.name
+            )
 
     @invariant()
     def every_balance_is_what_the_model_says(self):
