@@ -155,6 +155,7 @@ def populate(slug, peers_count):
     from peerarmy.peers.models import Peer, PeerStatus
     from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
     from peerarmy.rewards import services
+    from peerarmy.rewards.inputs import NewRuleInput, ProgramRewardsInput
     from peerarmy.tenancy.models import Business, Membership, Role
 
     with scopes_disabled():
@@ -172,16 +173,18 @@ def populate(slug, peers_count):
                 title_en=f"Deliveries {n}",
             )
             services.update_program_rewards(
-                business, owner, program, monthly_budget_minor=BUDGET_MINOR
+                business, owner, program, ProgramRewardsInput(monthly_budget_minor=BUDGET_MINOR)
             )
             services.create_rule(
                 business,
                 owner,
-                program,
-                event="block.completed",
-                condition="always",
-                reward="cash",
-                from_event=True,
+                NewRuleInput(
+                    program_id=program.pk,
+                    event="block.completed",
+                    condition="always",
+                    reward="cash",
+                    from_event=True,
+                ),
             )
             programs.append(program)
         services.rewards_settings(business)  # created on first use: not in the timed phase
@@ -681,12 +684,12 @@ def big_balance(business, peers, entries, time_limit=None):
             f"triggers on; {committing:.1f} s of it in the commits)"
         )
         peer = Peer.objects.select_related("business").get(pk=peers[0].pk)
-        balance = ledger.balance(payable.id)
+        balance = ledger.balance(business.pk, payable.id)
         if balance >= 0:
             raise RuntimeError("the big account's running balance did not move")
         timings = {}
         for name, read in (
-            ("ledger.balance(account_id)", lambda: ledger.balance(payable.id)),
+            ("ledger.balance(account_id)", lambda: ledger.balance(business.pk, payable.id)),
             ("selectors.wallet(peer)", lambda: selectors.wallet(peer)),
             ("selectors.movements(peer, limit=50)", lambda: selectors.movements(peer, limit=50)),
         ):

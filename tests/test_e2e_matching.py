@@ -20,6 +20,7 @@ from peerarmy.matching.models import Match, MatchRequest, MatchStatus, RequestSt
 from peerarmy.matching.tests.factories import matching_program, next_monday, offering_peer
 from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.rewards import checks
+from peerarmy.rewards.inputs import NewRuleInput
 from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.rewards.services import create_rule
 from peerarmy.superfans.explain import format_money
@@ -87,10 +88,9 @@ def test_a_traveller_meets_a_local_on_a_layover_and_the_peer_is_paid(
     create_rule(
         business,
         owner,
-        layover,
-        event=Event.MATCH_COMPLETED,
-        reward=RewardKind.CASH,
-        amount=1500,
+        NewRuleInput(
+            program_id=layover.pk, event=Event.MATCH_COMPLETED, reward=RewardKind.CASH, amount=1500
+        ),
     )
     # and Giulia, a peer who speaks English, lives near the centre and is free every day
     giulia = offering_peer(

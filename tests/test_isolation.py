@@ -30,6 +30,7 @@ from peerarmy.matching.models import (
 )
 from peerarmy.peers.models import Peer
 from peerarmy.programs.models import Program, ProgramKind
+from peerarmy.rewards import inputs as reward_inputs
 from peerarmy.rewards import payouts as reward_payouts
 from peerarmy.rewards import services as rewards
 from peerarmy.rewards.models import (
@@ -158,20 +159,39 @@ def world(db):
     cause = rewards.create_cause(
         target,
         owner,
-        name_it=f"{MARKER} causa",
-        name_en=f"{MARKER} cause",
-        account_holder=f"{MARKER} holder",
-        iban="IT60X0542811101000000123456",
-    )
-    badge = rewards.create_badge(target, owner, slug="secret-badge", name_it=f"{MARKER} badge")
+        reward_inputs.CauseInput(
+            name_it=f"{MARKER} causa",
+            name_en=f"{MARKER} cause",
+            account_holder=f"{MARKER} holder",
+            iban="IT60X0542811101000000123456",
+        ),
+    ).value
+    badge = rewards.create_badge(
+        target, owner, reward_inputs.BadgeInput(slug="secret-badge", name_it=f"{MARKER} badge")
+    ).value
     rule = rewards.create_rule(
-        target, owner, program, event="block.completed", reward="cash", amount=2500
-    )
+        target,
+        owner,
+        reward_inputs.NewRuleInput(
+            program_id=program.pk, event="block.completed", reward="cash", amount=2500
+        ),
+    ).value
     rewards.create_rule(
-        target, owner, program, event="block.completed", reward="voucher", amount=1000
+        target,
+        owner,
+        reward_inputs.NewRuleInput(
+            program_id=program.pk, event="block.completed", reward="voucher", amount=1000
+        ),
     )
-    rewards.update_program_rewards(target, owner, program, monthly_budget_minor=3000)
-    rewards.set_payout_details(peer, account_holder=f"{MARKER} peer", iban="DE89370400440532013000")
+    rewards.update_program_rewards(
+        target, owner, program, reward_inputs.ProgramRewardsInput(monthly_budget_minor=3000)
+    )
+    rewards.set_payout_details(
+        peer,
+        reward_inputs.PayoutDetailsInput(
+            account_holder=f"{MARKER} peer", iban="DE89370400440532013000"
+        ),
+    )
     granted = rewards.handle(
         target,
         rewards.Occurrence(
@@ -185,11 +205,16 @@ def world(db):
     )
     held = next(r for r in granted if r.status == "held")
     posted = next(r for r in granted if r.status == "posted")
-    rewards.adjust_peer_balance(target, owner, peer, 100, memo=f"{MARKER} adjustment")
+    rewards.adjust_peer_balance(
+        target,
+        owner,
+        peer,
+        reward_inputs.BalanceAdjustmentInput(amount_minor=100, memo=f"{MARKER} adjustment"),
+    )
     voucher = rewards._new_voucher(
         target, peer.pk, 500, "EUR", block.ends_at, code="SECR-ET00-0001"
     )
-    batch, _skipped = reward_payouts.prepare_batch(target, staff)
+    batch = reward_payouts.prepare_batch(target, staff).value.batch
     payout = batch.payouts.get()
     outsider = OwnerFactory(business=outsider_business).user
     _t, outsider_raw = create_token(business=outsider_business, actor=outsider).value

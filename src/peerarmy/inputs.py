@@ -202,7 +202,9 @@ class InvalidInput(ValidationFailed):
 
     @classmethod
     def from_pydantic(cls, exc: PydanticValidationError) -> InvalidInput:
-        return cls([(field_name(e["loc"]), error_message(e)) for e in exc.errors()])
+        # The input's own locations: nothing of ninja's to strip (a field may be called
+        # `form` or `path`).
+        return cls([(_joined(e["loc"]), error_message(e)) for e in exc.errors()])
 
     def messages_for(self, field):
         return [msg for f, msg in self.errors if f == field]
@@ -249,6 +251,10 @@ class Outcome(Generic[T]):
 # part of the field's name for the person who sent it.
 BODY_PARAM = "payload"
 _PARAM_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def _joined(loc) -> str | None:
+    return ".".join(str(part) for part in loc or ()) or None
 
 
 def field_name(loc) -> str | None:

@@ -1,67 +1,53 @@
 """Rewards through the API: for the staff, the overview, rules, settings, budgets, causes,
 badges, held rewards, vouchers at the till, the ledger and its check, and payout batches with
 their SEPA file; for a peer's own token, the wallet, its movements and statements, the form of
-their rewards, their bank account and points turned into vouchers."""
+their rewards, their bank account and points turned into vouchers.
 
-from contextlib import contextmanager
+Every body is the change's typed input (`peerarmy.rewards.inputs`), as on the console; every
+lookup is a selector that answers 404 for another business's ids."""
+
 from datetime import date, datetime
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError
-from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Header, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
-from peerarmy.errors import ValidationFailed
-from peerarmy.peers.models import Peer
-from peerarmy.peers.selectors import get_peer_for_business
-from peerarmy.programs.selectors import get_program_for_business
-from peerarmy.rewards import checks, ledger, payouts, selectors, services, statements
+from peerarmy.inputs import MAX_ID, apply_patch, patch_model
+from peerarmy.programs.selectors import get_program as get_business_program
+from peerarmy.rewards import checks, payouts, selectors, services, statements
 from peerarmy.rewards.iban import mask_iban
-from peerarmy.rewards.models import (
-    AccountKind,
-    Badge,
-    BatchKind,
-    BatchStatus,
-    Cause,
-    Condition,
-    Entry,
-    Event,
-    Payout,
-    PayoutBatch,
-    PayoutDetails,
-    PeerRewardChoice,
-    Reward,
-    RewardKind,
-    RewardRule,
-    RewardStatus,
-    Transaction,
-    TransactionKind,
-    Voucher,
+from peerarmy.rewards.inputs import (
+    VOUCHER_CODE_MAX,
+    BadgeInput,
+    BalanceAdjustmentInput,
+    CauseInput,
+    DeclineRewardInput,
+    NewRuleInput,
+    PayoutBatchInput,
+    PayoutDetailsInput,
+    PayoutReturnInput,
+    PointsConversionInput,
+    ProgramRewardsInput,
+    RewardChoiceInput,
+    RewardSettingsInput,
+    RuleChange,
+    TransactionCorrectionInput,
+    VoucherRedemptionInput,
 )
+from peerarmy.rewards.models import BatchKind, BatchStatus, TransactionKind
 
 from .auth import PeerTokenAuth, member_business, token_peer
-from .blocks import FIRST_YEAR, LAST_YEAR, Day, ProgramRef
-from .me import IDEMPOTENCY_KEY_MAX, IdempotencyKeyReused, PeerRef
+from .blocks import FIRST_YEAR, LAST_YEAR, ProgramRef
+from .me import IDEMPOTENCY_KEY_MAX, PeerRef
 from .pagination import LimitOffset
-from .params import MAX_ID, ObjectId, Text, first_or_404
+from .params import ObjectId, Text
 from .problems import problem_responses
 
 router = Router(tags=["rewards"])
 payouts_router = Router(tags=["payouts"])
 wallet_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())
-
-# Far beyond any real reward or balance (ten billion euros), and far from the 64-bit columns'
-# limit, so that sums of them cannot overflow either.
-MAX_MINOR = 10**12
-MAX_THRESHOLD = 1_000_000  # minutes, or times: the column is a 32-bit integer
-MAX_POINTS_RATE = 1_000_000
-MAX_VALIDITY_DAYS = 3653  # ten years
-VOUCHER_CODE_MAX = 40  # codes are 14 characters; room for spaces a till may add
 
 VoucherCode = Path[
     Text,
@@ -71,86 +57,8 @@ Year = Path[int, {"ge": FIRST_YEAR, "le": LAST_YEAR, "description": "The year, e
 Month = Path[int, {"ge": 0, "le": 12, "description": "1 to 12, or 0 for the whole year."}]
 
 
-@contextmanager
-def _fields_renamed(**names):
-    """The services name a field as they take it (`badge`); the API as the client sends it
-    (`badge_id`)."""
-    try:
-        yield
-    except ValidationFailed as exc:
-        if exc.field in names:
-            exc.field = names[exc.field]
-        raise
-
-
 def _masked(iban):
     return mask_iban(iban) if iban else ""
-
-
-# --- lookups: always through the token's business ------------------------------------------
-
-
-def _program_or_404(business, program_id):
-    program = get_program_for_business(business, program_id)
-    if program is None:
-        raise Http404
-    return program
-
-
-def _peer_or_404(business, peer_id):
-    peer = get_peer_for_business(business, peer_id)
-    if peer is None:
-        raise Http404
-    return peer
-
-
-def _rule_or_404(business, rule_id):
-    return first_or_404(RewardRule.objects.filter(business=business, pk=rule_id))
-
-
-def _reward_or_404(business, reward_id):
-    return first_or_404(
-        Reward.objects.filter(business=business, pk=reward_id).select_related("peer", "program")
-    )
-
-
-def _transactions(business):
-    return (
-        Transaction.objects.filter(business=business)
-        .select_related("claim__block__program", "reversed_by")
-        .prefetch_related(
-            Prefetch("entries", queryset=Entry.objects.select_related("account").order_by("id"))
-        )
-        .order_by("-occurred_at", "-id")
-    )
-
-
-def _transaction_or_404(business, transaction_id):
-    return first_or_404(_transactions(business).filter(pk=transaction_id))
-
-
-def _batches(business):
-    return PayoutBatch.objects.filter(business=business).annotate(payout_count=Count("payouts"))
-
-
-def _batch_or_404(business, batch_id):
-    return first_or_404(
-        _batches(business)
-        .filter(pk=batch_id)
-        .prefetch_related(Prefetch("payouts", queryset=Payout.objects.order_by("id")))
-    )
-
-
-def _payout_or_404(business, payout_id):
-    return first_or_404(Payout.objects.filter(business=business, pk=payout_id))
-
-
-def _voucher_or_404(business, code):
-    return first_or_404(
-        Voucher.objects.filter(business=business, code=code.strip().upper()).select_related(
-            "account"
-        )
-    )
 
 
 # --- what goes out: the staff's side -------------------------------------------------------
@@ -213,7 +121,7 @@ class RuleOut(Schema):
     created_at: datetime
 
 
-class SettingsOut(Schema):
+class RewardsSettingsOut(Schema):
     debtor_name: str = Field(description="The holder of the account payouts come from.")
     debtor_iban: str = Field(description="That account's IBAN, masked.")
     debtor_bic: str
@@ -333,129 +241,11 @@ class LedgerCheckOut(Schema):
     totals: dict[str, int] = Field(description="The sum of every entry per unit: all zero.")
 
 
-# --- what comes in: the staff's side -------------------------------------------------------
+# --- what comes in: the changes' own inputs, and PATCH bodies made from them ----------------
 
-
-class RuleFieldsIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    condition: Condition = Condition.ALWAYS
-    threshold: int = Field(0, ge=0, le=MAX_THRESHOLD)
-    amount: int = Field(0, ge=0, le=MAX_MINOR, description="Cents, or points.")
-    from_event: bool = False
-    badge_id: int | None = Field(None, ge=1, le=MAX_ID, description="For a badge reward.")
-    cause_id: int | None = Field(None, ge=1, le=MAX_ID, description="For a donation.")
-
-
-class RuleIn(RuleFieldsIn):
-    program_id: int = Field(ge=1, le=MAX_ID)
-    event: Event
-    reward: RewardKind
-
-
-class RulePatch(Schema):
-    """Only the fields sent change; the program of a rule cannot change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    # A default of None that the type refuses: leaving a field out keeps it, null is an error.
-    event: Event = None
-    condition: Condition = None
-    threshold: int = Field(None, ge=0, le=MAX_THRESHOLD)
-    reward: RewardKind = None
-    amount: int = Field(None, ge=0, le=MAX_MINOR)
-    from_event: bool = None
-    badge_id: int | None = Field(None, ge=1, le=MAX_ID)
-    cause_id: int | None = Field(None, ge=1, le=MAX_ID)
-    active: bool = None
-
-
-def _rule_values(data):
-    for name in ("badge", "cause"):
-        if f"{name}_id" in data:
-            data[name] = data.pop(f"{name}_id")
-    return data
-
-
-class SettingsPatch(Schema):
-    """Only the fields sent change."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    debtor_name: Text = Field(None, max_length=70)
-    debtor_iban: Text = Field(None, max_length=50, description="Empty to remove it.")
-    debtor_bic: Text = Field(None, max_length=20)
-    payout_minimum_minor: int = Field(None, ge=1, le=MAX_MINOR)
-    points_per_euro: int = Field(None, ge=1, le=MAX_POINTS_RATE)
-    voucher_validity_days: int = Field(None, ge=1, le=MAX_VALIDITY_DAYS)
-    yearly_ceiling_minor: int = Field(None, ge=0, le=MAX_MINOR)
-    ceiling_warning_percent: int = Field(None, ge=1, le=100)
-
-
-class ProgramRewardsPatch(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    monthly_budget_minor: int | None = Field(
-        None, ge=0, le=MAX_MINOR, description="null: no budget."
-    )
-    peer_chooses: bool = None
-
-
-class CauseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    name_it: Text = Field("", max_length=120)
-    name_en: Text = Field("", max_length=120)
-    description_it: Text = Field("", max_length=300)
-    description_en: Text = Field("", max_length=300)
-    account_holder: Text = Field(max_length=70)
-    iban: Text = Field(max_length=50, description="Spaces and lower case are fine.")
-    bic: Text = Field("", max_length=20)
-
-
-class BadgeIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    slug: Text = Field("", max_length=50, description="Made from the name if left out.")
-    name_it: Text = Field("", max_length=80)
-    name_en: Text = Field("", max_length=80)
-    description_it: Text = Field("", max_length=200)
-    description_en: Text = Field("", max_length=200)
-
-
-class DeclineIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    # Required, but checked after the reward is found, so that another business's reward id
-    # is a 404 whatever the body says.
-    reason: Text = Field("", max_length=300, description="The peer reads it. Required.")
-
-
-class RedeemIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    code: Text = Field(max_length=VOUCHER_CODE_MAX)
-    amount_minor: int = Field(ge=1, le=MAX_MINOR, description="Cents to take off the voucher.")
-
-
-class MemoIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    memo: Text = Field("", max_length=300, description="Why. Required.")
-
-
-class AdjustIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    # Both required, but checked after the peer is found, so that another business's peer id
-    # is a 404 whatever the body says.
-    amount_minor: int | None = Field(
-        None,
-        ge=-MAX_MINOR,
-        le=MAX_MINOR,
-        description="Cents added to what the peer is owed; negative to take some off. Required.",
-    )
-    memo: Text = Field("", max_length=300, description="Why. Required.")
+RulePatch = patch_model(RuleChange, "RulePatch")
+RewardsSettingsPatch = patch_model(RewardSettingsInput, "RewardsSettingsPatch")
+ProgramRewardsPatch = patch_model(ProgramRewardsInput, "ProgramRewardsPatch")
 
 
 # --- overview, rules, settings, budgets ----------------------------------------------------
@@ -488,7 +278,7 @@ def overview(request):
             for program, budget, spent in found.budgets
         ],
         "held": found.held,
-        "yearly_ceiling_minor": services.rewards_settings(business).yearly_ceiling_minor,
+        "yearly_ceiling_minor": selectors.settings_of(business).yearly_ceiling_minor,
         "near_ceiling": [
             {"peer_id": peer.pk, "peer_name": peer.display_name, "earned_this_year_minor": earned}
             for peer, earned in found.near_ceiling
@@ -510,12 +300,7 @@ class RuleFilters(Schema):
 @paginate(LimitOffset)
 def list_rules(request, filters: Query[RuleFilters]):
     business = member_business(request)
-    qs = RewardRule.objects.filter(business=business).order_by("program_id", "event", "id")
-    if filters.program is not None:
-        qs = qs.filter(program_id=filters.program)
-    if filters.active is not None:
-        qs = qs.filter(active=filters.active)
-    return qs
+    return selectors.rules(business, program=filters.program, active=filters.active)
 
 
 @router.post(
@@ -527,13 +312,10 @@ def list_rules(request, filters: Query[RuleFilters]):
     "(`badge_id`) or a donation to a cause (`cause_id`). A program id of another business "
     "answers 404; a badge or cause of another business 422 naming the field.",
 )
-def add_rule(request, payload: RuleIn):
+def add_rule(request, payload: NewRuleInput):
     business = member_business(request)
-    data = _rule_values(payload.model_dump())
-    program = _program_or_404(business, data.pop("program_id"))
-    with _fields_renamed(badge="badge_id", cause="cause_id"):
-        rule = services.create_rule(business, request.auth.user, program, **data)
-    return Status(201, rule)
+    outcome = services.create_rule(business, request.auth.user, payload)
+    return Status(201, outcome.value)
 
 
 @router.patch(
@@ -544,45 +326,41 @@ def add_rule(request, payload: RuleIn):
 )
 def patch_rule(request, rule_id: ObjectId, payload: RulePatch):
     business = member_business(request)
-    rule = _rule_or_404(business, rule_id)
-    data = _rule_values(payload.model_dump(exclude_unset=True))
-    with _fields_renamed(badge="badge_id", cause="cause_id"):
-        return services.update_rule(business, request.auth.user, rule, **data)
+    rule = selectors.get_rule(business, rule_id)
+    data = apply_patch(RuleChange, RuleChange.of(rule).model_dump(), payload)
+    return services.update_rule(business, request.auth.user, rule, data).value
 
 
 @router.get(
     "/settings",
-    response={200: SettingsOut, **problem_responses(401, 403)},
+    response={200: RewardsSettingsOut, **problem_responses(401, 403)},
     summary="Get the rewards settings",
 )
 def get_settings(request):
-    return services.rewards_settings(member_business(request))
+    return selectors.settings_of(member_business(request))
 
 
 @router.patch(
     "/settings",
-    response={200: SettingsOut, **problem_responses(400, 401, 403, 422)},
+    response={200: RewardsSettingsOut, **problem_responses(400, 401, 403, 422)},
     summary="Change the rewards settings (owner)",
     description="Only the fields sent change. The business's bank account (`debtor_name`, "
     "`debtor_iban`, `debtor_bic`) is where payouts come from; an IBAN is checked (checksum, "
     "SEPA country). Only the owner may change them (403 otherwise).",
 )
-def patch_settings(request, payload: SettingsPatch):
+def patch_settings(request, payload: RewardsSettingsPatch):
     business = member_business(request)
-    return services.update_settings(
-        business, request.auth.user, **payload.model_dump(exclude_unset=True)
-    )
+    current = RewardSettingsInput.of(selectors.settings_of(business))
+    data = apply_patch(RewardSettingsInput, current.model_dump(), payload)
+    return services.update_settings(business, request.auth.user, data).value
 
 
-def _program_rewards_out(business, program):
-    found = services.program_rewards(program)
-    month = services.local_month(business, timezone.now())
-    spent = ledger.budget_spent(program.pk, month)
+def _program_rewards_out(business, found):
     return {
-        "program_id": program.pk,
+        "program_id": found.program_id,
         "monthly_budget_minor": found.monthly_budget_minor,
         "peer_chooses": found.peer_chooses,
-        "spent_this_month_minor": spent or 0,
+        "spent_this_month_minor": selectors.spent_this_month(business, found.program_id),
     }
 
 
@@ -593,7 +371,8 @@ def _program_rewards_out(business, program):
 )
 def get_program_rewards(request, program_id: ObjectId):
     business = member_business(request)
-    return _program_rewards_out(business, _program_or_404(business, program_id))
+    program = get_business_program(business, program_id)
+    return _program_rewards_out(business, selectors.program_rewards_of(business, program))
 
 
 @router.patch(
@@ -606,11 +385,11 @@ def get_program_rewards(request, program_id: ObjectId):
 )
 def patch_program_rewards(request, program_id: ObjectId, payload: ProgramRewardsPatch):
     business = member_business(request)
-    program = _program_or_404(business, program_id)
-    services.update_program_rewards(
-        business, request.auth.user, program, **payload.model_dump(exclude_unset=True)
-    )
-    return _program_rewards_out(business, program)
+    program = get_business_program(business, program_id)
+    current = ProgramRewardsInput.of(selectors.program_rewards_of(business, program))
+    data = apply_patch(ProgramRewardsInput, current.model_dump(), payload)
+    outcome = services.update_program_rewards(business, request.auth.user, program, data)
+    return _program_rewards_out(business, outcome.value)
 
 
 # --- causes and badges ---------------------------------------------------------------------
@@ -623,7 +402,7 @@ def patch_program_rewards(request, program_id: ObjectId, payload: ProgramRewards
 )
 @paginate(LimitOffset)
 def list_causes(request):
-    return Cause.objects.filter(business=member_business(request)).order_by("name_it", "id")
+    return selectors.causes(member_business(request))
 
 
 @router.post(
@@ -633,10 +412,9 @@ def list_causes(request):
     description="A cause peers may give their rewards to, with the bank account donations "
     "are paid to. Only the owner (403 otherwise).",
 )
-def add_cause(request, payload: CauseIn):
+def add_cause(request, payload: CauseInput):
     business = member_business(request)
-    cause = services.create_cause(business, request.auth.user, **payload.model_dump())
-    return Status(201, cause)
+    return Status(201, services.create_cause(business, request.auth.user, payload).value)
 
 
 @router.get(
@@ -646,7 +424,7 @@ def add_cause(request, payload: CauseIn):
 )
 @paginate(LimitOffset)
 def list_badges(request):
-    return Badge.objects.filter(business=member_business(request)).order_by("slug", "id")
+    return selectors.badges(member_business(request))
 
 
 @router.post(
@@ -655,15 +433,9 @@ def list_badges(request):
     summary="Add a badge",
     description="A code (`slug`, made from the name if left out) unique in the business.",
 )
-def add_badge(request, payload: BadgeIn):
+def add_badge(request, payload: BadgeInput):
     business = member_business(request)
-    if not (payload.name_it.strip() or payload.name_en.strip()):
-        raise ValidationFailed(_("Give the badge a name."), field="name_it")
-    try:
-        badge = services.create_badge(business, request.auth.user, **payload.model_dump())
-    except IntegrityError as exc:  # the same code made by a concurrent request
-        raise ValidationFailed(_("A badge with this code exists already."), field="slug") from exc
-    return Status(201, badge)
+    return Status(201, services.create_badge(business, request.auth.user, payload).value)
 
 
 # --- rewards held over budget --------------------------------------------------------------
@@ -681,11 +453,7 @@ class HeldFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_held(request, filters: Query[HeldFilters]):
-    business = member_business(request)
-    qs = Reward.objects.filter(business=business, status=RewardStatus.HELD)
-    if filters.program is not None:
-        qs = qs.filter(program_id=filters.program)
-    return qs.select_related("peer", "program").order_by("created_at", "id")
+    return selectors.held_rewards(member_business(request), program=filters.program)
 
 
 @router.post(
@@ -697,9 +465,8 @@ def list_held(request, filters: Query[HeldFilters]):
 )
 def approve_held(request, reward_id: ObjectId):
     business = member_business(request)
-    reward = _reward_or_404(business, reward_id)
-    services.approve_held_reward(business, request.auth.user, reward.pk)
-    return _reward_or_404(business, reward.pk)
+    reward = selectors.get_reward(business, reward_id)
+    return services.approve_held_reward(business, request.auth.user, reward).value
 
 
 @router.post(
@@ -708,11 +475,10 @@ def approve_held(request, reward_id: ObjectId):
     summary="Decline a held reward (owner)",
     description="The peer is e-mailed the reason (required).",
 )
-def decline_held(request, reward_id: ObjectId, payload: DeclineIn):
+def decline_held(request, reward_id: ObjectId, payload: DeclineRewardInput):
     business = member_business(request)
-    reward = _reward_or_404(business, reward_id)
-    services.decline_held_reward(business, request.auth.user, reward.pk, reason=payload.reason)
-    return _reward_or_404(business, reward.pk)
+    reward = selectors.get_reward(business, reward_id)
+    return services.decline_held_reward(business, request.auth.user, reward, payload).value
 
 
 # --- vouchers at the till ------------------------------------------------------------------
@@ -722,7 +488,7 @@ def _voucher_out(voucher):
     return {
         "code": voucher.code,
         "value_minor": voucher.value_minor,
-        "remaining_minor": services.voucher_remaining(voucher),
+        "remaining_minor": selectors.voucher_remaining(voucher),
         "currency": voucher.currency,
         "expires_at": voucher.expires_at,
         "expired": voucher.expires_at <= timezone.now(),
@@ -751,7 +517,7 @@ def _voucher_out(voucher):
 )
 def redeem(
     request,
-    payload: RedeemIn,
+    payload: VoucherRedemptionInput,
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
@@ -761,33 +527,22 @@ def redeem(
 ):
     business = member_business(request)
     key = (idempotency_key or "").strip()
-    started = timezone.now()
-    txn = services.redeem_voucher(
+    outcome = services.redeem_voucher(
         business,
         request.auth.user,
-        payload.code,
-        payload.amount_minor,
+        payload,
         key=f"voucher.redeemed:key:{key}" if key else None,
     )
-    voucher = _voucher_or_404(business, payload.code)  # the service found it
-    taken = Entry.objects.filter(transaction=txn, account_id=voucher.account_id).first()
-    if (
-        txn.kind != TransactionKind.REDEMPTION
-        or taken is None
-        or taken.amount != payload.amount_minor
-    ):
-        raise IdempotencyKeyReused(
-            _("This Idempotency-Key was already used for another voucher or amount.")
-        )
+    done = outcome.value
     body = {
-        "code": voucher.code,
-        "amount_minor": taken.amount,
-        "remaining_minor": services.voucher_remaining(voucher),
-        "currency": voucher.currency,
-        "transaction_id": txn.pk,
-        "redeemed_at": txn.occurred_at,
+        "code": done.voucher.code,
+        "amount_minor": done.amount_minor,
+        "remaining_minor": done.remaining_minor,
+        "currency": done.voucher.currency,
+        "transaction_id": done.transaction.pk,
+        "redeemed_at": done.transaction.occurred_at,
     }
-    return Status(200 if txn.created_at < started else 201, body)
+    return Status(200 if outcome.replayed else 201, body)
 
 
 @router.get(
@@ -798,7 +553,7 @@ def redeem(
     "lower case in the code are fine.",
 )
 def get_voucher(request, code: VoucherCode):
-    return _voucher_out(_voucher_or_404(member_business(request), code))
+    return _voucher_out(selectors.get_voucher(member_business(request), code))
 
 
 # --- the ledger ----------------------------------------------------------------------------
@@ -819,12 +574,7 @@ class TransactionFilters(Schema):
 @paginate(LimitOffset)
 def list_transactions(request, filters: Query[TransactionFilters]):
     business = member_business(request)
-    qs = _transactions(business)
-    if filters.peer is not None:
-        qs = qs.filter(peer_id=filters.peer)
-    if filters.kind is not None:
-        qs = qs.filter(kind=filters.kind)
-    return qs
+    return selectors.transactions(business, peer=filters.peer, kind=filters.kind)
 
 
 @router.post(
@@ -840,14 +590,11 @@ def list_transactions(request, filters: Query[TransactionFilters]):
     "correction (200). A correction cannot itself be corrected (409); a correction that "
     "would take a balance below zero answers 409 `insufficient_balance`.",
 )
-def correct(request, transaction_id: ObjectId, payload: MemoIn):
+def correct(request, transaction_id: ObjectId, payload: TransactionCorrectionInput):
     business = member_business(request)
-    original = _transaction_or_404(business, transaction_id)
-    corrected_before = Transaction.objects.filter(business=business, reverses=original).exists()
-    reversal = services.correct_transaction(
-        business, request.auth.user, original.pk, memo=payload.memo
-    )
-    return Status(200 if corrected_before else 201, _transaction_or_404(business, reversal.pk))
+    original = selectors.get_transaction(business, transaction_id)
+    outcome = services.correct_transaction(business, request.auth.user, original, payload)
+    return Status(200 if outcome.replayed else 201, outcome.value)
 
 
 @router.post(
@@ -857,15 +604,12 @@ def correct(request, transaction_id: ObjectId, payload: MemoIn):
     description="Adds `amount_minor` cents (negative: takes them off, not below zero: 409 "
     "`insufficient_balance`) with a note (`memo`, required) the peer reads.",
 )
-def adjust(request, peer_id: ObjectId, payload: AdjustIn):
+def adjust(request, peer_id: ObjectId, payload: BalanceAdjustmentInput):
     business = member_business(request)
-    peer = _peer_or_404(business, peer_id)
-    if payload.amount_minor is None:
-        raise ValidationFailed(_("Enter the amount in cents."), field="amount_minor")
-    txn = services.adjust_peer_balance(
-        business, request.auth.user, peer, payload.amount_minor, memo=payload.memo
+    peer = selectors.get_peer(business, peer_id)
+    return Status(
+        201, services.adjust_peer_balance(business, request.auth.user, peer, payload).value
     )
-    return Status(201, _transaction_or_404(business, txn.pk))
 
 
 @router.get(
@@ -908,6 +652,11 @@ class PayoutOut(Schema):
 
 
 class BatchOut(Schema):
+    @staticmethod
+    def resolve_payout_count(batch):
+        count = getattr(batch, "payout_count", None)
+        return batch.payouts.count() if count is None else count
+
     id: int
     kind: str = Field(description="peers or donations.")
     status: str = Field(description="prepared, approved, sent, paid or cancelled.")
@@ -933,7 +682,7 @@ class BatchDetailOut(BatchOut):
         return batch.payouts.all()
 
 
-class SkippedOut(Schema):
+class PayoutSkippedOut(Schema):
     peer_id: int
     peer_name: str
     reason: str
@@ -941,23 +690,7 @@ class SkippedOut(Schema):
 
 class PreparedOut(Schema):
     batch: BatchDetailOut
-    skipped: list[SkippedOut] = Field(description="Peers left out of the run, and why.")
-
-
-class BatchIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    kind: BatchKind = BatchKind.PEERS
-    execution_date: Day | None = Field(
-        None, description="When the bank should pay (YYYY-MM-DD); today if left out."
-    )
-
-
-class ReturnIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    # Required, but checked after the payout is found (another business's id is a 404).
-    reason: Text = Field("", max_length=200, description="The bank's reason. Required.")
+    skipped: list[PayoutSkippedOut] = Field(description="Peers left out of the run, and why.")
 
 
 class BatchFilters(Schema):
@@ -973,12 +706,7 @@ class BatchFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_batches(request, filters: Query[BatchFilters]):
-    qs = _batches(member_business(request))
-    if filters.status is not None:
-        qs = qs.filter(status=filters.status)
-    if filters.kind is not None:
-        qs = qs.filter(kind=filters.kind)
-    return qs.order_by("-created_at", "-id")
+    return selectors.batches(member_business(request), status=filters.status, kind=filters.kind)
 
 
 @payouts_router.post(
@@ -990,30 +718,16 @@ def list_batches(request, filters: Query[BatchFilters]):
     "a bank account are left out and listed in `skipped`. Nothing to pay answers 422. The "
     "owner approves it next; whoever prepared it cannot.",
 )
-def prepare(request, payload: BatchIn):
+def prepare(request, payload: PayoutBatchInput):
     business = member_business(request)
-    if payload.execution_date is not None and payload.execution_date < timezone.localdate(
-        timezone=business.tzinfo
-    ):
-        raise ValidationFailed(
-            _("The bank cannot pay on a day in the past: choose today or later."),
-            field="execution_date",
-        )
-    batch, skipped = payouts.prepare_batch(
-        business, request.auth.user, kind=payload.kind, execution_date=payload.execution_date
-    )
-    names = dict(
-        Peer.objects.filter(business=business, pk__in=[p for p, _r in skipped]).values_list(
-            "pk", "display_name"
-        )
-    )
+    prepared = payouts.prepare_batch(business, request.auth.user, payload).value
     return Status(
         201,
         {
-            "batch": _batch_or_404(business, batch.pk),
+            "batch": prepared.batch,
             "skipped": [
-                {"peer_id": peer_id, "peer_name": names.get(peer_id, ""), "reason": str(reason)}
-                for peer_id, reason in skipped
+                {"peer_id": s.peer_id, "peer_name": s.peer_name, "reason": str(s.reason)}
+                for s in prepared.skipped
             ],
         },
     )
@@ -1026,14 +740,13 @@ def prepare(request, payload: BatchIn):
     description="With its payouts; IBANs are masked.",
 )
 def get_batch(request, batch_id: ObjectId):
-    return _batch_or_404(member_business(request), batch_id)
+    return selectors.get_batch(member_business(request), batch_id)
 
 
 def _batch_step(request, batch_id, step):
     business = member_business(request)
-    batch = _batch_or_404(business, batch_id)
-    step(business, request.auth.user, batch.pk)
-    return _batch_or_404(business, batch.pk)
+    batch = selectors.get_batch(business, batch_id)
+    return step(business, request.auth.user, batch).value
 
 
 @payouts_router.post(
@@ -1091,8 +804,8 @@ def batch_paid(request, batch_id: ObjectId):
 )
 def sepa_xml(request, batch_id: ObjectId):
     business = member_business(request)
-    batch = _batch_or_404(business, batch_id)
-    xml = payouts.sepa_file(business, request.auth.user, batch.pk)
+    batch = selectors.get_batch(business, batch_id)
+    xml = payouts.sepa_file(business, request.auth.user, batch)
     response = HttpResponse(xml, content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
     response["Cache-Control"] = "private, no-store"
@@ -1107,11 +820,10 @@ def sepa_xml(request, batch_id: ObjectId):
     "the bank's `reason`, required) until they fix their bank account. Only a payout sent or "
     "paid can be returned (409).",
 )
-def return_payout(request, payout_id: ObjectId, payload: ReturnIn):
+def return_payout(request, payout_id: ObjectId, payload: PayoutReturnInput):
     business = member_business(request)
-    payout = _payout_or_404(business, payout_id)
-    payouts.return_payout(business, request.auth.user, payout.pk, reason=payload.reason)
-    return _payout_or_404(business, payout.pk)
+    payout = selectors.get_payout(business, payout_id)
+    return payouts.return_payout(business, request.auth.user, payout, payload).value
 
 
 # --- the peer's wallet ---------------------------------------------------------------------
@@ -1201,43 +913,12 @@ class MovementOut(Schema):
         return context["request"].build_absolute_uri(link) if link else None
 
 
-class ChoiceIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    form: PeerRewardChoice.Form
-    cause_id: int | None = Field(None, ge=1, le=MAX_ID, description="For a donation.")
-
-
-class BankIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    account_holder: Text = Field(max_length=70)
-    iban: Text = Field(max_length=50, description="Spaces and lower case are fine.")
-    bic: Text = Field("", max_length=20)
-
-
-class ConvertIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    points: int = Field(ge=1, le=MAX_MINOR, description="Whole euros of points; the rest stays.")
-
-
 class PeerVoucherOut(Schema):
     code: str
     value_minor: int
     remaining_minor: int
     currency: str
     expires_at: datetime
-
-
-def _choice_and_bank(peer):
-    choice = (
-        PeerRewardChoice.objects.filter(business_id=peer.business_id, peer=peer)
-        .select_related("cause")
-        .first()
-    )
-    bank = PayoutDetails.objects.filter(business_id=peer.business_id, peer=peer).first()
-    return choice, bank
 
 
 @wallet_router.get(
@@ -1253,7 +934,6 @@ def wallet(request):
     peer = token_peer(request)
     found = selectors.wallet(peer)
     now = timezone.now()
-    choice, bank = _choice_and_bank(peer)
     return {
         "currency": found.currency,
         "pending_minor": found.pending,
@@ -1292,8 +972,8 @@ def wallet(request):
             for cause, total in found.donations
         ],
         "held": found.held,
-        "choice": choice,
-        "bank": bank,
+        "choice": selectors.choice_of(peer),
+        "bank": selectors.payout_details_of(peer),
     }
 
 
@@ -1308,11 +988,7 @@ class _Movements:
         return self
 
     def count(self):
-        return Entry.objects.filter(
-            business_id=self.peer.business_id,
-            account__peer=self.peer,
-            account__kind__in=[AccountKind.PEER_PAYABLE, AccountKind.PEER_POINTS],
-        ).count()
+        return selectors.movements_count(self.peer)
 
     def __getitem__(self, page):
         return selectors.movements(self.peer, limit=page.stop)[page.start :]
@@ -1383,12 +1059,8 @@ def statement_pdf(request, year: Year, month: Month):
     "`points`, `credit` (a shop voucher) or `donation` to a cause of this army (`cause_id`, "
     "required then; another id answers 422 naming `cause_id`).",
 )
-def put_choice(request, payload: ChoiceIn):
-    peer = token_peer(request)
-    with _fields_renamed(cause="cause_id"):
-        services.choose_reward_form(peer, form=payload.form, cause=payload.cause_id)
-    choice, _bank = _choice_and_bank(peer)
-    return choice
+def put_choice(request, payload: RewardChoiceInput):
+    return services.choose_reward_form(token_peer(request), payload).value
 
 
 @wallet_router.put(
@@ -1399,11 +1071,8 @@ def put_choice(request, payload: ChoiceIn):
     "country); a wrong one answers 422 naming `iban` and saying what is wrong. Answered "
     "masked.",
 )
-def put_bank(request, payload: BankIn):
-    peer = token_peer(request)
-    return services.set_payout_details(
-        peer, account_holder=payload.account_holder, iban=payload.iban, bic=payload.bic
-    )
+def put_bank(request, payload: PayoutDetailsInput):
+    return services.set_payout_details(token_peer(request), payload).value
 
 
 @wallet_router.post(
@@ -1414,15 +1083,14 @@ def put_bank(request, payload: BankIn):
     "Fewer points than one euro answers 422 naming `points`; more than you have, 409 "
     "`insufficient_balance`.",
 )
-def convert_points(request, payload: ConvertIn):
-    peer = token_peer(request)
-    voucher = services.convert_points(peer, payload.points)
+def convert_points(request, payload: PointsConversionInput):
+    voucher = services.convert_points(token_peer(request), payload).value
     return Status(
         201,
         {
             "code": voucher.code,
             "value_minor": voucher.value_minor,
-            "remaining_minor": services.voucher_remaining(voucher),
+            "remaining_minor": selectors.voucher_remaining(voucher),
             "currency": voucher.currency,
             "expires_at": voucher.expires_at,
         },

@@ -20,6 +20,7 @@ from peerarmy.matching.models import Match, MatchRequest, MatchStatus, RequestSt
 from peerarmy.peers.models import Peer, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.rewards import services as rewards
+from peerarmy.rewards.inputs import NewRuleInput
 from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.tenancy.models import Membership, Role
 
@@ -265,10 +266,12 @@ def load_matching(business, now):
         rewards.create_rule(
             business,
             owner,
-            program,
-            event=Event.MATCH_COMPLETED,
-            reward=RewardKind.CASH,
-            amount=2000 if program == guides else 1500,
+            NewRuleInput(
+                program_id=program.pk,
+                event=Event.MATCH_COMPLETED,
+                reward=RewardKind.CASH,
+                amount=2000 if program == guides else 1500,
+            ),
         )
     peers = _offer(business, rng, now.astimezone(business.tzinfo).date())
     done = _history(business, guides, owner, peers, rng, now, 10)

@@ -24,8 +24,18 @@ def load_rewards_history(business, now):
     them (cash, points on weekends, badges at ten), some riders gave theirs to a cause, one
     took shop credit and spent part of it, last month's payouts were approved and paid, this
     month's run waits for the owner's approval, and the month's budget held the last rewards."""
-    from peerarmy.rewards import payouts
+    from peerarmy.rewards import payouts, selectors
     from peerarmy.rewards import services as rewards
+    from peerarmy.rewards.inputs import (
+        BadgeInput,
+        CauseInput,
+        NewRuleInput,
+        PayoutDetailsInput,
+        ProgramRewardsInput,
+        RewardChoiceInput,
+        RewardSettingsInput,
+        VoucherRedemptionInput,
+    )
     from peerarmy.rewards.models import Condition, Event, RewardKind
     from peerarmy.scheduling.models import Block, BlockStatus, Claim, ClaimStatus
     from peerarmy.scheduling.services import complete_claim
@@ -33,72 +43,78 @@ def load_rewards_history(business, now):
     program = Program.objects.get(business=business, kind=ProgramKind.DELIVERY)
     owner = Membership.objects.get(business=business, role=Role.OWNER).user
     staff = Membership.objects.filter(business=business, role=Role.STAFF).first().user
+    settings = RewardSettingsInput.of(selectors.settings_of(business))
     rewards.update_settings(
         business,
         owner,
-        debtor_name="Bici Gialla Srl",
-        debtor_iban="IT60 X054 2811 1010 0000 0123 456",
-        debtor_bic="BLOPIT22",
-        payout_minimum_minor=2000,
-        points_per_euro=100,
-        yearly_ceiling_minor=500000,
+        settings.changed(
+            debtor_name="Bici Gialla Srl",
+            debtor_iban="IT60 X054 2811 1010 0000 0123 456",
+            debtor_bic="BLOPIT22",
+            payout_minimum_minor=2000,
+            points_per_euro=100,
+            yearly_ceiling_minor=500000,
+        ),
     )
     food_bank = rewards.create_cause(
         business,
         owner,
-        name_it="Banco alimentare di Bologna",
-        name_en="Bologna food bank",
-        account_holder="Banco Alimentare Bologna ODV",
-        iban=_demo_iban(900001),
-        description_it="Pasti per chi ne ha bisogno, consegnati in bici.",
-        description_en="Meals for people in need, delivered by bike.",
-    )
+        CauseInput(
+            name_it="Banco alimentare di Bologna",
+            name_en="Bologna food bank",
+            account_holder="Banco Alimentare Bologna ODV",
+            iban=_demo_iban(900001),
+            description_it="Pasti per chi ne ha bisogno, consegnati in bici.",
+            description_en="Meals for people in need, delivered by bike.",
+        ),
+    ).value
     rewards.create_cause(
         business,
         owner,
-        name_it="Ciclofficina popolare",
-        name_en="Community bike workshop",
-        account_holder="Ciclofficina Popolare APS",
-        iban=_demo_iban(900002),
+        CauseInput(
+            name_it="Ciclofficina popolare",
+            name_en="Community bike workshop",
+            account_holder="Ciclofficina Popolare APS",
+            iban=_demo_iban(900002),
+        ),
     )
     ten = rewards.create_badge(
         business,
         owner,
-        slug="ten-deliveries",
-        name_it="10 consegne",
-        name_en="10 deliveries",
-        description_it="Dieci turni di consegna completati.",
-        description_en="Ten delivery blocks completed.",
-    )
-    rewards.create_rule(
-        business,
-        owner,
-        program,
-        event=Event.BLOCK_COMPLETED,
-        reward=RewardKind.CASH,
-        from_event=True,
-    )
-    rewards.create_rule(
-        business,
-        owner,
-        program,
-        event=Event.BLOCK_COMPLETED,
-        condition=Condition.WEEKEND,
-        reward=RewardKind.POINTS,
-        amount=50,
-    )
-    rewards.create_rule(
-        business,
-        owner,
-        program,
-        event=Event.BLOCK_COMPLETED,
-        condition=Condition.NTH,
-        threshold=10,
-        reward=RewardKind.BADGE,
-        badge=ten,
-    )
+        BadgeInput(
+            slug="ten-deliveries",
+            name_it="10 consegne",
+            name_en="10 deliveries",
+            description_it="Dieci turni di consegna completati.",
+            description_en="Ten delivery blocks completed.",
+        ),
+    ).value
+    for rule in (
+        NewRuleInput(
+            program_id=program.pk,
+            event=Event.BLOCK_COMPLETED,
+            reward=RewardKind.CASH,
+            from_event=True,
+        ),
+        NewRuleInput(
+            program_id=program.pk,
+            event=Event.BLOCK_COMPLETED,
+            condition=Condition.WEEKEND,
+            reward=RewardKind.POINTS,
+            amount=50,
+        ),
+        NewRuleInput(
+            program_id=program.pk,
+            event=Event.BLOCK_COMPLETED,
+            condition=Condition.NTH,
+            threshold=10,
+            reward=RewardKind.BADGE,
+            badge_id=ten.pk,
+        ),
+    ):
+        rewards.create_rule(business, owner, rule)
     rewards.update_program_rewards(
-        business, owner, program, monthly_budget_minor=None, peer_chooses=True
+        business, owner, program, ProgramRewardsInput(monthly_budget_minor=None, peer_chooses=True)
     )
 
     riders = list(
@@ -111,12 +127,15 @@ def load_rewards_history(business, now):
     for i, peer in enumerate(riders):
         if i % 7 != 6:  # most riders gave their bank details; one in seven has not yet
             rewards.set_payout_details(
-                peer, account_holder=peer.display_name, iban=_demo_iban(100000 + peer.pk)
+                peer,
+                PayoutDetailsInput(
+                    account_holder=peer.display_name, iban=_demo_iban(100000 + peer.pk)
+                ),
             )
     donors, credit = riders[1:4:2], riders[5]
     for peer in donors:
-        rewards.choose_reward_form(peer, form="donation", cause=food_bank)
-    rewards.choose_reward_form(credit, form="credit")
+        rewards.choose_reward_form(peer, RewardChoiceInput(form="donation", cause_id=food_bank.pk))
+    rewards.choose_reward_form(credit, RewardChoiceInput(form="credit"))
 
     # Five weeks of blocks before today, each claimed by one or two riders.
     today = timezone.localtime(now, business.tzinfo).date()
@@ -167,7 +186,7 @@ def load_rewards_history(business, now):
 
     for claim in earlier:
         complete(claim)
-    paid_batch, _skipped = payouts.prepare_batch(business, staff)
+    paid_batch = payouts.prepare_batch(business, staff).value.batch
     payouts.approve_batch(business, owner, paid_batch)
     payouts.mark_sent(business, staff, paid_batch)
     payouts.mark_paid(business, staff, paid_batch)
@@ -176,12 +195,13 @@ def load_rewards_history(business, now):
     last = this_month[-2:]
     for claim in this_month[:-2]:
         complete(claim)
-    spent = rewards.program_rewards(program)
-    from peerarmy.rewards.ledger import budget_spent
-
-    used = budget_spent(program.pk, rewards.local_month(business, now))
-    spent.monthly_budget_minor = used + 3000
-    spent.save()
+    used = selectors.spent_this_month(business, program, now=now)
+    rewards.update_program_rewards(
+        business,
+        owner,
+        program,
+        ProgramRewardsInput(monthly_budget_minor=used + 3000, peer_chooses=True),
+    )
     for claim in last:
         complete(claim)
     payouts.prepare_batch(business, staff)  # waits for the owner's approval
@@ -191,5 +211,9 @@ def load_rewards_history(business, now):
 
     voucher = Voucher.objects.filter(business=business, peer=credit).order_by("pk").first()
     if voucher is not None:
-        rewards.redeem_voucher(business, staff, voucher.code, voucher.value_minor // 2)
+        rewards.redeem_voucher(
+            business,
+            staff,
+            VoucherRedemptionInput(code=voucher.code, amount_minor=voucher.value_minor // 2),
+        )
     return len(history)

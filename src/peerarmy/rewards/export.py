@@ -61,10 +61,13 @@ def journal(business, out) -> int:
     for name in sorted({a.name for a in accounts}):
         out.write(f"account {name}\n")
     out.write("\n")
-    # The monthly budgets, for `hledger balance --budget`.
+    # The monthly budgets, for `hledger balance --budget`. Which program's budget it is goes in
+    # a comment line: ledger-cli reads everything after `~` as the period and stops at a
+    # description ("Unexpected date period token 'budget'").
     for pr in ProgramRewards.objects.filter(business=business).exclude(monthly_budget_minor=None):
         unit = business.currency or "EUR"
-        out.write(f"~ monthly  budget of program {pr.program_id}\n")
+        out.write(f"; budget of program {pr.program_id}\n")
+        out.write("~ monthly\n")
         out.write(
             f"    expenses:rewards:program-{pr.program_id}  {_amount(pr.monthly_budget_minor, unit)}\n"
         )

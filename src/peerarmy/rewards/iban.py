@@ -1,16 +1,21 @@
-"""IBAN and BIC checks for payouts: what a person types, cleaned to what a SEPA bank accepts."""
+"""IBAN and BIC checks for payouts: what a person types, cleaned to what a SEPA bank accepts.
 
+schwifty (and pycountry) take a good part of a second to load: they are imported by the
+functions that check, not when the app starts."""
+
+import functools
 import re
 
-import pycountry
 from django.utils.translation import gettext as _
-from schwifty import BIC, IBAN, registry
-from schwifty import exceptions as schwifty_errors
 
 from peerarmy.errors import ValidationFailed
 
 
 def _schwifty_sepa_countries() -> frozenset[str]:
+    import pycountry
+    from schwifty import exceptions as schwifty_errors
+    from schwifty import registry
+
     codes = set()
     for country in pycountry.countries:
         try:
@@ -31,9 +36,19 @@ def _schwifty_sepa_countries() -> frozenset[str]:
 _JOINED_SINCE_SCHWIFTY_DATA = frozenset({"AL", "MD", "ME", "MK", "RS"})
 _NOT_IN_SEPA_SCHEMES = frozenset({"NC", "PF", "TF", "WF"})
 
-SEPA_COUNTRIES: frozenset[str] = (
-    _schwifty_sepa_countries() | _JOINED_SINCE_SCHWIFTY_DATA
-) - _NOT_IN_SEPA_SCHEMES
+
+@functools.cache
+def sepa_countries() -> frozenset[str]:
+    """The countries whose accounts receive SEPA transfers."""
+    return (_schwifty_sepa_countries() | _JOINED_SINCE_SCHWIFTY_DATA) - _NOT_IN_SEPA_SCHEMES
+
+
+def __getattr__(name):
+    # `SEPA_COUNTRIES`, worked out on first use.
+    if name == "SEPA_COUNTRIES":
+        return sepa_countries()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # The BIC pattern of the pain.001.001.03 schema: stricter than ISO 9362 in the location code
 # (no test BICs, whose location code starts with 0 or 1), so a BIC that passes here always
@@ -66,6 +81,9 @@ def clean_iban(value: str, *, field: str = "iban") -> str:
             ),
             field=field,
         )
+    from schwifty import IBAN, registry
+    from schwifty import exceptions as schwifty_errors
+
     country = compact[:2]
     try:
         iban = IBAN(compact, validate_bban=country in _NATIONAL_CHECK_COUNTRIES)
@@ -102,7 +120,7 @@ def clean_iban(value: str, *, field: str = "iban") -> str:
             % {"country": country},
             field=field,
         ) from err
-    if iban.country_code not in SEPA_COUNTRIES:
+    if iban.country_code not in sepa_countries():
         raise ValidationFailed(
             _(
                 "Accounts in %(country)s cannot receive SEPA transfers: enter the IBAN of an "
@@ -123,6 +141,9 @@ def clean_bic(value: str, *, field: str = "bic", required: bool = False) -> str:
         if required:
             raise ValidationFailed(_("Enter the bank's BIC (SWIFT code)."), field=field)
         return ""
+    from schwifty import BIC
+    from schwifty import exceptions as schwifty_errors
+
     try:
         bic = BIC(compact, enforce_swift_compliance=True)
     except schwifty_errors.InvalidLength as err:

@@ -17,7 +17,6 @@ Either way:
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from contextlib import contextmanager, nullcontext
@@ -29,8 +28,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerarmy import db
-from peerarmy.errors import DomainError
+from peerarmy.errors import DomainError, NotFound
 
+from . import sql
 from .models import (
     BUDGET_SLOTS,
     FLOORED,
@@ -233,52 +233,19 @@ def accounts(business_id, specs) -> dict[AccountSpec, AccountRef]:
 
 
 def _find_accounts(business_id, specs):
-    if not specs:
-        return {}
-    table = Account._meta.db_table
-    pairs = " OR ".join(["(name = %s AND unit = %s)"] * len(specs))
-    params = [business_id]
-    for s in specs:
-        params += [s.name, s.unit]
-    sql = (
-        f'SELECT id, name, unit, floored, slots FROM "{table}" '  # noqa: S608
-        f"WHERE business_id = %s AND ({pairs})"
-    )
-    with db.hot_cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = sql.find_accounts(business_id, [(s.name, s.unit) for s in specs])
     return {(n, u): AccountRef(i, u, bool(f), s) for i, n, u, f, s in rows}
 
 
-def balance(account_id) -> int:
-    """The running balance (debits minus credits) of an account: a sum over at most
-    HOUSE_SLOTS rows, whatever the number of entries."""
-    with db.hot_cursor() as cursor:
-        cursor.execute(
-            f'SELECT COALESCE(SUM(amount), 0) FROM "{Balance._meta.db_table}" '  # noqa: S608
-            "WHERE account_id = %s",
-            [account_id],
-        )
-        return int(cursor.fetchone()[0])
+def balance(business_id, account_id) -> int:
+    """The running balance (debits minus credits) of one of the business's accounts: a sum
+    over at most HOUSE_SLOTS rows, whatever the number of entries."""
+    return sql.account_balance(business_id, account_id)
 
 
 def shown_balances(business_id, names_units) -> dict:
     """{(name, unit): balance as people read it (liabilities positive)} for existing accounts."""
-    if not names_units:
-        return {}
-    a, b = Account._meta.db_table, Balance._meta.db_table
-    pairs = " OR ".join(["(a.name = %s AND a.unit = %s)"] * len(names_units))
-    params = [business_id]
-    for name, unit in names_units:
-        params += [name, unit]
-    sql = (
-        f'SELECT a.name, a.unit, a.normal * COALESCE(SUM(b.amount), 0) FROM "{a}" a '  # noqa: S608
-        f'LEFT JOIN "{b}" b ON b.account_id = a.id WHERE a.business_id = %s AND ({pairs}) '
-        "GROUP BY a.id, a.name, a.unit, a.normal"
-    )
-    with db.hot_cursor() as cursor:
-        cursor.execute(sql, params)
-        return {(n, u): int(v) for n, u, v in cursor.fetchall()}
+    return {(n, u): int(v) for n, u, v in sql.shown_balances(business_id, list(names_units))}
 
 
 # --- posting ---------------------------------------------------------------------------------
@@ -349,14 +316,7 @@ def _slot(ref: AccountRef) -> int:
 
 
 def _existing(business_id, key) -> int | None:
-    with db.hot_cursor() as cursor:
-        cursor.execute(
-            f'SELECT id FROM "{Transaction._meta.db_table}" '  # noqa: S608
-            "WHERE business_id = %s AND key = %s",
-            [business_id, key],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else None
+    return sql.transaction_by_key(business_id, key)
 
 
 def _charge_budget(business_id, budget: Budget) -> bool:
@@ -365,79 +325,28 @@ def _charge_budget(business_id, budget: Budget) -> bool:
     this process's)."""
     if budget is None or budget.amount == 0:
         return True
-    table = BudgetMonth._meta.db_table
-    slot = _budget_slot()
     month = BudgetMonth._meta.get_field("month").get_db_prep_save(budget.month, connection)
-    where = "WHERE program_id = %s AND month = %s"
-    with db.hot_cursor() as cursor:
-        limit_same = "limit_minor IS NULL" if budget.limit is None else "limit_minor = %s"
-        params = [budget.amount, budget.program_id, month, slot]
-        quick = (
-            f'UPDATE "{table}" SET spent_minor = spent_minor + %s '  # noqa: S608
-            f"{where} AND slot = %s AND {limit_same}"
-        )
-        if budget.limit is not None:
-            params.append(budget.limit)
-            quick += " AND spent_minor + %s <= quota_minor"
-            params.append(budget.amount)
-        cursor.execute(quick, params)
-        if cursor.rowcount == 1:
-            return True
-        cursor.execute(
-            f'INSERT INTO "{table}" (business_id, program_id, month, slot, spent_minor, '  # noqa: S608
-            "quota_minor, limit_minor) VALUES "
-            + ", ".join(["(%s, %s, %s, %s, 0, 0, NULL)"] * BUDGET_SLOTS)
-            + " ON CONFLICT (program_id, month, slot) DO NOTHING",
-            [v for s in range(BUDGET_SLOTS) for v in (business_id, budget.program_id, month, s)],
-        )
-        lock = " ORDER BY slot FOR UPDATE" if connection.vendor == "postgresql" else ""
-        cursor.execute(
-            f'SELECT spent_minor FROM "{table}" {where}{lock}',  # noqa: S608
-            [budget.program_id, month],
-        )
-        spent = sum(row[0] for row in cursor.fetchall())
-        if budget.limit is not None and spent + budget.amount > budget.limit:
-            cursor.execute(
-                f'UPDATE "{table}" SET quota_minor = spent_minor, limit_minor = %s {where}',  # noqa: S608
-                [budget.limit, budget.program_id, month],
-            )
-            return False
-        cursor.execute(
-            f'UPDATE "{table}" SET spent_minor = spent_minor + %s {where} AND slot = %s',  # noqa: S608
-            [budget.amount, budget.program_id, month, slot],
-        )
-        free = 0 if budget.limit is None else budget.limit - spent - budget.amount
-        share, extra = divmod(free, BUDGET_SLOTS)
-        cursor.execute(
-            f'UPDATE "{table}" SET quota_minor = spent_minor + %s '  # noqa: S608
-            f"+ CASE WHEN slot < %s THEN 1 ELSE 0 END, limit_minor = %s {where}",
-            [share, extra, budget.limit, budget.program_id, month],
-        )
-        return True
+    return sql.charge_budget(
+        business_id, budget.program_id, month, _budget_slot(), budget.amount, budget.limit
+    )
 
 
 def _budget_slot() -> int:
     return (os.getpid() * 7919 + threading.get_native_id()) % BUDGET_SLOTS
 
 
-def budget_spent(program_id, month) -> int:
+def budget_spent(business_id, program_id, month) -> int:
     """What a program has spent in a month, over its shares."""
+    return budget_spent_by_program(business_id, month, program_id=program_id).get(program_id, 0)
+
+
+def budget_spent_by_program(business_id, month, *, program_id=None) -> dict[int, int]:
     from django.db.models import Sum
 
-    total = BudgetMonth.objects.filter(program_id=program_id, month=month).aggregate(
-        t=Sum("spent_minor")
-    )["t"]
-    return int(total or 0)
-
-
-def budget_spent_by_program(business_id, month) -> dict[int, int]:
-    from django.db.models import Sum
-
-    rows = (
-        BudgetMonth.objects.filter(business_id=business_id, month=month)
-        .values("program_id")
-        .annotate(t=Sum("spent_minor"))
-    )
+    rows = BudgetMonth.objects.filter(business_id=business_id, month=month)
+    if program_id is not None:
+        rows = rows.filter(program_id=program_id)
+    rows = rows.values("program_id").annotate(t=Sum("spent_minor"))
     return {r["program_id"]: int(r["t"]) for r in rows}
 
 
@@ -467,7 +376,7 @@ def _post_in_python(values, legs, budget) -> Posted:
                     for leg in legs
                 ]
             )
-            _add_to_balances(legs)
+            _add_to_balances(values["business_id"], legs)
     except _OverBudget:
         return Posted(None, created=False, over_budget=True)
     except IntegrityError:
@@ -479,68 +388,28 @@ def _post_in_python(values, legs, budget) -> Posted:
     return Posted(txn_id, created=True)
 
 
-def _add_to_balances(legs):
-    table = Balance._meta.db_table
-    with db.hot_cursor() as cursor:
-        for leg in legs:
-            ref = leg.account
-            sql = (
-                f'UPDATE "{table}" SET amount = amount + %s '  # noqa: S608
-                "WHERE account_id = %s AND slot = %s"
-            )
-            params = [leg.amount, ref.id, _slot(ref)]
-            if ref.floored:
-                sql += " AND amount + %s <= 0"
-                params.append(leg.amount)
-            cursor.execute(sql, params)
-            if cursor.rowcount != 1:
-                raise InsufficientBalance(ref.id)
+def _add_to_balances(business_id, legs):
+    refused = sql.add_to_balances(
+        business_id,
+        [(leg.account.id, _slot(leg.account), leg.amount, leg.account.floored) for leg in legs],
+    )
+    if refused is not None:
+        raise InsufficientBalance(refused)
 
 
-_POST_SQL = (
-    "SELECT code, txn_id, account_id FROM rewards_post("
-    "%s::bigint, %s::text, %s::text, %s::text, %s::jsonb, %s::text, %s::bigint, %s::bigint, "
-    "%s::bigint, %s::bigint, %s::bigint, %s::timestamptz, %s::timestamptz, "
-    "%s::bigint[], %s::text[], %s::bigint[], %s::boolean[], %s::int[], "
-    "%s::bigint, %s::date, %s::bigint, %s::bigint)"
-)
 NOT_ENOUGH = "PA002"
 
 
 def _post_on_database(values, legs, budget) -> Posted:
-    charge = budget is not None and budget.amount != 0
-    params = [
-        values["business_id"],
-        values["key"],
-        values["kind"],
-        values["reason"],
-        json.dumps(values["reason_args"]),
-        values["memo"],
-        values["peer_id"],
-        values["program_id"],
-        values["claim_id"],
-        values["reverses_id"],
-        values["actor_id"],
-        values["occurred_at"],
-        values["created_at"],
-        [leg.account.id for leg in legs],
-        [leg.account.unit for leg in legs],
-        [leg.amount for leg in legs],
-        [leg.account.floored for leg in legs],
-        [leg.account.slots for leg in legs],
-        budget.program_id if charge else None,
-        budget.month if charge else None,
-        budget.amount if charge else 0,
-        budget.limit if charge else None,
-    ]
     # Only a debit of a floored account can be refused midway (a reward only credits them):
     # then a savepoint, so that the refusal leaves the caller's transaction usable. Otherwise
     # a refusal (over budget, a repeated cause) is an answer that has written nothing.
     can_fail = any(leg.account.floored and leg.amount > 0 for leg in legs)
     try:
-        with transaction.atomic() if can_fail else nullcontext(), db.hot_cursor() as cursor:
-            cursor.execute(_POST_SQL, params)
-            code, txn_id, _account = cursor.fetchone()
+        with transaction.atomic() if can_fail else nullcontext():
+            code, txn_id, _account = sql.post_on_database(
+                values["business_id"], values, legs, budget
+            )
     except DatabaseError as exc:
         cause = exc.__cause__
         if getattr(cause, "sqlstate", None) == NOT_ENOUGH:
@@ -566,7 +435,7 @@ def reverse(
     most once (the second attempt returns the first reversal)."""
     original = Transaction.objects.filter(business_id=business_id, pk=transaction_id).first()
     if original is None:
-        raise DomainError(_("No such transaction."), code="not_found", status=404)
+        raise NotFound(_("No such transaction."))
     existing = Transaction.objects.filter(business_id=business_id, reverses_id=original.pk).first()
     if existing is not None:
         return Posted(existing.pk, created=False)
@@ -633,23 +502,12 @@ def purge_business(business_id) -> None:
 
     forget_accounts()
     with transaction.atomic(), purging():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL peerarmy.ledger_purge = 'on'")
         for model in (Payout, PayoutBatch, PeerBadge, Reward, RewardEvent, PeerRewardChoice):
             model.objects.filter(business_id=business_id)._raw_delete(model.objects.db)
         Voucher.objects.filter(business_id=business_id)._raw_delete(Voucher.objects.db)
-        with connection.cursor() as cursor:
-            for table in (Entry, Transaction):
-                cursor.execute(
-                    f'DELETE FROM "{table._meta.db_table}" WHERE business_id = %s',  # noqa: S608
-                    [business_id],
-                )
+        sql.delete_ledger(business_id)
         Balance.objects.filter(account__business_id=business_id).delete()
         Account.objects.filter(business_id=business_id)._raw_delete(Account.objects.db)
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL peerarmy.ledger_purge = 'off'")
 
 
 def register_sqlite_functions(sender, connection, **kwargs):

@@ -5,118 +5,109 @@ payment returned posts the ledger transactions."""
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.errors import InvalidTransition, PermissionDenied
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
-from . import ledger, sepa
+from . import ledger, selectors
 from .ledger import Leg
 from .models import (
-    Account,
     AccountKind,
-    Balance,
     BatchKind,
     BatchStatus,
-    Cause,
     Payout,
     PayoutBatch,
-    PayoutDetails,
     PayoutStatus,
     TransactionKind,
 )
 from .services import _money_unit, email_owners, rewards_settings
 
-OPEN_PAYOUT = (PayoutStatus.INCLUDED, PayoutStatus.SENT)
+if TYPE_CHECKING:  # the inputs are built when a change is made, not when the app starts
+    from .inputs import PayoutBatchInput, PayoutReturnInput
+
+
+OPEN_PAYOUT = selectors.OPEN_PAYOUT
 
 
 def _message_id(business, now):
     return f"PA{now:%Y%m%d%H%M%S}{secrets.token_hex(4).upper()}"[:35]
 
 
-def _payable_balances(business, kind, unit):
-    """[(account, shown balance)] of every peer (or cause) account with money to pay."""
-    from django.db.models import Sum
+@dataclass(frozen=True)
+class Skipped:
+    """A peer left out of a run, and why."""
 
-    accounts = Account.objects.filter(
-        business=business,
-        unit=unit,
-        kind=AccountKind.PEER_PAYABLE if kind == BatchKind.PEERS else AccountKind.DONATIONS,
-    )
-    sums = dict(
-        Balance.objects.filter(account__in=accounts)
-        .values_list("account_id")
-        .annotate(total=Sum("amount"))
-        .values_list("account_id", "total")
-    )
-    return [(a, -int(sums.get(a.pk, 0))) for a in accounts if -int(sums.get(a.pk, 0)) > 0]
+    peer_id: int
+    peer_name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    batch: PayoutBatch
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 @transaction.atomic
-def prepare_batch(business, actor, *, kind=BatchKind.PEERS, execution_date=None):
+def prepare_batch(business, actor, data: PayoutBatchInput | None = None) -> Outcome[PreparedBatch]:
     """Gather every balance above the minimum (peers) or every donation owed (causes) that is
-    not already in an open batch. Returns (batch, skipped) where `skipped` lists the peers left
-    out and why (no bank details)."""
+    not already in an open batch. The outcome's value holds the batch and the peers left out
+    and why (no bank details)."""
+    from .inputs import PayoutBatchInput
+
     check_can_manage(actor, business)
-    if kind not in BatchKind.values:
-        raise ValidationFailed(_("Choose peers or donations."), field="kind")
-    settings = rewards_settings(business)
+    data = data or PayoutBatchInput()
+    kind = BatchKind(data.kind)
+    errors = FieldErrors()
     unit = _money_unit(business)
     if unit != "EUR":
-        raise ValidationFailed(_("SEPA payouts are in euros only."), field="kind")
+        errors.add("kind", _("SEPA payouts are in euros only."))
+        errors.raise_if_any()
+    settings = rewards_settings(business)
     now = timezone.now()
-    execution_date = execution_date or timezone.localdate(now, business.tzinfo)
-    if isinstance(execution_date, str):
-        try:
-            execution_date = date.fromisoformat(execution_date)
-        except ValueError:
-            raise ValidationFailed(_("Enter a valid date."), field="execution_date") from None
-    busy = set(
-        Payout.objects.filter(business=business, status__in=OPEN_PAYOUT).values_list(
-            "peer_id" if kind == BatchKind.PEERS else "cause_id", flat=True
-        )
-    )
-    batch = PayoutBatch(
-        business=business,
-        kind=kind,
-        status=BatchStatus.PREPARED,
-        currency=unit,
-        message_id=_message_id(business, now),
-        execution_date=execution_date,
-        prepared_by=actor,
-        created_at=now,
-    )
+    busy = selectors.busy_payees(business, kind)
+    owed = [
+        (account, amount)
+        for account, amount in selectors.payable_balances(business, kind, unit)
+        if (account.peer_id if kind == BatchKind.PEERS else account.cause_id) not in busy
+    ]
     lines, skipped = [], []
-    for account, amount in _payable_balances(business, kind, unit):
-        if kind == BatchKind.PEERS:
-            if account.peer_id in busy:
-                continue
-            if amount < settings.payout_minimum_minor:
-                continue
-            details = PayoutDetails.objects.filter(peer_id=account.peer_id).first()
-            if details is None:
-                skipped.append((account.peer_id, _("no bank account yet")))
+    if kind == BatchKind.PEERS:
+        owed = [(a, amount) for a, amount in owed if amount >= settings.payout_minimum_minor]
+        details = selectors.payout_details_by_peer(business, [a.peer_id for a, _n in owed])
+        names = selectors.peer_names(business, [a.peer_id for a, _n in owed])
+        for account, amount in owed:
+            found = details.get(account.peer_id)
+            if found is None:
+                skipped.append(
+                    Skipped(
+                        account.peer_id, names.get(account.peer_id, ""), _("no bank account yet")
+                    )
+                )
                 continue
             lines.append(
                 Payout(
                     business=business,
                     peer_id=account.peer_id,
                     amount_minor=amount,
-                    account_holder=details.account_holder,
-                    iban=details.iban,
-                    bic=details.bic,
+                    account_holder=found.account_holder,
+                    iban=found.iban,
+                    bic=found.bic,
                     status=PayoutStatus.INCLUDED,
                 )
             )
-        else:
-            if account.cause_id in busy:
-                continue
-            cause = Cause.objects.get(pk=account.cause_id)
+    else:
+        causes = selectors.causes_by_id(business, [a.cause_id for a, _n in owed])
+        for account, amount in owed:
+            cause = causes[account.cause_id]
             lines.append(
                 Payout(
                     business=business,
@@ -129,13 +120,25 @@ def prepare_batch(business, actor, *, kind=BatchKind.PEERS, execution_date=None)
                 )
             )
     if not lines:
-        raise ValidationFailed(_("There is nothing to pay in this run."), field="kind")
-    batch.total_minor = sum(p.amount_minor for p in lines)
+        errors.add("kind", _("There is nothing to pay in this run."))
+        errors.raise_if_any()
+    batch = PayoutBatch(
+        business=business,
+        kind=kind,
+        status=BatchStatus.PREPARED,
+        currency=unit,
+        message_id=_message_id(business, now),
+        execution_date=data.execution_date or timezone.localdate(now, business.tzinfo),
+        prepared_by=actor,
+        created_at=now,
+        total_minor=sum(p.amount_minor for p in lines),
+    )
     batch.save()
     for number, payout in enumerate(lines, 1):
         payout.batch = batch
         payout.end_to_end_id = f"{batch.message_id[:26]}-{number:04d}"[:35]
     Payout.objects.bulk_create(lines)
+    batch.payout_count = len(lines)
     email_owners(
         business,
         template="rewards/email/batch_prepared",
@@ -143,22 +146,18 @@ def prepare_batch(business, actor, *, kind=BatchKind.PEERS, execution_date=None)
         event="payouts.prepared",
         except_user=actor,
     )
-    return batch, skipped
+    return Outcome(PreparedBatch(batch, skipped), created=True)
 
 
-def _batch(business, batch_id, *, lock=True) -> PayoutBatch:
-    query = PayoutBatch.objects.filter(business=business, pk=getattr(batch_id, "pk", batch_id))
-    batch = (query.select_for_update() if lock else query).first()
-    if batch is None:
-        raise DomainError(_("No such payout batch."), code="not_found", status=404)
-    return batch
+def _batch(business, batch) -> PayoutBatch:
+    return selectors.get_batch(business, batch, for_update=True)
 
 
 @transaction.atomic
-def approve_batch(business, actor, batch_id) -> PayoutBatch:
+def approve_batch(business, actor, batch) -> Outcome[PayoutBatch]:
     """The owner approves money out; whoever prepared the batch cannot approve it."""
     check_is_owner(actor, business)
-    batch = _batch(business, batch_id)
+    batch = _batch(business, batch)
     if batch.status != BatchStatus.PREPARED:
         raise InvalidTransition(_("Only a batch waiting for approval can be approved."))
     if batch.prepared_by_id == actor.pk:
@@ -169,34 +168,39 @@ def approve_batch(business, actor, batch_id) -> PayoutBatch:
     batch.approved_by = actor
     batch.approved_at = timezone.now()
     batch.save()
-    return batch
+    return Outcome(batch)
 
 
 @transaction.atomic
-def cancel_batch(business, actor, batch_id) -> PayoutBatch:
+def cancel_batch(business, actor, batch) -> Outcome[PayoutBatch]:
+    """Cancel a run before it is sent to the bank; the balances stay owed."""
     check_can_manage(actor, business)
-    batch = _batch(business, batch_id)
+    batch = _batch(business, batch)
     if batch.status not in (BatchStatus.PREPARED, BatchStatus.APPROVED):
         raise InvalidTransition(_("A batch sent to the bank cannot be cancelled."))
     batch.status = BatchStatus.CANCELLED
     batch.cancelled_at = timezone.now()
     batch.save()
     batch.payouts.update(status=PayoutStatus.CANCELLED)
-    return batch
+    return Outcome(batch)
 
 
-def sepa_file(business, actor, batch_id) -> bytes:
-    """The batch as a SEPA credit transfer (pain.001.001.03), once the owner approved it."""
+def sepa_file(business, actor, batch) -> bytes:
+    """The batch as a SEPA credit transfer (pain.001.001.03), once the owner approved it. It
+    changes nothing: the bytes are what it gives back."""
+    from . import sepa
+
     check_can_manage(actor, business)
-    batch = _batch(business, batch_id, lock=False)
+    batch = selectors.get_batch(business, batch)
     if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT, BatchStatus.PAID):
         raise InvalidTransition(_("The owner must approve the batch before it goes to the bank."))
     settings = rewards_settings(business)
     if not settings.debtor_iban or not settings.debtor_name:
-        raise ValidationFailed(
-            _("Enter the business's bank account in the rewards settings first."),
-            field="debtor_iban",
+        errors = FieldErrors()
+        errors.add(
+            "debtor_iban", _("Enter the business's bank account in the rewards settings first.")
         )
+        errors.raise_if_any()
     transfers = [
         sepa.CreditTransfer(
             end_to_end_id=p.end_to_end_id,
@@ -207,7 +211,8 @@ def sepa_file(business, actor, batch_id) -> bytes:
             currency=batch.currency,
             remittance=_remittance(business, batch),
         )
-        for p in batch.payouts.exclude(status=PayoutStatus.CANCELLED)
+        for p in selectors.batch_lines(batch)
+        if p.status != PayoutStatus.CANCELLED
     ]
     return sepa.credit_transfer_file(
         sepa.Debtor(settings.debtor_name, settings.debtor_iban, settings.debtor_bic),
@@ -244,17 +249,17 @@ def _payout_legs(business, payout, debit_kind, credit_kind):
 
 
 @transaction.atomic
-def mark_sent(business, actor, batch_id) -> PayoutBatch:
+def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
     """The file went to the bank: each payout leaves the peer's (or cause's) balance and is
     in transit. Refused, naming the peer, if a balance no longer covers its payout."""
     check_can_manage(actor, business)
-    batch = _batch(business, batch_id)
+    batch = _batch(business, batch)
     if batch.status != BatchStatus.APPROVED:
         raise InvalidTransition(_("Only an approved batch can be sent."))
     now = timezone.now()
-    for payout in batch.payouts.filter(status=PayoutStatus.INCLUDED).select_related(
-        "peer", "peer__user", "cause"
-    ):
+    for payout in selectors.batch_lines(batch):
+        if payout.status != PayoutStatus.INCLUDED:
+            continue
         try:
             ledger.post(
                 business.pk,
@@ -292,18 +297,20 @@ def mark_sent(business, actor, batch_id) -> PayoutBatch:
     batch.status = BatchStatus.SENT
     batch.sent_at = now
     batch.save()
-    return batch
+    return Outcome(batch)
 
 
 @transaction.atomic
-def mark_paid(business, actor, batch_id) -> PayoutBatch:
+def mark_paid(business, actor, batch) -> Outcome[PayoutBatch]:
     """The bank confirmed the transfers: the money left the business's bank account."""
     check_can_manage(actor, business)
-    batch = _batch(business, batch_id)
+    batch = _batch(business, batch)
     if batch.status != BatchStatus.SENT:
         raise InvalidTransition(_("Only a batch sent to the bank can be marked paid."))
     now = timezone.now()
-    for payout in batch.payouts.filter(status=PayoutStatus.SENT):
+    for payout in selectors.batch_lines(batch):
+        if payout.status != PayoutStatus.SENT:
+            continue
         ledger.post(
             business.pk,
             key=f"payout.paid:{payout.pk}",
@@ -320,33 +327,21 @@ def mark_paid(business, actor, batch_id) -> PayoutBatch:
     batch.status = BatchStatus.PAID
     batch.paid_at = now
     batch.save()
-    return batch
+    return Outcome(batch)
 
 
 @transaction.atomic
-def return_payout(business, actor, payout_id, *, reason) -> Payout:
+def return_payout(business, actor, payout, data: PayoutReturnInput) -> Outcome[Payout]:
     """The bank returned one payment (closed account, wrong name): reverse that payout, so the
     peer's balance is restored and they can fix their bank details."""
     check_can_manage(actor, business)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Give the bank's reason for the return."), field="reason")
-    payout = (
-        Payout.objects.select_for_update(of=("self",))
-        .filter(business=business, pk=getattr(payout_id, "pk", payout_id))
-        .select_related("batch", "peer", "peer__user")
-        .first()
-    )
-    if payout is None:
-        raise DomainError(_("No such payout."), code="not_found", status=404)
+    data.require()
+    reason = data.reason
+    payout = selectors.get_payout(business, payout, for_update=True)
     if payout.status not in (PayoutStatus.SENT, PayoutStatus.PAID):
         raise InvalidTransition(_("Only a payout sent or paid can be returned."))
-    from .models import Transaction
-
     for step in ("paid", "sent"):  # undo the last step first
-        original = Transaction.objects.filter(
-            business=business, key=f"payout.{step}:{payout.pk}"
-        ).first()
+        original = selectors.transaction_by_key(business, f"payout.{step}:{payout.pk}")
         if original is not None:
             ledger.reverse(
                 business.pk,
@@ -359,7 +354,7 @@ def return_payout(business, actor, payout_id, *, reason) -> Payout:
                 actor_id=actor.pk,
             )
     payout.status = PayoutStatus.RETURNED
-    payout.return_reason = reason[:200]
+    payout.return_reason = reason
     payout.save(update_fields=["status", "return_reason"])
     if payout.peer_id:
         peer = payout.peer
@@ -371,4 +366,4 @@ def return_payout(business, actor, payout_id, *, reason) -> Payout:
             language=peer.user.language or business.default_language,
             event="payouts.returned",
         )
-    return payout
+    return Outcome(payout)

@@ -1,37 +1,455 @@
-"""Reads that the pages and the API share: a peer's wallet, their movements with the reason in
-words, statements, and the owner's overview."""
+"""Reads of rewards that the pages, the API and the commands share: lookups that raise
+`NotFound` for another business's ids, lists, a peer's wallet, their movements with the reason
+in words, statements, and the owner's overview."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from . import ledger, statements
+from peerarmy.errors import NotFound
+
+from . import ledger, sql, statements
 from .ledger import POINTS
 from .models import (
     Account,
     AccountKind,
+    Badge,
     Balance,
     Cause,
     Entry,
     Event,
     Payout,
     PayoutBatch,
+    PayoutDetails,
     PayoutStatus,
     PeerBadge,
+    PeerRewardChoice,
+    ProgramRewards,
     Reward,
     RewardKind,
+    RewardRule,
+    RewardSettings,
     RewardStatus,
+    Showcase,
     Transaction,
     Voucher,
 )
-from .services import rewards_settings, year_earned
+
+
+def _pk(obj_or_id):
+    return getattr(obj_or_id, "pk", obj_or_id)
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def settings_of(business) -> RewardSettings:
+    """The business's rewards settings; the defaults (unsaved) until the owner sets them."""
+    found = RewardSettings.objects.filter(business=business).first()
+    return found or RewardSettings(business=business)
+
+
+def program_rewards_of(business, program) -> ProgramRewards:
+    """A program's budget and reward form; the defaults (unsaved) until the owner sets them."""
+    found = ProgramRewards.objects.filter(business=business, program_id=_pk(program)).first()
+    return found or ProgramRewards(business=business, program_id=_pk(program))
+
+
+def program_rewards_by_program(business) -> dict[int, ProgramRewards]:
+    return {r.program_id: r for r in ProgramRewards.objects.filter(business=business)}
+
+
+def local_month(business, when: datetime) -> date:
+    """The first day of the month of `when`, in the business's time zone."""
+    local = timezone.localtime(when, business.tzinfo)
+    return local.date().replace(day=1)
+
+
+def spent_this_month(business, program, *, now=None) -> int:
+    month = local_month(business, now or timezone.now())
+    return ledger.budget_spent(business.pk, _pk(program), month)
+
+
+def year_earned(business, peer_id, year) -> int:
+    """What a peer earned in money (cash and shop credit) in a calendar year, in minor units."""
+    from django.db import connection
+
+    tz = business.tzinfo
+    field_ = Reward._meta.get_field("created_at")
+    start, end = (
+        field_.get_db_prep_value(datetime(y, 1, 1, tzinfo=tz), connection) for y in (year, year + 1)
+    )
+    return sql.year_earned(business.pk, peer_id, start, end)
+
+
+# --- rules, causes and badges ------------------------------------------------------------------
+
+
+def rules(business, *, program=None, active=None):
+    """The business's rules, by program then event."""
+    found = RewardRule.objects.filter(business=business).select_related("badge", "cause")
+    if program is not None:
+        found = found.filter(program_id=_pk(program))
+    if active is not None:
+        found = found.filter(active=active)
+    return found.order_by("program_id", "event", "id")
+
+
+def get_rule(business, rule_id, *, for_update=False) -> RewardRule:
+    found = RewardRule.objects.filter(business=business, pk=rule_id)
+    rule = (found.select_for_update() if for_update else found).first()
+    if rule is None:
+        raise NotFound()
+    return rule
+
+
+def causes(business, *, active=None):
+    found = Cause.objects.filter(business=business)
+    if active is not None:
+        found = found.filter(active=active)
+    return found.order_by("name_it", "id")
+
+
+def active_cause(business, cause_id) -> Cause | None:
+    return Cause.objects.filter(business=business, pk=cause_id, active=True).first()
+
+
+def cause_of(business, cause_id) -> Cause | None:
+    return Cause.objects.filter(business=business, pk=cause_id).first()
+
+
+def badges(business):
+    return Badge.objects.filter(business=business).order_by("slug", "id")
+
+
+def badge_of(business, badge_id) -> Badge | None:
+    return Badge.objects.filter(business=business, pk=badge_id).first()
+
+
+def badge_slug_taken(business, slug) -> bool:
+    return Badge.objects.filter(business=business, slug=slug).exists()
+
+
+# --- rewards held over budget --------------------------------------------------------------------
+
+
+def held_rewards(business, *, program=None):
+    """Rewards waiting for the owner's decision, oldest first."""
+    found = Reward.objects.filter(business=business, status=RewardStatus.HELD)
+    if program is not None:
+        found = found.filter(program_id=_pk(program))
+    return found.select_related("peer", "program").order_by("created_at", "id")
+
+
+def get_reward(business, reward_id, *, for_update=False) -> Reward:
+    found = Reward.objects.filter(business=business, pk=_pk(reward_id))
+    if for_update:
+        found = found.select_for_update(of=("self",))
+    reward = found.select_related("peer", "peer__user", "program").first()
+    if reward is None:
+        raise NotFound(_("No such reward."))
+    return reward
+
+
+def rewards_of_event(business, key):
+    """The rewards an event's rules granted (their keys start with the event's)."""
+    return list(Reward.objects.filter(business=business, key__startswith=key + ":"))
+
+
+def reward_by_key(business, key) -> Reward | None:
+    return Reward.objects.filter(business=business, key=key).first()
+
+
+# --- the journal -----------------------------------------------------------------------------------
+
+
+def transactions(business, *, peer=None, kind=None):
+    """The business's transactions, newest first, each with its entries and accounts."""
+    found = (
+        Transaction.objects.filter(business=business)
+        .select_related("claim__block__program", "peer", "reversed_by")
+        .prefetch_related(
+            Prefetch(
+                "entries",
+                queryset=Entry.objects.filter(business=business)
+                .select_related("account")
+                .order_by("id"),
+            )
+        )
+        .order_by("-occurred_at", "-id")
+    )
+    if peer is not None:
+        found = found.filter(peer_id=_pk(peer))
+    if kind is not None:
+        found = found.filter(kind=kind)
+    return found
+
+
+def get_transaction(business, transaction_id) -> Transaction:
+    found = transactions(business).filter(pk=_pk(transaction_id)).first()
+    if found is None:
+        raise NotFound(_("No such transaction."))
+    return found
+
+
+def corrected_among(business, transaction_ids) -> set[int]:
+    """Which of these transactions have been corrected."""
+    return set(
+        Transaction.objects.filter(business=business, reverses_id__in=transaction_ids).values_list(
+            "reverses_id", flat=True
+        )
+    )
+
+
+def correction_of(business, transaction) -> Transaction | None:
+    return Transaction.objects.filter(business=business, reverses_id=_pk(transaction)).first()
+
+
+def transaction_by_key(business, key) -> Transaction | None:
+    return Transaction.objects.filter(business=business, key=key).first()
+
+
+def entry_amount(business, transaction, account_id) -> int | None:
+    """The amount a transaction moved on one account, or None if it did not touch it."""
+    entry = Entry.objects.filter(
+        business=business, transaction_id=_pk(transaction), account_id=account_id
+    ).first()
+    return None if entry is None else entry.amount
+
+
+# --- vouchers --------------------------------------------------------------------------------------
+
+
+def find_voucher(business, code) -> Voucher | None:
+    """The voucher with this code (spaces and lower case are fine), or None."""
+    code = "".join(str(code or "").split()).upper()
+    if not code:
+        return None
+    return Voucher.objects.filter(business=business, code=code).select_related("account").first()
+
+
+def get_voucher(business, code) -> Voucher:
+    voucher = find_voucher(business, code)
+    if voucher is None:
+        raise NotFound(_("No voucher has this code."))
+    return voucher
+
+
+def voucher_code_taken(business, code) -> bool:
+    return Voucher.objects.filter(business=business, code=code).exists()
+
+
+def voucher_remaining(voucher) -> int:
+    """What is left on a voucher, in minor units."""
+    return -ledger.balance(voucher.business_id, voucher.account_id)
+
+
+def expired_vouchers(now):
+    """Every business's expired vouchers with something left on them (the periodic sweep;
+    run without scopes)."""
+    return (
+        Voucher.objects.filter(expires_at__lte=now, account__balances__amount__lt=0)
+        .select_related("business")
+        .distinct()
+    )
+
+
+# --- payouts ---------------------------------------------------------------------------------------
+
+
+def batches(business, *, status=None, kind=None):
+    """Payout batches, newest first, each with its `payout_count`."""
+    found = PayoutBatch.objects.filter(business=business).annotate(payout_count=Count("payouts"))
+    if status is not None:
+        found = found.filter(status=status)
+    if kind is not None:
+        found = found.filter(kind=kind)
+    return found.order_by("-created_at", "-id")
+
+
+def get_batch(business, batch_id, *, for_update=False) -> PayoutBatch:
+    """The batch, with the people who prepared and approved it; `for_update` locks it."""
+    found = PayoutBatch.objects.filter(business=business, pk=_pk(batch_id))
+    if for_update:
+        found = found.select_for_update(of=("self",))
+    batch = found.select_related("prepared_by", "approved_by").first()
+    if batch is None:
+        raise NotFound(_("No such payout batch."))
+    return batch
+
+
+def batch_lines(batch):
+    """The batch's payouts, in order, with their peer or cause."""
+    lines = list(
+        Payout.objects.filter(business_id=batch.business_id, batch=batch)
+        .select_related("peer", "peer__user", "cause")
+        .order_by("id")
+    )
+    for line in lines:
+        line.batch = batch
+    return lines
+
+
+def get_payout(business, payout_id, *, for_update=False) -> Payout:
+    found = Payout.objects.filter(business=business, pk=_pk(payout_id))
+    if for_update:
+        found = found.select_for_update(of=("self",))
+    payout = found.select_related("batch", "peer", "peer__user", "cause").first()
+    if payout is None:
+        raise NotFound(_("No such payout."))
+    return payout
+
+
+OPEN_PAYOUT = (PayoutStatus.INCLUDED, PayoutStatus.SENT)
+
+
+def busy_payees(business, kind) -> set[int]:
+    """Peers (or causes, for donations) with a payout in an open batch."""
+    from .models import BatchKind
+
+    column = "peer_id" if kind == BatchKind.PEERS else "cause_id"
+    return set(
+        Payout.objects.filter(business=business, status__in=OPEN_PAYOUT).values_list(
+            column, flat=True
+        )
+    )
+
+
+def payable_balances(business, kind, unit):
+    """[(account, shown balance)] of every peer (or cause) account with money to pay."""
+    from .models import BatchKind
+
+    accounts = Account.objects.filter(
+        business=business,
+        unit=unit,
+        kind=AccountKind.PEER_PAYABLE if kind == BatchKind.PEERS else AccountKind.DONATIONS,
+    ).order_by("id")
+    sums = dict(
+        Balance.objects.filter(account__in=accounts)
+        .values_list("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    return [(a, -int(sums.get(a.pk, 0))) for a in accounts if -int(sums.get(a.pk, 0)) > 0]
+
+
+def payout_details_by_peer(business, peer_ids) -> dict[int, PayoutDetails]:
+    return {
+        d.peer_id: d
+        for d in PayoutDetails.objects.filter(business=business, peer_id__in=list(peer_ids))
+    }
+
+
+def causes_by_id(business, cause_ids) -> dict[int, Cause]:
+    return {c.pk: c for c in Cause.objects.filter(business=business, pk__in=list(cause_ids))}
+
+
+# --- peers -------------------------------------------------------------------------------------------
+
+
+def get_peer(business, peer_id):
+    """The business's peer `peer_id`; `NotFound` for any other id."""
+    from peerarmy.peers.selectors import get_peer_for_business
+
+    peer = get_peer_for_business(business, peer_id)
+    if peer is None:
+        raise NotFound()
+    return peer
+
+
+def peer_names(business, peer_ids) -> dict[int, str]:
+    from peerarmy.peers.models import Peer
+
+    return dict(
+        Peer.objects.filter(business=business, pk__in=list(peer_ids)).values_list(
+            "pk", "display_name"
+        )
+    )
+
+
+def choice_of(peer) -> PeerRewardChoice | None:
+    return (
+        PeerRewardChoice.objects.filter(business_id=peer.business_id, peer=peer)
+        .select_related("cause")
+        .first()
+    )
+
+
+def payout_details_of(peer) -> PayoutDetails | None:
+    return PayoutDetails.objects.filter(business_id=peer.business_id, peer=peer).first()
+
+
+def showcase_of(peer) -> Showcase | None:
+    return Showcase.objects.filter(business_id=peer.business_id, peer=peer).first()
+
+
+def public_showcase(business, peer_id) -> Showcase:
+    """A peer's page, only when they made it public and are active; `NotFound` otherwise."""
+    from peerarmy.peers.models import PeerStatus
+
+    page = (
+        Showcase.objects.filter(
+            business=business, peer_id=peer_id, public=True, peer__status=PeerStatus.ACTIVE
+        )
+        .select_related("peer")
+        .first()
+    )
+    if page is None:
+        raise NotFound()
+    return page
+
+
+def badges_of(peer):
+    return list(
+        PeerBadge.objects.filter(business_id=peer.business_id, peer=peer).select_related("badge")
+    )
+
+
+def choice_allowed(business, peer) -> bool:
+    """A program the peer works in, or may join, lets peers choose the form of rewards."""
+    from peerarmy.programs.models import ProgramStatus
+
+    theirs = Reward.objects.filter(business=business, peer=peer).values("program_id")
+    return (
+        ProgramRewards.objects.filter(business=business, peer_chooses=True)
+        .filter(Q(program__status=ProgramStatus.PUBLISHED) | Q(program_id__in=theirs))
+        .exists()
+    )
+
+
+def movements_count(peer) -> int:
+    return Entry.objects.filter(
+        business_id=peer.business_id,
+        account__peer=peer,
+        account__kind__in=[AccountKind.PEER_PAYABLE, AccountKind.PEER_POINTS],
+    ).count()
+
+
+# --- the commands' lookups ------------------------------------------------------------------------
+
+
+def business_by_slug(slug):
+    """The business with this slug, or None (the operator commands name a business)."""
+    from peerarmy.tenancy.models import Business
+
+    return Business.objects.filter(slug=slug).first()
+
+
+def user_by_email(email):
+    """The user with this e-mail (any case), or None."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(email__iexact=email).first()
+
+
+# --- a peer's wallet ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -317,9 +735,6 @@ def overview(business, *, now=None) -> Overview:
     from peerarmy.peers.models import Peer
     from peerarmy.programs.models import Program
 
-    from .models import Balance, ProgramRewards
-    from .services import local_month
-
     now = now or timezone.now()
     currency = business.currency or "EUR"
 
@@ -339,7 +754,7 @@ def overview(business, *, now=None) -> Overview:
         (program, limits.get(program.pk), spent.get(program.pk, 0))
         for program in Program.objects.filter(business=business)
     ]
-    settings = rewards_settings(business)
+    settings = settings_of(business)
     near = []
     if settings.yearly_ceiling_minor:
         warn_at = settings.yearly_ceiling_minor * settings.ceiling_warning_percent // 100

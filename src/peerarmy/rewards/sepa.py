@@ -10,8 +10,6 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django.utils.translation import gettext as _
-from sepaxml import SepaTransfer
-from text_unidecode import unidecode  # sepaxml's own transliteration (a dependency of it)
 
 from peerarmy.errors import ValidationFailed
 from peerarmy.rewards.iban import clean_bic, clean_iban
@@ -63,6 +61,8 @@ def sepa_text(value: str, max_length: int) -> str:
     """`value` in the SEPA character set: accents and other scripts transliterated
     ("Niccolò" -> "Niccolo"), "&" as "+", anything else left over as a space, spaces collapsed,
     cut to `max_length`."""
+    from text_unidecode import unidecode  # sepaxml's own transliteration (a dependency of it)
+
     text = unidecode(value or "").replace("&", "+")
     text = " ".join(_SEPA_TEXT.sub(" ", text).split())
     return text[:max_length].rstrip()
@@ -107,7 +107,7 @@ def credit_transfer_file(
     if debtor_bic := clean_bic(debtor.bic, field="debtor_bic"):
         config["BIC"] = debtor_bic
 
-    document = _Pain001(config, message_id=message_id)
+    document = _pain001_class()(config, message_id=message_id)
     seen_ids = set()
     for transfer in transfers:
         payment = _payment(transfer, execution_date)
@@ -162,16 +162,22 @@ def summary(xml: bytes) -> Pain001Summary:
     }
 
 
-class _Pain001(SepaTransfer):
-    """sepaxml's transfer file with our message id instead of a random one."""
+@functools.cache
+def _pain001_class():
+    """sepaxml's transfer file with our message id instead of a random one (sepaxml is
+    imported when a file is made, not when the app starts)."""
+    from sepaxml import SepaTransfer
 
-    def __init__(self, config, *, message_id):
-        self._message_id = message_id
-        super().__init__(config, schema=SCHEMA, clean=True)
+    class _Pain001(SepaTransfer):
+        def __init__(self, config, *, message_id):
+            self._message_id = message_id
+            super().__init__(config, schema=SCHEMA, clean=True)
 
-    def _create_header(self):
-        self.msg_id = self._message_id
-        super()._create_header()
+        def _create_header(self):
+            self.msg_id = self._message_id
+            super()._create_header()
+
+    return _Pain001
 
 
 def _names(transfer: CreditTransfer) -> dict:

@@ -1,26 +1,36 @@
 """Every change to rewards: settings, rules, the rewards rules grant (within budget, in the form
-the peer chose), vouchers and their redemption, points, corrections, and payout batches."""
+the peer chose), vouchers and their redemption, points, corrections. (Payout batches are in
+`payouts`.)
+
+Each change takes its typed input (`inputs.py`), checks who may make it, reports the rules that
+need the business's data all at once (`FieldErrors`), and returns an `Outcome` saying what it
+did: the object, whether it was made now or a retry was answered with what an earlier call
+made."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from peerarmy import db
-from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.errors import DomainError, InvalidTransition, NotFound
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.models import Membership, Role
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
-from . import ledger
-from .iban import clean_bic, clean_iban
+from . import ledger, selectors, sql
 from .ledger import POINTS, Budget, Leg
 from .models import (
+    Account,
     AccountKind,
     Badge,
     Cause,
@@ -42,21 +52,50 @@ from .models import (
     Voucher,
 )
 
+if TYPE_CHECKING:  # the inputs are built when a change is made, not when the app starts
+    from .inputs import (
+        BadgeInput,
+        BalanceAdjustmentInput,
+        CauseInput,
+        DeclineRewardInput,
+        NewRuleInput,
+        PayoutDetailsInput,
+        PointsConversionInput,
+        ProgramRewardsInput,
+        RewardChoiceInput,
+        RewardSettingsInput,
+        RuleChange,
+        RuleInput,
+        ShowcasePageInput,
+        TransactionCorrectionInput,
+        VoucherRedemptionInput,
+    )
+
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out at the till
 
 
+class IdempotencyKeyReused(DomainError):
+    """A retry's key names an earlier change that was not this one."""
+
+    code = "idempotency_key_reused"
+    status = 409
+
+
 def rewards_settings(business) -> RewardSettings:
+    """The business's rewards settings, made with the defaults on first use."""
     found = RewardSettings.objects.filter(business=business).first()
     if found is None:
         found, _created = RewardSettings.objects.get_or_create(business=business)
     return found
 
 
-def program_rewards(program) -> ProgramRewards:
-    found = ProgramRewards.objects.filter(program=program).first()
+def program_rewards(business, program) -> ProgramRewards:
+    """A program's budget and reward form, made with the defaults on first use."""
+    program_id = getattr(program, "pk", program)
+    found = ProgramRewards.objects.filter(business=business, program_id=program_id).first()
     if found is None:
         found, _created = ProgramRewards.objects.get_or_create(
-            program=program, defaults={"business_id": program.business_id}
+            program_id=program_id, defaults={"business": business}
         )
     return found
 
@@ -65,223 +104,137 @@ def _money_unit(business):
     return business.currency or "EUR"
 
 
-def local_month(business, when: datetime) -> date:
-    local = timezone.localtime(when, business.tzinfo)
-    return local.date().replace(day=1)
+def local_month(business, when: datetime):
+    return selectors.local_month(business, when)
+
+
+def _own(business, obj):
+    """`obj` must be the business's: another business's object is not found."""
+    if obj.business_id != business.pk:
+        raise NotFound()
+    return obj
 
 
 # --- settings --------------------------------------------------------------------------------
 
 
-SETTINGS_FIELDS = (
-    "debtor_name",
-    "debtor_iban",
-    "debtor_bic",
-    "payout_minimum_minor",
-    "points_per_euro",
-    "voucher_validity_days",
-    "yearly_ceiling_minor",
-    "ceiling_warning_percent",
-)
-
-
-def _positive_int(value, field, *, minimum=0, maximum=None):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Enter a whole number."), field=field) from None
-    if isinstance(value, float) and value != number:
-        raise ValidationFailed(_("Enter a whole number."), field=field)
-    if number < minimum:
-        raise ValidationFailed(
-            _("Enter a number of at least %(minimum)d.") % {"minimum": minimum}, field=field
-        )
-    if maximum is not None and number > maximum:
-        raise ValidationFailed(
-            _("Enter a number of at most %(maximum)d.") % {"maximum": maximum}, field=field
-        )
-    return number
-
-
 @transaction.atomic
-def update_settings(business, actor, **changes) -> RewardSettings:
+def update_settings(business, actor, data: RewardSettingsInput) -> Outcome[RewardSettings]:
     """The owner sets where payouts come from and the limits; money out is the owner's."""
     check_is_owner(actor, business)
     current = rewards_settings(business)
-    for name, value in changes.items():
-        if name not in SETTINGS_FIELDS:
-            raise ValidationFailed(_("Unknown setting."), field=name)
-        if name == "debtor_iban":
-            value = clean_iban(value, field=name) if value else ""
-        elif name == "debtor_bic":
-            value = clean_bic(value, field=name)
-        elif name == "debtor_name":
-            value = (value or "").strip()[:70]
-        elif name == "ceiling_warning_percent":
-            value = _positive_int(value, name, minimum=1, maximum=100)
-        elif name in ("points_per_euro", "voucher_validity_days", "payout_minimum_minor"):
-            value = _positive_int(value, name, minimum=1)
-        else:
-            value = _positive_int(value, name)
-        setattr(current, name, value)
+    for name in type(data).model_fields:
+        setattr(current, name, getattr(data, name))
     current.save()
-    return current
+    return Outcome(current)
 
 
 @transaction.atomic
-def update_program_rewards(business, actor, program, *, monthly_budget_minor=..., peer_chooses=...):
+def update_program_rewards(
+    business, actor, program, data: ProgramRewardsInput
+) -> Outcome[ProgramRewards]:
+    """The owner sets a program's monthly budget and whether its peers choose the form of
+    their rewards."""
     check_is_owner(actor, business)
-    if program.business_id != business.pk:
-        raise PermissionDenied()
-    settings = program_rewards(program)
-    if monthly_budget_minor is not ...:
-        settings.monthly_budget_minor = (
-            None
-            if monthly_budget_minor in (None, "")
-            else _positive_int(monthly_budget_minor, "monthly_budget_minor")
-        )
-    if peer_chooses is not ...:
-        settings.peer_chooses = bool(peer_chooses)
-    settings.save()
-    return settings
+    _own(business, program)
+    found = program_rewards(business, program)
+    found.monthly_budget_minor = data.monthly_budget_minor
+    found.peer_chooses = data.peer_chooses
+    found.save()
+    return Outcome(found)
 
 
 # --- causes, badges and rules ----------------------------------------------------------------
 
 
 @transaction.atomic
-def create_cause(business, actor, *, name_it, name_en="", account_holder, iban, bic="", **texts):
+def create_cause(business, actor, data: CauseInput) -> Outcome[Cause]:
     check_is_owner(actor, business)
-    name_it = (name_it or "").strip()
-    if not name_it and not (name_en or "").strip():
-        raise ValidationFailed(_("Give the cause a name."), field="name_it")
-    if not (account_holder or "").strip():
-        raise ValidationFailed(_("Enter the account holder's name."), field="account_holder")
-    return Cause.objects.create(
+    cause = Cause.objects.create(
         business=business,
-        name_it=name_it or name_en.strip(),
-        name_en=(name_en or "").strip() or name_it,
-        description_it=texts.get("description_it", "")[:300],
-        description_en=texts.get("description_en", "")[:300],
-        account_holder=account_holder.strip()[:70],
-        iban=clean_iban(iban),
-        bic=clean_bic(bic),
+        name_it=data.name_it or data.name_en,
+        name_en=data.name_en or data.name_it,
+        description_it=data.description_it,
+        description_en=data.description_en,
+        account_holder=data.account_holder,
+        iban=data.iban,
+        bic=data.bic,
     )
+    return Outcome(cause, created=True)
 
 
-@transaction.atomic
-def create_badge(
-    business, actor, *, slug, name_it, name_en="", description_it="", description_en=""
-):
+BADGE_TAKEN = gettext_lazy("A badge with this code exists already.")
+
+
+def create_badge(business, actor, data: BadgeInput) -> Outcome[Badge]:
+    """A badge with a code unique in the business (made from the name if left out)."""
     check_can_manage(actor, business)
-    from django.utils.text import slugify
-
-    slug = slugify(slug or name_en or name_it)[:50]
+    slug = slugify(data.slug or data.name_en or data.name_it)[:50]
+    errors = FieldErrors()
     if not slug:
-        raise ValidationFailed(_("Give the badge a name."), field="name_it")
-    if Badge.objects.filter(business=business, slug=slug).exists():
-        raise ValidationFailed(_("A badge with this code exists already."), field="slug")
-    return Badge.objects.create(
-        business=business,
-        slug=slug,
-        name_it=name_it or name_en,
-        name_en=name_en or name_it,
-        description_it=description_it[:200],
-        description_en=description_en[:200],
-    )
-
-
-RULE_FIELDS = (
-    "event",
-    "condition",
-    "threshold",
-    "reward",
-    "amount",
-    "from_event",
-    "badge",
-    "cause",
-)
-
-
-def _clean_rule(business, values):
-    event = values.get("event")
-    if event not in Event.values:
-        raise ValidationFailed(_("Choose when the rule gives its reward."), field="event")
-    condition = values.get("condition") or Condition.ALWAYS
-    if condition not in Condition.values:
-        raise ValidationFailed(_("Choose a condition."), field="condition")
-    threshold = _positive_int(values.get("threshold") or 0, "threshold")
-    if condition in (Condition.MIN_MINUTES, Condition.NTH, Condition.EVERY_NTH) and threshold < 1:
-        raise ValidationFailed(_("This condition needs N of at least 1."), field="threshold")
-    reward = values.get("reward")
-    if reward not in RewardKind.values:
-        raise ValidationFailed(_("Choose the reward."), field="reward")
-    amount = _positive_int(values.get("amount") or 0, "amount")
-    from_event = bool(values.get("from_event"))
-    badge = values.get("badge")
-    cause = values.get("cause")
-    if isinstance(badge, int | str) and badge != "":
-        badge = Badge.objects.filter(business=business, pk=badge).first() or _missing("badge")
-    if isinstance(cause, int | str) and cause != "":
-        cause = Cause.objects.filter(business=business, pk=cause).first() or _missing("cause")
-    badge = badge or None
-    cause = cause or None
-    if reward == RewardKind.BADGE:
-        if badge is None:
-            raise ValidationFailed(_("Choose the badge to give."), field="badge")
-        amount, from_event, cause = 0, False, None
-    else:
-        badge = None
-        if not from_event and amount < 1:
-            raise ValidationFailed(
-                _("Enter an amount, or pay what the block promised."), field="amount"
+        errors.add("name_it", _("Give the badge a name."))
+    elif selectors.badge_slug_taken(business, slug):
+        errors.add("slug", BADGE_TAKEN)
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            badge = Badge.objects.create(
+                business=business,
+                slug=slug,
+                name_it=data.name_it or data.name_en,
+                name_en=data.name_en or data.name_it,
+                description_it=data.description_it,
+                description_en=data.description_en,
             )
-        if reward == RewardKind.DONATION and cause is None:
-            raise ValidationFailed(_("Choose the cause to donate to."), field="cause")
-        if reward != RewardKind.DONATION:
-            cause = None
-    for obj, field in ((badge, "badge"), (cause, "cause")):
-        if obj is not None and obj.business_id != business.pk:
-            _missing(field)
-    return {
-        "event": event,
-        "condition": condition,
-        "threshold": threshold,
-        "reward": reward,
-        "amount": amount,
-        "from_event": from_event,
-        "badge": badge,
-        "cause": cause,
-    }
+    except IntegrityError:  # the same code made by a concurrent request
+        errors.add("slug", BADGE_TAKEN)
+        errors.raise_if_any()
+    return Outcome(badge, created=True)
 
 
-def _missing(field):
-    raise ValidationFailed(_("No such choice."), field=field)
+def _check_rule(business, data: RuleInput):
+    """The badge and the cause a rule names must be the business's: both reported at once."""
+    errors = FieldErrors()
+    if data.badge_id is not None and selectors.badge_of(business, data.badge_id) is None:
+        errors.add("badge_id", _("No such choice."))
+    if data.cause_id is not None and selectors.cause_of(business, data.cause_id) is None:
+        errors.add("cause_id", _("No such choice."))
+    errors.raise_if_any()
 
 
 @transaction.atomic
-def create_rule(business, actor, program, **values) -> RewardRule:
+def create_rule(business, actor, data: NewRuleInput) -> Outcome[RewardRule]:
+    """A rule of one of the business's programs (another business's program is not found)."""
+    from peerarmy.programs.selectors import get_program
+
     check_can_manage(actor, business)
-    if program.business_id != business.pk:
-        raise PermissionDenied()
-    return RewardRule.objects.create(
-        business=business, program=program, **_clean_rule(business, values)
-    )
+    program = get_program(business, data.program_id)
+    _check_rule(business, data)
+    rule = RewardRule.objects.create(business=business, program=program, **data.stored())
+    return Outcome(rule, created=True)
 
 
 @transaction.atomic
-def update_rule(business, actor, rule, **values) -> RewardRule:
+def update_rule(business, actor, rule, data: RuleChange) -> Outcome[RewardRule]:
+    """Change a rule (its program stays); it applies to the next events."""
     check_can_manage(actor, business)
-    if rule.business_id != business.pk:
-        raise PermissionDenied()
-    merged = {name: getattr(rule, name) for name in RULE_FIELDS}
-    merged.update(values)
-    for name, value in _clean_rule(business, merged).items():
+    rule = selectors.get_rule(business, rule.pk, for_update=True)
+    _check_rule(business, data)
+    for name, value in data.stored().items():
         setattr(rule, name, value)
-    if "active" in values:
-        rule.active = bool(values["active"])
+    rule.active = data.active
     rule.save()
-    return rule
+    return Outcome(rule)
+
+
+@transaction.atomic
+def set_rule_active(business, actor, rule, active: bool) -> Outcome[RewardRule]:
+    """Switch a rule on or off."""
+    check_can_manage(actor, business)
+    rule = selectors.get_rule(business, rule.pk, for_update=True)
+    rule.active = bool(active)
+    rule.save(update_fields=["active"])
+    return Outcome(rule)
 
 
 # --- the events that pay ---------------------------------------------------------------------
@@ -316,35 +269,23 @@ def _matches(rule, occurrence, nth, business) -> bool:
     return False
 
 
-_EVENT_SQL = (
-    f'INSERT INTO "{RewardEvent._meta.db_table}" (business_id, key, event, peer_id, '  # noqa: S608
-    "program_id, occurred_at, payload) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-    "ON CONFLICT (business_id, key) DO NOTHING RETURNING id"
-)
-
-
 def _record_event(business, occurrence) -> bool:
     """Record the event; False if it was recorded before (one statement, no savepoint)."""
-    event_field = RewardEvent._meta.get_field("occurred_at")
-    payload_field = RewardEvent._meta.get_field("payload")
     from django.db import connection
 
-    with db.hot_cursor() as cursor:
-        cursor.execute(
-            _EVENT_SQL,
-            [
-                business.pk,
-                occurrence.key,
-                occurrence.event,
-                occurrence.peer_id,
-                occurrence.program_id,
-                event_field.get_db_prep_save(occurrence.occurred_at, connection),
-                payload_field.get_db_prep_save(
-                    {"claim_id": occurrence.claim_id, "minutes": occurrence.minutes}, connection
-                ),
-            ],
-        )
-        return cursor.fetchone() is not None
+    event_field = RewardEvent._meta.get_field("occurred_at")
+    payload_field = RewardEvent._meta.get_field("payload")
+    return sql.record_event(
+        business.pk,
+        occurrence.key,
+        occurrence.event,
+        occurrence.peer_id,
+        occurrence.program_id,
+        event_field.get_db_prep_save(occurrence.occurred_at, connection),
+        payload_field.get_db_prep_save(
+            {"claim_id": occurrence.claim_id, "minutes": occurrence.minutes}, connection
+        ),
+    )
 
 
 class _Settings:
@@ -357,7 +298,7 @@ class _Settings:
     @property
     def program(self) -> ProgramRewards:
         if self._program is None:
-            self._program = program_rewards_for(self.business, self.program_id)
+            self._program = selectors.program_rewards_of(self.business, self.program_id)
         return self._program
 
     @property
@@ -367,61 +308,20 @@ class _Settings:
         return self._business
 
 
-_RULE_FIELDS = (
-    "id",
-    "business_id",
-    "program_id",
-    "event",
-    "condition",
-    "threshold",
-    "reward",
-    "amount",
-    "from_event",
-    "badge_id",
-    "cause_id",
-    "active",
-)
-_PROGRAM_FIELDS = ("id", "business_id", "program_id", "monthly_budget_minor", "peer_chooses")
-_SETTINGS_FIELDS = (
-    "id",
-    "business_id",
-    "points_per_euro",
-    "voucher_validity_days",
-    "yearly_ceiling_minor",
-    "ceiling_warning_percent",
-    "payout_minimum_minor",
-)
-
-
-def _rules_sql():
-    r, pr, rs = (m._meta.db_table for m in (RewardRule, ProgramRewards, RewardSettings))
-    cols = [f"r.{c}" for c in _RULE_FIELDS]
-    cols += [f"pr.{c}" for c in _PROGRAM_FIELDS] + [f"rs.{c}" for c in _SETTINGS_FIELDS]
-    return (
-        f"SELECT {', '.join(cols)} FROM {r} r "  # noqa: S608
-        f"LEFT JOIN {pr} pr ON pr.program_id = r.program_id "
-        f"LEFT JOIN {rs} rs ON rs.business_id = r.business_id "
-        "WHERE r.business_id = %s AND r.program_id = %s AND r.event = %s AND r.active "
-        "ORDER BY r.id"
-    )
-
-
 def _rules_and_settings(business, occurrence):
     """The program's active rules for the event, with the program's and the business's
     reward settings: one statement."""
-    with db.hot_cursor() as cursor:
-        cursor.execute(_rules_sql(), [business.pk, occurrence.program_id, occurrence.event])
-        rows = cursor.fetchall()
+    rows = sql.rules_and_settings(business.pk, occurrence.program_id, occurrence.event)
     if not rows:
         return [], None
-    n, m = len(_RULE_FIELDS), len(_PROGRAM_FIELDS)
-    rules = [db.instance(RewardRule, _RULE_FIELDS, row[:n]) for row in rows]
+    n, m = len(sql.RULE_FIELDS), len(sql.PROGRAM_FIELDS)
+    rules = [db.instance(RewardRule, sql.RULE_FIELDS, row[:n]) for row in rows]
     first = rows[0]
     program = settings = None
     if first[n] is not None:
-        program = db.instance(ProgramRewards, _PROGRAM_FIELDS, first[n : n + m])
+        program = db.instance(ProgramRewards, sql.PROGRAM_FIELDS, first[n : n + m])
     if first[n + m] is not None:
-        settings = db.instance(RewardSettings, _SETTINGS_FIELDS, first[n + m :])
+        settings = db.instance(RewardSettings, sql.SETTINGS_FIELDS, first[n + m :])
     program = program or ProgramRewards(business=business, program_id=occurrence.program_id)
     return rules, _Settings(business, occurrence.program_id, program, settings)
 
@@ -433,9 +333,7 @@ def handle(business, occurrence: Occurrence) -> list[Reward]:
     # and its rewards commit together or not at all).
     with transaction.atomic(savepoint=False):
         if not _record_event(business, occurrence):
-            return list(
-                Reward.objects.filter(business=business, key__startswith=occurrence.key + ":")
-            )
+            return selectors.rewards_of_event(business, occurrence.key)
         rules, settings = _rules_and_settings(business, occurrence)
         if not rules:
             return []
@@ -486,14 +384,9 @@ def grant(business, rule, occurrence: Occurrence, settings=None) -> Reward | Non
         cause_id=cause_id,
         created_at=occurrence.occurred_at,
         budget_minor=_budget_value(settings, kind, amount),
-        budget_month=local_month(business, occurrence.occurred_at),
+        budget_month=selectors.local_month(business, occurrence.occurred_at),
     )
     return _pay(business, reward, settings=settings, first_time=True)
-
-
-def program_rewards_for(business, program_id) -> ProgramRewards:
-    found = ProgramRewards.objects.filter(business=business, program_id=program_id).first()
-    return found or ProgramRewards(business=business, program_id=program_id)
 
 
 def _budget_value(settings, kind, amount) -> int:
@@ -543,7 +436,7 @@ def _pay(
     """Post a reward, or hold it when it would go over its program's monthly budget."""
     settings = settings or _Settings(business, reward.program_id)
     if not first_time:
-        existing = Reward.objects.filter(business=business, key=reward.key).first()
+        existing = selectors.reward_by_key(business, reward.key)
         if existing is not None and existing.pk != reward.pk:
             return existing
     limit = settings.program.monthly_budget_minor
@@ -635,19 +528,17 @@ def _new_voucher(business, peer_id, value, currency, when, *, code=None) -> Vouc
             "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(4)) for _ in range(3)
         )
         spec = ledger.voucher_account(code, currency)
-        if Voucher.objects.filter(business=business, code=code).exists():
+        if selectors.voucher_code_taken(business, code):
             code = None
             continue
         ref = ledger.accounts(business.pk, [spec])[spec]
-        from .models import Account
-
         return Voucher.objects.create(
             business=business,
             code=code,
             peer_id=peer_id,
             value_minor=value,
             currency=currency,
-            account=Account.objects.get(pk=ref.id),
+            account=Account.objects.get(business=business, pk=ref.id),
             expires_at=when + timedelta(days=days),
             created_at=when,
         )
@@ -693,34 +584,12 @@ def _alert_over_budget(business, reward):
     )
 
 
-def year_earned(business, peer_id, year) -> int:
-    """What a peer earned in money (cash and shop credit) in a calendar year, in minor units."""
-    tz = business.tzinfo
-    start = datetime(year, 1, 1, tzinfo=tz)
-    end = datetime(year + 1, 1, 1, tzinfo=tz)
-    from django.db import connection
-
-    field = Reward._meta.get_field("created_at")
-    start, end = (field.get_db_prep_value(d, connection) for d in (start, end))
-    with db.hot_cursor() as cursor:
-        cursor.execute(_YEAR_SQL, [peer_id, start, end, business.pk])
-        return int(cursor.fetchone()[0])
-
-
-_YEAR_SQL = (
-    f'SELECT COALESCE(SUM(amount), 0) FROM "{Reward._meta.db_table}" '  # noqa: S608
-    "WHERE peer_id = %s AND created_at >= %s AND created_at < %s AND business_id = %s "
-    f"AND status = '{RewardStatus.POSTED.value}' "
-    f"AND kind IN ('{RewardKind.CASH.value}', '{RewardKind.VOUCHER.value}')"
-)
-
-
 def _check_yearly_ceiling(business, reward, context=None):
     settings = (context or _Settings(business, reward.program_id)).rewards
     if not settings.yearly_ceiling_minor:
         return
     year = timezone.localtime(reward.created_at, business.tzinfo).year
-    earned = year_earned(business, reward.peer_id, year)
+    earned = selectors.year_earned(business, reward.peer_id, year)
     warn_at = settings.yearly_ceiling_minor * settings.ceiling_warning_percent // 100
     if earned < warn_at or earned - reward.amount >= warn_at:
         return  # warn once: on the reward that crosses the line
@@ -740,41 +609,33 @@ def _check_yearly_ceiling(business, reward, context=None):
 # --- the owner decides on held rewards --------------------------------------------------------
 
 
-def _held(business, reward_id) -> Reward:
-    reward = (
-        Reward.objects.select_for_update()
-        .filter(business=business, pk=reward_id)
-        .select_related("peer", "program")
-        .first()
-    )
-    if reward is None:
-        raise DomainError(_("No such reward."), code="not_found", status=404)
+def _held(business, reward) -> Reward:
+    reward = selectors.get_reward(business, reward, for_update=True)
     if reward.status != RewardStatus.HELD:
         raise InvalidTransition(_("This reward is no longer waiting for a decision."))
     return reward
 
 
 @transaction.atomic
-def approve_held_reward(business, actor, reward_id) -> Reward:
+def approve_held_reward(business, actor, reward) -> Outcome[Reward]:
     """Pay a held reward although it goes over the month's budget."""
     check_is_owner(actor, business)
-    reward = _held(business, reward_id)
+    reward = _held(business, reward)
     reward.decided_by = actor
     reward.decided_at = timezone.now()
-    return _pay(business, reward, over_budget_ok=True, actor=actor, first_time=True)
+    return Outcome(_pay(business, reward, over_budget_ok=True, actor=actor, first_time=True))
 
 
 @transaction.atomic
-def decline_held_reward(business, actor, reward_id, *, reason) -> Reward:
+def decline_held_reward(business, actor, reward, data: DeclineRewardInput) -> Outcome[Reward]:
+    """Decline a held reward; the peer is e-mailed the reason."""
     check_is_owner(actor, business)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(_("Tell the peer why."), field="reason")
-    reward = _held(business, reward_id)
+    data.require()
+    reward = _held(business, reward)
     reward.status = RewardStatus.DECLINED
     reward.decided_by = actor
     reward.decided_at = timezone.now()
-    reward.decline_reason = reason[:300]
+    reward.decline_reason = data.reason
     reward.save()
     peer = reward.peer
     enqueue_email(
@@ -785,69 +646,66 @@ def decline_held_reward(business, actor, reward_id, *, reason) -> Reward:
         language=peer.user.language or business.default_language,
         event="rewards.declined",
     )
-    return reward
+    return Outcome(reward)
 
 
 # --- the peer's side -------------------------------------------------------------------------
 
 
 @transaction.atomic
-def choose_reward_form(peer, *, form, cause=None) -> PeerRewardChoice:
-    if form not in PeerRewardChoice.Form.values:
-        raise ValidationFailed(_("Choose how you want your rewards."), field="form")
-    if form == PeerRewardChoice.Form.DONATION:
-        if cause in (None, ""):
-            raise ValidationFailed(_("Choose the cause to donate to."), field="cause")
-        if not isinstance(cause, Cause):
-            cause = Cause.objects.filter(
-                business_id=peer.business_id, pk=cause, active=True
-            ).first()
-        if cause is None or cause.business_id != peer.business_id or not cause.active:
-            raise ValidationFailed(_("No such cause."), field="cause")
-    else:
-        cause = None
+def choose_reward_form(peer, data: RewardChoiceInput) -> Outcome[PeerRewardChoice]:
+    """The form a peer wants their cash rewards in; a donation goes to an active cause of
+    their army."""
+    cause = None
+    if data.form == PeerRewardChoice.Form.DONATION:
+        cause = selectors.active_cause(peer.business_id, data.cause_id)
+        if cause is None:
+            errors = FieldErrors()
+            errors.add("cause_id", _("No such cause."))
+            errors.raise_if_any()
     choice, _created = PeerRewardChoice.objects.update_or_create(
-        peer=peer, defaults={"business_id": peer.business_id, "form": form, "cause": cause}
+        peer=peer, defaults={"business_id": peer.business_id, "form": data.form, "cause": cause}
     )
-    return choice
+    return Outcome(choice)
 
 
 @transaction.atomic
-def set_payout_details(peer, *, account_holder, iban, bic="") -> PayoutDetails:
-    holder = (account_holder or "").strip()
-    if not holder:
-        raise ValidationFailed(_("Enter the account holder's name."), field="account_holder")
+def set_payout_details(peer, data: PayoutDetailsInput) -> Outcome[PayoutDetails]:
     details, _created = PayoutDetails.objects.update_or_create(
         peer=peer,
         defaults={
             "business_id": peer.business_id,
-            "account_holder": holder[:70],
-            "iban": clean_iban(iban),
-            "bic": clean_bic(bic),
+            "account_holder": data.account_holder,
+            "iban": data.iban,
+            "bic": data.bic,
         },
     )
-    return details
+    return Outcome(details)
 
 
 @transaction.atomic
-def update_showcase(peer, *, public, headline=""):
+def update_showcase(peer, data: ShowcasePageInput) -> Outcome[Showcase]:
     showcase, _created = Showcase.objects.update_or_create(
         peer=peer,
         defaults={
             "business_id": peer.business_id,
-            "public": bool(public),
-            "headline": (headline or "").strip()[:120],
+            "public": data.public,
+            "headline": data.headline,
         },
     )
-    return showcase
+    return Outcome(showcase)
 
 
-def convert_points(peer, points, *, key=None) -> Voucher:
-    """Turn points into a shop voucher at the business's rate (whole euros of points)."""
+def convert_points(peer, data: PointsConversionInput, *, key=None) -> Outcome[Voucher]:
+    """Turn points into a shop voucher at the business's rate (whole euros of points; the rest
+    stays on the balance)."""
     business = peer.business
     rate = rewards_settings(business).points_per_euro
-    points = _positive_int(points, "points", minimum=rate)
-    points -= points % rate  # whole euros only; the rest stays on the balance
+    if data.points < rate:
+        errors = FieldErrors()
+        errors.add("points", _("Enter a number of at least %(minimum)d.") % {"minimum": rate})
+        errors.raise_if_any()
+    points = data.points - data.points % rate
     value = points // rate * 100
     unit = _money_unit(business)
     now = timezone.now()
@@ -881,31 +739,46 @@ def convert_points(peer, points, *, key=None) -> Voucher:
             raise ledger.InsufficientBalance(
                 exc.account_id, _("You do not have that many points.")
             ) from exc
-    return voucher
+    return Outcome(voucher, created=True)
 
 
 # --- vouchers at the till --------------------------------------------------------------------
 
 
 def voucher_remaining(voucher) -> int:
-    return -ledger.balance(voucher.account_id)
+    return selectors.voucher_remaining(voucher)
 
 
-def redeem_voucher(business, actor, code, amount_minor, *, key=None) -> Transaction:
-    """Take `amount_minor` off a voucher at the till (partial redemption is fine)."""
+@dataclass(frozen=True)
+class Redemption:
+    """What a redemption took off a voucher, and what is left on it."""
+
+    voucher: Voucher
+    transaction: Transaction
+    amount_minor: int
+    remaining_minor: int
+
+
+def redeem_voucher(
+    business, actor, data: VoucherRedemptionInput, *, key=None
+) -> Outcome[Redemption]:
+    """Take `amount_minor` off a voucher at the till (partial redemption is fine). With a `key`
+    (derived from the till's Idempotency-Key), a retry is answered with the redemption the key
+    made (`replayed`); the key of another voucher or amount is refused."""
     check_can_manage(actor, business)
-    code = (code or "").strip().upper()
-    voucher = Voucher.objects.filter(business=business, code=code).first()
+    voucher = selectors.find_voucher(business, data.code)
+    errors = FieldErrors()
     if voucher is None:
-        raise ValidationFailed(_("No voucher has this code."), field="code")
-    amount = _positive_int(amount_minor, "amount_minor", minimum=1)
+        errors.add("code", _("No voucher has this code."))
+        errors.raise_if_any()
     now = timezone.now()
     if voucher.expires_at <= now:
-        raise ValidationFailed(
+        errors.add(
+            "code",
             _("This voucher expired on %(date)s.")
             % {"date": timezone.localtime(voucher.expires_at, business.tzinfo).date()},
-            field="code",
         )
+        errors.raise_if_any()
     key = key or f"voucher.redeemed:{voucher.code}:{secrets.token_hex(8)}"
     specs = [
         ledger.voucher_account(voucher.code, voucher.currency),
@@ -917,7 +790,7 @@ def redeem_voucher(business, actor, code, amount_minor, *, key=None) -> Transact
             business.pk,
             key=key,
             kind=TransactionKind.REDEMPTION,
-            legs=[Leg(refs[specs[0]], amount), Leg(refs[specs[1]], -amount)],
+            legs=[Leg(refs[specs[0]], data.amount_minor), Leg(refs[specs[1]], -data.amount_minor)],
             reason="voucher.redeemed",
             reason_args={"voucher": voucher.code},
             peer_id=voucher.peer_id,
@@ -930,7 +803,15 @@ def redeem_voucher(business, actor, code, amount_minor, *, key=None) -> Transact
             _("Only %(left)s is left on this voucher.")
             % {"left": format_money(voucher_remaining(voucher), voucher.currency)},
         ) from exc
-    return Transaction.objects.get(pk=posted.transaction_id)
+    txn = selectors.transaction_by_key(business, key)
+    if not posted.created:
+        taken = selectors.entry_amount(business, txn, voucher.account_id)
+        if txn.kind != TransactionKind.REDEMPTION or taken != data.amount_minor:
+            raise IdempotencyKeyReused(
+                _("This Idempotency-Key was already used for another voucher or amount.")
+            )
+    redemption = Redemption(voucher, txn, data.amount_minor, voucher_remaining(voucher))
+    return Outcome(redemption, created=posted.created, replayed=not posted.created)
 
 
 def expire_vouchers(now=None) -> int:
@@ -940,8 +821,7 @@ def expire_vouchers(now=None) -> int:
     now = now or timezone.now()
     count = 0
     with scopes_disabled():
-        expired = Voucher.objects.filter(expires_at__lte=now, account__balances__amount__lt=0)
-        for voucher in expired.select_related("business"):
+        for voucher in selectors.expired_vouchers(now):
             left = voucher_remaining(voucher)
             if left <= 0:
                 continue
@@ -1034,57 +914,54 @@ def format_money(amount_minor, currency) -> str:
 
 # --- corrections -----------------------------------------------------------------------------
 
+PAYOUT_KINDS = (
+    TransactionKind.PAYOUT_SENT,
+    TransactionKind.PAYOUT_PAID,
+    TransactionKind.PAYOUT_RETURNED,
+)
 
-def correct_transaction(business, actor, transaction_id, *, memo) -> Transaction:
-    """Reverse a transaction, with a note saying why (owner only)."""
+
+def correct_transaction(
+    business, actor, transaction_, data: TransactionCorrectionInput
+) -> Outcome[Transaction]:
+    """Reverse a transaction, with a note saying why (owner only). A transaction is corrected
+    once: again, the same correction (`replayed`)."""
     check_is_owner(actor, business)
-    memo = (memo or "").strip()
-    if not memo:
-        raise ValidationFailed(_("Say why the transaction is corrected."), field="memo")
-    original = Transaction.objects.filter(business=business, pk=transaction_id).first()
-    if original is None:
-        raise DomainError(_("No such transaction."), code="not_found", status=404)
+    data.require()
+    original = selectors.get_transaction(business, transaction_)
     if original.reverses_id is not None:
         raise InvalidTransition(_("A correction cannot itself be corrected; post a new one."))
-    if original.kind in (
-        TransactionKind.PAYOUT_SENT,
-        TransactionKind.PAYOUT_PAID,
-        TransactionKind.PAYOUT_RETURNED,
-    ):
+    if original.kind in PAYOUT_KINDS:
         # The batch still says the payout went out: reversing the posting alone would pay
         # the peer twice. A payout is undone by marking it returned by the bank.
         raise InvalidTransition(_("A payout is corrected by marking it returned by the bank."))
     posted = ledger.reverse(
-        business.pk, original.pk, key=f"reversal:{original.pk}", memo=memo, actor_id=actor.pk
+        business.pk, original.pk, key=f"reversal:{original.pk}", memo=data.memo, actor_id=actor.pk
     )
-    return Transaction.objects.get(pk=posted.transaction_id)
+    reversal = selectors.get_transaction(business, posted.transaction_id)
+    return Outcome(reversal, created=posted.created, replayed=not posted.created)
 
 
-def adjust_peer_balance(business, actor, peer, amount_minor, *, memo, key=None) -> Transaction:
+def adjust_peer_balance(
+    business, actor, peer, data: BalanceAdjustmentInput, *, key=None
+) -> Outcome[Transaction]:
     """Credit (positive) or debit (negative) a peer's payable balance, with a note."""
     check_is_owner(actor, business)
-    if peer.business_id != business.pk:
-        raise PermissionDenied()
-    memo = (memo or "").strip()
-    if not memo:
-        raise ValidationFailed(_("Say why the balance is adjusted."), field="memo")
-    try:
-        amount = int(amount_minor)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("Enter a whole number of cents."), field="amount_minor") from None
-    if amount == 0:
-        raise ValidationFailed(_("Enter an amount other than zero."), field="amount_minor")
+    _own(business, peer)
+    data.require()
     unit = _money_unit(business)
     specs = [ledger.house(AccountKind.ADJUSTMENTS, unit), ledger.peer_payable(peer.pk, unit)]
     refs = ledger.accounts(business.pk, specs)
+    amount = data.amount_minor
     posted = ledger.post(
         business.pk,
         key=key or f"adjustment:{peer.pk}:{secrets.token_hex(8)}",
         kind=TransactionKind.ADJUSTMENT,
         legs=[Leg(refs[specs[0]], amount), Leg(refs[specs[1]], -amount)],
         reason="adjustment",
-        memo=memo,
+        memo=data.memo,
         peer_id=peer.pk,
         actor_id=actor.pk,
     )
-    return Transaction.objects.get(pk=posted.transaction_id)
+    txn = selectors.get_transaction(business, posted.transaction_id)
+    return Outcome(txn, created=posted.created, replayed=not posted.created)

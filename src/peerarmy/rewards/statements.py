@@ -16,8 +16,6 @@ from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
-from fpdf import FPDF, FontFace
-from fpdf.enums import TableBordersLayout, TableCellFillMode
 
 from peerarmy.errors import ValidationFailed
 
@@ -234,194 +232,214 @@ def statement_pdf(statement: Statement, *, compress: bool = True) -> bytes:
     """
     _check_statement(statement)
     with translation.override(statement.language):
-        pdf = _StatementPDF(statement)
+        pdf = _pdf_class()(statement)
         pdf.set_compression(compress)
         pdf.render()
         return bytes(pdf.output())
 
 
-class _StatementPDF(FPDF):
-    MARGIN = 15
-    TEXT_COLOR = (20, 20, 20)
-    MUTED_COLOR = (100, 100, 100)
-    RULE_COLOR = (190, 190, 190)
-    HEADING_FILL = (232, 236, 240)
-    STRIPE_FILL = (246, 247, 249)
+@cache
+def _pdf_class():
+    """The statement's PDF document class; fpdf2 is imported when a PDF is made, not when the
+    app starts."""
+    from fpdf import FPDF, FontFace
+    from fpdf.enums import TableBordersLayout, TableCellFillMode
 
-    def __init__(self, statement: Statement):
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        self.statement = statement
-        for style, path in FONT_FILES.items():
-            self.add_font(FONT_FAMILY, style, path)
-        self.glyphs = _font_glyphs()
-        self.set_margins(self.MARGIN, self.MARGIN, self.MARGIN)
-        self.set_auto_page_break(auto=True, margin=self.MARGIN + 8)
-        self.set_title(self.clean(self.title_text()))
-        self.set_author(self.clean(statement.business_name))
-        self.set_creator("peerarmy")
-        self.set_lang(statement.language)
-        self.set_draw_color(*self.RULE_COLOR)
-        self.set_text_color(*self.TEXT_COLOR)
+    class _StatementPDF(FPDF):
+        MARGIN = 15
+        TEXT_COLOR = (20, 20, 20)
+        MUTED_COLOR = (100, 100, 100)
+        RULE_COLOR = (190, 190, 190)
+        HEADING_FILL = (232, 236, 240)
+        STRIPE_FILL = (246, 247, 249)
 
-    # --- page furniture (fpdf2 calls these on every page) ---
+        def __init__(self, statement: Statement):
+            super().__init__(orientation="portrait", unit="mm", format="A4")
+            self.statement = statement
+            for style, path in FONT_FILES.items():
+                self.add_font(FONT_FAMILY, style, path)
+            self.glyphs = _font_glyphs()
+            self.set_margins(self.MARGIN, self.MARGIN, self.MARGIN)
+            self.set_auto_page_break(auto=True, margin=self.MARGIN + 8)
+            self.set_title(self.clean(self.title_text()))
+            self.set_author(self.clean(statement.business_name))
+            self.set_creator("peerarmy")
+            self.set_lang(statement.language)
+            self.set_draw_color(*self.RULE_COLOR)
+            self.set_text_color(*self.TEXT_COLOR)
 
-    def header(self):
-        if self.page_no() == 1:
-            return
-        # Continuation pages say whose statement they belong to; the table repeats its headings.
-        self.set_font(FONT_FAMILY, "", 8)
-        self.set_text_color(*self.MUTED_COLOR)
-        running = " · ".join(
-            (self.statement.business_name, self.statement.peer_name, self.statement.period_label)
-        )
-        self.cell(0, 5, self.clean(running, limit=150), new_x="LMARGIN", new_y="NEXT")
-        self.set_text_color(*self.TEXT_COLOR)
-        self.ln(2)
+        # --- page furniture (fpdf2 calls these on every page) ---
 
-    def footer(self):
-        self.set_y(-self.MARGIN)
-        self.set_font(FONT_FAMILY, "", 8)
-        self.set_text_color(*self.MUTED_COLOR)
-        page = _("Page %(n)s of %(total)s") % {"n": self.page_no(), "total": "{nb}"}
-        self.cell(0, 5, page, align="C")
-        self.set_text_color(*self.TEXT_COLOR)
-
-    # --- content ---
-
-    def render(self):
-        self.add_page()
-        self.title_block()
-        self.summary()
-        self.ln(6)
-        self.movements()
-
-    def title_text(self):
-        s = self.statement
-        return f"{pgettext('wallet', 'Statement')}: {s.peer_name} · {s.period_label}"
-
-    def title_block(self):
-        s = self.statement
-        self.set_font(FONT_FAMILY, "B", 16)
-        self.multi_cell(0, 8, self.clean(s.business_name, limit=120), new_x="LMARGIN")
-        self.set_font(FONT_FAMILY, "", 12)
-        self.cell(0, 7, pgettext("wallet", "Statement"), new_x="LMARGIN", new_y="NEXT")
-        self.ln(2)
-        dates = f"{self.day(s.start)} – {self.day(s.end)}"
-        for label, value in (
-            (pgettext("statement", "Peer"), s.peer_name),
-            (pgettext("statement", "Period"), f"{s.period_label} ({dates})"),
-        ):
-            self.set_font(FONT_FAMILY, "B", 10)
-            self.cell(28, 6, label)
-            self.set_font(FONT_FAMILY, "", 10)
-            self.multi_cell(0, 6, self.clean(value, limit=150), new_x="LMARGIN")
-        self.ln(4)
-
-    def summary(self):
-        s = self.statement
-        opening, closing, points_opening, points_closing = _balance_labels()
-        rows = [(opening, _money(s.opening_minor, s.currency), False)]
-        rows += [
-            (_total_label(key), _money(value, s.currency), False) for key, value in s.totals.items()
-        ]
-        rows.append((closing, _money(s.closing_minor, s.currency), True))
-        if _shows_points(s):
-            rows.append((points_opening, _money(s.points_opening, POINTS), False))
-            rows.append((points_closing, _money(s.points_closing, POINTS), True))
-        self.set_font(FONT_FAMILY, "", 10)
-        with self.table(
-            width=110,
-            align="LEFT",
-            col_widths=(65, 45),
-            text_align=("LEFT", "RIGHT"),
-            first_row_as_headings=False,
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            line_height=6,
-            padding=(0.5, 1.5),
-        ) as table:
-            for label, value, strong in rows:
-                style = FontFace(emphasis="BOLD") if strong else None
-                table.row([self.clean(label), value], style=style)
-
-    def movements(self):
-        s = self.statement
-        opening, closing, points_opening, points_closing = _balance_labels()
-        self.set_font(FONT_FAMILY, "", 9)
-        with self.table(
-            col_widths=(24, 70, 32, 27, 27),
-            text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
-            v_align="TOP",
-            borders_layout=TableBordersLayout.HORIZONTAL_LINES,
-            headings_style=FontFace(emphasis="BOLD", fill_color=self.HEADING_FILL),
-            cell_fill_color=self.STRIPE_FILL,
-            cell_fill_mode=TableCellFillMode.EVEN_ROWS,
-            line_height=5,
-            padding=(1, 1.5),
-            repeat_headings=1,
-        ) as table:
-            table.row(
-                [
-                    _("Date"),
-                    _("Description"),
-                    pgettext("statement", "Reference"),
-                    _("Amount"),
-                    pgettext("statement", "Balance"),
-                ]
-            )
-            strong = FontFace(emphasis="BOLD")
-            table.row(
-                [self.day(s.start), opening, "", "", _money(s.opening_minor, s.currency)],
-                style=strong,
-            )
-            if _shows_points(s):
-                table.row(
-                    [self.day(s.start), points_opening, "", "", _money(s.points_opening, POINTS)],
-                    style=strong,
+        def header(self):
+            if self.page_no() == 1:
+                return
+            # Continuation pages say whose statement they belong to; the table repeats its headings.
+            self.set_font(FONT_FAMILY, "", 8)
+            self.set_text_color(*self.MUTED_COLOR)
+            running = " · ".join(
+                (
+                    self.statement.business_name,
+                    self.statement.peer_name,
+                    self.statement.period_label,
                 )
-            if not s.lines:
-                row = table.row()
-                row.cell(self.day(s.start))
-                row.cell(_("No movements in this period."), colspan=4)
-            for line in s.lines:
+            )
+            self.cell(0, 5, self.clean(running, limit=150), new_x="LMARGIN", new_y="NEXT")
+            self.set_text_color(*self.TEXT_COLOR)
+            self.ln(2)
+
+        def footer(self):
+            self.set_y(-self.MARGIN)
+            self.set_font(FONT_FAMILY, "", 8)
+            self.set_text_color(*self.MUTED_COLOR)
+            page = _("Page %(n)s of %(total)s") % {"n": self.page_no(), "total": "{nb}"}
+            self.cell(0, 5, page, align="C")
+            self.set_text_color(*self.TEXT_COLOR)
+
+        # --- content ---
+
+        def render(self):
+            self.add_page()
+            self.title_block()
+            self.summary()
+            self.ln(6)
+            self.movements()
+
+        def title_text(self):
+            s = self.statement
+            return f"{pgettext('wallet', 'Statement')}: {s.peer_name} · {s.period_label}"
+
+        def title_block(self):
+            s = self.statement
+            self.set_font(FONT_FAMILY, "B", 16)
+            self.multi_cell(0, 8, self.clean(s.business_name, limit=120), new_x="LMARGIN")
+            self.set_font(FONT_FAMILY, "", 12)
+            self.cell(0, 7, pgettext("wallet", "Statement"), new_x="LMARGIN", new_y="NEXT")
+            self.ln(2)
+            dates = f"{self.day(s.start)} – {self.day(s.end)}"
+            for label, value in (
+                (pgettext("statement", "Peer"), s.peer_name),
+                (pgettext("statement", "Period"), f"{s.period_label} ({dates})"),
+            ):
+                self.set_font(FONT_FAMILY, "B", 10)
+                self.cell(28, 6, label)
+                self.set_font(FONT_FAMILY, "", 10)
+                self.multi_cell(0, 6, self.clean(value, limit=150), new_x="LMARGIN")
+            self.ln(4)
+
+        def summary(self):
+            s = self.statement
+            opening, closing, points_opening, points_closing = _balance_labels()
+            rows = [(opening, _money(s.opening_minor, s.currency), False)]
+            rows += [
+                (_total_label(key), _money(value, s.currency), False)
+                for key, value in s.totals.items()
+            ]
+            rows.append((closing, _money(s.closing_minor, s.currency), True))
+            if _shows_points(s):
+                rows.append((points_opening, _money(s.points_opening, POINTS), False))
+                rows.append((points_closing, _money(s.points_closing, POINTS), True))
+            self.set_font(FONT_FAMILY, "", 10)
+            with self.table(
+                width=110,
+                align="LEFT",
+                col_widths=(65, 45),
+                text_align=("LEFT", "RIGHT"),
+                first_row_as_headings=False,
+                borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+                line_height=6,
+                padding=(0.5, 1.5),
+            ) as table:
+                for label, value, strong in rows:
+                    style = FontFace(emphasis="BOLD") if strong else None
+                    table.row([self.clean(label), value], style=style)
+
+        def movements(self):
+            s = self.statement
+            opening, closing, points_opening, points_closing = _balance_labels()
+            self.set_font(FONT_FAMILY, "", 9)
+            with self.table(
+                col_widths=(24, 70, 32, 27, 27),
+                text_align=("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT"),
+                v_align="TOP",
+                borders_layout=TableBordersLayout.HORIZONTAL_LINES,
+                headings_style=FontFace(emphasis="BOLD", fill_color=self.HEADING_FILL),
+                cell_fill_color=self.STRIPE_FILL,
+                cell_fill_mode=TableCellFillMode.EVEN_ROWS,
+                line_height=5,
+                padding=(1, 1.5),
+                repeat_headings=1,
+            ) as table:
                 table.row(
                     [
-                        self.day(line.date),
-                        self.clean(line.description),
-                        self.clean(line.reference, limit=60),
-                        _signed_money(line.amount_minor, line.unit),
-                        _money(line.balance_minor, line.unit),
+                        _("Date"),
+                        _("Description"),
+                        pgettext("statement", "Reference"),
+                        _("Amount"),
+                        pgettext("statement", "Balance"),
                     ]
                 )
-            table.row(
-                [self.day(s.end), closing, "", "", _money(s.closing_minor, s.currency)],
-                style=strong,
-            )
-            if _shows_points(s):
+                strong = FontFace(emphasis="BOLD")
                 table.row(
-                    [self.day(s.end), points_closing, "", "", _money(s.points_closing, POINTS)],
+                    [self.day(s.start), opening, "", "", _money(s.opening_minor, s.currency)],
                     style=strong,
                 )
+                if _shows_points(s):
+                    table.row(
+                        [
+                            self.day(s.start),
+                            points_opening,
+                            "",
+                            "",
+                            _money(s.points_opening, POINTS),
+                        ],
+                        style=strong,
+                    )
+                if not s.lines:
+                    row = table.row()
+                    row.cell(self.day(s.start))
+                    row.cell(_("No movements in this period."), colspan=4)
+                for line in s.lines:
+                    table.row(
+                        [
+                            self.day(line.date),
+                            self.clean(line.description),
+                            self.clean(line.reference, limit=60),
+                            _signed_money(line.amount_minor, line.unit),
+                            _money(line.balance_minor, line.unit),
+                        ]
+                    )
+                table.row(
+                    [self.day(s.end), closing, "", "", _money(s.closing_minor, s.currency)],
+                    style=strong,
+                )
+                if _shows_points(s):
+                    table.row(
+                        [self.day(s.end), points_closing, "", "", _money(s.points_closing, POINTS)],
+                        style=strong,
+                    )
 
-    # --- helpers ---
+        # --- helpers ---
 
-    def day(self, value: datetime.date) -> str:
-        return date_format(value, PDF_DATE_FORMATS[self.statement.language])
+        def day(self, value: datetime.date) -> str:
+            return date_format(value, PDF_DATE_FORMATS[self.statement.language])
 
-    def clean(self, text, limit: int = DESCRIPTION_MAX_CHARS) -> str:
-        """Text a business or peer wrote, made safe to draw: one line of printable characters
-        the font has ("?" for the others, e.g. CJK), cut with an ellipsis past `limit`."""
-        text = unicodedata.normalize("NFC", str(text or ""))
-        # Line breaks, tabs and odd spaces become plain spaces; invisible format characters
-        # (soft hyphens, bidi overrides that could disguise a name) are dropped.
-        text = "".join(
-            "" if unicodedata.category(char) == "Cf" else " " if _is_space(char) else char
-            for char in text
-        )
-        text = " ".join(text.split())
-        text = "".join(char if ord(char) in self.glyphs else "?" for char in text)
-        if len(text) > limit:
-            text = text[: limit - 1].rstrip() + "…"
-        return text
+        def clean(self, text, limit: int = DESCRIPTION_MAX_CHARS) -> str:
+            """Text a business or peer wrote, made safe to draw: one line of printable characters
+            the font has ("?" for the others, e.g. CJK), cut with an ellipsis past `limit`."""
+            text = unicodedata.normalize("NFC", str(text or ""))
+            # Line breaks, tabs and odd spaces become plain spaces; invisible format characters
+            # (soft hyphens, bidi overrides that could disguise a name) are dropped.
+            text = "".join(
+                "" if unicodedata.category(char) == "Cf" else " " if _is_space(char) else char
+                for char in text
+            )
+            text = " ".join(text.split())
+            text = "".join(char if ord(char) in self.glyphs else "?" for char in text)
+            if len(text) > limit:
+                text = text[: limit - 1].rstrip() + "…"
+            return text
+
+    return _StatementPDF
 
 
 @cache

@@ -16,7 +16,7 @@ from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.api import endpoints
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.rewards import payouts, selectors, sepa, services
+from peerarmy.rewards import selectors, sepa, services
 from peerarmy.rewards.models import (
     Cause,
     Event,
@@ -25,6 +25,17 @@ from peerarmy.rewards.models import (
     RewardStatus,
     Transaction,
     Voucher,
+)
+from peerarmy.rewards.tests.factories import (
+    add_badge,
+    add_cause,
+    add_rule,
+    adjust,
+    change_program_rewards,
+    change_settings,
+    convert,
+    prepare,
+    set_bank,
 )
 from peerarmy.scheduling.models import Block, Claim
 from peerarmy.scheduling.tests.factories import BlockFactory
@@ -105,7 +116,7 @@ def grant(business, peer, *, reward="cash", amount=1500, program=None, key=None,
 
 def held_reward(business, owner, peer, amount=1500):
     program = ProgramFactory(business=business)
-    services.update_program_rewards(business, owner, program, monthly_budget_minor=1000)
+    change_program_rewards(business, owner, program, monthly_budget_minor=1000)
     reward = grant(business, peer, program=program, amount=amount)
     assert reward.status == RewardStatus.HELD
     return reward
@@ -113,7 +124,7 @@ def held_reward(business, owner, peer, amount=1500):
 
 def points_voucher(business, peer, points=1000):
     grant(business, peer, reward="points", amount=points)
-    return services.convert_points(peer, points)
+    return convert(peer, points)
 
 
 # --- the overview --------------------------------------------------------------------------
@@ -121,7 +132,7 @@ def points_voucher(business, peer, points=1000):
 
 def test_the_overview_shows_what_is_owed_held_and_spent(api, business, owner, peer):
     program = ProgramFactory(business=business, title_en="Deliveries")
-    services.update_program_rewards(business, owner, program, monthly_budget_minor=5000)
+    change_program_rewards(business, owner, program, monthly_budget_minor=5000)
     grant(business, peer, program=program, amount=1500)
     held = held_reward(business, owner, PeerFactory(business=business), amount=2500)
     voucher = points_voucher(business, peer, points=700)  # 7 € of voucher
@@ -146,7 +157,7 @@ def test_the_overview_shows_what_is_owed_held_and_spent(api, business, owner, pe
 
 
 def test_the_overview_names_peers_near_the_yearly_ceiling(api, business, owner, peer):
-    services.update_settings(business, owner, yearly_ceiling_minor=10000)
+    change_settings(business, owner, yearly_ceiling_minor=10000)
     grant(business, peer, amount=8500)
 
     body = api.get(f"{R}/overview").json()
@@ -259,7 +270,7 @@ def test_a_bad_rule_is_refused_naming_the_field(api, program, changes, field):
 def test_another_businesss_badge_or_cause_cannot_go_in_a_rule(
     api, program, other_business, other_staff
 ):
-    theirs = services.create_badge(other_business, other_staff, slug="lecce", name_it="Lecce")
+    theirs = add_badge(other_business, other_staff, slug="lecce", name_it="Lecce")
 
     response = api.post(
         f"{R}/rules",
@@ -290,7 +301,7 @@ def test_another_businesss_rule_and_program_budget_are_not_found(
     api, owner_api, other_business, other_staff
 ):
     their_program = ProgramFactory(business=other_business)
-    theirs = services.create_rule(
+    theirs = add_rule(
         other_business,
         other_staff,
         their_program,
@@ -311,7 +322,7 @@ def test_another_businesss_rule_and_program_budget_are_not_found(
         assert response.json() == missing.json()
     theirs.refresh_from_db()
     assert theirs.active is True
-    assert services.program_rewards(their_program).peer_chooses is False
+    assert selectors.program_rewards_of(their_program.business, their_program).peer_chooses is False
 
 
 # --- settings and budgets ------------------------------------------------------------------
@@ -448,7 +459,7 @@ def test_the_owner_pays_a_held_reward_and_staff_cannot(api, owner_api, business,
     assert by_owner.status_code == 200
     assert by_owner.json()["status"] == "posted"
     refused(again, 409, "invalid_transition")
-    assert services.year_earned(business, peer.pk, timezone.localdate().year) == 1500
+    assert selectors.year_earned(business, peer.pk, timezone.localdate().year) == 1500
     assert api.get(f"{R}/held").json()["count"] == 0
 
 
@@ -800,8 +811,8 @@ def test_a_payout_run_from_completed_blocks_to_a_bank_file(
 
 
 def test_the_owner_cannot_approve_a_run_they_prepared(owner_api, business, owner, peer):
-    services.adjust_peer_balance(business, owner, peer, 5000, memo="Season bonus")
-    services.set_payout_details(peer, account_holder="Anna", iban=ANNA_IBAN)
+    adjust(business, owner, peer, 5000, memo="Season bonus")
+    set_bank(peer, account_holder="Anna", iban=ANNA_IBAN)
     batch = owner_api.post(f"{PAYOUTS}/batches", {}).json()["batch"]
 
     response = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve")
@@ -813,9 +824,9 @@ def test_the_owner_cannot_approve_a_run_they_prepared(owner_api, business, owner
 
 
 def test_the_bank_file_needs_the_businesss_account(api, owner_api, business, owner, peer):
-    services.adjust_peer_balance(business, owner, peer, 5000, memo="Season bonus")
-    services.set_payout_details(peer, account_holder="Anna", iban=ANNA_IBAN)
-    batch = api.post(f"{PAYOUTS}/batches", {"execution_date": "2999-12-31"}).json()["batch"]
+    adjust(business, owner, peer, 5000, memo="Season bonus")
+    set_bank(peer, account_holder="Anna", iban=ANNA_IBAN)
+    batch = api.post(f"{PAYOUTS}/batches", {"execution_date": "2199-12-31"}).json()["batch"]
     owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve")
 
     response = api.get(f"{PAYOUTS}/batches/{batch['id']}/sepa.xml")
@@ -834,8 +845,8 @@ def test_the_bank_file_needs_the_businesss_account(api, owner_api, business, own
     ],
 )
 def test_a_bad_run_is_refused_naming_the_field(api, business, owner, peer, body, field):
-    services.adjust_peer_balance(business, owner, peer, 5000, memo="Season bonus")
-    services.set_payout_details(peer, account_holder="Anna", iban=ANNA_IBAN)
+    adjust(business, owner, peer, 5000, memo="Season bonus")
+    set_bank(peer, account_holder="Anna", iban=ANNA_IBAN)
 
     response = api.post(f"{PAYOUTS}/batches", body)
 
@@ -851,10 +862,10 @@ def test_nothing_to_pay_is_said_in_words(api):
 
 def test_another_businesss_payouts_are_not_found(api, other_business, other_staff):
     their_peer = PeerFactory(business=other_business)
-    services.adjust_peer_balance(other_business, other_staff, their_peer, 5000, memo="Bonus")
-    services.set_payout_details(their_peer, account_holder="Lecce", iban=ANNA_IBAN)
+    adjust(other_business, other_staff, their_peer, 5000, memo="Bonus")
+    set_bank(their_peer, account_holder="Lecce", iban=ANNA_IBAN)
 
-    batch, _skipped = payouts.prepare_batch(other_business, other_staff)
+    batch, _skipped = prepare(other_business, other_staff)
     payout = batch.payouts.get()
     for method, url, body in [
         ("get", f"{PAYOUTS}/batches/{{b}}", None),
@@ -885,7 +896,7 @@ def test_the_wallet_shows_money_points_vouchers_badges_and_donations(
     grant(business, peer, amount=1500)
     grant(business, peer, reward="points", amount=250)
     voucher = points_voucher(business, peer, points=500)
-    cause = services.create_cause(
+    cause = add_cause(
         business,
         owner,
         name_it="Ciclofficina",
@@ -894,9 +905,7 @@ def test_the_wallet_shows_money_points_vouchers_badges_and_donations(
         iban=SHOP_IBAN,
     )
     grant(business, peer, reward="donation", amount=300, cause=cause)
-    badge = services.create_badge(
-        business, owner, slug="first", name_en="First ride", name_it="Prima corsa"
-    )
+    badge = add_badge(business, owner, slug="first", name_en="First ride", name_it="Prima corsa")
     grant(business, peer, reward="badge", amount=0, badge=badge)
     held_reward(business, owner, peer, amount=2000)
 
@@ -927,7 +936,7 @@ def test_the_wallet_shows_money_points_vouchers_badges_and_donations(
 
 
 def test_movements_say_why_in_the_peers_language(client, business, owner, peer):
-    adjusted = services.adjust_peer_balance(business, owner, peer, 700, memo="Mancia")
+    adjusted = adjust(business, owner, peer, 700, memo="Mancia")
     grant(business, peer, reward="points", amount=100)
     token = peer_client(client, business, peer).raw
 
@@ -947,7 +956,7 @@ def test_movements_say_why_in_the_peers_language(client, business, owner, peer):
 
 def test_movements_are_paginated_newest_first(peer_api, business, owner, peer):
     for cents in (100, 200, 300, 400, 500):
-        services.adjust_peer_balance(business, owner, peer, cents, memo=f"Tip {cents}")
+        adjust(business, owner, peer, cents, memo=f"Tip {cents}")
 
     first = peer_api.get(f"{WALLET}movements", {"limit": 2}).json()
     last = peer_api.get(f"{WALLET}movements", {"limit": 2, "offset": 4}).json()
@@ -961,7 +970,7 @@ def test_movements_are_paginated_newest_first(peer_api, business, owner, peer):
 
 
 def test_a_statement_of_a_month_or_a_year_as_csv_and_pdf(peer_api, business, owner, peer):
-    services.adjust_peer_balance(business, owner, peer, 1234, memo="Season bonus")
+    adjust(business, owner, peer, 1234, memo="Season bonus")
     today = timezone.localdate()
 
     month_csv = peer_api.get(f"{WALLET}statements/{today.year}/{today.month}.csv")
@@ -999,7 +1008,7 @@ def test_a_bad_statement_period_is_named(peer_api, path, field):
 
 
 def test_a_peer_chooses_the_form_of_their_rewards(peer_api, business, owner, other_business):
-    cause = services.create_cause(
+    cause = add_cause(
         business,
         owner,
         name_it="Ciclofficina",
@@ -1031,7 +1040,7 @@ def test_a_peer_chooses_the_form_of_their_rewards(peer_api, business, owner, oth
 
 def test_a_peers_choice_changes_how_the_next_reward_is_paid(peer_api, business, owner, peer):
     program = ProgramFactory(business=business)
-    services.update_program_rewards(business, owner, program, peer_chooses=True)
+    change_program_rewards(business, owner, program, peer_chooses=True)
     put(peer_api, f"{WALLET}choice", {"form": "credit"})
 
     reward = grant(business, peer, program=program, amount=1500)
@@ -1102,9 +1111,9 @@ BAD_VALUES = ["x", "", -1, 0, 2**64, -(2**64), 1.5, True, None, [], {}, "\x00", 
 @pytest.fixture
 def everything(business, owner, peer, program):
     """One of each object the endpoints take an id of."""
-    services.adjust_peer_balance(business, owner, peer, 5000, memo="Bonus")
-    services.set_payout_details(peer, account_holder="Anna", iban=ANNA_IBAN)
-    batch, _skipped = payouts.prepare_batch(business, owner)
+    adjust(business, owner, peer, 5000, memo="Bonus")
+    set_bank(peer, account_holder="Anna", iban=ANNA_IBAN)
+    batch, _skipped = prepare(business, owner)
     return {
         "rule": RewardRule.objects.create(
             business=business,
@@ -1170,7 +1179,7 @@ def test_no_value_in_any_field_is_a_server_error(owner_api, peer_api, program, e
             f"{R}/peers/{everything['voucher'].peer_id}/adjust",
             {"amount_minor": 1, "memo": "M"},
         ),
-        ("post", f"{PAYOUTS}/batches", {"kind": "peers", "execution_date": "2999-01-01"}),
+        ("post", f"{PAYOUTS}/batches", {"kind": "peers", "execution_date": "2199-01-01"}),
         ("post", f"{PAYOUTS}/{everything['payout']}/return", {"reason": "R"}),
         ("put", f"{WALLET}choice", {"form": "donation", "cause_id": 1}),
         ("put", f"{WALLET}bank", {"account_holder": "A", "iban": ANNA_IBAN, "bic": ""}),
@@ -1240,9 +1249,7 @@ def test_a_peers_token_is_refused_on_every_staff_rewards_endpoint(peer_api, peer
 
 def test_a_staff_token_does_not_reach_a_wallet(api, business, staff):
     as_peer_too = PeerFactory(business=business, user=staff)
-    services.adjust_peer_balance(
-        business, OwnerFactory(business=business).user, as_peer_too, 500, memo="Tip"
-    )
+    adjust(business, OwnerFactory(business=business).user, as_peer_too, 500, memo="Tip")
 
     for response in (
         api.get(WALLET),
@@ -1255,10 +1262,10 @@ def test_a_staff_token_does_not_reach_a_wallet(api, business, staff):
 
 
 def test_a_wallet_shows_only_the_tokens_peer(client, business, owner, peer, other_business):
-    services.adjust_peer_balance(business, owner, peer, 500, memo="Anna's tip")
+    adjust(business, owner, peer, 500, memo="Anna's tip")
     other = PeerFactory(business=business)
     lecce = PeerFactory(business=other_business)
-    services.adjust_peer_balance(business, owner, other, 900, memo="Someone else's tip")
+    adjust(business, owner, other, 900, memo="Someone else's tip")
 
     mine = peer_client(client, business, peer)
     theirs = peer_client(client, other_business, lecce)
@@ -1285,13 +1292,11 @@ def _fill(business, owner, n):
         peer = PeerFactory(business=business)
         grant(business, peer, amount=2500)
         held_reward(business, owner, peer)
-        services.create_badge(business, owner, slug=f"badge-{peer.pk}", name_it=f"B{i}")
-        services.create_cause(
-            business, owner, name_it=f"C{i}", account_holder="APS", iban=SHOP_IBAN
-        )
-        services.set_payout_details(peer, account_holder="Peer", iban=ANNA_IBAN)
+        add_badge(business, owner, slug=f"badge-{peer.pk}", name_it=f"B{i}")
+        add_cause(business, owner, name_it=f"C{i}", account_holder="APS", iban=SHOP_IBAN)
+        set_bank(peer, account_holder="Peer", iban=ANNA_IBAN)
 
-    payouts.prepare_batch(business, owner)
+    prepare(business, owner)
 
 
 @pytest.mark.parametrize(
@@ -1319,10 +1324,10 @@ def test_a_batch_costs_the_same_queries_for_more_payouts(api, business, owner):
     def batch_queries(count):
         for _ in range(count):
             peer = PeerFactory(business=business)
-            services.adjust_peer_balance(business, owner, peer, 5000, memo="Bonus")
-            services.set_payout_details(peer, account_holder="Peer", iban=ANNA_IBAN)
+            adjust(business, owner, peer, 5000, memo="Bonus")
+            set_bank(peer, account_holder="Peer", iban=ANNA_IBAN)
 
-        batch, _skipped = payouts.prepare_batch(business, owner)
+        batch, _skipped = prepare(business, owner)
         _queries(api, f"{PAYOUTS}/batches/{batch.pk}")
         return _queries(api, f"{PAYOUTS}/batches/{batch.pk}")
 
@@ -1331,9 +1336,9 @@ def test_a_batch_costs_the_same_queries_for_more_payouts(api, business, owner):
 
 def _more_vouchers_and_movements(business, owner, peer, n):
     for i in range(n):
-        services.adjust_peer_balance(business, owner, peer, 100 + i, memo="Tip")
+        adjust(business, owner, peer, 100 + i, memo="Tip")
         grant(business, peer, reward="points", amount=100)
-        services.convert_points(peer, 100)
+        convert(peer, 100)
 
 
 def test_the_wallet_costs_the_same_queries_for_more_vouchers(peer_api, business, owner, peer):

@@ -29,6 +29,7 @@ from peerarmy.notifications.models import OutboxMessage
 from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
 from peerarmy.programs.models import ProgramKind, ProgramStatus
 from peerarmy.rewards import checks, ledger
+from peerarmy.rewards.inputs import NewRuleInput
 from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.rewards.services import create_rule
 from peerarmy.scheduling.models import Claim
@@ -292,7 +293,11 @@ def test_a_layover_shorter_than_the_minimum_is_refused_naming_the_field(business
 def test_a_completed_layover_posts_its_perks_and_pays_the_match_rule(business, layover, owner):
     peer = offering_peer(business, at=NEAR)
     create_rule(
-        business, owner, layover, event=Event.MATCH_COMPLETED, reward=RewardKind.CASH, amount=1500
+        business,
+        owner,
+        NewRuleInput(
+            program_id=layover.pk, event=Event.MATCH_COMPLETED, reward=RewardKind.CASH, amount=1500
+        ),
     )
     arrival = next_monday(business, 8)
     match_request = submit_and_confirm(
@@ -309,7 +314,7 @@ def test_a_completed_layover_posts_its_perks_and_pays_the_match_rule(business, l
     match.refresh_from_db()
     assert match.status == MatchStatus.COMPLETED
     payable = ledger.accounts(business.pk, [ledger.peer_payable(peer.pk, "EUR")])
-    assert -ledger.balance(next(iter(payable.values())).id) == 1900 + 1500
+    assert -ledger.balance(business.pk, next(iter(payable.values())).id) == 1900 + 1500
     assert checks.check_business(business.pk) == []
     # Completing twice neither pays twice nor fails silently.
     with pytest.raises(services.InvalidTransition):

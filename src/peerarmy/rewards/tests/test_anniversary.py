@@ -7,12 +7,12 @@ from django.utils import timezone
 from peerarmy.rewards import services
 from peerarmy.rewards.models import PeerBadge
 
+from .factories import add_badge, add_rule
+
 
 def test_a_year_in_the_army_earns_the_badge_once(business, owner, peer, program):
-    badge = services.create_badge(business, owner, slug="one-year", name_it="Un anno")
-    services.create_rule(
-        business, owner, program, event="service.year", reward="badge", badge=badge
-    )
+    badge = add_badge(business, owner, slug="one-year", name_it="Un anno")
+    add_rule(business, owner, program, event="service.year", reward="badge", badge=badge)
     peer.decided_at = timezone.now() - timedelta(days=400)
     peer.save()
 
@@ -23,10 +23,8 @@ def test_a_year_in_the_army_earns_the_badge_once(business, owner, peer, program)
 
 
 def test_nobody_is_rewarded_before_their_first_year(business, owner, peer, program):
-    badge = services.create_badge(business, owner, slug="one-year", name_it="Un anno")
-    services.create_rule(
-        business, owner, program, event="service.year", reward="badge", badge=badge
-    )
+    badge = add_badge(business, owner, slug="one-year", name_it="Un anno")
+    add_rule(business, owner, program, event="service.year", reward="badge", badge=badge)
     peer.decided_at = timezone.now() - timedelta(days=300)
     peer.save()
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
-from peerarmy.rewards import checks, ledger, services
+from peerarmy.rewards import checks, ledger, selectors, services
 from peerarmy.rewards.ledger import Leg
 from peerarmy.rewards.models import (
     Balance,
@@ -31,7 +31,7 @@ from peerarmy.rewards.models import (
 from peerarmy.tenancy.tests.factories import PeerFactory
 from peerarmy.tenancy.tests.threads import race, requires_shared_database
 
-from .factories import RuleFactory, occurrence
+from .factories import RuleFactory, change_program_rewards, choose_form, occurrence, redeem
 
 pytestmark = [
     requires_shared_database,
@@ -137,7 +137,7 @@ def test_even_when_the_early_look_up_misses_the_others_the_key_posts_once(
 
 
 def budget_spent(program):
-    return ledger.budget_spent(program.pk, services.local_month(program.business, timezone.now()))
+    return selectors.spent_this_month(program.business, program)
 
 
 # --- (b) a monthly budget ---------------------------------------------------------------------
@@ -147,7 +147,7 @@ N, AMOUNT = 4, 1000
 
 def budget_race(business, owner, program):
     """A budget of N rewards and 3N rewards from 3N threads at once."""
-    services.update_program_rewards(business, owner, program, monthly_budget_minor=N * AMOUNT)
+    change_program_rewards(business, owner, program, monthly_budget_minor=N * AMOUNT)
     RuleFactory(program=program, amount=AMOUNT)
     peers = [PeerFactory(business=business) for _ in range(3)]
     when = timezone.now()
@@ -261,13 +261,13 @@ VALUE, SLICE, TILLS = 1000, 300, 8  # 8 × 3 € asked of a 10 € voucher: thre
 def voucher_race(business, owner, staff, peer, program):
     """A 10 € voucher (the peer takes rewards as shop credit), and eight tills taking 3 € off
     it at once."""
-    services.update_program_rewards(business, owner, program, peer_chooses=True)
-    services.choose_reward_form(peer, form=PeerRewardChoice.Form.CREDIT)
+    change_program_rewards(business, owner, program, peer_chooses=True)
+    choose_form(peer, form=PeerRewardChoice.Form.CREDIT)
     RuleFactory(program=program, amount=VALUE)
     services.handle(business, occurrence(peer, program))
     voucher = Voucher.objects.get(business=business, peer=peer)
     assert services.voucher_remaining(voucher) == VALUE
-    outcomes = race([lambda: services.redeem_voucher(business, staff, voucher.code, SLICE)] * TILLS)
+    outcomes = race([lambda: redeem(business, staff, voucher.code, SLICE)] * TILLS)
     return voucher, outcomes
 
 
@@ -285,7 +285,7 @@ def test_a_voucher_redeemed_at_eight_tills_at_once_never_goes_below_zero(
     books_are_sound(business)
 
 
-def read_then_write_balances(legs):
+def read_then_write_balances(business_id, legs):
     """`_add_to_balances` with the floor checked on a value read before the write."""
     with connection.cursor() as cursor:
         for leg in legs:
@@ -361,7 +361,7 @@ def test_control_the_database_function_without_its_floor_overdraws_a_voucher(
 def test_eight_peers_rewarded_at_once_in_one_program_all_get_paid(
     business, owner, program, post_path
 ):
-    services.update_program_rewards(business, owner, program, monthly_budget_minor=100_000)
+    change_program_rewards(business, owner, program, monthly_budget_minor=100_000)
     RuleFactory(program=program, amount=700)
     peers = [PeerFactory(business=business) for _ in range(8)]
 
@@ -376,7 +376,7 @@ def test_eight_peers_rewarded_at_once_in_one_program_all_get_paid(
     expense = ledger.accounts(business.pk, [ledger.rewards_expense(program.pk, "EUR")])
     (expense_id,) = (ref.id for ref in expense.values())
     slots = dict(Balance.objects.filter(account_id=expense_id).values_list("slot", "amount"))
-    assert sum(slots.values()) == ledger.balance(expense_id) == 8 * 700
+    assert sum(slots.values()) == ledger.balance(business.pk, expense_id) == 8 * 700
     assert Entry.objects.filter(account_id=expense_id).aggregate(t=Sum("amount"))["t"] == 5600
     assert budget_spent(program) == 5600
     if post_path == "database":

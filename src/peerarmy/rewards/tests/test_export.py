@@ -15,7 +15,21 @@ from peerarmy.rewards import export, ledger, payouts, services
 from peerarmy.rewards.models import Account, BatchKind, Entry, PeerRewardChoice, Voucher
 from peerarmy.tenancy.tests.factories import PeerFactory
 
-from .factories import IBANS, CauseFactory, RuleFactory, occurrence
+from .factories import (
+    IBANS,
+    CauseFactory,
+    RuleFactory,
+    change_program_rewards,
+    change_settings,
+    choose_form,
+    convert,
+    correct,
+    give_back,
+    occurrence,
+    prepare,
+    redeem,
+    set_bank,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +41,7 @@ needs_hledger = pytest.mark.skipif(HLEDGER is None, reason="hledger is not insta
 def books(business, owner, staff, peer, program):
     """A month of a shop's rewards: cash, points, shop credit and a donation; a voucher partly
     redeemed; points converted; a payout sent, paid, and another returned; a correction."""
-    services.update_settings(
+    change_settings(
         business,
         owner,
         debtor_name="Bici Gialla srl",
@@ -35,33 +49,33 @@ def books(business, owner, staff, peer, program):
         payout_minimum_minor=1000,
         points_per_euro=100,
     )
-    services.update_program_rewards(
+    change_program_rewards(
         business, owner, program, peer_chooses=True, monthly_budget_minor=100_000
     )
     cause = CauseFactory(business=business)
     RuleFactory(program=program, amount=1500)
     RuleFactory(program=program, reward="points", amount=0, from_event=True)
     credit, giver, points = (PeerFactory(business=business) for _ in range(3))
-    services.choose_reward_form(credit, form=PeerRewardChoice.Form.CREDIT)
-    services.choose_reward_form(giver, form=PeerRewardChoice.Form.DONATION, cause=cause)
-    services.choose_reward_form(points, form=PeerRewardChoice.Form.POINTS)
-    services.set_payout_details(peer, account_holder="Giulia Rossi", iban=IBANS[0])
+    choose_form(credit, form=PeerRewardChoice.Form.CREDIT)
+    choose_form(giver, form=PeerRewardChoice.Form.DONATION, cause=cause)
+    choose_form(points, form=PeerRewardChoice.Form.POINTS)
+    set_bank(peer, account_holder="Giulia Rossi", iban=IBANS[0])
     for someone in (peer, peer, peer, credit, giver, points):
         services.handle(business, occurrence(someone, program, points=120))
 
     voucher = Voucher.objects.get(peer=credit)
-    services.redeem_voucher(business, staff, voucher.code, 600)
-    services.convert_points(points, 1500 + 120)
+    redeem(business, staff, voucher.code, 600)
+    convert(points, 1500 + 120)
     wrong = services.handle(business, occurrence(peer, program, points=0))[0]
-    services.correct_transaction(business, owner, wrong.transaction_id, memo="Block cancelled")
+    correct(business, owner, wrong.transaction_id, memo="Block cancelled")
 
     for kind in (BatchKind.PEERS, BatchKind.DONATIONS):
-        batch, _skipped = payouts.prepare_batch(business, staff, kind=kind)
+        batch, _skipped = prepare(business, staff, kind=kind)
         payouts.approve_batch(business, owner, batch.pk)
         payouts.mark_sent(business, staff, batch.pk)
         payouts.mark_paid(business, staff, batch.pk)
     (returned,) = batch.payouts.all()  # the cause's bank sent the donation back
-    payouts.return_payout(business, staff, returned.pk, reason="Account closed")
+    give_back(business, staff, returned.pk, reason="Account closed")
     return business
 
 
@@ -101,7 +115,7 @@ def test_hledger_reads_the_journal_and_every_unit_totals_zero(books, tmp_path):
     # hledger's balance of each account is the ledger's (an account name may hold two units)
     ours = {}
     for account in Account.objects.filter(business=books).order_by("unit"):
-        if cents := ledger.balance(account.pk):
+        if cents := ledger.balance(account.business_id, account.pk):
             ours.setdefault(account.name, []).append(export._amount(cents, account.unit))
     theirs = {
         row[0]: row[1]
@@ -121,6 +135,30 @@ def test_the_journal_holds_every_transaction_with_its_cause(books, tmp_path):
     entries = [r for r in csv.DictReader(io.StringIO(register))]
     assert len(entries) == Entry.objects.filter(business=books).count()
     assert any("Block cancelled" in r["description"] for r in entries)
+
+
+def test_a_budget_is_a_periodic_transaction_that_ledger_cli_reads_too(books, program, tmp_path):
+    """ledger-cli reads everything after `~` as the period ("Unexpected date period token
+    'budget'"): the budget's program is named in a comment line, and the period stands alone."""
+    lines = export_to(books, tmp_path / "books.journal", "ledger").read_text().splitlines()
+
+    at = lines.index(f"; budget of program {program.pk}")
+    assert lines[at + 1 : at + 4] == [
+        "~ monthly",
+        f"    expenses:rewards:program-{program.pk}  1000.00 EUR",
+        "    assets:bank",
+    ]
+    assert not [line for line in lines if line.startswith("~") and line != "~ monthly"]
+
+
+@needs_hledger
+def test_hledger_reads_the_budget(books, program, tmp_path):
+    journal = str(export_to(books, tmp_path / "books.journal", "ledger"))
+
+    budget = hledger("-f", journal, "balance", "--budget", "-M", "-N", "expenses:rewards")
+
+    assert f"expenses:rewards:program-{program.pk}" in budget
+    assert "1000.00 EUR" in budget
 
 
 def test_the_csv_has_a_header_and_one_row_per_entry(books, tmp_path):

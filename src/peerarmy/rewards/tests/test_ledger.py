@@ -37,8 +37,10 @@ def test_a_reward_moves_money_from_the_program_to_the_peer(business, peer, progr
 
     assert posted.created
     expense, payable = _accounts(business, peer, program)
-    assert ledger.balance(expense.id) == 1500
-    assert ledger.balance(payable.id) == -1500  # a liability: the business owes the peer 15 €
+    assert ledger.balance(business.pk, expense.id) == 1500
+    assert (
+        ledger.balance(business.pk, payable.id) == -1500
+    )  # a liability: the business owes the peer 15 €
     shown = ledger.shown_balances(business.pk, [(f"liabilities:peers:{peer.pk}:payable", "EUR")])
     assert shown == {(f"liabilities:peers:{peer.pk}:payable", "EUR"): 1500}
     assert (
@@ -57,7 +59,7 @@ def test_the_same_cause_posts_once(business, peer, program):
 
     assert not again.created and again.transaction_id == first.transaction_id
     _, payable = _accounts(business, peer, program)
-    assert ledger.balance(payable.id) == -1500
+    assert ledger.balance(business.pk, payable.id) == -1500
 
 
 def test_unbalanced_legs_are_refused_before_anything_is_written(business, peer, program):
@@ -77,7 +79,7 @@ def test_a_peer_balance_never_goes_below_zero(business, peer, program):
             kind="adjustment",
             legs=[Leg(payable, 1001), Leg(expense, -1001)],
         )
-    assert ledger.balance(payable.id) == -1000
+    assert ledger.balance(business.pk, payable.id) == -1000
     assert not Transaction.objects.filter(key="too-much").exists()
 
 
@@ -91,7 +93,7 @@ def test_over_budget_writes_nothing(business, peer, program):
     assert over.over_budget and over.transaction_id is None
     assert not Transaction.objects.filter(key="b").exists()
     _, payable = _accounts(business, peer, program)
-    assert ledger.balance(payable.id) == -600
+    assert ledger.balance(business.pk, payable.id) == -600
 
 
 def test_a_reversal_restores_the_balance_and_points_at_the_original(business, peer, program):
@@ -100,7 +102,7 @@ def test_a_reversal_restores_the_balance_and_points_at_the_original(business, pe
     again = ledger.reverse(business.pk, posted.transaction_id, key="reverse:r:again")
 
     _, payable = _accounts(business, peer, program)
-    assert ledger.balance(payable.id) == 0
+    assert ledger.balance(business.pk, payable.id) == 0
     assert Transaction.objects.get(pk=reversal.transaction_id).reverses_id == posted.transaction_id
     assert again.transaction_id == reversal.transaction_id
 

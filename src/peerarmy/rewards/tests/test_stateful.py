@@ -50,7 +50,21 @@ from peerarmy.tenancy.tests.factories import (
     ProgramFactory,
 )
 
-from .factories import IBANS, CauseFactory
+from .factories import (
+    IBANS,
+    CauseFactory,
+    add_rule,
+    change_program_rewards,
+    change_settings,
+    choose_form,
+    convert,
+    correct,
+    decline,
+    give_back,
+    prepare,
+    redeem,
+    set_bank,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +86,7 @@ class Books(RuleBasedStateMachine):
         b = self.business = BusinessFactory()
         self.owner = OwnerFactory(business=b).user
         self.staff = MembershipFactory(business=b).user
-        services.update_settings(
+        change_settings(
             b,
             self.owner,
             payout_minimum_minor=MINIMUM,
@@ -83,25 +97,23 @@ class Books(RuleBasedStateMachine):
         self.cause = CauseFactory(business=b)
         self.peers = [PeerFactory(business=b) for _ in range(3)]
         for peer, iban in zip(self.peers[:2], IBANS, strict=False):
-            services.set_payout_details(peer, account_holder=peer.display_name, iban=iban)
+            set_bank(peer, account_holder=peer.display_name, iban=iban)
         self.programs = [ProgramFactory(business=b), ProgramFactory(business=b)]
         chooser, plain = self.programs
-        services.update_program_rewards(
+        change_program_rewards(
             b, self.owner, chooser, monthly_budget_minor=BUDGETS[0], peer_chooses=True
         )
-        services.update_program_rewards(b, self.owner, plain, monthly_budget_minor=BUDGETS[1])
+        change_program_rewards(b, self.owner, plain, monthly_budget_minor=BUDGETS[1])
         done = Event.BLOCK_COMPLETED
         self.rules = {
             chooser.pk: [
-                services.create_rule(
+                add_rule(
                     b, self.owner, chooser, event=done, reward=RewardKind.CASH, from_event=True
                 )
             ],
             plain.pk: [
-                services.create_rule(
-                    b, self.owner, plain, event=done, reward=RewardKind.CASH, amount=1000
-                ),
-                services.create_rule(
+                add_rule(b, self.owner, plain, event=done, reward=RewardKind.CASH, amount=1000),
+                add_rule(
                     b, self.owner, plain, event=done, reward=RewardKind.POINTS, from_event=True
                 ),
             ],
@@ -237,7 +249,7 @@ class Books(RuleBasedStateMachine):
         assert self._snapshot() == before
 
     def _choose(self, peer, form):
-        services.choose_reward_form(
+        choose_form(
             peer, form=form, cause=self.cause if form == PeerRewardChoice.Form.DONATION else None
         )
         self.choice[peer.pk] = form
@@ -252,7 +264,7 @@ class Books(RuleBasedStateMachine):
         reward_id = data.draw(st.sampled_from(sorted(self.held)))
         program_id, budget = self.held.pop(reward_id)
 
-        reward = services.approve_held_reward(self.business, self.owner, reward_id)
+        reward = services.approve_held_reward(self.business, self.owner, reward_id).value
         event("held reward paid")
 
         assert reward.status == RewardStatus.POSTED
@@ -265,9 +277,7 @@ class Books(RuleBasedStateMachine):
         reward_id = data.draw(st.sampled_from(sorted(self.held)))
         before = self._snapshot()[:2]
 
-        reward = services.decline_held_reward(
-            self.business, self.owner, reward_id, reason="Over budget this month"
-        )
+        reward = decline(self.business, self.owner, reward_id, reason="Over budget this month")
 
         assert reward.status == RewardStatus.DECLINED
         del self.held[reward_id]
@@ -302,14 +312,10 @@ class Books(RuleBasedStateMachine):
         event(f"correction {'fits' if fits else 'refused'}")
         if not fits:
             with pytest.raises(ledger.InsufficientBalance):
-                services.correct_transaction(
-                    self.business, self.owner, txn_id, memo="Entered twice"
-                )
+                correct(self.business, self.owner, txn_id, memo="Entered twice")
             assert self._snapshot() == before
             return
-        reversal = services.correct_transaction(
-            self.business, self.owner, txn_id, memo="Entered twice"
-        )
+        reversal = correct(self.business, self.owner, txn_id, memo="Entered twice")
         assert reversal.reverses_id == txn_id
         for name, amount in moves:
             self.owed[name] += amount
@@ -344,10 +350,10 @@ class Books(RuleBasedStateMachine):
         event(f"redemption {'refused' if amount > left else 'fits'}")
         if amount > left:
             with pytest.raises(ledger.InsufficientBalance):
-                services.redeem_voucher(self.business, self.staff, code, amount)
+                redeem(self.business, self.staff, code, amount)
             assert self._snapshot() == before
             return
-        services.redeem_voucher(self.business, self.staff, code.lower(), amount)
+        redeem(self.business, self.staff, code.lower(), amount)
         self.owed[name] -= amount
 
     @rule(peer=st.integers(0, 2), data=st.data())
@@ -361,13 +367,13 @@ class Books(RuleBasedStateMachine):
 
         if asked < RATE:
             with pytest.raises(ValidationFailed) as refused:
-                services.convert_points(peer, asked)
+                convert(peer, asked)
             assert refused.value.field == "points"
         elif whole > have:
             with pytest.raises(ledger.InsufficientBalance):
-                services.convert_points(peer, asked)
+                convert(peer, asked)
         else:
-            voucher = services.convert_points(peer, asked)
+            voucher = convert(peer, asked)
             event("points converted")
             assert voucher.value_minor == whole // RATE * 100
             self.owed[name] -= whole
@@ -413,9 +419,9 @@ class Books(RuleBasedStateMachine):
         event(f"payout run of {kind}: {'prepared' if lines else 'nothing to pay'}")
         if not lines:
             with pytest.raises(ValidationFailed):
-                payouts.prepare_batch(self.business, actor, kind=kind)
+                prepare(self.business, actor, kind=kind)
             return None
-        batch, left_out = payouts.prepare_batch(self.business, actor, kind=kind)
+        batch, left_out = prepare(self.business, actor, kind=kind)
 
         assert {(p.peer_id, p.cause_id, p.amount_minor) for p in batch.payouts.all()} == lines
         assert batch.total_minor == sum(amount for *_, amount in lines)
@@ -430,7 +436,7 @@ class Books(RuleBasedStateMachine):
             with pytest.raises(PermissionDenied):
                 payouts.approve_batch(self.business, self.owner, batch_id)
             return False
-        batch = payouts.approve_batch(self.business, self.owner, batch_id)
+        batch = payouts.approve_batch(self.business, self.owner, batch_id).value
         assert batch.status == BatchStatus.APPROVED
         self.batches[batch_id][1] = BatchStatus.APPROVED
         summary = sepa.summary(payouts.sepa_file(self.business, self.staff, batch_id))
@@ -465,7 +471,7 @@ class Books(RuleBasedStateMachine):
         self.in_transit -= leaving or 0
 
     def _return(self, payout):
-        payouts.return_payout(self.business, self.staff, payout.pk, reason="Account closed")
+        give_back(self.business, self.staff, payout.pk, reason="Account closed")
         event(f"payout returned after {payout.status}")
         self.owed[self._owed_name(payout)] += payout.amount_minor
         if payout.status == PayoutStatus.SENT:
@@ -537,7 +543,9 @@ class Books(RuleBasedStateMachine):
             .values_list("account", "total")
         )
         for account in accounts:
-            assert ledger.balance(account.pk) == sums.get(account.pk, 0), account.name
+            assert ledger.balance(account.business_id, account.pk) == sums.get(account.pk, 0), (
+                account.name
+            )
 
     @invariant()
     def every_balance_is_what_the_model_says(self):

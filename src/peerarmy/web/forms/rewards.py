@@ -1,7 +1,7 @@
-"""Forms of the rewards pages. Amounts of money are typed in euros with a decimal comma or
-point ("1.234,50", "1234.50") and come out in cents; the rewards services decide what is
-valid, and their errors come back next to the field they name (the fields are named as the
-services name them)."""
+"""Forms of the rewards pages. Each change's rules are its typed input's
+(`peerarmy.rewards.inputs`), as on the API: the forms only show and read. Amounts of money are
+typed in euros with a decimal comma or point ("1.234,50", "1234.50") and reach the input in
+cents."""
 
 import re
 from decimal import Decimal
@@ -13,6 +13,23 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from peerarmy.rewards.inputs import (
+    BadgeInput,
+    CauseInput,
+    DeclineRewardInput,
+    NewRuleInput,
+    PayoutBatchInput,
+    PayoutDetailsInput,
+    PayoutReturnInput,
+    PointsConversionInput,
+    ProgramRewardsInput,
+    RewardChoiceInput,
+    RewardSettingsInput,
+    ShowcasePageInput,
+    TransactionCorrectionInput,
+    VoucherRedemptionInput,
+)
+from peerarmy.rewards.ledger import INSUFFICIENT
 from peerarmy.rewards.models import (
     BatchKind,
     Condition,
@@ -21,9 +38,10 @@ from peerarmy.rewards.models import (
     RewardKind,
 )
 
-from .base import DomainErrorsMixin, parse_money
+from .base import InputForm, parse_money
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{8,32}")
+NOT_AN_AMOUNT = _("Enter an amount such as 12,50 or 12.50.")
 
 
 def money_input(amount_minor):
@@ -33,40 +51,56 @@ def money_input(amount_minor):
     return number_format(Decimal(int(amount_minor)).scaleb(-2), decimal_pos=2, use_l10n=True)
 
 
-class EuroField(forms.CharField):
-    """An amount in euros ("12,50", "1.234,50", "1234.50") cleaned to cents. Empty is None
-    unless the field is required."""
+def euros_to_cents(raw):
+    """What a person typed in a euro field, in cents for the input: None when empty (the
+    input's default applies), or a ValidationError when it is not an amount. A sign is kept,
+    so that the input, not the form, says what is too small."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    sign = -1 if text.startswith("-") else 1
+    minor = parse_money(text.lstrip("-").strip())
+    if minor is None or not text.lstrip("-").strip():
+        raise forms.ValidationError(NOT_AN_AMOUNT, code="invalid")
+    return sign * minor
 
-    def __init__(self, *, minimum=0, **kwargs):
-        self.minimum = minimum
+
+class EuroField(forms.CharField):
+    """An amount in euros ("12,50", "1.234,50", "1234.50"); shown from cents."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "placeholder": "0,00"})
 
     def prepare_value(self, value):
         return money_input(value) if isinstance(value, int) else value
 
-    def clean(self, value):
-        value = super().clean(value)
-        if not (value or "").strip():
-            return None
-        minor = parse_money(value)
-        if minor is None:
-            raise forms.ValidationError(
-                _("Enter an amount such as 12,50 or 12.50."), code="invalid"
-            )
-        if minor < self.minimum:
-            raise forms.ValidationError(
-                _("Enter an amount of at least %(amount)s.")
-                % {"amount": money_input(self.minimum)},
-                code="min_value",
-            )
-        return minor
+
+class RewardsForm(InputForm):
+    """An input form whose `euro_fields` are typed in euros and reach the input in cents."""
+
+    euro_fields = ()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.euro_fields:
+            setattr(cls, f"to_input_{name}", staticmethod(euros_to_cents))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in type(self).euro_fields:
+            # The input's limits are in cents: no hint for a box in euros.
+            for attr in ("maxlength", "min", "max"):
+                self.fields[name].widget.attrs.pop(attr, None)
 
 
 # --- the console --------------------------------------------------------------------------------
 
 
-class PrepareBatchForm(DomainErrorsMixin, forms.Form):
+class PrepareBatchForm(RewardsForm):
+    input_class = PayoutBatchInput
+
     kind = forms.ChoiceField(
         label=pgettext_lazy("payout batch", "Pay"),
         choices=BatchKind.choices,
@@ -81,24 +115,38 @@ class PrepareBatchForm(DomainErrorsMixin, forms.Form):
     )
 
 
-class ReasonForm(DomainErrorsMixin, forms.Form):
-    """Declining a held reward, or a payment the bank returned: the reason, in words."""
+class DeclineForm(RewardsForm):
+    """Declining a held reward: the reason the peer reads."""
 
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    input_class = DeclineRewardInput
+
+    reason = forms.CharField(label=_("Reason"), required=False)
 
 
-class RuleForm(DomainErrorsMixin, forms.Form):
-    program = forms.ChoiceField(label=_("Program"))
-    event = forms.ChoiceField(label=_("When"), choices=Event.choices)
-    condition = forms.ChoiceField(label=_("If"), choices=Condition.choices)
+class PayoutReturnForm(RewardsForm):
+    """A payment the bank returned: the bank's reason."""
+
+    input_class = PayoutReturnInput
+
+    reason = forms.CharField(label=_("The bank's reason"), required=False)
+
+
+class RuleForm(RewardsForm):
+    """A new rule; the amount is in euros for money, in whole points for points."""
+
+    input_class = NewRuleInput
+    input_names = {"program": "program_id", "badge": "badge_id", "cause": "cause_id"}
+
+    program = forms.ChoiceField(label=_("Program"), required=False)
+    event = forms.ChoiceField(label=_("When"), choices=Event.choices, required=False)
+    condition = forms.ChoiceField(label=_("If"), choices=Condition.choices, required=False)
     threshold = forms.IntegerField(
         label=_("N"),
-        min_value=0,
         initial=0,
         required=False,
         help_text=_("Minutes or times, for the conditions that use N."),
     )
-    reward = forms.ChoiceField(label=_("Give"), choices=RewardKind.choices)
+    reward = forms.ChoiceField(label=_("Give"), choices=RewardKind.choices, required=False)
     amount = forms.CharField(
         label=_("Amount"),
         required=False,
@@ -111,50 +159,32 @@ class RuleForm(DomainErrorsMixin, forms.Form):
 
     def __init__(self, *args, programs=(), badges=(), causes=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.programs = {str(p.pk): p for p in programs}
         self.fields["program"].choices = [(p.pk, p.title) for p in programs]
         self.fields["badge"].choices = [("", "—")] + [(b.pk, b.name) for b in badges]
         self.fields["cause"].choices = [("", "—")] + [(c.pk, c.name) for c in causes]
+        for attr in ("maxlength", "min", "max"):  # euros or points: the input checks it
+            self.fields["amount"].widget.attrs.pop(attr, None)
 
-    def clean(self):
-        data = super().clean()
-        text = (data.get("amount") or "").strip()
+    def to_input_amount(self, raw):
+        text = str(raw or "").strip()
         if not text:
-            data["amount"] = 0
-            return data
-        minor = parse_money(text)
-        if data.get("reward") == RewardKind.POINTS:
+            return None
+        if self.data.get(self.add_prefix("reward")) == RewardKind.POINTS:
+            minor = parse_money(text)
             if minor is None or minor % 100:
-                self.add_error("amount", _("Points are whole numbers, such as 50."))
-            else:
-                data["amount"] = minor // 100
-        elif minor is None:
-            self.add_error("amount", _("Enter an amount such as 12,50 or 12.50."))
-        else:
-            data["amount"] = minor
-        return data
-
-    def chosen_program(self):
-        return self.programs[self.cleaned_data["program"]]
-
-    def service_data(self):
-        d = self.cleaned_data
-        return {
-            "event": d["event"],
-            "condition": d["condition"],
-            "threshold": d["threshold"] or 0,
-            "reward": d["reward"],
-            "amount": d["amount"],
-            "from_event": d["from_event"],
-            "badge": d["badge"] or None,
-            "cause": d["cause"] or None,
-        }
+                raise forms.ValidationError(
+                    _("Points are whole numbers, such as 50."), code="invalid"
+                )
+            return minor // 100
+        return euros_to_cents(text)
 
 
-class ProgramRewardsForm(DomainErrorsMixin, forms.Form):
+class ProgramRewardsForm(RewardsForm):
+    input_class = ProgramRewardsInput
+    euro_fields = ("monthly_budget_minor",)
+
     monthly_budget_minor = EuroField(
         label=_("Monthly budget (€)"),
-        required=False,
         help_text=_("Rewards beyond it wait for the owner's decision. Empty: no budget."),
     )
     peer_chooses = forms.BooleanField(
@@ -164,59 +194,48 @@ class ProgramRewardsForm(DomainErrorsMixin, forms.Form):
     )
 
 
-class CauseForm(DomainErrorsMixin, forms.Form):
-    name_it = forms.CharField(label=_("Name (Italian)"), max_length=120, required=False)
-    name_en = forms.CharField(label=_("Name (English)"), max_length=120, required=False)
-    account_holder = forms.CharField(label=_("Account holder"), max_length=70, required=False)
-    iban = forms.CharField(label=_("IBAN"), max_length=50, required=False)
-    bic = forms.CharField(label=_("BIC"), max_length=20, required=False)
+class CauseForm(RewardsForm):
+    input_class = CauseInput
+
+    name_it = forms.CharField(label=_("Name (Italian)"), required=False)
+    name_en = forms.CharField(label=_("Name (English)"), required=False)
+    account_holder = forms.CharField(label=_("Account holder"), required=False)
+    iban = forms.CharField(label=_("IBAN"), required=False)
+    bic = forms.CharField(label=_("BIC"), required=False)
 
 
-class BadgeForm(DomainErrorsMixin, forms.Form):
-    name_it = forms.CharField(label=_("Name (Italian)"), max_length=80, required=False)
-    name_en = forms.CharField(label=_("Name (English)"), max_length=80, required=False)
+class BadgeForm(RewardsForm):
+    input_class = BadgeInput
+
+    name_it = forms.CharField(label=_("Name (Italian)"), required=False)
+    name_en = forms.CharField(label=_("Name (English)"), required=False)
     slug = forms.CharField(
         label=_("Code"),
-        max_length=50,
         required=False,
         help_text=_("Letters, digits and hyphens. Empty: made from the name."),
     )
-    description_it = forms.CharField(
-        label=_("Description (Italian)"), max_length=200, required=False
-    )
-    description_en = forms.CharField(
-        label=_("Description (English)"), max_length=200, required=False
-    )
+    description_it = forms.CharField(label=_("Description (Italian)"), required=False)
+    description_en = forms.CharField(label=_("Description (English)"), required=False)
 
 
-class SettingsForm(DomainErrorsMixin, forms.Form):
-    FIELDS = (
-        "debtor_name",
-        "debtor_iban",
-        "debtor_bic",
-        "payout_minimum_minor",
-        "points_per_euro",
-        "voucher_validity_days",
-        "yearly_ceiling_minor",
-        "ceiling_warning_percent",
-    )
+class SettingsForm(RewardsForm):
+    input_class = RewardSettingsInput
+    euro_fields = ("payout_minimum_minor", "yearly_ceiling_minor")
 
-    debtor_name = forms.CharField(label=_("Account holder"), max_length=70, required=False)
+    debtor_name = forms.CharField(label=_("Account holder"), required=False)
     debtor_iban = forms.CharField(
         label=_("IBAN"),
-        max_length=50,
         required=False,
         help_text=_("The business's account the payouts are paid from."),
     )
-    debtor_bic = forms.CharField(label=_("BIC"), max_length=20, required=False)
+    debtor_bic = forms.CharField(label=_("BIC"), required=False)
     payout_minimum_minor = EuroField(
         label=_("Payout minimum (€)"),
-        minimum=1,
         help_text=_("Balances below this wait for the next payout run."),
     )
-    points_per_euro = forms.IntegerField(label=_("Points for one euro of voucher"), min_value=1)
+    points_per_euro = forms.IntegerField(label=_("Points for one euro of voucher"), required=False)
     voucher_validity_days = forms.IntegerField(
-        label=_("Vouchers are valid for (days)"), min_value=1
+        label=_("Vouchers are valid for (days)"), required=False
     )
     yearly_ceiling_minor = EuroField(
         label=_("Yearly ceiling per peer (€)"),
@@ -226,56 +245,65 @@ class SettingsForm(DomainErrorsMixin, forms.Form):
         ),
     )
     ceiling_warning_percent = forms.IntegerField(
-        label=_("Warn at (% of the ceiling)"), min_value=1, max_value=100
+        label=_("Warn at (% of the ceiling)"), required=False
     )
 
-    @classmethod
-    def initial_for(cls, settings):
-        return {name: getattr(settings, name) for name in cls.FIELDS}
 
-    def service_data(self):
-        return {name: self.cleaned_data[name] for name in self.FIELDS}
+class RedeemForm(RewardsForm):
+    input_class = VoucherRedemptionInput
+    euro_fields = ("amount_minor",)
 
-
-class RedeemForm(DomainErrorsMixin, forms.Form):
     code = forms.CharField(
         label=_("Voucher code"),
-        max_length=30,
+        required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
-    amount_minor = EuroField(label=_("Amount (€)"), minimum=1)
+    amount_minor = EuroField(label=_("Amount (€)"))
     key = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def clean_code(self):
-        return "".join(self.cleaned_data["code"].split()).upper()
 
     def clean_key(self):
         key = self.cleaned_data.get("key") or ""
         return key if KEY_PATTERN.fullmatch(key) else ""
 
     def add_domain_error(self, exc):
-        if exc.code == "insufficient_balance":
+        if exc.code == INSUFFICIENT:
             self.add_error("amount_minor", str(exc.message))
         else:
             super().add_domain_error(exc)
 
 
-class MemoForm(DomainErrorsMixin, forms.Form):
-    memo = forms.CharField(label=_("Why"), max_length=300)
+class MemoForm(RewardsForm):
+    """Correcting a transaction: why."""
+
+    input_class = TransactionCorrectionInput
+
+    memo = forms.CharField(label=_("Why"), required=False)
 
 
 # --- the peer's wallet ----------------------------------------------------------------------------
 
 
-class ConvertPointsForm(DomainErrorsMixin, forms.Form):
-    points = forms.IntegerField(label=_("Points to convert"), min_value=1)
+class ConvertPointsForm(RewardsForm):
+    input_class = PointsConversionInput
+
+    points = forms.IntegerField(label=_("Points to convert"), required=False)
+
+    def add_domain_error(self, exc):
+        if exc.code == INSUFFICIENT:
+            self.add_error("points", str(exc.message))
+        else:
+            super().add_domain_error(exc)
 
 
-class RewardChoiceForm(DomainErrorsMixin, forms.Form):
+class RewardChoiceForm(RewardsForm):
+    input_class = RewardChoiceInput
+    input_names = {"cause": "cause_id"}
+
     form = forms.ChoiceField(
         label=_("I want my rewards as"),
         choices=PeerRewardChoice.Form.choices,
         widget=forms.RadioSelect,
+        required=False,
     )
     cause = forms.ChoiceField(label=_("Cause"), required=False)
 
@@ -288,27 +316,28 @@ class RewardChoiceForm(DomainErrorsMixin, forms.Form):
             ]
 
 
-class PayoutDetailsForm(DomainErrorsMixin, forms.Form):
-    account_holder = forms.CharField(label=_("Account holder"), max_length=70, required=False)
+class PayoutDetailsForm(RewardsForm):
+    input_class = PayoutDetailsInput
+
+    account_holder = forms.CharField(label=_("Account holder"), required=False)
     iban = forms.CharField(
         label=_("IBAN"),
-        max_length=50,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     bic = forms.CharField(
         label=_("BIC"),
-        max_length=20,
         required=False,
         help_text=_("Only if your bank asks for it."),
     )
 
 
-class ShowcaseForm(DomainErrorsMixin, forms.Form):
+class ShowcaseForm(RewardsForm):
+    input_class = ShowcasePageInput
+
     public = forms.BooleanField(label=_("Show my page to everyone"), required=False)
     headline = forms.CharField(
         label=_("Headline"),
-        max_length=120,
         required=False,
         help_text=_("One line about you, for example “Bike mechanic on Saturdays”."),
     )
@@ -333,6 +362,8 @@ FIRST_YEAR = 2000
 
 
 class StatementForm(forms.Form):
+    """Which statement to download (a read: no input behind it)."""
+
     month = forms.TypedChoiceField(label=_("Month"), choices=MONTHS, coerce=int)
     year = forms.IntegerField(label=_("Year"), min_value=FIRST_YEAR)
     format = forms.ChoiceField(

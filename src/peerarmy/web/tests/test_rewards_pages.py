@@ -27,7 +27,16 @@ from peerarmy.rewards.models import (
     Showcase,
     Transaction,
 )
-from peerarmy.rewards.payouts import approve_batch, prepare_batch
+from peerarmy.rewards.payouts import approve_batch
+from peerarmy.rewards.tests.factories import (
+    add_badge,
+    add_rule,
+    change_program_rewards,
+    change_settings,
+    prepare,
+    set_bank,
+    set_showcase,
+)
 from peerarmy.scheduling.models import Claim, ClaimStatus
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import ApplicantFactory, PeerFactory
@@ -67,7 +76,7 @@ def peer_client(client, peer):
 
 
 def rule(business, owner, program, reward=RewardKind.CASH, amount=1500, **extra):
-    return services.create_rule(
+    return add_rule(
         business, owner, program, event="block.completed", reward=reward, amount=amount, **extra
     )
 
@@ -179,7 +188,7 @@ def test_staff_cannot_change_the_settings_and_are_told_so(staff_en, business):
 
 def test_staff_cannot_decide_on_a_held_reward(staff_en, business, owner, peer, program):
     rule(business, owner, program, amount=3000)
-    services.update_program_rewards(business, owner, program, monthly_budget_minor=1000)
+    change_program_rewards(business, owner, program, monthly_budget_minor=1000)
     (held,) = complete_block(business, peer, program)
     assert held.status == RewardStatus.HELD
 
@@ -223,7 +232,7 @@ def test_the_owner_pays_a_held_reward_anyway_or_declines_it(
     owner_client, business, owner, peer, program
 ):
     rule(business, owner, program, amount=3000)
-    services.update_program_rewards(business, owner, program, monthly_budget_minor=1000)
+    change_program_rewards(business, owner, program, monthly_budget_minor=1000)
     (first,) = complete_block(business, peer, program)
     (second,) = complete_block(business, peer, program)
     page = owner_client.get(url(business, "rewards")).content.decode()
@@ -351,12 +360,10 @@ def test_the_owner_saves_settings_typed_in_euros(owner_client, business):
 @pytest.fixture
 def payable(business, owner, program):
     """Two peers who earned 25 €: one has given a bank account, the other not yet."""
-    services.update_settings(
-        business, owner, debtor_name="Bici Gialla srl", debtor_iban=GERMAN_IBAN
-    )
+    change_settings(business, owner, debtor_name="Bici Gialla srl", debtor_iban=GERMAN_IBAN)
     rule(business, owner, program, amount=2500)
     with_bank = PeerFactory(business=business, display_name="Giulia")
-    services.set_payout_details(with_bank, account_holder="Giulia Rossi", iban=ITALIAN_IBAN)
+    set_bank(with_bank, account_holder="Giulia Rossi", iban=ITALIAN_IBAN)
     without = PeerFactory(business=business, display_name="Marco")
     complete_block(business, with_bank, program)
     complete_block(business, without, program)
@@ -383,7 +390,7 @@ def test_staff_prepare_a_run_and_are_told_who_is_left_out(staff_en, business, pa
 def test_the_bank_file_is_valid_pain001_once_the_owner_approved(
     client, staff, owner, business, payable
 ):
-    batch, _skipped = prepare_batch(business, staff)
+    batch, _skipped = prepare(business, staff)
     client.force_login(staff)
     speaking(client, "en")
     sepa_url = url(business, "rewards_batch_sepa", batch_id=batch.pk)
@@ -410,7 +417,7 @@ def test_the_bank_file_is_valid_pain001_once_the_owner_approved(
 
 def test_a_run_goes_sent_then_paid(client, staff, owner, business, payable):
     with_bank, _without = payable
-    batch, _skipped = prepare_batch(business, staff)
+    batch, _skipped = prepare(business, staff)
     approve_batch(business, owner, batch.pk)
     client.force_login(staff)
     speaking(client, "it")
@@ -435,7 +442,7 @@ def test_a_payment_returned_by_the_bank_restores_the_balance(
     client, staff, owner, business, payable
 ):
     with_bank, _without = payable
-    batch, _skipped = prepare_batch(business, staff)
+    batch, _skipped = prepare(business, staff)
     approve_batch(business, owner, batch.pk)
     client.force_login(staff)
     speaking(client, "en")
@@ -459,14 +466,14 @@ def test_a_payment_returned_by_the_bank_restores_the_balance(
 def test_a_prepared_run_can_be_cancelled_and_the_balance_waits_for_the_next(
     staff_en, staff, business, payable
 ):
-    batch, _skipped = prepare_batch(business, staff)
+    batch, _skipped = prepare(business, staff)
 
     response = staff_en.post(url(business, "rewards_batch_cancel", batch_id=batch.pk), follow=True)
 
     batch.refresh_from_db()
     assert batch.status == BatchStatus.CANCELLED
     assert "The payout run is cancelled" in response.content.decode()
-    again, _skipped = prepare_batch(business, staff)
+    again, _skipped = prepare(business, staff)
     assert again.total_minor == 2500
 
 
@@ -570,7 +577,7 @@ def test_the_reward_choice_shows_only_where_a_program_lets_peers_choose(
     assert (
         "How I want my rewards" not in peer_client.get(url(business, "me_wallet")).content.decode()
     )
-    services.update_program_rewards(business, owner, program, peer_chooses=True)
+    change_program_rewards(business, owner, program, peer_chooses=True)
 
     page = peer_client.get(url(business, "me_wallet")).content.decode()
     assert "How I want my rewards" in page
@@ -698,8 +705,8 @@ def test_a_public_page_shows_what_the_peer_chose_to_show_and_nothing_private(
     # A surname no page shows by accident (a random one was once "English", the language menu).
     peer.user.last_name = "Zanardelli"
     peer.user.save()
-    services.update_showcase(peer, public=True, headline="Bike mechanic on Saturdays")
-    badge = services.create_badge(business, owner, slug="", name_en="Night owl", name_it="Gufo")
+    set_showcase(peer, public=True, headline="Bike mechanic on Saturdays")
+    badge = add_badge(business, owner, slug="", name_en="Night owl", name_it="Gufo")
     rule(business, owner, program, reward=RewardKind.BADGE, amount=0, badge=badge)
     complete_block(business, peer, program)
     block = BlockFactory(program=program)
@@ -726,9 +733,9 @@ def test_a_public_page_shows_what_the_peer_chose_to_show_and_nothing_private(
 
 def test_a_private_page_or_an_inactive_peer_is_not_found(client, business):
     private = PeerFactory(business=business)
-    services.update_showcase(private, public=False)
+    set_showcase(private, public=False)
     applicant = ApplicantFactory(business=business)
-    services.update_showcase(applicant, public=True)
+    set_showcase(applicant, public=True)
 
     for peer in (private, applicant):
         assert client.get(url(business, "showcase", peer_id=peer.pk)).status_code == 404
@@ -736,7 +743,7 @@ def test_a_private_page_or_an_inactive_peer_is_not_found(client, business):
 
 def test_a_public_page_in_italian(client, business):
     peer = PeerFactory(business=business, display_name="Giulia")
-    services.update_showcase(peer, public=True, headline="Meccanica")
+    set_showcase(peer, public=True, headline="Meccanica")
     speaking(client, "it")
 
     response = client.get(url(business, "showcase", peer_id=peer.pk))

@@ -1,15 +1,16 @@
 """Rewards in the browser: the console's overview, payout runs, rules, settings, vouchers at
 the till and the journal; the peer's wallet and statements; a peer's public showcase.
 
-The rewards services check who may do what (owner or staff) themselves: a refusal comes back
-as a message, never as an error page. A missing object is a 404."""
+Each form validates through its change's typed input (as the API does) and the view calls the
+service with it. The rewards services check who may do what (owner or staff) themselves: a
+refusal comes back next to the field it names, or as a message, never as an error page. A
+missing object is a 404."""
 
 import io
 import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,41 +19,26 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError, ValidationFailed
-from peerarmy.peers.models import Peer, PeerStatus
+from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.selectors import peer_for_user
-from peerarmy.programs.models import ProgramStatus
-from peerarmy.programs.selectors import get_program_for_business, programs_for_business
+from peerarmy.programs.selectors import get_program, programs_for_business
 from peerarmy.rewards import export, payouts, selectors, services, statements
-from peerarmy.rewards.models import (
-    Badge,
-    BatchStatus,
-    Cause,
-    Entry,
-    Payout,
-    PayoutBatch,
-    PayoutDetails,
-    PayoutStatus,
-    PeerBadge,
-    PeerRewardChoice,
-    ProgramRewards,
-    Reward,
-    RewardRule,
-    RewardSettings,
-    Showcase,
-    Transaction,
-    Voucher,
-)
-from peerarmy.scheduling.models import Claim, ClaimStatus
+from peerarmy.rewards.inputs import ProgramRewardsInput, RewardSettingsInput
+from peerarmy.rewards.ledger import INSUFFICIENT
+from peerarmy.rewards.models import BatchStatus, PayoutStatus, PeerRewardChoice
+from peerarmy.scheduling.models import ClaimStatus
+from peerarmy.scheduling.selectors import claims_of_peer
 from peerarmy.web.forms.rewards import (
     FIRST_YEAR,
     BadgeForm,
     CauseForm,
     ConvertPointsForm,
+    DeclineForm,
     MemoForm,
     PayoutDetailsForm,
+    PayoutReturnForm,
     PrepareBatchForm,
     ProgramRewardsForm,
-    ReasonForm,
     RedeemForm,
     RewardChoiceForm,
     RuleForm,
@@ -81,7 +67,7 @@ def _back(request, business, name, **kwargs):
 
 def _attempt(request, call):
     """Run one service call; its refusal becomes a message (a missing object a 404).
-    Returns (done, result)."""
+    Returns (done, outcome)."""
     try:
         return True, call()
     except DomainError as exc:
@@ -92,16 +78,17 @@ def _attempt(request, call):
 
 
 def _submit(request, form, call):
-    """Validate `form`, then run `call(cleaned_data)`: a DomainError goes next to the field it
-    names, or into a message when it names none. Returns (done, result)."""
+    """Validate `form` through its input, then run `call(form.input)`: a service's refusal goes
+    next to the fields it names, or into a message when it names none of the form's. Returns
+    (done, outcome)."""
     if not form.is_valid():
         return False, None
     try:
-        return True, call(form.cleaned_data)
+        return True, call(form.input)
     except DomainError as exc:
         if exc.status == 404:
             raise Http404 from exc
-        if (exc.field and exc.field in form.fields) or exc.code == "insufficient_balance":
+        if exc.code == INSUFFICIENT or any(form.form_field(f) for f, _m in exc.field_errors):
             form.add_domain_error(exc)
         else:
             messages.error(request, exc.message)
@@ -121,7 +108,7 @@ def _is_owner(request):
 # --- the console: overview and payout runs ---------------------------------------------------
 
 
-def _overview_page(request, business, *, prepare_form=None):
+def _overview_page(request, business, *, prepare_form=None, decline_form=None, declining=None):
     view = selectors.overview(business)
     budgets = [
         {
@@ -139,9 +126,11 @@ def _overview_page(request, business, *, prepare_form=None):
             "view": view,
             "budgets": budgets,
             "is_owner": _is_owner(request),
-            "prepare_form": prepare_form or PrepareBatchForm(),
-            "decline_form": ReasonForm(),
-            "settings": services.rewards_settings(business),
+            "prepare_form": prepare_form or PrepareBatchForm(business=business),
+            # the reason the owner typed for one held reward, refused: shown on its row
+            "decline_form": decline_form or DeclineForm(business=business),
+            "declining": declining,
+            "settings": selectors.settings_of(business),
         },
     )
 
@@ -153,18 +142,14 @@ def overview(request, business):
 
 @console_page(POST)
 def batch_prepare(request, business):
-    form = PrepareBatchForm(request.POST)
-    done, result = _submit(
-        request,
-        form,
-        lambda d: payouts.prepare_batch(
-            business, request.user, kind=d["kind"], execution_date=d["execution_date"]
-        ),
+    form = PrepareBatchForm(request.POST, business=business)
+    done, outcome = _submit(
+        request, form, lambda data: payouts.prepare_batch(business, request.user, data)
     )
     if not done:
         return _overview_page(request, business, prepare_form=form)
-    batch, skipped = result
-    count = batch.payouts.count()
+    prepared = outcome.value
+    count = prepared.batch.payout_count
     messages.success(
         request,
         ngettext(
@@ -174,86 +159,80 @@ def batch_prepare(request, business):
         )
         % {"count": count},
     )
-    if skipped:
-        names = dict(
-            Peer.objects.filter(business=business, pk__in=[p for p, _why in skipped]).values_list(
-                "pk", "display_name"
-            )
-        )
+    if prepared.skipped:
         messages.warning(
             request,
             _("Left out of this run: %(peers)s.")
             % {
-                "peers": "; ".join(f"{names.get(peer_id, '?')} ({why})" for peer_id, why in skipped)
+                "peers": "; ".join(
+                    f"{left.peer_name or '?'} ({left.reason})" for left in prepared.skipped
+                )
             },
         )
-    return redirect("web:rewards_batch", business_slug=business.slug, batch_id=batch.pk)
+    return redirect("web:rewards_batch", business_slug=business.slug, batch_id=prepared.batch.pk)
 
 
 @console_page(POST)
 def held_approve(request, business, reward_id):
-    done, reward = _attempt(
-        request, lambda: services.approve_held_reward(business, request.user, reward_id)
+    reward = selectors.get_reward(business, reward_id)
+    done, outcome = _attempt(
+        request, lambda: services.approve_held_reward(business, request.user, reward)
     )
     if done:
         messages.success(
             request,
             _("The reward for %(name)s is paid, over the budget.")
-            % {"name": reward.peer.display_name},
+            % {"name": outcome.value.peer.display_name},
         )
     return _back(request, business, "rewards")
 
 
 @console_page(POST)
 def held_decline(request, business, reward_id):
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    done, reward = _attempt(
+    reward = selectors.get_reward(business, reward_id)
+    form = DeclineForm(request.POST, business=business)
+    done, outcome = _submit(
         request,
-        lambda: services.decline_held_reward(business, request.user, reward_id, reason=reason),
+        form,
+        lambda data: services.decline_held_reward(business, request.user, reward, data),
     )
     if done:
         messages.success(
             request,
             _("The reward for %(name)s is declined; we told them why.")
-            % {"name": reward.peer.display_name},
+            % {"name": outcome.value.peer.display_name},
         )
+    elif form.errors:
+        return _overview_page(request, business, decline_form=form, declining=reward.pk)
     return _back(request, business, "rewards")
 
 
-def _batch_or_404(business, batch_id):
-    batch = (
-        PayoutBatch.objects.filter(business=business, pk=batch_id)
-        .select_related("prepared_by", "approved_by")
-        .first()
-    )
-    if batch is None:
-        raise Http404
-    return batch
-
-
-@console_page()
-def batch_detail(request, business, batch_id):
-    batch = _batch_or_404(business, batch_id)
-    lines = list(batch.payouts.select_related("peer", "cause").order_by("id"))
+def _batch_page(request, business, batch, *, return_form=None, returning=None):
     return render(
         request,
         "web/manage/rewards_batch.html",
         {
             "batch": batch,
-            "lines": lines,
+            "lines": selectors.batch_lines(batch),
             "is_owner": _is_owner(request),
             "can_cancel": batch.status in (BatchStatus.PREPARED, BatchStatus.APPROVED),
             "has_file": batch.status in (BatchStatus.APPROVED, BatchStatus.SENT, BatchStatus.PAID),
             "returnable": (PayoutStatus.SENT, PayoutStatus.PAID),
-            "return_form": ReasonForm(),
+            # the reason typed for one returned payment, refused: shown on its line
+            "return_form": return_form or PayoutReturnForm(business=business),
+            "returning": returning,
         },
     )
 
 
+@console_page()
+def batch_detail(request, business, batch_id):
+    return _batch_page(request, business, selectors.get_batch(business, batch_id))
+
+
 def _batch_action(request, business, batch_id, service, done_message):
-    batch = _batch_or_404(business, batch_id)
-    done, _result = _attempt(request, lambda: service(business, request.user, batch.pk))
+    batch = selectors.get_batch(business, batch_id)
+    done, _outcome = _attempt(request, lambda: service(business, request.user, batch))
     if done:
         messages.success(request, done_message)
     return redirect("web:rewards_batch", business_slug=business.slug, batch_id=batch.pk)
@@ -305,8 +284,8 @@ def batch_paid(request, business, batch_id):
 
 @console_page()
 def batch_sepa(request, business, batch_id):
-    batch = _batch_or_404(business, batch_id)
-    done, xml = _attempt(request, lambda: payouts.sepa_file(business, request.user, batch.pk))
+    batch = selectors.get_batch(business, batch_id)
+    done, xml = _attempt(request, lambda: payouts.sepa_file(business, request.user, batch))
     if not done:
         return redirect("web:rewards_batch", business_slug=business.slug, batch_id=batch.pk)
     response = HttpResponse(xml, content_type="application/xml")
@@ -317,17 +296,10 @@ def batch_sepa(request, business, batch_id):
 
 @console_page(POST)
 def payout_return(request, business, payout_id):
-    payout = (
-        Payout.objects.filter(business=business, pk=payout_id)
-        .select_related("peer", "cause")
-        .first()
-    )
-    if payout is None:
-        raise Http404
-    form = ReasonForm(request.POST)
-    reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    done, _result = _attempt(
-        request, lambda: payouts.return_payout(business, request.user, payout.pk, reason=reason)
+    payout = selectors.get_payout(business, payout_id)
+    form = PayoutReturnForm(request.POST, business=business)
+    done, _outcome = _submit(
+        request, form, lambda data: payouts.return_payout(business, request.user, payout, data)
     )
     if done:
         who = payout.peer.display_name if payout.peer_id else payout.cause.name
@@ -336,6 +308,9 @@ def payout_return(request, business, payout_id):
             _("The payment to %(who)s is marked as returned; the money is back on the balance.")
             % {"who": who},
         )
+    elif form.errors:
+        batch = selectors.get_batch(business, payout.batch_id)
+        return _batch_page(request, business, batch, return_form=form, returning=payout.pk)
     return redirect("web:rewards_batch", business_slug=business.slug, batch_id=payout.batch_id)
 
 
@@ -346,29 +321,22 @@ def _rules_page(
     request, business, *, rule_form=None, program_form=None, cause_form=None, badge_form=None
 ):
     programs = list(programs_for_business(business))
-    badges = list(Badge.objects.filter(business=business))
-    causes = list(Cause.objects.filter(business=business))
-    settings = {r.program_id: r for r in ProgramRewards.objects.filter(business=business)}
-    rules = list(
-        RewardRule.objects.filter(business=business)
-        .select_related("badge", "cause")
-        .order_by("program_id", "event", "id")
-    )
+    badges = list(selectors.badges(business))
+    causes = list(selectors.causes(business))
+    settings = selectors.program_rewards_by_program(business)
     by_program = {}
-    for rule in rules:
+    for rule in selectors.rules(business):
         by_program.setdefault(rule.program_id, []).append(rule)
     sections = []
     for program in programs:
-        current = settings.get(program.pk)
         if program_form is not None and program_form.prefix == f"program-{program.pk}":
             form = program_form
         else:
+            current = settings.get(program.pk) or selectors.program_rewards_of(business, program)
             form = ProgramRewardsForm(
                 prefix=f"program-{program.pk}",
-                initial={
-                    "monthly_budget_minor": current.monthly_budget_minor if current else None,
-                    "peer_chooses": current.peer_chooses if current else False,
-                },
+                initial=ProgramRewardsInput.of(current).model_dump(),
+                business=business,
             )
         sections.append({"program": program, "rules": by_program.get(program.pk, []), "form": form})
     return render(
@@ -380,9 +348,15 @@ def _rules_page(
             "causes": causes,
             "is_owner": _is_owner(request),
             "rule_form": rule_form
-            or RuleForm(programs=programs, badges=badges, causes=[c for c in causes if c.active]),
-            "cause_form": cause_form or CauseForm(),
-            "badge_form": badge_form or BadgeForm(),
+            or RuleForm(
+                programs=programs,
+                badges=badges,
+                causes=[c for c in causes if c.active],
+                business=business,
+            ),
+            "cause_form": cause_form or CauseForm(business=business),
+            "badge_form": badge_form or BadgeForm(business=business),
+            "program_form": program_form,  # a program's budget the owner sent, refused
         },
     )
 
@@ -394,15 +368,12 @@ def rules(request, business):
     form = RuleForm(
         request.POST,
         programs=list(programs_for_business(business)),
-        badges=Badge.objects.filter(business=business),
-        causes=Cause.objects.filter(business=business, active=True),
+        badges=selectors.badges(business),
+        causes=selectors.causes(business, active=True),
+        business=business,
     )
-    done, _rule = _submit(
-        request,
-        form,
-        lambda d: services.create_rule(
-            business, request.user, form.chosen_program(), **form.service_data()
-        ),
+    done, _outcome = _submit(
+        request, form, lambda data: services.create_rule(business, request.user, data)
     )
     if not done:
         return _rules_page(request, business, rule_form=form)
@@ -412,36 +383,29 @@ def rules(request, business):
 
 @console_page(POST)
 def rule_toggle(request, business, rule_id):
-    rule = RewardRule.objects.filter(business=business, pk=rule_id).first()
-    if rule is None:
-        raise Http404
-    done, rule = _attempt(
-        request, lambda: services.update_rule(business, request.user, rule, active=not rule.active)
+    rule = selectors.get_rule(business, rule_id)
+    done, outcome = _attempt(
+        request,
+        lambda: services.set_rule_active(business, request.user, rule, not rule.active),
     )
     if done:
         messages.success(
             request,
-            _("The rule is active again.") if rule.active else _("The rule is switched off."),
+            _("The rule is active again.")
+            if outcome.value.active
+            else _("The rule is switched off."),
         )
     return _back(request, business, "rewards_rules")
 
 
 @console_page(POST)
 def program_rewards(request, business, program_id):
-    program = get_program_for_business(business, program_id)
-    if program is None:
-        raise Http404
-    form = ProgramRewardsForm(request.POST, prefix=f"program-{program.pk}")
-    done, _settings = _submit(
+    program = get_program(business, program_id)
+    form = ProgramRewardsForm(request.POST, prefix=f"program-{program.pk}", business=business)
+    done, _outcome = _submit(
         request,
         form,
-        lambda d: services.update_program_rewards(
-            business,
-            request.user,
-            program,
-            monthly_budget_minor=d["monthly_budget_minor"],
-            peer_chooses=d["peer_chooses"],
-        ),
+        lambda data: services.update_program_rewards(business, request.user, program, data),
     )
     if not done:
         return _rules_page(request, business, program_form=form)
@@ -453,25 +417,25 @@ def program_rewards(request, business, program_id):
 
 @console_page(POST)
 def causes(request, business):
-    form = CauseForm(request.POST)
-    done, cause = _submit(
-        request, form, lambda d: services.create_cause(business, request.user, **d)
+    form = CauseForm(request.POST, business=business)
+    done, outcome = _submit(
+        request, form, lambda data: services.create_cause(business, request.user, data)
     )
     if not done:
         return _rules_page(request, business, cause_form=form)
-    messages.success(request, _("The cause %(name)s is added.") % {"name": cause.name})
+    messages.success(request, _("The cause %(name)s is added.") % {"name": outcome.value.name})
     return redirect(_url(business, "rewards_rules") + "#causes")
 
 
 @console_page(POST)
 def badges(request, business):
-    form = BadgeForm(request.POST)
-    done, badge = _submit(
-        request, form, lambda d: services.create_badge(business, request.user, **d)
+    form = BadgeForm(request.POST, business=business)
+    done, outcome = _submit(
+        request, form, lambda data: services.create_badge(business, request.user, data)
     )
     if not done:
         return _rules_page(request, business, badge_form=form)
-    messages.success(request, _("The badge %(name)s is added.") % {"name": badge.name})
+    messages.success(request, _("The badge %(name)s is added.") % {"name": outcome.value.name})
     return redirect(_url(business, "rewards_rules") + "#badges")
 
 
@@ -480,13 +444,15 @@ def badges(request, business):
 
 @console_page(GET_POST)
 def settings_view(request, business):
-    current = services.rewards_settings(business)
-    form = SettingsForm(request.POST or None, initial=SettingsForm.initial_for(current))
+    current = selectors.settings_of(business)
+    form = SettingsForm(
+        request.POST or None,
+        initial=RewardSettingsInput.of(current).model_dump(),
+        business=business,
+    )
     if request.method == "POST":
-        done, _saved = _submit(
-            request,
-            form,
-            lambda d: services.update_settings(business, request.user, **form.service_data()),
+        done, _outcome = _submit(
+            request, form, lambda data: services.update_settings(business, request.user, data)
         )
         if done:
             messages.success(request, _("The rewards settings are saved."))
@@ -500,42 +466,44 @@ def settings_view(request, business):
 
 @console_page(GET_POST)
 def vouchers(request, business):
-    form = RedeemForm(request.POST or None, initial={"key": uuid.uuid4().hex})
+    form = RedeemForm(request.POST or None, initial={"key": uuid.uuid4().hex}, business=business)
     if request.method == "POST":
-        done, _txn = _submit(
+        done, outcome = _submit(
             request,
             form,
-            lambda d: services.redeem_voucher(
+            lambda data: services.redeem_voucher(
                 business,
                 request.user,
-                d["code"],
-                d["amount_minor"],
-                key=f"voucher.redeemed:{d['code']}:{d['key']}" if d["key"] else None,
+                data,
+                key=(
+                    f"voucher.redeemed:{data.code}:{form.cleaned_data['key']}"
+                    if form.cleaned_data["key"]
+                    else None
+                ),
             ),
         )
         if done:
-            code = form.cleaned_data["code"]
-            voucher = Voucher.objects.get(business=business, code=code)
+            redeemed = outcome.value
+            code, currency = redeemed.voucher.code, redeemed.voucher.currency
             messages.success(
                 request,
                 _("%(amount)s taken off voucher %(code)s: %(left)s left on it.")
                 % {
-                    "amount": _money(form.cleaned_data["amount_minor"], voucher.currency),
+                    "amount": _money(redeemed.amount_minor, currency),
                     "code": code,
-                    "left": _money(services.voucher_remaining(voucher), voucher.currency),
+                    "left": _money(redeemed.remaining_minor, currency),
                 },
             )
             return redirect(_url(business, "rewards_vouchers") + f"?code={code}")
     found = None
     wanted = "".join(request.GET.get("code", "").split()).upper()[:30]
-    if wanted:
-        voucher = Voucher.objects.filter(business=business, code=wanted).first()
-        if voucher is not None:
-            found = {
-                "voucher": voucher,
-                "remaining": services.voucher_remaining(voucher),
-                "expired": voucher.expires_at <= timezone.now(),
-            }
+    voucher = selectors.find_voucher(business, wanted) if wanted else None
+    if voucher is not None:
+        found = {
+            "voucher": voucher,
+            "remaining": selectors.voucher_remaining(voucher),
+            "expired": voucher.expires_at <= timezone.now(),
+        }
     return render(
         request,
         "web/manage/rewards_vouchers.html",
@@ -543,31 +511,19 @@ def vouchers(request, business):
     )
 
 
-@console_page()
-def ledger(request, business):
-    transactions = (
-        Transaction.objects.filter(business=business)
-        .select_related("claim__block__program", "peer")
-        .prefetch_related(
-            Prefetch(
-                "entries",
-                queryset=Entry.objects.filter(business=business)
-                .select_related("account")
-                .order_by("id"),
-            )
-        )
-        .order_by("-occurred_at", "-id")
+def _ledger_page(request, business, *, memo_form=None, correcting=None):
+    page = Paginator(selectors.transactions(business), TRANSACTIONS_PER_PAGE).get_page(
+        request.GET.get("page")
     )
-    page = Paginator(transactions, TRANSACTIONS_PER_PAGE).get_page(request.GET.get("page"))
     shown = list(page.object_list)
-    corrected = set(
-        Transaction.objects.filter(
-            business=business, reverses_id__in=[t.pk for t in shown]
-        ).values_list("reverses_id", flat=True)
-    )
+    corrected = selectors.corrected_among(business, [t.pk for t in shown])
     for txn in shown:
         txn.words = selectors.describe(txn, business)
         txn.corrected = txn.pk in corrected
+    if memo_form is not None and correcting not in {t.pk for t in shown}:
+        # the row is on another page: say what was wrong above the journal
+        for errors in memo_form.errors.values():
+            messages.error(request, errors[0])
     return render(
         request,
         "web/manage/rewards_ledger.html",
@@ -575,9 +531,16 @@ def ledger(request, business):
             "page": page,
             "transactions": shown,
             "is_owner": _is_owner(request),
-            "memo_form": MemoForm(),
+            # the note typed to correct one transaction, refused: shown on its row
+            "memo_form": memo_form or MemoForm(business=business),
+            "correcting": correcting,
         },
     )
+
+
+@console_page()
+def ledger(request, business):
+    return _ledger_page(request, business)
 
 
 @console_page()
@@ -602,20 +565,21 @@ def ledger_export(request, business):
 
 @console_page(POST)
 def transaction_correct(request, business, transaction_id):
-    if not Transaction.objects.filter(business=business, pk=transaction_id).exists():
-        raise Http404
-    form = MemoForm(request.POST)
-    memo = form.cleaned_data["memo"] if form.is_valid() else ""
-    done, _txn = _attempt(
+    original = selectors.get_transaction(business, transaction_id)
+    form = MemoForm(request.POST, business=business)
+    done, _outcome = _submit(
         request,
-        lambda: services.correct_transaction(business, request.user, transaction_id, memo=memo),
+        form,
+        lambda data: services.correct_transaction(business, request.user, original, data),
     )
     if done:
         messages.success(
             request,
             _("Transaction %(id)s is corrected: a reversing transaction is in the journal.")
-            % {"id": transaction_id},
+            % {"id": original.pk},
         )
+    elif form.errors:
+        return _ledger_page(request, business, memo_form=form, correcting=original.pk)
     return _back(request, business, "rewards_ledger")
 
 
@@ -637,48 +601,38 @@ def _active_peer_or_404(request, business):
     return peer
 
 
-def _choice_allowed(business, peer):
-    """A program the peer works in, or may join, lets peers choose the form of rewards."""
-    theirs = Reward.objects.filter(business=business, peer=peer).values("program_id")
-    return (
-        ProgramRewards.objects.filter(business=business, peer_chooses=True)
-        .filter(Q(program__status=ProgramStatus.PUBLISHED) | Q(program_id__in=theirs))
-        .exists()
-    )
-
-
 def _wallet_page(request, business, peer, **forms):
-    wallet = selectors.wallet(peer)
-    settings = RewardSettings.objects.filter(business=business).first() or RewardSettings(
-        business=business
-    )
-    causes = list(Cause.objects.filter(business=business, active=True))
-    choice = PeerRewardChoice.objects.filter(business=business, peer=peer).first()
-    details = PayoutDetails.objects.filter(business=business, peer=peer).first()
-    showcase = Showcase.objects.filter(business=business, peer=peer).first()
-    choice_allowed = _choice_allowed(business, peer)
+    causes = list(selectors.causes(business, active=True))
+    choice = selectors.choice_of(peer)
+    details = selectors.payout_details_of(peer)
+    showcase = selectors.showcase_of(peer)
     context = {
         "peer": peer,
-        "wallet": wallet,
+        "wallet": selectors.wallet(peer),
         "movements": selectors.movements(peer, limit=MOVEMENTS_SHOWN),
-        "settings": settings,
+        "settings": selectors.settings_of(business),
         "details": details,
         "showcase": showcase,
         "choice": choice,
-        "choice_allowed": choice_allowed,
-        "convert_form": forms.get("convert_form") or ConvertPointsForm(),
+        "choice_allowed": selectors.choice_allowed(business, peer),
+        "convert_form": forms.get("convert_form") or ConvertPointsForm(business=business),
         "choice_form": forms.get("choice_form")
         or RewardChoiceForm(
             causes=causes,
             initial={"form": choice.form, "cause": choice.cause_id}
             if choice
             else {"form": PeerRewardChoice.Form.CASH},
+            business=business,
         ),
         "bank_form": forms.get("bank_form")
-        or PayoutDetailsForm(initial={"account_holder": details.account_holder if details else ""}),
+        or PayoutDetailsForm(
+            initial={"account_holder": details.account_holder if details else ""},
+            business=business,
+        ),
         "showcase_form": forms.get("showcase_form")
         or ShowcaseForm(
-            initial={"public": showcase.public, "headline": showcase.headline} if showcase else {}
+            initial={"public": showcase.public, "headline": showcase.headline} if showcase else {},
+            business=business,
         ),
         "statement_form": StatementForm(business=business),
     }
@@ -696,10 +650,11 @@ def wallet(request, business):
 @peer_page(POST)
 def wallet_points(request, business):
     peer = _active_peer_or_404(request, business)
-    form = ConvertPointsForm(request.POST)
-    done, voucher = _submit(request, form, lambda d: services.convert_points(peer, d["points"]))
+    form = ConvertPointsForm(request.POST, business=business)
+    done, outcome = _submit(request, form, lambda data: services.convert_points(peer, data))
     if not done:
         return _wallet_page(request, business, peer, convert_form=form)
+    voucher = outcome.value
     messages.success(
         request,
         _("Your points are now voucher %(code)s, worth %(value)s. Show the code in the shop.")
@@ -712,13 +667,9 @@ def wallet_points(request, business):
 def wallet_choice(request, business):
     peer = _active_peer_or_404(request, business)
     form = RewardChoiceForm(
-        request.POST, causes=list(Cause.objects.filter(business=business, active=True))
+        request.POST, causes=list(selectors.causes(business, active=True)), business=business
     )
-    done, _choice = _submit(
-        request,
-        form,
-        lambda d: services.choose_reward_form(peer, form=d["form"], cause=d["cause"] or None),
-    )
+    done, _outcome = _submit(request, form, lambda data: services.choose_reward_form(peer, data))
     if not done:
         return _wallet_page(request, business, peer, choice_form=form)
     messages.success(request, _("Saved: your next rewards come in the form you chose."))
@@ -728,8 +679,8 @@ def wallet_choice(request, business):
 @peer_page(POST)
 def wallet_bank(request, business):
     peer = _active_peer_or_404(request, business)
-    form = PayoutDetailsForm(request.POST)
-    done, _details = _submit(request, form, lambda d: services.set_payout_details(peer, **d))
+    form = PayoutDetailsForm(request.POST, business=business)
+    done, _outcome = _submit(request, form, lambda data: services.set_payout_details(peer, data))
     if not done:
         return _wallet_page(request, business, peer, bank_form=form)
     messages.success(request, _("Your bank details are saved; the next payout goes there."))
@@ -739,13 +690,13 @@ def wallet_bank(request, business):
 @peer_page(POST)
 def wallet_showcase(request, business):
     peer = _active_peer_or_404(request, business)
-    form = ShowcaseForm(request.POST)
-    done, showcase = _submit(request, form, lambda d: services.update_showcase(peer, **d))
+    form = ShowcaseForm(request.POST, business=business)
+    done, outcome = _submit(request, form, lambda data: services.update_showcase(peer, data))
     if not done:
         return _wallet_page(request, business, peer, showcase_form=form)
     messages.success(
         request,
-        _("Your page is public now.") if showcase.public else _("Your page is private."),
+        _("Your page is public now.") if outcome.value.public else _("Your page is private."),
     )
     return redirect(_url(business, "me_wallet") + "#showcase")
 
@@ -793,15 +744,7 @@ def wallet_statement(request, business, year, month):
 def showcase(request, business, peer_id):
     """A peer's page for everyone, only when they made it public: the name they chose, what
     they do and what they earned in badges; no e-mail, surname or address."""
-    page = (
-        Showcase.objects.filter(
-            business=business, peer_id=peer_id, public=True, peer__status=PeerStatus.ACTIVE
-        )
-        .select_related("peer")
-        .first()
-    )
-    if page is None:
-        raise Http404
+    page = selectors.public_showcase(business, peer_id)
     peer = page.peer
     return render(
         request,
@@ -810,11 +753,7 @@ def showcase(request, business, peer_id):
             "page": page,
             "peer": peer,
             "skills": list(peer.skills.all()),
-            "badges": list(
-                PeerBadge.objects.filter(business=business, peer=peer).select_related("badge")
-            ),
-            "completed": Claim.objects.filter(
-                business=business, peer=peer, status=ClaimStatus.COMPLETED
-            ).count(),
+            "badges": selectors.badges_of(peer),
+            "completed": claims_of_peer(peer, status=ClaimStatus.COMPLETED).count(),
         },
     )

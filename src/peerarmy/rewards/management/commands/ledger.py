@@ -7,12 +7,12 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from peerarmy.rewards import checks, export
-from peerarmy.tenancy.models import Business
+from peerarmy.rewards import checks, export, selectors
 
 
 class Command(BaseCommand):
     help = "The rewards ledger: check its invariants, or export it."
+    requires_system_checks = []  # an operator's command: start at once
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -24,7 +24,7 @@ class Command(BaseCommand):
         out.add_argument("--output", "-o", help="a file to write (default: standard output)")
 
     def handle(self, *args, action, **options):
-        business = Business.objects.filter(slug=options["business"]).first()
+        business = selectors.business_by_slug(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business):

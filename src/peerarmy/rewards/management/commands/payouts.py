@@ -11,18 +11,17 @@ console (two people for money out: one prepares, the owner approves).
 
 import sys
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
 from peerarmy.errors import DomainError
-from peerarmy.rewards import payouts
-from peerarmy.rewards.models import PayoutBatch
-from peerarmy.tenancy.models import Business
+from peerarmy.rewards import payouts, selectors
+from peerarmy.rewards.inputs import PayoutBatchInput, PayoutReturnInput
 
 
 class Command(BaseCommand):
     help = "Payout runs: prepare, approve, export as SEPA, mark sent or paid, record returns."
+    requires_system_checks = []  # an operator's command: start at once
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -43,13 +42,13 @@ class Command(BaseCommand):
                 p.add_argument("--reason", required=True)
 
     def handle(self, *args, action, **options):
-        business = Business.objects.filter(slug=options["business"]).first()
+        business = selectors.business_by_slug(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business):
             actor = None
             if action != "list":
-                actor = get_user_model().objects.filter(email__iexact=options["by"]).first()
+                actor = selectors.user_by_email(options["by"])
                 if actor is None:
                     raise CommandError(f"No user with the e-mail {options['by']!r}.")
             try:
@@ -59,21 +58,24 @@ class Command(BaseCommand):
 
     def _run(self, business, actor, action, options):
         if action == "list":
-            for batch in PayoutBatch.objects.filter(business=business).order_by("-created_at"):
+            for batch in selectors.batches(business):
                 self.stdout.write(
                     f"{batch.pk}\t{batch.kind}\t{batch.status}\t{batch.total_minor / 100:.2f} "
-                    f"{batch.currency}\t{batch.payouts.count()} payouts\t{batch.message_id}"
+                    f"{batch.currency}\t{batch.payout_count} payouts\t{batch.message_id}"
                 )
         elif action == "prepare":
-            batch, skipped = payouts.prepare_batch(
-                business, actor, kind=options["kind"], execution_date=options.get("date")
+            given = {"kind": options["kind"], "execution_date": options.get("date")}
+            data = PayoutBatchInput.parse(
+                {k: v for k, v in given.items() if v is not None}, context={"business": business}
             )
+            prepared = payouts.prepare_batch(business, actor, data).value
+            batch = prepared.batch
             self.stdout.write(
-                f"batch {batch.pk} prepared: {batch.payouts.count()} payouts, "
+                f"batch {batch.pk} prepared: {batch.payout_count} payouts, "
                 f"{batch.total_minor / 100:.2f} {batch.currency}; waiting for the owner's approval"
             )
-            for peer_id, why in skipped:
-                self.stderr.write(f"skipped peer {peer_id}: {why}")
+            for left in prepared.skipped:
+                self.stderr.write(f"skipped peer {left.peer_id}: {left.reason}")
         elif action == "approve":
             payouts.approve_batch(business, actor, options["batch"])
             self.stdout.write(f"batch {options['batch']} approved")
@@ -95,5 +97,6 @@ class Command(BaseCommand):
             payouts.cancel_batch(business, actor, options["batch"])
             self.stdout.write(f"batch {options['batch']} cancelled")
         elif action == "return":
-            payouts.return_payout(business, actor, options["payout"], reason=options["reason"])
+            data = PayoutReturnInput.parse({"reason": options["reason"]})
+            payouts.return_payout(business, actor, options["payout"], data)
             self.stdout.write(f"payout {options['payout']} returned; the balance is restored")
