@@ -164,7 +164,7 @@ def apply(paths):
                 entry.msgstr = value if isinstance(value, str) else value[0]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
             applied += 1
     po.save()
     print(f"applied {applied} translations; {len(unknown)} not in the catalogue")
