@@ -31,11 +31,10 @@ from peerarmy.matching.models import (
 from peerarmy.programs.models import Program
 
 from .auth import PeerTokenAuth, member_business, token_peer
-from .blocks import Day, ProgramRef
-from .me import PeerRef
 from .pagination import LimitOffset
 from .params import MAX_ID, ObjectId, Text, first_or_404
 from .problems import problem_response, problem_responses
+from .scheduling import Day, PeerRef, ProgramRef
 
 router = Router(tags=["matching"])
 peer_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())

@@ -45,11 +45,18 @@ from peerarmy.rewards.models import (
 )
 
 from .auth import PeerTokenAuth, member_business, token_peer
-from .blocks import FIRST_YEAR, LAST_YEAR, Day, ProgramRef
-from .me import IDEMPOTENCY_KEY_MAX, IdempotencyKeyReused, PeerRef
 from .pagination import LimitOffset
 from .params import MAX_ID, ObjectId, Text, first_or_404
 from .problems import problem_responses
+from .scheduling import (
+    FIRST_YEAR,
+    IDEMPOTENCY_KEY_MAX,
+    LAST_YEAR,
+    Day,
+    IdempotencyKeyReused,
+    PeerRef,
+    ProgramRef,
+)
 
 router = Router(tags=["rewards"])
 payouts_router = Router(tags=["payouts"])

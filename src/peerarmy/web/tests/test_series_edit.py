@@ -80,7 +80,7 @@ def test_the_edit_form_offers_only_this_block_by_default(staff_en, business, sta
 def test_staff_change_this_and_the_following_blocks(staff_en, business, staff, program):
     blocks = series(business, staff, program)
     peer = PeerFactory(business=business)
-    claim = claim_block(peer, blocks[3])
+    claim = claim_block(peer, blocks[3].pk).value
 
     response = staff_en.post(
         url(business, "manage_block_edit", block_id=blocks[2].pk),
@@ -124,7 +124,7 @@ def test_a_refused_series_change_is_explained_and_changes_nothing(
 ):
     blocks = series(business, staff, program)
     for _i in range(2):
-        claim_block(PeerFactory(business=business), blocks[4])
+        claim_block(PeerFactory(business=business), blocks[4].pk).value
 
     response = staff_en.post(
         url(business, "manage_block_edit", block_id=blocks[1].pk),
