@@ -173,15 +173,8 @@ def _locked_peer(peer_id):
     return Peer.objects.select_for_update(of=("self",)).select_related("user").get(pk=peer_id)
 
 
-def _made_claim(values, block, peer) -> Claim:
-    claim = Claim(pk=sql.insert_claim(values), **values)
-    claim._state.adding, claim._state.db = False, "default"
-    claim.block, claim.peer = block, peer
-    return claim
-
-
-def _create_claim(peer, block, now, *, idempotency_key=None, promoted=False):
-    values = {
+def _claim_values(peer, block, now, *, idempotency_key=None, promoted=False):
+    return {
         "business_id": block.business_id,
         "block_id": block.pk,
         "peer_id": peer.pk,
@@ -193,7 +186,23 @@ def _create_claim(peer, block, now, *, idempotency_key=None, promoted=False):
         "idempotency_key": idempotency_key,
         "promoted_from_waitlist": promoted,
     }
-    return _made_claim(values, block, peer)
+
+
+def _as_saved(claim, block, peer) -> Claim:
+    claim._state.adding, claim._state.db = False, "default"
+    claim.block, claim.peer = block, peer
+    return claim
+
+
+def _claim_object(claim_id, block, peer, now, key) -> Claim:
+    """The claim `take_seat_and_claim` wrote, as a model instance with its block and peer."""
+    values = _claim_values(peer, block, now, idempotency_key=key)
+    return _as_saved(Claim(pk=claim_id, **values), block, peer)
+
+
+def _create_claim(peer, block, now, *, idempotency_key=None, promoted=False):
+    values = _claim_values(peer, block, now, idempotency_key=idempotency_key, promoted=promoted)
+    return _as_saved(Claim(pk=sql.insert_claim(values), **values), block, peer)
 
 
 # --- claiming --------------------------------------------------------------------------------
@@ -237,9 +246,10 @@ def _claim_by_key(peer, key):
 
 
 def _claim(peer, block_id, key, now) -> Outcome[Claim]:
-    """A new claim in five statements: lock the peer's row and read everything it is judged
-    on (one SELECT), take the seat (a conditional UPDATE), insert the claim, and write the
-    confirmation e-mail to the outbox (the delivery renders it); then commit."""
+    """A new claim: lock the peer's row and read everything it is judged on (one SELECT),
+    judge, take the seat and insert the claim (a conditional UPDATE feeding an INSERT, one
+    statement on PostgreSQL), and write the confirmation e-mail to the outbox through the
+    notifications app (the delivery renders it); then commit."""
     facts = sql.claim_facts(peer.business_id, peer.pk, block_id, key, now - rules.HELD_LOOKBACK)
     if facts is None:
         raise NotFound()
@@ -286,19 +296,21 @@ def _claim(peer, block_id, key, now) -> Outcome[Claim]:
     held = [rules.Held(*h) for h in facts.held]
     rule_limits = selectors.limits_from(limits)
     _judge(taker, block, requirements, held, rule_limits, now, named_requirements=named)
-    times = sql.take_seat(block.business_id, block.pk)
-    if times is None:
+    made = sql.take_seat_and_claim(block.business_id, block.pk, peer.pk, now, key)
+    if made is None:
         if Block.objects.filter(
             business_id=block.business_id, pk=block.pk, status=BlockStatus.CANCELLED
         ).exists():
             raise errors.BlockCancelled()
         raise errors.BlockFull()
-    if times != (block.starts_at, block.ends_at):
-        # The block moved while this claim waited for its row: judge the new times.
+    claim_id, *times = made
+    if tuple(times) != (block.starts_at, block.ends_at):
+        # The block moved while this claim waited for its row: judge the new times (a
+        # refusal rolls the seat and the claim back).
         block.starts_at, block.ends_at = times
         _judge(taker, block, requirements, held, rule_limits, now, named_requirements=named)
     block.seats_taken += 1
-    claim = _create_claim(peer, block, now, idempotency_key=key)
+    claim = _claim_object(claim_id, block, peer, now, key)
     if facts.waiting:
         # A peer who was waiting for this block and got it directly is no longer waiting.
         # (Only the peer themself adds their waiting entry, and their row is locked.)

@@ -270,3 +270,55 @@ def take_seat(business_id, block_id):
 def insert_claim(values: dict) -> int:
     """Write one claim (`values` holds its business) and return its id."""
     return db.insert_returning_id(Claim, values)
+
+
+_CLAIM_COLUMNS = (
+    "business_id", "block_id", "peer_id", "status", "starts_at", "ends_at", "claimed_at",
+    "released_late", "idempotency_key", "promoted_from_waitlist",
+)  # fmt: skip
+
+
+@functools.lru_cache(maxsize=4)
+def _seat_and_claim_sql(vendor):
+    columns = ", ".join(f'"{_column(Claim, name)}"' for name in _CLAIM_COLUMNS)
+    return (
+        f'WITH seat AS (UPDATE "{_table(Block)}" SET seats_taken = seats_taken + 1 '
+        f"WHERE id = %s AND business_id = %s AND seats_taken < capacity AND status = '{OPEN}' "
+        "RETURNING business_id, id, starts_at, ends_at) "
+        f'INSERT INTO "{_table(Claim)}" ({columns}) '
+        f"SELECT business_id, id, %s, '{ACTIVE}', starts_at, ends_at, %s, false, %s, false "
+        "FROM seat RETURNING id, starts_at, ends_at"
+    )
+
+
+def take_seat_and_claim(business_id, block_id, peer_id, claimed_at, key):
+    """Take one seat of the block for the peer and write their claim with the block's times
+    as of that moment: (claim id, starts_at, ends_at), or None when there is no seat. On
+    PostgreSQL one statement (the seat UPDATE feeds the claim INSERT); elsewhere the two
+    statements of `take_seat` and `insert_claim`."""
+    if connection.vendor != "postgresql":
+        times = take_seat(business_id, block_id)
+        if times is None:
+            return None
+        values = {
+            "business_id": business_id,
+            "block_id": block_id,
+            "peer_id": peer_id,
+            "status": ACTIVE,
+            "starts_at": times[0],
+            "ends_at": times[1],
+            "claimed_at": claimed_at,
+            "released_late": False,
+            "idempotency_key": key,
+            "promoted_from_waitlist": False,
+        }
+        return (insert_claim(values), *times)
+    with db.hot_cursor() as cursor:
+        cursor.execute(
+            _seat_and_claim_sql(connection.vendor),
+            [block_id, business_id, peer_id, claimed_at, key],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return (row[0], *db.convert(Claim, _SEAT_TIMES, row[1:]))

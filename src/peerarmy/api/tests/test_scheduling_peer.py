@@ -452,7 +452,9 @@ def test_an_offer_to_a_peer_who_could_not_take_it_is_refused(
 ):
     claim = claim_block(peer, BlockFactory(program=program).pk).value
     busy, _busy_api = other_peer_api(client, business)
-    claim_block(busy, BlockFactory(program=program, starts_at=claim.starts_at + timedelta(hours=1)).pk).value
+    claim_block(
+        busy, BlockFactory(program=program, starts_at=claim.starts_at + timedelta(hours=1)).pk
+    ).value
 
     response = peer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": busy.pk})
 

@@ -53,15 +53,24 @@ def test_twenty_peers_racing_for_the_last_three_seats_get_exactly_three(business
 def test_control_without_the_seat_guard_the_same_race_overbooks(business, program, monkeypatch):
     block, racers = last_three_seats(business, program)
 
-    def read_then_write(business_id, block_id):
+    def read_then_write(business_id, block_id, peer_id, claimed_at, key):
         seats = Block.objects.get(business_id=business_id, pk=block_id)
         if seats.seats_taken >= seats.capacity:
             return None
         time.sleep(0.05)  # the gap every read-check-then-write has, made wide
         Block.objects.filter(pk=block_id).update(seats_taken=seats.seats_taken + 1)
-        return seats.starts_at, seats.ends_at
+        claim = Claim.objects.create(
+            business_id=business_id,
+            block_id=block_id,
+            peer_id=peer_id,
+            starts_at=seats.starts_at,
+            ends_at=seats.ends_at,
+            claimed_at=claimed_at,
+            idempotency_key=key,
+        )
+        return claim.pk, seats.starts_at, seats.ends_at
 
-    monkeypatch.setattr(sql, "take_seat", read_then_write)
+    monkeypatch.setattr(sql, "take_seat_and_claim", read_then_write)
     outcomes = race([lambda p=p: claim_block(p, block.pk).value for p in racers])
 
     active = Claim.objects.filter(block=block, status=ClaimStatus.ACTIVE).count()

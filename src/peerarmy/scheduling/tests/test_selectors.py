@@ -111,6 +111,7 @@ def test_the_peers_list_leaves_out_what_they_hold_and_narrows_to_a_place(busines
 
     def blocks(**filters):
         return [item.block for item in claimable_for_peer(peer, **filters)]
+
     assert blocks() == [shop, remote]
     assert blocks(place="pratello") == [shop]
     assert blocks(place="Remote") == [remote]

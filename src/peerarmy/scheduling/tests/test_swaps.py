@@ -241,7 +241,7 @@ def test_a_release_racing_an_accept_has_exactly_one_outcome(business, program):
 
         released, accepted = race(
             [
-                lambda c=claim, a=alice: release_claim(a, c),
+                lambda c=claim, a=alice: release_claim(a, c).value,
                 lambda o=offer, b=bruno: accept_swap(b, o).value.new_claim,
             ]
         )
