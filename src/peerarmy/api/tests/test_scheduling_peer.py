@@ -105,12 +105,12 @@ def test_a_full_or_overlapping_block_says_why_it_cannot_be_claimed(
     peer_api, business, program, peer
 ):
     mine = BlockFactory(program=program)
-    claim_block(peer, mine.pk).value
+    claim_block(peer, mine.pk)
     overlapping = BlockFactory(
         program=program, starts_at=mine.starts_at + timedelta(hours=1), place_name="Overlap"
     )
     full = BlockFactory(program=program, starts_at=mine.starts_at + timedelta(days=1), capacity=1)
-    claim_block(PeerFactory(business=business), full.pk).value
+    claim_block(PeerFactory(business=business), full.pk)
 
     body = {i["block"]["id"]: i for i in peer_api.get(f"{ME}blocks/claimable").json()}
 
@@ -190,7 +190,7 @@ def test_an_overlong_idempotency_key_is_named(peer_api, program):
 
 def test_a_full_block_is_refused_as_block_full(peer_api, business, program):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
 
     body = refused(peer_api.post(f"{ME}blocks/{block.pk}/claim"), 409, "block_full")
 
@@ -200,7 +200,7 @@ def test_a_full_block_is_refused_as_block_full(peer_api, business, program):
 
 def test_an_overlap_is_refused_as_overlaps_claimed_block(peer_api, program, peer):
     mine = BlockFactory(program=program)
-    claim_block(peer, mine.pk).value
+    claim_block(peer, mine.pk)
     other = BlockFactory(program=program, starts_at=mine.starts_at + timedelta(hours=1))
 
     refused(peer_api.post(f"{ME}blocks/{other.pk}/claim"), 409, "overlaps_claimed_block")
@@ -251,7 +251,7 @@ def test_a_cancelled_or_missing_block(peer_api, program):
 def test_my_claims_list_only_mine(peer_api, business, program, peer):
     block = BlockFactory(program=program, capacity=3)
     mine = claim_block(peer, block.pk).value
-    claim_block(PeerFactory(business=business), block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
 
     body = peer_api.get(f"{ME}claims/").json()
 
@@ -278,8 +278,8 @@ def test_my_lists_cost_the_same_queries_for_more_items(client, peer_api, busines
         claim = claim_block(peer, BlockFactory(program=program, starts_at=start).pk).value
         peer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": friend.pk})
         full = BlockFactory(program=program, starts_at=start + timedelta(hours=5), capacity=1)
-        claim_block(PeerFactory(business=business), full.pk).value
-        join_waitlist(peer, full.pk).value
+        claim_block(PeerFactory(business=business), full.pk)
+        join_waitlist(peer, full.pk)
         BlockFactory(program=program, starts_at=start + timedelta(hours=10))
 
     add(1)
@@ -347,7 +347,7 @@ def test_another_businesss_blocks_are_not_found(peer_api, other_business):
 
 def test_join_and_leave_a_waitlist(peer_api, business, program, peer):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
 
     joined = peer_api.post(f"{ME}blocks/{block.pk}/waitlist")
     twice = peer_api.post(f"{ME}blocks/{block.pk}/waitlist")
@@ -374,7 +374,7 @@ def test_a_released_seat_goes_to_the_waiting_peer(client, peer_api, business, pr
     block = BlockFactory(program=program, capacity=1)
     claim = claim_block(peer, block.pk).value
     waiting, waiting_api = other_peer_api(client, business)
-    join_waitlist(waiting, block.pk).value
+    join_waitlist(waiting, block.pk)
 
     peer_api.post(f"{ME}claims/{claim.pk}/release")
 
@@ -454,7 +454,7 @@ def test_an_offer_to_a_peer_who_could_not_take_it_is_refused(
     busy, _busy_api = other_peer_api(client, business)
     claim_block(
         busy, BlockFactory(program=program, starts_at=claim.starts_at + timedelta(hours=1)).pk
-    ).value
+    )
 
     response = peer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": busy.pk})
 
@@ -511,9 +511,9 @@ def test_check_in_at_a_place_with_a_radius_needs_the_position(peer_api, program,
 
 def test_my_calendar_holds_my_blocks(peer_api, business, program, peer):
     block = BlockFactory(program=program)
-    claim_block(peer, block.pk).value
+    claim_block(peer, block.pk)
     someone_elses = BlockFactory(program=program, starts_at=block.starts_at + timedelta(days=3))
-    claim_block(PeerFactory(business=business), someone_elses.pk).value
+    claim_block(PeerFactory(business=business), someone_elses.pk)
 
     response = peer_api.get(f"{ME}schedule.ics")
 

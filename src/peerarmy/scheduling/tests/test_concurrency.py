@@ -27,7 +27,7 @@ pytestmark = [
 def last_three_seats(business, program):
     block = BlockFactory(program=program, capacity=5)
     for _ in range(2):
-        claim_block(PeerFactory(business=business), block.pk).value
+        claim_block(PeerFactory(business=business), block.pk)
     racers = [PeerFactory(business=business) for _ in range(20)]
     return block, racers
 
@@ -102,7 +102,7 @@ def test_release_promotion_and_a_new_claimer_never_lose_or_duplicate_a_seat(busi
         holders = [PeerFactory(business=business) for _ in range(2)]
         claims = [claim_block(p, block.pk).value for p in holders]
         for _ in range(3):
-            join_waitlist(PeerFactory(business=business), block.pk).value
+            join_waitlist(PeerFactory(business=business), block.pk)
         newcomers = [PeerFactory(business=business) for _ in range(3)]
 
         race(

@@ -51,7 +51,7 @@ def last_sunday_of_march(year):
 
 def test_a_claimed_block_is_a_valid_confirmed_event_in_the_peers_calendar(peer, program):
     block = BlockFactory(program=program, place_name="Bici Gialla", address="Via del Pratello 10")
-    claim_block(peer, block.pk).value
+    claim_block(peer, block.pk)
 
     cal = parse(ical.peer_calendar(peer))
 
@@ -79,7 +79,7 @@ def test_a_claimed_block_is_a_valid_confirmed_event_in_the_peers_calendar(peer, 
 
 def test_the_summary_is_in_the_peers_language(business, program):
     italian = PeerFactory(business=business, user__language="it")
-    claim_block(italian, BlockFactory(program=program).pk).value
+    claim_block(italian, BlockFactory(program=program).pk)
 
     event = only_event(ical.peer_calendar(italian))
 
@@ -90,7 +90,7 @@ def test_the_uid_is_stable_and_sequence_goes_up_when_the_business_changes_the_bl
     peer, program, owner
 ):
     block = BlockFactory(program=program)
-    claim_block(peer, block.pk).value
+    claim_block(peer, block.pk)
     before = only_event(ical.peer_calendar(peer))
     again = only_event(ical.peer_calendar(peer))
 
@@ -104,7 +104,7 @@ def test_the_uid_is_stable_and_sequence_goes_up_when_the_business_changes_the_bl
 
 def test_a_cancelled_block_shows_as_cancelled_with_a_higher_sequence(peer, program, owner):
     block = BlockFactory(program=program)
-    claim_block(peer, block.pk).value
+    claim_block(peer, block.pk)
     before = only_event(ical.peer_calendar(peer))
 
     cancel_block(program.business, owner, block, CancelBlockInput(reason="Rain"))
@@ -134,7 +134,7 @@ def test_claiming_again_after_releasing_is_newer_than_the_release(peer, program)
     release_claim(peer, claim_block(peer, block.pk).value)
     released = only_event(ical.peer_calendar(peer))
 
-    claim_block(peer, block.pk).value
+    claim_block(peer, block.pk)
     reclaimed = only_event(ical.peer_calendar(peer))
 
     assert str(reclaimed["status"]) == "CONFIRMED"
@@ -226,7 +226,7 @@ def test_the_claim_email_carries_the_block_as_an_ics_attachment(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        claim_block(peer, block.pk, idempotency_key="tap-1").value
+        claim_block(peer, block.pk, idempotency_key="tap-1")
 
     (message,) = [m for m in mail.outbox if m.to == [peer.user.email]]
     assert program.title_en in message.subject
@@ -251,10 +251,10 @@ def test_an_idempotent_replay_sends_no_second_email(
 
 def test_a_refused_claim_sends_nothing(business, program):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
 
     with pytest.raises(Exception):  # noqa: B017, PT011 - block_full, tested elsewhere
-        claim_block(PeerFactory(business=business), block.pk).value
+        claim_block(PeerFactory(business=business), block.pk)
 
     assert OutboxMessage.objects.filter(event="block.claimed").count() == 1
 
@@ -266,7 +266,7 @@ def test_the_promotion_email_carries_the_ics_too(
     holder = PeerFactory(business=business)
     waiting = PeerFactory(business=business)
     claim = claim_block(holder, block.pk).value
-    join_waitlist(waiting, block.pk).value
+    join_waitlist(waiting, block.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         release_claim(holder, claim)
@@ -277,7 +277,7 @@ def test_the_promotion_email_carries_the_ics_too(
 
 def test_the_cli_prints_the_peers_calendar(peer, program):
     block = BlockFactory(program=program)
-    claim_block(peer, block.pk).value
+    claim_block(peer, block.pk)
     out = StringIO()
 
     call_command(

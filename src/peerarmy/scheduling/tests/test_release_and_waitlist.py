@@ -91,8 +91,8 @@ def test_a_freed_seat_goes_to_the_first_eligible_waitlisted_peer(business, progr
     claim = claim_block(holder, block.pk).value
     first = PeerFactory(business=business, display_name="First")
     second = PeerFactory(business=business, display_name="Second")
-    join_waitlist(first, block.pk).value
-    join_waitlist(second, block.pk).value
+    join_waitlist(first, block.pk)
+    join_waitlist(second, block.pk)
     # The first in line has been suspended since joining: they are skipped.
     first.status = PeerStatus.SUSPENDED
     first.save()
@@ -111,9 +111,9 @@ def test_a_freed_seat_goes_to_the_first_eligible_waitlisted_peer(business, progr
 
 def test_raising_the_capacity_gives_the_new_seat_to_the_waitlist(business, staff, program):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
     waiting = PeerFactory(business=business)
-    join_waitlist(waiting, block.pk).value
+    join_waitlist(waiting, block.pk)
 
     update_block(business, staff, block, block_change(block, capacity=2))
 
@@ -125,12 +125,12 @@ def test_raising_the_capacity_gives_the_new_seat_to_the_waitlist(business, staff
 def test_the_waitlist_is_only_for_full_blocks_and_only_once(business, peer, program):
     block = BlockFactory(program=program, capacity=1)
     with pytest.raises(errors.NotFull):
-        join_waitlist(peer, block.pk).value
-    claim_block(PeerFactory(business=business), block.pk).value
+        join_waitlist(peer, block.pk)
+    claim_block(PeerFactory(business=business), block.pk)
     entry = join_waitlist(peer, block.pk).value
 
     with pytest.raises(errors.AlreadyWaiting):
-        join_waitlist(peer, block.pk).value
+        join_waitlist(peer, block.pk)
     leave_waitlist(peer, block.pk)
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.LEFT

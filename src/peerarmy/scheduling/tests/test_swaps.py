@@ -11,6 +11,7 @@ from peerarmy.errors import InvalidTransition, ValidationFailed
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import PeerStatus
 from peerarmy.scheduling import errors
+from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.models import (
     Claim,
     ClaimStatus,
@@ -19,7 +20,6 @@ from peerarmy.scheduling.models import (
     SwapStatus,
 )
 from peerarmy.scheduling.services import claim_block, release_claim
-from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.swaps import accept_swap, decline_swap, offer_swap, withdraw_swap
 from peerarmy.tenancy.tests.factories import PeerFactory
 from peerarmy.tenancy.tests.threads import race
@@ -113,7 +113,7 @@ def test_only_the_named_peer_can_accept_and_only_the_holder_can_offer(
     claim = claim_block(alice, block.pk).value
 
     with pytest.raises(errors.SwapNotYours):
-        offer_swap(bruno, claim, to(carla)).value
+        offer_swap(bruno, claim, to(carla))
     offer = offer_swap(alice, claim, to(bruno)).value
     with pytest.raises(errors.SwapNotYours) as refused:
         accept_swap(carla, offer)
@@ -139,7 +139,7 @@ def test_an_ineligible_receiver_is_refused_with_the_reason(business, program, al
     claim = claim_block(alice, BlockFactory(program=program).pk).value
 
     with pytest.raises(errors.NotEligible) as refused:
-        offer_swap(alice, claim, to(suspended)).value
+        offer_swap(alice, claim, to(suspended))
     assert refused.value.code == "not_eligible"
     assert "not been approved" in str(refused.value.message)
 
@@ -147,7 +147,7 @@ def test_an_ineligible_receiver_is_refused_with_the_reason(business, program, al
 def test_a_receiver_who_has_since_claimed_an_overlapping_block_is_refused(program, alice, bruno):
     block = BlockFactory(program=program)
     offer = offer_swap(alice, claim_block(alice, block.pk).value, to(bruno)).value
-    claim_block(bruno, BlockFactory(program=program, starts_at=block.starts_at).pk).value
+    claim_block(bruno, BlockFactory(program=program, starts_at=block.starts_at).pk)
 
     with pytest.raises(errors.OverlapsClaimedBlock) as refused:
         accept_swap(bruno, offer)
@@ -163,7 +163,7 @@ def test_a_peer_from_another_business_cannot_be_offered_a_block(other_business, 
     claim = claim_block(alice, BlockFactory(program=program).pk).value
 
     with pytest.raises(ValidationFailed) as refused:
-        offer_swap(alice, claim, to(stranger)).value
+        offer_swap(alice, claim, to(stranger))
     assert refused.value.field == "peer_id"
 
 
@@ -190,7 +190,7 @@ def test_a_released_claim_cannot_be_offered_and_its_offer_cannot_be_accepted(pro
     with pytest.raises(errors.SwapNotPending):
         accept_swap(bruno, offer)
     with pytest.raises(InvalidTransition):
-        offer_swap(alice, claim, to(bruno)).value
+        offer_swap(alice, claim, to(bruno))
     block.refresh_from_db()
     assert block.seats_taken == 0
 

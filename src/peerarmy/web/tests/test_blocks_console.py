@@ -46,8 +46,8 @@ def started_claim(business, program):
 
 def test_the_week_view_lists_blocks_with_fill_rate_and_waitlist(staff_en, business, program):
     full = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business, display_name="Marco"), full.pk).value
-    join_waitlist(PeerFactory(business=business), full.pk).value
+    claim_block(PeerFactory(business=business, display_name="Marco"), full.pk)
+    join_waitlist(PeerFactory(business=business), full.pk)
 
     response = staff_en.get(
         url(business, "manage_blocks") + f"?week={local_day(full, business).isoformat()}"

@@ -67,8 +67,8 @@ def test_a_double_submit_with_the_same_key_claims_once(peer_client, business, pe
 
 def test_a_refused_claim_is_explained_next_to_the_block(peer_client, business, peer, program):
     block = BlockFactory(program=program)
-    claim_block(PeerFactory(business=business), block.pk).value
-    claim_block(PeerFactory(business=business), block.pk).value  # now full
+    claim_block(PeerFactory(business=business), block.pk)
+    claim_block(PeerFactory(business=business), block.pk)  # now full
 
     response = peer_client.post(url(business, "block_claim", block_id=block.pk), follow=True)
 
@@ -82,7 +82,7 @@ def test_a_full_block_offers_the_waitlist_and_the_peer_can_leave_it(
     peer_client, business, peer, program
 ):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
 
     page = peer_client.get(url(business, "my_blocks")).content.decode()
     assert "Join waitlist</button>" in page
@@ -175,7 +175,7 @@ def test_check_in_far_from_the_place_is_refused(peer_client, business, peer, pro
 def test_the_list_costs_the_same_queries_with_more_blocks(
     peer_client, business, peer, program, django_assert_max_num_queries
 ):
-    claim_block(peer, BlockFactory(program=program).pk).value
+    claim_block(peer, BlockFactory(program=program).pk)
     BlockFactory(program=program, starts_at=timezone.now() + timedelta(days=5))
     with CaptureQueriesContext(connection) as few:
         peer_client.get(url(business, "my_blocks"))

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.urls import reverse
 
 from peerarmy.peers.models import PeerStatus
+from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.models import ClaimStatus, FairnessLimits, SwapOffer, SwapStatus
 from peerarmy.scheduling.services import claim_block
-from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.swaps import offer_swap
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import PeerFactory

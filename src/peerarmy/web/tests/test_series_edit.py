@@ -124,7 +124,7 @@ def test_a_refused_series_change_is_explained_and_changes_nothing(
 ):
     blocks = series(business, staff, program)
     for _i in range(2):
-        claim_block(PeerFactory(business=business), blocks[4].pk).value
+        claim_block(PeerFactory(business=business), blocks[4].pk)
 
     response = staff_en.post(
         url(business, "manage_block_edit", block_id=blocks[1].pk),
