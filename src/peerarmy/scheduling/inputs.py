@@ -124,15 +124,23 @@ def start_window(now=None):
     return now - EARLIEST_START, now + LATEST_START
 
 
-def _outside_window(starts_at, info):
+def _minute(moment):
+    return moment.replace(second=0, microsecond=0)
+
+
+def _window_message(info):
     first, last = start_window()
-    if first <= starts_at <= last:
-        return None
     business = context_business(info)
     return _("A block can start from %(first)s to %(last)s.") % {
         "first": _local_day(first, business),
         "last": _local_day(last, business),
     }
+
+
+def _outside_window(starts_at, info):
+    """The window's rule in words if a block starting at `starts_at` breaks it, else None."""
+    first, last = start_window()
+    return None if first <= starts_at <= last else _window_message(info)
 
 
 # --- a block -----------------------------------------------------------------------------------
@@ -230,8 +238,10 @@ class BlockInput(BlockFieldsInput):
             found.append(("ends_at", _("The block must end after it starts.")))
         elif self.ends_at - self.starts_at > timedelta(minutes=MAX_BLOCK_MINUTES):
             found.append(("ends_at", _("A block lasts at most 24 hours.")))
-        # A block that is edited without being moved keeps its start, however old.
-        if self.starts_at != (info.context or {}).get("current_start"):
+        # A block that is edited without being moved keeps its start, however old (to the
+        # minute: that is what the console's form shows).
+        current = (info.context or {}).get("current_start")
+        if current is None or _minute(self.starts_at) != _minute(current):
             problem = _outside_window(self.starts_at, info)
             if problem:
                 found.append(("starts_at", problem))
@@ -319,16 +329,14 @@ class SeriesInput(BlockFieldsInput):
                 )
             )  # fmt: skip
             return found
+        # The first start must be in the window, and so must the last: a series of ten
+        # years ahead is refused naming its rule.
         zone = _zone(info)
-        for field, local in (
-            ("start_local", self.start_local),
-            ("rrule", max(starts, default=None)),
-        ):
-            if local is None:
-                continue
-            problem = _outside_window(local.replace(tzinfo=zone).astimezone(UTC), info)
-            if problem:
-                found.append((field, problem))
+        first, last = start_window()
+        if self.start_local.replace(tzinfo=zone).astimezone(UTC) < first:
+            found.append(("start_local", _window_message(info)))
+        elif starts and max(starts).replace(tzinfo=zone).astimezone(UTC) > last:
+            found.append(("rrule", _window_message(info)))
         return found
 
     def local_starts(self) -> list[datetime]:

@@ -173,10 +173,16 @@ def test_cancelling_needs_a_reason_and_confirmation(staff_en, business, program)
     claim = claim_block(PeerFactory(business=business), block.pk).value
     cancel = url(business, "manage_block_cancel", block_id=block.pk)
 
-    page = staff_en.post(cancel, {"reason": "Rain"}, follow=True).content.decode()
+    unconfirmed = staff_en.post(cancel, {"reason": "Rain"})
+    no_reason = staff_en.post(cancel, {"reason": " ", "confirm": "on"})
     block.refresh_from_db()
     assert block.status == BlockStatus.OPEN
-    assert "Give a reason and tick the box" in page
+    # The block's page again, with what is missing next to each field.
+    assert unconfirmed.status_code == no_reason.status_code == 200
+    assert list(unconfirmed.context["cancel_form"].errors) == ["confirm"]
+    assert no_reason.context["cancel_form"].errors["reason"] == [
+        "Give a reason: the peers who claimed the block read it."
+    ]
 
     staff_en.post(cancel, {"reason": "Rain", "confirm": "on"})
 

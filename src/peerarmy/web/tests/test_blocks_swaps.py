@@ -131,7 +131,7 @@ def test_staff_set_the_fairness_limits_and_see_errors_by_field(staff_client, bus
         },
     )
     assert bad.status_code == 200
-    assert "less than or equal to 80" in bad.content.decode()
+    assert "Enter a value of at most 80." in bad.content.decode()
     assert not FairnessLimits.objects.filter(program=program).exists()
 
     good = staff_client.post(
