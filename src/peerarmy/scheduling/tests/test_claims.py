@@ -254,3 +254,17 @@ def test_a_block_of_another_business_does_not_exist_for_a_peer_even_when_full(pe
     with pytest.raises(NotFound):
         claim_block(peer, theirs.pk)
     assert not Claim.objects.filter(peer=peer).exists()
+
+
+def test_a_claim_says_whether_it_was_made_now_or_given_back(peer, program):
+    block = BlockFactory(program=program)
+
+    first = claim_block(peer, block.pk, idempotency_key="tap-9")
+    retry = claim_block(peer, block.pk, idempotency_key="tap-9")
+
+    assert (first.created, first.replayed) == (True, False)
+    assert (retry.created, retry.replayed) == (False, True)
+    assert retry.value.pk == first.value.pk
+    # The claim carries what the API answers with: its block, program and limits.
+    assert first.value.block.pk == block.pk and first.value.block.program.pk == program.pk
+    assert first.value.block.program.title == program.title

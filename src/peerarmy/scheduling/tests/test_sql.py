@@ -4,6 +4,7 @@ business with another business's rows present, it neither reads nor changes them
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from peerarmy.scheduling import sql
@@ -99,3 +100,14 @@ def test_a_claim_is_written_for_the_business_it_names(business, ours, theirs):
         (claim.starts_at, claim.ends_at) == (made[1], made[2]) == (block.starts_at, block.ends_at)
     )
     assert unchanged(theirs)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the function only ever existed on PostgreSQL",
+)
+def test_no_claim_rule_is_left_in_the_database():
+    """ADR 11: the claim's database function is gone (migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'scheduling_quick_claim'")
+        assert cursor.fetchone()[0] == 0
