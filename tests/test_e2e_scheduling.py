@@ -12,6 +12,7 @@ from django.db import connections
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
+from peerarmy.money import format_money
 from peerarmy.scheduling import ical, services
 from peerarmy.scheduling.inputs import NewBlockInput
 from peerarmy.scheduling.models import (
@@ -23,7 +24,6 @@ from peerarmy.scheduling.models import (
     WaitlistStatus,
 )
 from peerarmy.scheduling.tests.factories import FairnessLimitsFactory
-from peerarmy.money import format_money
 from peerarmy.tenancy.tests.factories import (
     PASSWORD,
     BusinessFactory,

@@ -47,7 +47,7 @@ MAX_RADIUS_M = 1_000_000
 # A block is a stretch of work within a day or a night; a series says "every day" instead.
 MAX_BLOCK_MINUTES = 24 * 60
 # Blocks start within this window around now: far enough back to record one that has just
-# happened, far enough ahead for a season's planning; a year such as 2020 or 2302 is a typo.
+# happened, far enough ahead for years of planning; a year such as 2020 or 2302 is a typo.
 EARLIEST_START = timedelta(days=7)
 LATEST_START = timedelta(days=5 * 366)
 MAX_SERIES_BLOCKS = 200
