@@ -102,7 +102,9 @@ def test_apps_import_each_other_in_one_direction_only():
 
 
 def test_no_app_imports_the_adapters_or_the_demo():
-    offenders = {app: sorted(deps & TOP) for app, deps in import_graph().items() if app not in TOP}
+    offenders = {
+        app: sorted(deps & TOP) for app, deps in import_graph().items() if app not in TOP
+    }
     assert {app: deps for app, deps in offenders.items() if deps} == {}
 
 
@@ -152,9 +154,12 @@ def test_raw_sql_lives_in_one_module_per_app():
         if relative.name == "sql.py" or str(relative) in {"db.py", "settings.py"}:
             continue
         for node in ast.walk(tree):
-            if isinstance(node, ast.Call) and (
-                (isinstance(node.func, ast.Attribute) and node.func.attr in RAW_SQL_CALLS)
-                or (isinstance(node.func, ast.Name) and node.func.id in RAW_SQL_CALLS)
+            if (
+                isinstance(node, ast.Call)
+                and (
+                    (isinstance(node.func, ast.Attribute) and node.func.attr in RAW_SQL_CALLS)
+                    or (isinstance(node.func, ast.Name) and node.func.id in RAW_SQL_CALLS)
+                )
             ):
                 offenders.append(f"{relative}:{node.lineno}")
     assert offenders == []

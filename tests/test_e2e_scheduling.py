@@ -92,6 +92,7 @@ def test_peers_claim_wait_get_promoted_check_in_and_complete_a_block(
         "reward_points": 10,
         "capacity": 1,
     }
+
     def new_block(**fields):
         data = NewBlockInput.parse({"program_id": program.pk, **place, **fields})
         return services.create_block(business, staff, data).value
