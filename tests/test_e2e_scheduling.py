@@ -12,7 +12,9 @@ from django.db import connections
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
+from peerarmy.money import format_money
 from peerarmy.scheduling import ical, services
+from peerarmy.scheduling.inputs import NewBlockInput
 from peerarmy.scheduling.models import (
     Block,
     Claim,
@@ -22,7 +24,6 @@ from peerarmy.scheduling.models import (
     WaitlistStatus,
 )
 from peerarmy.scheduling.tests.factories import FairnessLimitsFactory
-from peerarmy.superfans.explain import format_money
 from peerarmy.tenancy.tests.factories import (
     PASSWORD,
     BusinessFactory,
@@ -89,22 +90,19 @@ def test_peers_claim_wait_get_promoted_check_in_and_complete_a_block(
         "longitude": "11.334300",
         "reward_minor": 2500,
         "reward_points": 10,
+        "capacity": 1,
     }
-    soon = services.create_block(
-        business,
-        staff,
-        program,
-        {"starts_at": now + timedelta(minutes=20), "ends_at": now + timedelta(hours=3)}
-        | place
-        | {"capacity": 1},
-    )
-    tomorrow = services.create_block(
-        business,
-        staff,
-        program,
-        {"starts_at": now + timedelta(days=1), "ends_at": now + timedelta(days=1, hours=2)}
-        | place
-        | {"capacity": 2, "place_name": "Mercato delle Erbe"},
+
+    def new_block(**fields):
+        data = NewBlockInput.parse({"program_id": program.pk, **place, **fields})
+        return services.create_block(business, staff, data).value
+
+    soon = new_block(starts_at=now + timedelta(minutes=20), ends_at=now + timedelta(hours=3))
+    tomorrow = new_block(
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=2),
+        capacity=2,
+        place_name="Mercato delle Erbe",
     )
     with translation.override("en"):
         reward = f"{format_money(2500, 'EUR')} + 10 points"

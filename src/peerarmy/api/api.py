@@ -6,18 +6,17 @@ from ninja import NinjaAPI, Swagger
 
 from . import problems
 from .auth import ApiTokenAuth
-from .blocks import limits_router, templates_router
-from .blocks import router as blocks_router
 from .businesses import router as businesses_router
 from .imports import router as imports_router
 from .invitations import router as invitations_router
 from .matching import peer_router as matching_peer_router
 from .matching import router as matching_router
-from .me import router as me_router
 from .peers import router as peers_router
 from .programs import router as programs_router
 from .rewards import payouts_router, wallet_router
 from .rewards import router as rewards_router
+from .scheduling import limits_router, me_router, templates_router
+from .scheduling import router as blocks_router
 from .superfans import router as superfans_router
 
 DESCRIPTION = """\

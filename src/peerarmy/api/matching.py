@@ -24,11 +24,10 @@ from peerarmy.matching.models import MatchRun, RequestStatus
 from peerarmy.programs.selectors import get_program
 
 from .auth import PeerTokenAuth, member_business, token_peer
-from .blocks import ProgramRef
-from .me import PeerRef
 from .pagination import LimitOffset
 from .params import MAX_ID, ObjectId, Text
 from .problems import problem_responses
+from .scheduling import PeerRef, ProgramRef
 
 router = Router(tags=["matching"])
 peer_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())

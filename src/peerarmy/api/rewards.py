@@ -39,11 +39,16 @@ from peerarmy.rewards.inputs import (
 from peerarmy.rewards.models import BatchKind, BatchStatus, TransactionKind
 
 from .auth import PeerTokenAuth, member_business, token_peer
-from .blocks import FIRST_YEAR, LAST_YEAR, ProgramRef
-from .me import IDEMPOTENCY_KEY_MAX, PeerRef
 from .pagination import LimitOffset
 from .params import ObjectId, Text
 from .problems import problem_responses
+from .scheduling import (
+    FIRST_YEAR,
+    IDEMPOTENCY_KEY_MAX,
+    LAST_YEAR,
+    PeerRef,
+    ProgramRef,
+)
 
 router = Router(tags=["rewards"])
 payouts_router = Router(tags=["payouts"])

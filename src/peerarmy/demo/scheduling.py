@@ -10,6 +10,7 @@ from django.utils import timezone
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.scheduling.errors import SchedulingError
+from peerarmy.scheduling.inputs import SeriesInput
 from peerarmy.scheduling.models import FairnessLimits
 from peerarmy.scheduling.services import (
     claim_block,
@@ -60,19 +61,21 @@ def load_delivery_schedule(business, now):
             (first_day, later_from - timedelta(days=1), None),
             (later_from, last_day, RELEASE_AHEAD_MINUTES),
         ):
-            blocks += create_blocks_from_template(
-                business,
-                owner,
-                program,
-                rrule=f"FREQ=WEEKLY;BYDAY={days};UNTIL={until:%Y%m%d}T235959",
-                start_local=datetime.combine(start, time(hour)),
-                duration_minutes=minutes,
-                release_minutes_before=release,
-                capacity=capacity,
-                reward_minor=reward,
-                reward_points=points,
-                **DELIVERY_PLACE,
+            series = SeriesInput.parse(
+                {
+                    "program_id": program.pk,
+                    "rrule": f"FREQ=WEEKLY;BYDAY={days};UNTIL={until:%Y%m%d}T235959",
+                    "start_local": datetime.combine(start, time(hour)),
+                    "duration_minutes": minutes,
+                    "release_minutes_before": release,
+                    "capacity": capacity,
+                    "reward_minor": reward,
+                    "reward_points": points,
+                    **DELIVERY_PLACE,
+                },
+                context={"business": business},
             )
+            blocks += create_blocks_from_template(business, owner, series).value.blocks
     blocks.sort(key=lambda b: (b.starts_at, b.pk))
     now = timezone.now()  # the blocks were released "now" by the service, a moment ago
     released = [b for b in blocks if b.released_at <= now]
@@ -91,7 +94,7 @@ def load_delivery_schedule(business, now):
 
     def attempt(action, peer, block):
         try:
-            action(peer, block, now=now)
+            action(peer, block.pk, now=now)
         except SchedulingError:  # a fairness limit or an overlap: as it would be for real
             return False
         if action is claim_block:

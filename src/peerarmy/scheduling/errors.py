@@ -100,3 +100,17 @@ class SwapNotYours(SchedulingError):
     code = "swap_not_yours"
     status = 403
     default_message = _("This swap offer is not yours to answer.")
+
+
+# The rules a peer's own claims can break, by the code `rules.fairness_problem` answers.
+FAIRNESS_ERRORS = {
+    "already_claimed": AlreadyClaimed,
+    "overlaps_claimed_block": OverlapsClaimedBlock,
+    "min_rest_violated": MinRestViolated,
+    "weekly_hours_exceeded": WeeklyHoursExceeded,
+    "too_many_future_blocks": TooManyFutureBlocks,
+}
+
+
+def fairness_error(code) -> SchedulingError:
+    return FAIRNESS_ERRORS[code]()

@@ -22,9 +22,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone
 
-from peerarmy.superfans.explain import format_money
+from peerarmy.money import format_money
 
 from .models import Block, BlockStatus, Claim, ClaimStatus
 
@@ -45,12 +44,16 @@ def block_uid(block) -> str:
 
 @lru_cache(maxsize=64)
 def _vtimezone(tzid, first_year, last_year):
+    from icalendar import Timezone  # a big library: loaded when a calendar is made
+
     return Timezone.from_tzid(
         tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
     )
 
 
 def _new_calendar(name, business):
+    from icalendar import Calendar
+
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -87,8 +90,10 @@ def _reward(block):
     return " + ".join(parts)
 
 
-def block_event(block, *, status, sequence, url, now, modified=None) -> Event:
+def block_event(block, *, status, sequence, url, now, modified=None):
     """One block as a VEVENT. Call it with the language the text should be in active."""
+    from icalendar import Event
+
     business = block.business
     tz = business.tzinfo
     event = Event()

@@ -13,7 +13,7 @@ changes (and moves by an hour in UTC), as when the series was created.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,11 +23,13 @@ from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from peerarmy.errors import PermissionDenied, ValidationFailed
+from peerarmy.errors import NotFound
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.peers.models import Peer
 from peerarmy.tenancy.services import check_can_manage
 
+from .inputs import SeriesChangeInput
 from .models import (
     Block,
     BlockStatus,
@@ -38,21 +40,33 @@ from .models import (
     WaitlistStatus,
 )
 from .services import (
-    BLOCK_FIELDS,
     EXCLUSION_CONSTRAINT,
-    _apply_block_data,
+    Series,
     _local_text,
     _promote_from_waitlist,
     _skills,
 )
 
-# What a series change may set: the block fields but the times (they come from `start_time`
-# and `duration_minutes`) and the release time (kept per block).
-SERIES_BLOCK_FIELDS = [f for f in BLOCK_FIELDS if f not in ("starts_at", "ends_at", "released_at")]
+# What a series change may set on its blocks: the shared block fields (the times come from
+# `start_time` and `duration_minutes`; the release time is kept per block).
+SERIES_BLOCK_FIELDS = [
+    "place_name",
+    "address",
+    "latitude",
+    "longitude",
+    "is_remote",
+    "capacity",
+    "reward_minor",
+    "reward_currency",
+    "reward_points",
+    "required_languages",
+    "min_reliability",
+    "max_distance_km",
+    "check_in_radius_m",
+]
 SERIES_FIELDS = [*SERIES_BLOCK_FIELDS, "required_skills", "start_time", "duration_minutes"]
 PLACE_FIELDS = ("place_name", "address", "latitude", "longitude", "is_remote")
 COMPARED_FIELDS = ["starts_at", "ends_at", *SERIES_BLOCK_FIELDS]
-MAX_DURATION = timedelta(days=1)
 RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]  # the order of WEEKDAYS
 
 
@@ -131,39 +145,6 @@ def describe_rule(template) -> str:
 # --- changing a series -----------------------------------------------------------------------
 
 
-def _parse_start_time(value):
-    if isinstance(value, time):
-        return value.replace(second=0, microsecond=0, tzinfo=None)
-    try:
-        return time.fromisoformat(str(value).strip()).replace(second=0, microsecond=0)
-    except ValueError as exc:
-        raise ValidationFailed(_("Enter a time such as 10:00."), field="start_time") from exc
-
-
-def _parse_duration(value):
-    try:
-        duration = timedelta(minutes=int(value))
-    except (TypeError, ValueError) as exc:
-        raise ValidationFailed(
-            _("Enter a whole number of minutes."), field="duration_minutes"
-        ) from exc
-    if duration <= timedelta(0) or duration > MAX_DURATION:
-        raise ValidationFailed(
-            _("A block lasts between 1 minute and 24 hours."), field="duration_minutes"
-        )
-    return duration
-
-
-def _parse(data):
-    unknown = set(data) - set(SERIES_FIELDS)
-    if unknown:
-        raise ValidationFailed(_("Unknown field."), field=sorted(unknown)[0])
-    fields = {k: v for k, v in data.items() if k in SERIES_BLOCK_FIELDS}
-    start_time = _parse_start_time(data["start_time"]) if "start_time" in data else None
-    duration = _parse_duration(data["duration_minutes"]) if "duration_minutes" in data else None
-    return fields, start_time, duration
-
-
 def _new_times(block, tz, start_time, duration):
     """The block's new start and end: same local date, new wall-clock time and/or length."""
     starts_at = block.starts_at
@@ -180,6 +161,12 @@ def _named(starts_at, business, message):
         "when": _local_text(starts_at, business),
         "problem": message,
     }
+
+
+def _refuse(field, message):
+    found = FieldErrors()
+    found.add(field, message)
+    found.raise_if_any()
 
 
 def _check_overlaps(business, changes, claims, now, field):
@@ -217,9 +204,7 @@ def _check_overlaps(business, changes, claims, now, field):
                     "start": _local_text(change.block.starts_at, business),
                     "other": _local_text(other[0], business),
                 }
-                raise ValidationFailed(
-                    _named(change.before["starts_at"], business, problem), field=field
-                )
+                _refuse(field, _named(change.before["starts_at"], business, problem))
             if span[1] > latest[1]:
                 latest = span
 
@@ -247,10 +232,10 @@ def _move_claims(changes, field):
     except IntegrityError as exc:
         if EXCLUSION_CONSTRAINT not in str(exc):
             raise
-        raise ValidationFailed(
+        _refuse(
+            field,
             _("A peer who holds one of these blocks would then hold two overlapping blocks."),
-            field=field,
-        ) from exc
+        )
 
 
 def _lock_series(business, template, first_start, now):
@@ -312,49 +297,42 @@ def _lock_series(business, template, first_start, now):
     return claims, peers, blocks, {block_id for block_id, _peer_id in waiting}
 
 
-def _validate_values(business, template, fields, now):
-    """Check the new values once on a block made from the template, so that a value that
-    no block could take is refused even when the series has no block left to change."""
-    scratch = Block(business=business, program_id=template.program_id)
-    for name in SERIES_BLOCK_FIELDS:
-        setattr(scratch, name, getattr(template, name))
-    starts_at = now + timedelta(days=1)
-    data = dict(
-        fields,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=template.duration_minutes or 60),
-    )
-    _apply_block_data(scratch, data, business)
-    return scratch
-
-
 @transaction.atomic
 def update_template_blocks(
-    business, actor, template, data, *, from_block=None, now=None
-) -> list[Block]:
-    """Apply `data` to the open blocks of a series that have not started (with `from_block`:
-    to that block and the following ones) and to the template. Returns the blocks changed.
+    business, actor, template, data: SeriesChangeInput, *, changed, from_block=None, now=None
+) -> Outcome[Series]:
+    """Apply the fields of `data` named in `changed` to the open blocks of a series that have
+    not started (with `from_block`: to that block and the following ones) and to the
+    template. The Outcome holds the template as it is now and the blocks changed.
 
-    `data` takes the block fields of `SERIES_FIELDS`, `start_time` ("HH:MM", local) and
-    `duration_minutes`. Each changed block's SEQUENCE goes up, its active claims follow its
-    times, a higher capacity goes to the waitlist at once, and the claimants of blocks whose
-    time or place changed get one e-mail each listing them. All or nothing."""
+    `data` is the series' whole input (an API PATCH overlays the fields sent on the
+    template's), so that its rules ran on the whole; `changed` says which of its fields
+    (`SERIES_FIELDS`: the block fields, `start_time` and `duration_minutes`) to apply. Each
+    changed block's SEQUENCE goes up, its active claims follow its times, a higher capacity
+    goes to the waitlist at once, and the claimants of blocks whose time or place changed get
+    one e-mail each listing them. All or nothing: every block's problem is reported at once."""
     check_can_manage(actor, business)
     now = now or timezone.now()
     if template.business_id != business.pk:
-        raise PermissionDenied()
+        raise NotFound()
     first_start = None
     if from_block is not None:
         if from_block.business_id != business.pk:
-            raise PermissionDenied()
+            raise NotFound()
         if from_block.template_id != template.pk:
-            raise ValidationFailed(_("This block is not part of the series."))
+            _refuse("from_block", _("This block is not part of the series."))
         first_start = Block.objects.values_list("starts_at", flat=True).get(pk=from_block.pk)
-    fields, start_time, duration = _parse(data)
+    changed = set(changed) & set(SERIES_FIELDS)
+    fields = {name: getattr(data, name) for name in SERIES_BLOCK_FIELDS if name in changed}
+    if fields.get("is_remote"):
+        fields.update(latitude=None, longitude=None)
+    start_time = data.start_time if "start_time" in changed else None
+    duration = timedelta(minutes=data.duration_minutes) if "duration_minutes" in changed else None
     skills = None
-    if "required_skills" in data:
-        skills = _skills(business, data["required_skills"] or [])
-    cleaned = _validate_values(business, template, fields, now)
+    if "required_skills" in changed:
+        found = FieldErrors()
+        skills = _skills(business, data.required_skills, found)
+        found.raise_if_any()
 
     claims, peers, blocks, with_waitlist = _lock_series(business, template, first_start, now)
     tz = business.tzinfo
@@ -366,29 +344,37 @@ def update_template_blocks(
         ).values_list("block_id", "skill_id"):
             skill_ids.setdefault(block_id, set()).add(skill_id)
     changes = []
+    problems = FieldErrors()
+    time_field = "start_time" if start_time is not None else "duration_minutes"
     for block in blocks:
         before = {f: getattr(block, f) for f in COMPARED_FIELDS}
         starts_at, ends_at = _new_times(block, tz, start_time, duration)
-        try:
-            if starts_at <= now:
-                raise ValidationFailed(_("It would then start in the past."), field="start_time")
-            _apply_block_data(block, dict(fields, starts_at=starts_at, ends_at=ends_at), business)
-            if block.capacity < block.seats_taken:
-                raise ValidationFailed(
+        if starts_at <= now:
+            problems.add(
+                time_field,
+                _named(before["starts_at"], business, _("It would then start in the past.")),
+            )
+        for name, value in fields.items():
+            setattr(block, name, value)
+        block.starts_at, block.ends_at = starts_at, ends_at
+        if block.is_remote:
+            block.latitude = block.longitude = None
+        if block.capacity < block.seats_taken:
+            problems.add(
+                "capacity",
+                _named(
+                    before["starts_at"],
+                    business,
                     _("%(taken)d peers already hold it; the capacity cannot be lower.")
                     % {"taken": block.seats_taken},
-                    field="capacity",
-                )
-        except ValidationFailed as exc:
-            raise ValidationFailed(
-                _named(before["starts_at"], business, exc.message), field=exc.field
-            ) from exc
+                ),
+            )
         change = _Change(block, before, skill_ids.get(block.pk, set()))
         if skills is not None:
             change.new_skill_ids = {s.pk for s in skills}
         changes.append(change)
+    problems.raise_if_any()
     changes = [c for c in changes if c.changed]
-    time_field = "start_time" if start_time is not None else "duration_minutes"
     _check_overlaps(business, changes, claims, now, time_field)
 
     _save_blocks(changes, skills)
@@ -396,9 +382,9 @@ def update_template_blocks(
     for change in changes:
         if change.block.pk in with_waitlist:
             _promote_from_waitlist(change.block, peers, now)
-    _update_template(template, fields, cleaned, skills, start_time, duration)
+    template = _update_template(template, fields, skills, start_time, duration)
     _tell_claimants(business, changes, claims)
-    return [c.block for c in changes]
+    return Outcome(Series(template, [c.block for c in changes]))
 
 
 def _save_blocks(changes, skills):
@@ -421,15 +407,12 @@ def _save_blocks(changes, skills):
         )
 
 
-def _update_template(template, fields, cleaned, skills, start_time, duration):
-    """The template describes the series from now on. `cleaned`: a block that took the new
-    values, so the template stores them as the blocks do."""
+def _update_template(template, fields, skills, start_time, duration):
+    """The template describes the series from now on."""
     template = BlockTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
     names = set(fields)
-    if cleaned.is_remote:
-        names |= {"latitude", "longitude"}
-    for name in names:
-        setattr(template, name, getattr(cleaned, name))
+    for name, value in fields.items():
+        setattr(template, name, value)
     if start_time is not None:
         first_day = date.fromisoformat(template.dtstart_local[:10])
         template.dtstart_local = datetime.combine(first_day, start_time).isoformat()
@@ -441,6 +424,7 @@ def _update_template(template, fields, cleaned, skills, start_time, duration):
         template.save(update_fields=sorted(names))
     if skills is not None:
         template.required_skills.set(skills)
+    return template
 
 
 def _tell_claimants(business, changes, claims):

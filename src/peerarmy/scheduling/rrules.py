@@ -2,12 +2,11 @@
 expands them: dateutil fails with an IndexError on some out-of-range values, and walks to the
 year 9999 (seconds of CPU) for rules that never match."""
 
+import itertools
 import re
 
 from dateutil.rrule import rrulestr
 from django.utils.translation import gettext as _
-
-from peerarmy.errors import ValidationFailed
 
 # The part of RFC 5545 a schedule of blocks needs, with each value in its RFC range: python-
 # dateutil fails with an IndexError on some out-of-range values, and walks to the year 9999
@@ -43,11 +42,11 @@ def _rule_value_ok(name, value):
     return bounds[0] <= int(digits) <= bounds[1]
 
 
-def check_rule(text, start_local):
-    """Refuse, naming `rrule`, a rule outside the supported part of RFC 5545, or one that
-    never gives a date. Supported: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), COUNT, UNTIL,
-    INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST."""
-    invalid = ValidationFailed(_("This recurrence rule is not valid."), field="rrule")
+def rule_problem(text, start_local) -> str | None:
+    """What is wrong with a rule, in words, or None: outside the supported part of RFC 5545,
+    or one that never gives a date. Supported: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), COUNT,
+    UNTIL, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, WKST."""
+    invalid = _("This recurrence rule is not valid.")
     body = text.strip()
     if body.upper().startswith("RRULE:"):
         body = body[len("RRULE:") :]
@@ -56,13 +55,13 @@ def check_rule(text, start_local):
         name, _sep, value = part.partition("=")
         name, value = name.strip().upper(), value.strip().upper()
         if name not in _RULE_PARTS or name in seen:
-            raise invalid
+            return invalid
         seen.add(name)
         values = value.split(",") if name in _LIST_PARTS else [value]
         if not all(_rule_value_ok(name, v) for v in values):
-            raise invalid
+            return invalid
     if "FREQ" not in seen or {"COUNT", "UNTIL"} <= seen:  # RFC 5545: never both
-        raise invalid
+        return invalid
     start = start_local.replace(tzinfo=None, microsecond=0)
     try:
         rule = rrulestr(body, dtstart=start)
@@ -72,7 +71,15 @@ def check_rule(text, start_local):
         probe_start = start.replace(year=start.year + cycles * _CALENDAR_CYCLE_YEARS)
         probe = rule.replace(dtstart=probe_start, count=None, until=None)
         first = next(iter(probe), None)
-    except (ValueError, TypeError, IndexError, OverflowError) as exc:
-        raise invalid from exc
+    except (ValueError, TypeError, IndexError, OverflowError):
+        return invalid
     if first is None:
-        raise ValidationFailed(_("This recurrence rule never gives a date."), field="rrule")
+        return _("This recurrence rule never gives a date.")
+    return None
+
+
+def occurrences(text, start_local, limit):
+    """The local wall-clock starts of a valid rule, at most `limit` + 1 of them (one more
+    than allowed tells that there are too many)."""
+    rule = rrulestr(text.strip(), dtstart=start_local.replace(tzinfo=None, microsecond=0))
+    return list(itertools.islice(iter(rule), limit + 1))

@@ -17,6 +17,58 @@ def haversine_km(lat1, lon1, lat2, lon2) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+def distance_to(home_latitude, home_longitude, block) -> float | None:
+    """Kilometres from a peer's home area to a block's place; None for a remote block, a block
+    without coordinates, or a peer without a home area."""
+    if block.is_remote or block.latitude is None or block.longitude is None:
+        return None
+    if home_latitude is None or home_longitude is None:
+        return None
+    return haversine_km(home_latitude, home_longitude, block.latitude, block.longitude)
+
+
+def place_problems(block, distance, travel_radius_km) -> list[str]:
+    """What keeps a peer from a block's place (scheduling's own rule, not eligibility):
+    `no_home_area` (the block takes peers within a distance, and the peer's home area is not
+    known), `beyond_radius` (farther than the peer travels), `beyond_limit` (farther than the
+    block allows). `distance` is `distance_to`'s answer."""
+    if block.is_remote or block.latitude is None or block.longitude is None:
+        return []
+    if distance is None:
+        return ["no_home_area"] if block.max_distance_km else []
+    found = []
+    if distance > travel_radius_km:
+        found.append("beyond_radius")
+    if block.max_distance_km and distance > block.max_distance_km:
+        found.append("beyond_limit")
+    return found
+
+
+# Check-in and check-out are open from this long before a block starts to this long after it
+# ends.
+CHECK_IN_MARGIN = timedelta(minutes=30)
+
+
+def check_in_open(starts_at, ends_at, now) -> bool:
+    """Is the check-in (and check-out) window of a block from `starts_at` to `ends_at` open?"""
+    return starts_at - CHECK_IN_MARGIN <= now <= ends_at + CHECK_IN_MARGIN
+
+
+def needs_position(block) -> bool:
+    """Does checking in at `block` need the peer's position (a radius around a real place)?"""
+    return bool(block.check_in_radius_m and block.has_coordinates and not block.is_remote)
+
+
+def held_since(now: datetime, tz: tzinfo) -> datetime:
+    """Claims that can still matter to a new one: this ISO week's, and any later."""
+    return min(iso_week_bounds(now, tz)[0], now - timedelta(days=1))
+
+
+# Claims read without the business's time zone at hand go back this far, which covers
+# `held_since` in every zone (an ISO week, with a daylight-saving hour to spare).
+HELD_LOOKBACK = timedelta(days=8)
+
+
 @dataclass(frozen=True)
 class Limits:
     max_hours_per_week: int = 20

@@ -1,30 +1,180 @@
-"""Reads of blocks shared by the peer app, the console and the API."""
+"""Reads of scheduling, shared by the peer's app, the console, the API and the services: the
+lookups (`get_block`, `get_claim`, ... raising `NotFound`), the lists, and the blocks a peer
+can claim."""
 
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus
-from peerarmy.programs.models import Program, ProgramStatus
+from peerarmy.errors import NotFound
+from peerarmy.peers.models import Peer, PeerStatus
+from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
+from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 
-from . import errors, rules
+from . import errors, rules, sql
 from .models import (
     Block,
     BlockStatus,
     BlockTemplate,
     Claim,
     ClaimStatus,
+    FairnessLimits,
     SwapOffer,
     SwapStatus,
     WaitlistEntry,
     WaitlistStatus,
 )
-from .services import FAIRNESS_ERRORS, held_claims, held_since, limits_for
 
 KM_PER_DEGREE = 111.32
+# The kinds of program whose work comes in blocks (the others have their own apps).
+BLOCK_PROGRAM_KINDS = (ProgramKind.DELIVERY, ProgramKind.CUSTOM)
+
+
+# --- the rules' facts -------------------------------------------------------------------------
+
+
+def limits_for(program) -> rules.Limits:
+    """The fairness limits of `program` (its row, or the defaults)."""
+    try:
+        row = program.fairness_limits
+    except FairnessLimits.DoesNotExist:
+        row = None
+    return limits_from(row)
+
+
+def limits_from(row) -> rules.Limits:
+    """The limits a FairnessLimits row (or its values as a dict) sets; the defaults without."""
+    if row is None:
+        return rules.Limits()
+    if isinstance(row, dict):
+        return rules.Limits(**row)
+    return rules.Limits(
+        max_hours_per_week=row.max_hours_per_week,
+        min_rest_minutes=row.min_rest_minutes,
+        max_future_blocks=row.max_future_blocks,
+        forfeit_cutoff_minutes=row.forfeit_cutoff_minutes,
+    )
+
+
+def limits_of(program) -> FairnessLimits:
+    """The program's limits row, or the defaults (unsaved) when it has none yet."""
+    found = FairnessLimits.objects.filter(business_id=program.business_id, program=program).first()
+    return found or FairnessLimits(business_id=program.business_id, program=program)
+
+
+def held_claims(peer, *, since) -> list[rules.Held]:
+    """The peer's active claims that end after `since` (one query)."""
+    return [rules.Held(*row) for row in sql.held_claims(peer.business_id, peer.pk, since)]
+
+
+def release_until(claim):
+    """Until when the claimant may release (or offer) the claim's block."""
+    minutes = limits_for(claim.block.program).forfeit_cutoff_minutes
+    return claim.block.starts_at - timedelta(minutes=minutes)
+
+
+# --- lookups ---------------------------------------------------------------------------------
+
+
+def _found(obj):
+    if obj is None:
+        raise NotFound()
+    return obj
+
+
+def get_block(business, block_id) -> Block:
+    """The business's block `block_id`, with its program and required skills; `NotFound` for
+    any other id, another business's included."""
+    return _found(
+        Block.objects.filter(business=business, pk=block_id)
+        .select_related("program", "business")
+        .prefetch_related("required_skills")
+        .first()
+    )
+
+
+def get_claim(business, claim_id) -> Claim:
+    """A claim on one of the business's blocks, with its peer and block (for the staff)."""
+    return _found(
+        Claim.objects.filter(business=business, pk=claim_id)
+        .select_related("peer", "block__program")
+        .first()
+    )
+
+
+def get_own_claim(peer, claim_id) -> Claim:
+    """One of the peer's own claims; another peer's answers like an id never used."""
+    return _found(claims_of_peer(peer).filter(pk=claim_id).first())
+
+
+def get_template(business, template_id) -> BlockTemplate:
+    return _found(templates_for_business(business).filter(pk=template_id).first())
+
+
+def series_of(block) -> BlockTemplate | None:
+    """The recurring series the block was made from, if any."""
+    if block.template_id is None:
+        return None
+    return BlockTemplate.objects.filter(business_id=block.business_id, pk=block.template_id).first()
+
+
+def get_swap_offer(peer, offer_id) -> SwapOffer:
+    """A swap offer the peer made or received."""
+    return _found(swap_offers_of_peer(peer).filter(pk=offer_id).first())
+
+
+def get_waiting_entry(peer, block_id) -> WaitlistEntry:
+    """The peer's place on the waitlist of `block_id`; `NotFound` if they are not waiting."""
+    return _found(
+        WaitlistEntry.objects.filter(
+            business_id=peer.business_id,
+            peer=peer,
+            block_id=block_id,
+            status=WaitlistStatus.WAITING,
+        ).first()
+    )
+
+
+def get_peer_of_business(business_id, peer_id) -> Peer | None:
+    """The peer `peer_id` of the business, or None."""
+    if peer_id is None:
+        return None
+    return Peer.objects.filter(business_id=business_id, pk=peer_id).select_related("user").first()
+
+
+# --- programs that schedule blocks ---------------------------------------------------------------
+
+
+def block_programs(business) -> list:
+    """The programs a block can belong to, for the console's forms: the business's programs,
+    those that schedule blocks (delivery and custom) first, published ones before drafts."""
+    programs = list(Program.objects.filter(business=business).prefetch_related("required_skills"))
+    return sorted(
+        programs,
+        key=lambda p: (
+            p.kind not in BLOCK_PROGRAM_KINDS,
+            p.status != ProgramStatus.PUBLISHED,
+            p.kind,
+            p.title_it,
+            p.pk,
+        ),
+    )
+
+
+def default_block_program(programs):
+    """The first published program that schedules blocks, for a new block's form."""
+    for program in programs:
+        if program.kind in BLOCK_PROGRAM_KINDS and program.status == ProgramStatus.PUBLISHED:
+            return program
+    return None
+
+
+# --- what a peer can claim -------------------------------------------------------------------
 
 
 @dataclass
@@ -55,21 +205,23 @@ class ClaimableBlock:
         """Everything the peer should read next to the block, in words."""
         return self.reasons + ([str(errors.BlockFull.default_message)] if self.full else [])
 
-
-def _program_ok(program, peer, skill_ids, languages):
-    if {s.pk for s in program.required_skills.all()} - skill_ids:
-        return False
-    if program.required_languages and not (set(program.required_languages) & languages):
-        return False
-    if program.min_reliability and (peer.reliability or 0) < program.min_reliability:
-        return False
-    return True
+    @property
+    def refusal(self):
+        """Why the block cannot be claimed now, as (code, message), or None. The code is the
+        one `claim_block` would refuse with (`overlaps_claimed_block`, ..., `block_full`)."""
+        if self.reasons:
+            codes = {str(cls.default_message): code for code, cls in errors.FAIRNESS_ERRORS.items()}
+            message = self.reasons[0]
+            return codes.get(message, errors.NotEligible.code), message
+        if self.full:
+            return errors.BlockFull.code, str(errors.BlockFull.default_message)
+        return None
 
 
 CANDIDATE_BATCH = 400
 
 
-def _nearest_first_page(peer, qs, tz, languages, lat, lon, limit):
+def _nearest_first_page(facts, peer, qs, tz, lat, lon, limit):
     """The candidates that can make the first `limit` of the list, read soonest first in
     batches: the list is ordered by local day, so once `limit` candidates are found, only the
     rest of that day can still come before them. {pk: (day, distance or 0, starts_at,
@@ -84,6 +236,7 @@ def _nearest_first_page(peer, qs, tz, languages, lat, lon, limit):
         "min_reliability",
         "max_distance_km",
     )
+    through = Block.required_skills.through
     candidates = {}
     last_day = None
     after = None
@@ -94,22 +247,28 @@ def _nearest_first_page(peer, qs, tz, languages, lat, lon, limit):
                 Q(starts_at__gt=after[0]) | Q(starts_at=after[0], pk__gt=after[1])
             )
         rows = list(batch_qs[:CANDIDATE_BATCH])
+        skills = {}
+        for block_id, skill_id in through.objects.filter(
+            block_id__in=[row[0] for row in rows]
+        ).values_list("block_id", "skill_id"):
+            skills.setdefault(block_id, []).append((skill_id, skill_id))
         for pk, starts_at, blat, blon, remote, langs, min_rel, max_km in rows:
             local_day = starts_at.astimezone(tz).date()
             if last_day is not None and local_day > last_day:
                 return candidates
-            if langs and not (set(langs) & languages):
+            asks = Requirement(
+                skills=tuple(skills.get(pk, ())),
+                languages=tuple(langs or ()),
+                min_reliability=min_rel or 0,
+            )
+            if not eligible(facts, asks):
                 continue
-            if min_rel and (peer.reliability or 0) < min_rel:
+            place = SimpleNamespace(
+                is_remote=remote, latitude=blat, longitude=blon, max_distance_km=max_km
+            )
+            distance = rules.distance_to(lat, lon, place)
+            if rules.place_problems(place, distance, peer.travel_radius_km):
                 continue
-            distance = None
-            if not remote and blat is not None and blon is not None:
-                if lat is not None:
-                    distance = rules.haversine_km(lat, lon, blat, blon)
-                    if distance > peer.travel_radius_km or (max_km and distance > max_km):
-                        continue
-                elif max_km:
-                    continue
             candidates[pk] = (local_day, distance or 0.0, starts_at, distance)
             if last_day is None and len(candidates) >= limit:
                 last_day = local_day
@@ -118,29 +277,39 @@ def _nearest_first_page(peer, qs, tz, languages, lat, lon, limit):
         after = (rows[-1][1], rows[-1][0])
 
 
-def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBlock]:
-    """The open, released, future blocks `peer` is eligible for (program and block rules,
-    distance within both the peer's radius and the block's limit), soonest day first and
-    nearest first within a day, each with the reasons it cannot be claimed (full, overlap,
-    rest, weekly hours, future blocks). `day` is a date in the business's time zone.
+def _place_matches(place):
+    """Blocks whose place (name, address, or "Remote" for a remote one) holds `place`."""
+    words = Q(place_name__icontains=place) | Q(address__icontains=place)
+    if place.lower() in str(_("Remote")).lower():
+        words |= Q(is_remote=True)
+    return words
 
-    Five queries plus one per 400 blocks read (soonest first; reading stops once the page
-    is complete); only the page (`limit`) is turned into
-    model instances.
+
+def claimable_blocks(
+    peer, *, now=None, day=None, place=None, limit=100, without_held=False
+) -> list[ClaimableBlock]:
+    """The open, released, future blocks `peer` is eligible for (`programs.eligibility` on the
+    program and the block; the distance within both the peer's radius and the block's limit),
+    soonest day first and nearest first within a day, each with the reasons it cannot be
+    claimed (full, overlap, rest, weekly hours, future blocks). `day` is a date in the
+    business's time zone; `place` a text found in the place's name or address;
+    `without_held` leaves out the blocks the peer already holds.
+
+    Seven queries plus two per 400 blocks read (soonest first; reading stops once the page is
+    complete); only the page (`limit`) is turned into model instances.
     """
     now = now or timezone.now()
     business = peer.business
     tz = business.tzinfo
-    if peer.status != PeerStatus.ACTIVE:
+    facts = PeerFacts.of(peer)
+    if not facts.active:
         return []
-    skill_ids = set(peer.skills.values_list("pk", flat=True))
-    languages = set(PeerLanguage.objects.filter(peer=peer).values_list("language", flat=True))
     programs = {
         p.pk: p
         for p in Program.objects.filter(business=business, status=ProgramStatus.PUBLISHED)
         .select_related("fairness_limits")
         .prefetch_related("required_skills")
-        if _program_ok(p, peer, skill_ids, languages)
+        if eligible(facts, Requirement.of_program(p))
     }
     if not programs:
         return []
@@ -155,17 +324,16 @@ def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBl
     if day is not None:
         start = datetime(day.year, day.month, day.day, tzinfo=tz)
         qs = qs.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
-    # Blocks needing a skill the peer lacks are left out by the database.
-    qs = qs.exclude(
-        Exists(
-            Block.required_skills.through.objects.filter(block_id=OuterRef("pk")).exclude(
-                skill_id__in=skill_ids
-            )
+    if place:
+        qs = qs.filter(_place_matches(place))
+    if without_held:
+        qs = qs.exclude(
+            pk__in=Claim.objects.filter(
+                business=business, peer=peer, status=ClaimStatus.ACTIVE
+            ).values("block_id")
         )
-    )
-    has_home = peer.latitude is not None and peer.longitude is not None
     lat = lon = None
-    if has_home:
+    if peer.latitude is not None and peer.longitude is not None:
         # A bounding box around the peer's radius lets the index-less coordinates be cut
         # down by the database before the exact distance is computed here.
         lat, lon = float(peer.latitude), float(peer.longitude)
@@ -179,16 +347,16 @@ def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBl
                 longitude__range=(lon - dlon, lon + dlon),
             )
         )
-    candidates = _nearest_first_page(peer, qs, tz, languages, lat, lon, limit)
+    candidates = _nearest_first_page(facts, peer, qs, tz, lat, lon, limit)
     ordered = sorted(candidates, key=lambda pk: candidates[pk][:3])[:limit]
     if not ordered:
         return []
 
     blocks = Block.objects.filter(business=business).select_related("program").in_bulk(ordered)
-    held = held_claims(peer, since=held_since(now, tz))
+    held = held_claims(peer, since=rules.held_since(now, tz))
     waiting = set(
         WaitlistEntry.objects.filter(
-            peer=peer, status=WaitlistStatus.WAITING, block_id__in=ordered
+            business=business, peer=peer, status=WaitlistStatus.WAITING, block_id__in=ordered
         ).values_list("block_id", flat=True)
     )
     result = []
@@ -206,9 +374,19 @@ def claimable_blocks(peer, *, now=None, day=None, limit=100) -> list[ClaimableBl
             tz=tz,
         )
         if problem:
-            item.reasons.append(str(FAIRNESS_ERRORS[problem].default_message))
+            item.reasons.append(str(errors.FAIRNESS_ERRORS[problem].default_message))
         result.append(item)
     return result
+
+
+def claimable_for_peer(peer, *, day=None, place=None, limit=100, now=None):
+    """The blocks the peer can claim that they do not hold yet, narrowed to a local `day`
+    and a `place`: the list of the peer's app and of the API."""
+    place = (place or "").strip() or None
+    return claimable_blocks(peer, now=now, day=day, place=place, limit=limit, without_held=True)
+
+
+# --- the console's schedule ------------------------------------------------------------------
 
 
 def week_schedule(business, week_start):
@@ -252,14 +430,36 @@ def schedule_between(business, start, end):
     )
 
 
-def block_detail(business, block_id):
-    """One block of the business with its program and required skills, or None."""
-    return (
-        Block.objects.filter(business=business, pk=block_id)
-        .select_related("program")
-        .prefetch_related("required_skills")
-        .first()
+def claims_on_block(block):
+    """Every claim on the block (any status), oldest first, with its peer."""
+    return list(
+        Claim.objects.filter(business_id=block.business_id, block=block)
+        .select_related("peer")
+        .order_by("claimed_at", "pk")
     )
+
+
+def waitlist_history(block):
+    """Every waitlist entry of the block (any status), first come first."""
+    return list(
+        WaitlistEntry.objects.filter(business_id=block.business_id, block=block)
+        .select_related("peer")
+        .order_by("created_at", "pk")
+    )
+
+
+def series_upcoming_count(template, *, now=None) -> int:
+    """How many open blocks of the series have not started yet."""
+    now = now or timezone.now()
+    return Block.objects.filter(
+        business_id=template.business_id,
+        template=template,
+        status=BlockStatus.OPEN,
+        starts_at__gt=now,
+    ).count()
+
+
+# --- the peer's own lists --------------------------------------------------------------------
 
 
 def upcoming_claims(peer, *, now=None):
@@ -287,6 +487,14 @@ def waiting_entries(peer, *, now=None):
         .select_related("block__program")
         .order_by("block__starts_at", "pk")
     )
+
+
+def waitlist_entries_of_peer(peer, *, status=None):
+    """Every waitlist entry of the peer, newest first."""
+    qs = WaitlistEntry.objects.filter(business_id=peer.business_id, peer=peer)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("block__program").order_by("-created_at", "-pk")
 
 
 def swap_offers_received(peer, *, now=None):
@@ -329,31 +537,58 @@ def swap_candidates(peer):
     )
 
 
+def claims_of_peer(peer, *, status=None, upcoming=False, now=None):
+    """Every claim of the peer (any status), soonest block first, with the block, its program
+    and the program's limits."""
+    qs = Claim.objects.filter(business_id=peer.business_id, peer=peer)
+    if status:
+        qs = qs.filter(status=status)
+    if upcoming:
+        qs = qs.filter(ends_at__gt=now or timezone.now())
+    return qs.select_related("block__program__fairness_limits").order_by("starts_at", "pk")
+
+
+def swap_offers_of_peer(peer, *, direction=None, status=None, now=None):
+    """Swap offers the peer made (`direction="made"`), received (`"received"`) or both,
+    newest first. A pending offer whose time has passed counts as expired."""
+    qs = SwapOffer.objects.filter(business_id=peer.business_id)
+    if direction == "made":
+        qs = qs.filter(from_peer=peer)
+    elif direction == "received":
+        qs = qs.filter(to_peer=peer)
+    else:
+        qs = qs.filter(Q(from_peer=peer) | Q(to_peer=peer))
+    now = now or timezone.now()
+    if status == SwapStatus.EXPIRED:
+        qs = qs.filter(
+            Q(status=SwapStatus.EXPIRED) | Q(status=SwapStatus.PENDING, expires_at__lte=now)
+        )
+    elif status == SwapStatus.PENDING:
+        qs = qs.filter(status=SwapStatus.PENDING, expires_at__gt=now)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.select_related("from_peer", "to_peer", "claim__block__program").order_by(
+        "-created_at", "-pk"
+    )
+
+
 # --- reads for the API -----------------------------------------------------------------------
 
 
-def claim_refusal(item):
-    """Why a `ClaimableBlock` cannot be claimed now, as (code, message), or None.
-
-    The code is the one `claim_block` would refuse with (`overlaps_claimed_block`,
-    `weekly_hours_exceeded`, ..., `block_full`)."""
-    if item.reasons:
-        codes = {str(cls.default_message): code for code, cls in FAIRNESS_ERRORS.items()}
-        message = item.reasons[0]
-        return codes.get(message, errors.NotEligible.code), message
-    if item.full:
-        return errors.BlockFull.code, str(errors.BlockFull.default_message)
-    return None
-
-
-def blocks_for_business(business, *, program_id=None, start=None, end=None, status=None):
+def blocks_for_business(
+    business, *, program_id=None, template_id=None, start=None, end=None, status=None, ids=None
+):
     """The business's blocks, soonest first, with their program, every claim (with its peer)
     and the number of peers waiting (`waitlist_count`): three queries for any page.
-    `start` and `end` are local days, both included."""
+    `start` and `end` are local days, both included; `ids` narrows to those blocks."""
     tz = business.tzinfo
     qs = Block.objects.filter(business=business)
     if program_id is not None:
         qs = qs.filter(program_id=program_id)
+    if template_id is not None:
+        qs = qs.filter(template_id=template_id)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
     if start is not None:
         qs = qs.filter(starts_at__gte=datetime(start.year, start.month, start.day, tzinfo=tz))
     if end is not None:
@@ -376,6 +611,11 @@ def blocks_for_business(business, *, program_id=None, start=None, end=None, stat
         )
         .order_by("starts_at", "pk")
     )
+
+
+def get_block_for_api(business, block_id) -> Block:
+    """The block as the API shows it, with its fill (see `blocks_for_business`)."""
+    return _found(blocks_for_business(business, ids=[block_id]).first())
 
 
 def waitlist_of(block):
@@ -401,28 +641,33 @@ def templates_for_business(business, *, program_id=None):
     )
 
 
-def claims_of_peer(peer, *, status=None, upcoming=False, now=None):
-    """Every claim of the peer (any status), soonest block first."""
-    qs = Claim.objects.filter(business_id=peer.business_id, peer=peer)
-    if status:
-        qs = qs.filter(status=status)
-    if upcoming:
-        qs = qs.filter(ends_at__gt=now or timezone.now())
-    return qs.select_related("block__program").order_by("starts_at", "pk")
+# --- reads for the command line -----------------------------------------------------------
 
 
-def swap_offers_of_peer(peer, *, direction=None, status=None):
-    """Swap offers the peer made (`direction="made"`), received (`"received"`) or both,
-    newest first."""
-    qs = SwapOffer.objects.filter(business_id=peer.business_id)
-    if direction == "made":
-        qs = qs.filter(from_peer=peer)
-    elif direction == "received":
-        qs = qs.filter(to_peer=peer)
-    else:
-        qs = qs.filter(Q(from_peer=peer) | Q(to_peer=peer))
-    if status:
-        qs = qs.filter(status=status)
-    return qs.select_related("from_peer", "to_peer", "claim__block__program").order_by(
-        "-created_at", "-pk"
+def _storable(text):
+    # What a shell hands over may hold lone surrogates, which no row can: it names nothing.
+    try:
+        (text or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def business_by_slug(slug):
+    """The business at address `slug`, or None (the operator's commands name it so)."""
+    from peerarmy.tenancy.models import Business
+
+    if not _storable(slug):
+        return None
+    return Business.objects.filter(slug=slug).first()
+
+
+def peer_by_email(business, email):
+    """The business's peer whose account has this e-mail address, or None."""
+    if not _storable(email):
+        return None
+    return (
+        Peer.objects.filter(business=business, user__email__iexact=(email or "").strip())
+        .select_related("user", "business")
+        .first()
     )

@@ -14,17 +14,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerarmy.errors import InvalidTransition, ValidationFailed
+from peerarmy.errors import InvalidTransition, NotFound
+from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.peers.models import Peer
 
-from . import errors, services
+from . import errors, selectors, services
+from .inputs import SwapOfferInput
 from .models import Claim, ClaimStatus, SwapOffer, SwapStatus, WaitlistEntry, WaitlistStatus
 
 
 def _cutoff(block):
-    minutes = services.limits_for(block.program).forfeit_cutoff_minutes
+    minutes = selectors.limits_for(block.program).forfeit_cutoff_minutes
     return block.starts_at - timedelta(minutes=minutes)
+
+
+def _refuse(message):
+    found = FieldErrors()
+    found.add("peer_id", message)
+    found.raise_if_any()
 
 
 def _email(to, offer, block, template, event, extra=None):
@@ -49,38 +57,46 @@ def _email(to, offer, block, template, event, extra=None):
         )
 
 
-def offer_swap(peer, claim, to_peer, *, now=None) -> SwapOffer:
-    """Offer `peer`'s active `claim` to `to_peer`, who must be able to take the block now
-    (eligibility and fairness limits). Offering the same claim to the same peer twice gives
-    back the pending offer. The offer expires at the block's forfeit cutoff."""
+def offer_swap(peer, claim, data: SwapOfferInput, *, now=None) -> Outcome[SwapOffer]:
+    """Offer `peer`'s active `claim` to the peer `data.peer_id` of the same business, who must
+    be able to take the block now (eligibility and fairness limits). Offering the same claim
+    to the same peer twice gives back the pending offer (`created` is False then). The offer
+    expires at the block's forfeit cutoff."""
     now = now or timezone.now()
     with transaction.atomic():
         claim = (
             Claim.objects.select_for_update(of=("self",))
             .select_related("peer__user")
-            .get(pk=claim.pk)
+            .filter(business_id=peer.business_id, pk=claim.pk)
+            .first()
         )
+        if claim is None:
+            raise NotFound()
         if claim.peer_id != peer.pk:
             raise errors.SwapNotYours(_("Only the peer who holds a block can offer it."))
         if claim.status != ClaimStatus.ACTIVE:
             raise InvalidTransition(_("This claim is no longer active."))
-        if to_peer is None or to_peer.business_id != claim.business_id:
-            raise ValidationFailed(_("Choose a peer of this business."), field="to_peer")
+        to_peer = selectors.get_peer_of_business(claim.business_id, data.peer_id)
+        if to_peer is None:
+            _refuse(_("Choose a peer of this army."))
         if to_peer.pk == peer.pk:
-            raise ValidationFailed(_("Choose another peer than yourself."), field="to_peer")
-        block = services._fresh_block(claim.block_id)
+            _refuse(_("Choose another peer than yourself."))
+        block = services._fresh_block(claim.business_id, claim.block_id)
         expires_at = _cutoff(block)
         if now >= expires_at:
             raise errors.PastForfeitCutoff(
                 _("It is too late to offer this block to someone else; ask the staff.")
             )
-        to_peer = Peer.objects.select_related("user").get(pk=to_peer.pk)
         services._check_can_take(to_peer, block, now)
         existing = SwapOffer.objects.filter(
-            claim_id=claim.pk, to_peer_id=to_peer.pk, status=SwapStatus.PENDING
+            business_id=claim.business_id,
+            claim_id=claim.pk,
+            to_peer_id=to_peer.pk,
+            status=SwapStatus.PENDING,
         ).first()
         if existing is not None:
-            return existing
+            existing.claim, claim.block = claim, block
+            return Outcome(existing)
         offer = SwapOffer.objects.create(
             business_id=claim.business_id,
             claim=claim,
@@ -89,8 +105,9 @@ def offer_swap(peer, claim, to_peer, *, now=None) -> SwapOffer:
             created_at=now,
             expires_at=expires_at,
         )
+        claim.block = block
         _email(to_peer, offer, block, "swap_offer", "swap.offered")
-        return offer
+        return Outcome(offer, created=True)
 
 
 class _Stale(Exception):
@@ -98,8 +115,9 @@ class _Stale(Exception):
         self.error, self.status = error, status
 
 
-def accept_swap(peer, offer, *, now=None) -> Claim:
-    """`peer` takes the block offered to them; returns their new claim.
+def accept_swap(peer, offer, *, now=None) -> Outcome[SwapOffer]:
+    """`peer` takes the block offered to them; the Outcome holds the accepted offer, with
+    their new claim as `new_claim`.
 
     Refused with `swap_not_yours`, `swap_not_pending` (answered, withdrawn, expired, or the
     claim was released meanwhile) or the claim codes (`not_eligible`,
@@ -123,7 +141,7 @@ def accept_swap(peer, offer, *, now=None) -> Claim:
 
 
 def _accept(peer, offer, now):
-    offer = SwapOffer.objects.get(pk=offer.pk)  # who and which claim never change
+    offer = SwapOffer.objects.get(business_id=peer.business_id, pk=offer.pk)  # never changes
     if offer.to_peer_id != peer.pk:
         raise errors.SwapNotYours()
     claim = Claim.objects.select_for_update(of=("self",)).get(pk=offer.claim_id)
@@ -145,7 +163,7 @@ def _accept(peer, offer, now):
             SwapStatus.EXPIRED,
         )
     from_peer, to_peer = peers[offer.from_peer_id], peers[offer.to_peer_id]
-    block = services._fresh_block(claim.block_id)
+    block = services._fresh_block(claim.business_id, claim.block_id)
     services._check_can_take(to_peer, block, now)
 
     claim.status = ClaimStatus.RELEASED
@@ -166,18 +184,19 @@ def _accept(peer, offer, now):
         status=SwapStatus.EXPIRED, decided_at=now
     )
     offer.from_peer, offer.to_peer = from_peer, to_peer
+    claim.block, offer.claim = block, claim
     new_claim.block, new_claim.peer = block, to_peer
     _email(from_peer, offer, block, "swap_accepted", "swap.accepted")
     services._email(
         to_peer, block, "claimed", "block.claimed", {"claim": new_claim}, with_ics=new_claim
     )
-    return new_claim
+    return Outcome(offer)
 
 
 def _answer(offer, now, *, allowed_peer_field, peer, status):
     offer = (
         SwapOffer.objects.select_for_update(of=("self",))
-        .select_related("from_peer__user", "to_peer__user")
+        .select_related("from_peer__user", "to_peer__user", "claim__block__program")
         .get(pk=offer.pk)
     )
     if getattr(offer, allowed_peer_field) != peer.pk:
@@ -191,21 +210,23 @@ def _answer(offer, now, *, allowed_peer_field, peer, status):
 
 
 @transaction.atomic
-def decline_swap(peer, offer, *, now=None) -> SwapOffer:
+def decline_swap(peer, offer, *, now=None) -> Outcome[SwapOffer]:
     """The receiver says no; the offerer keeps the block and is told."""
     now = now or timezone.now()
     offer = _answer(
         offer, now, allowed_peer_field="to_peer_id", peer=peer, status=SwapStatus.DECLINED
     )
-    block = services._fresh_block(offer.claim.block_id)
+    block = services._fresh_block(offer.business_id, offer.claim.block_id)
     _email(offer.from_peer, offer, block, "swap_declined", "swap.declined")
-    return offer
+    return Outcome(offer)
 
 
 @transaction.atomic
-def withdraw_swap(peer, offer, *, now=None) -> SwapOffer:
+def withdraw_swap(peer, offer, *, now=None) -> Outcome[SwapOffer]:
     """The offerer takes the offer back before it is answered."""
     now = now or timezone.now()
-    return _answer(
-        offer, now, allowed_peer_field="from_peer_id", peer=peer, status=SwapStatus.WITHDRAWN
+    return Outcome(
+        _answer(
+            offer, now, allowed_peer_field="from_peer_id", peer=peer, status=SwapStatus.WITHDRAWN
+        )
     )

@@ -3,6 +3,7 @@
 import pytest
 
 from peerarmy.programs.models import ProgramStatus
+from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.models import BlockTemplate
 from peerarmy.scheduling.services import claim_block
 from peerarmy.scheduling.swaps import offer_swap
@@ -115,7 +116,7 @@ def their_schedule(other_business, theirs):
     """Lecce B&B's blocks, claims, template and swap offer."""
     program = ProgramFactory(business=other_business, title_en="Lecce rounds")
     block = BlockFactory(program=program, place_name="Lecce secret place")
-    claim = claim_block(theirs["peer"], block)
+    claim = claim_block(theirs["peer"], block.pk).value
     friend = PeerFactory(business=other_business, display_name="Lecce Friend")
     template = BlockTemplate.objects.create(
         business=other_business,
@@ -131,7 +132,7 @@ def their_schedule(other_business, theirs):
         "block": block,
         "claim": claim,
         "template": template,
-        "offer": offer_swap(theirs["peer"], claim, friend),
+        "offer": offer_swap(theirs["peer"], claim, SwapOfferInput(peer_id=friend.pk)).value,
     }
 
 

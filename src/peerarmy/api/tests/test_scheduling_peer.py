@@ -108,12 +108,12 @@ def test_a_full_or_overlapping_block_says_why_it_cannot_be_claimed(
     peer_api, business, program, peer
 ):
     mine = BlockFactory(program=program)
-    claim_block(peer, mine)
+    claim_block(peer, mine.pk)
     overlapping = BlockFactory(
         program=program, starts_at=mine.starts_at + timedelta(hours=1), place_name="Overlap"
     )
     full = BlockFactory(program=program, starts_at=mine.starts_at + timedelta(days=1), capacity=1)
-    claim_block(PeerFactory(business=business), full)
+    claim_block(PeerFactory(business=business), full.pk)
 
     body = {i["block"]["id"]: i for i in peer_api.get(f"{ME}blocks/claimable").json()}
 
@@ -193,7 +193,7 @@ def test_an_overlong_idempotency_key_is_named(peer_api, program):
 
 def test_a_full_block_is_refused_as_block_full(peer_api, business, program):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block)
+    claim_block(PeerFactory(business=business), block.pk)
 
     body = refused(peer_api.post(f"{ME}blocks/{block.pk}/claim"), 409, "block_full")
 
@@ -203,7 +203,7 @@ def test_a_full_block_is_refused_as_block_full(peer_api, business, program):
 
 def test_an_overlap_is_refused_as_overlaps_claimed_block(peer_api, program, peer):
     mine = BlockFactory(program=program)
-    claim_block(peer, mine)
+    claim_block(peer, mine.pk)
     other = BlockFactory(program=program, starts_at=mine.starts_at + timedelta(hours=1))
 
     refused(peer_api.post(f"{ME}blocks/{other.pk}/claim"), 409, "overlaps_claimed_block")
@@ -253,8 +253,8 @@ def test_a_cancelled_or_missing_block(peer_api, program):
 
 def test_my_claims_list_only_mine(peer_api, business, program, peer):
     block = BlockFactory(program=program, capacity=3)
-    mine = claim_block(peer, block)
-    claim_block(PeerFactory(business=business), block)
+    mine = claim_block(peer, block.pk).value
+    claim_block(PeerFactory(business=business), block.pk)
 
     body = peer_api.get(f"{ME}claims/").json()
 
@@ -278,11 +278,11 @@ def test_my_lists_cost_the_same_queries_for_more_items(client, peer_api, busines
 
     def add(day):
         start = timezone.now().replace(microsecond=0) + timedelta(days=day)
-        claim = claim_block(peer, BlockFactory(program=program, starts_at=start))
+        claim = claim_block(peer, BlockFactory(program=program, starts_at=start).pk).value
         peer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": friend.pk})
         full = BlockFactory(program=program, starts_at=start + timedelta(hours=5), capacity=1)
-        claim_block(PeerFactory(business=business), full)
-        join_waitlist(peer, full)
+        claim_block(PeerFactory(business=business), full.pk)
+        join_waitlist(peer, full.pk)
         BlockFactory(program=program, starts_at=start + timedelta(hours=10))
 
     add(1)
@@ -295,7 +295,7 @@ def test_my_lists_cost_the_same_queries_for_more_items(client, peer_api, busines
 
 
 def test_a_release_frees_the_seat(peer_api, program, peer):
-    claim = claim_block(peer, BlockFactory(program=program))
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
 
     response = peer_api.post(f"{ME}claims/{claim.pk}/release")
 
@@ -305,7 +305,7 @@ def test_a_release_frees_the_seat(peer_api, program, peer):
 
 
 def test_a_release_past_the_cutoff_is_refused(peer_api, program, peer):
-    claim = claim_block(peer, soon(program, minutes=30))
+    claim = claim_block(peer, soon(program, minutes=30).pk).value
 
     body = refused(peer_api.post(f"{ME}claims/{claim.pk}/release"), 409, "past_forfeit_cutoff")
 
@@ -316,7 +316,7 @@ def test_a_release_past_the_cutoff_is_refused(peer_api, program, peer):
 
 def test_another_peers_claim_is_not_found(client, peer_api, business, program):
     someone = PeerFactory(business=business)
-    theirs = claim_block(someone, BlockFactory(program=program))
+    theirs = claim_block(someone, BlockFactory(program=program).pk).value
     missing = 10**9
 
     for method, suffix in [
@@ -350,7 +350,7 @@ def test_another_businesss_blocks_are_not_found(peer_api, other_business):
 
 def test_join_and_leave_a_waitlist(peer_api, business, program, peer):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block)
+    claim_block(PeerFactory(business=business), block.pk)
 
     joined = peer_api.post(f"{ME}blocks/{block.pk}/waitlist")
     twice = peer_api.post(f"{ME}blocks/{block.pk}/waitlist")
@@ -375,9 +375,9 @@ def test_a_block_with_seats_is_claimed_not_waited_for(peer_api, program):
 
 def test_a_released_seat_goes_to_the_waiting_peer(client, peer_api, business, program, peer):
     block = BlockFactory(program=program, capacity=1)
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
     waiting, waiting_api = other_peer_api(client, business)
-    join_waitlist(waiting, block)
+    join_waitlist(waiting, block.pk)
 
     peer_api.post(f"{ME}claims/{claim.pk}/release")
 
@@ -389,7 +389,7 @@ def test_a_released_seat_goes_to_the_waiting_peer(client, peer_api, business, pr
 
 
 def test_offer_a_block_and_the_other_peer_accepts_it(client, peer_api, business, program, peer):
-    claim = claim_block(peer, BlockFactory(program=program))
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
     friend, friend_api = other_peer_api(client, business, display_name="Carla")
 
     offered = peer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": friend.pk})
@@ -416,10 +416,10 @@ def test_offer_a_block_and_the_other_peer_accepts_it(client, peer_api, business,
 
 
 def test_decline_and_withdraw_a_swap_offer(client, peer_api, business, program, peer):
-    first = claim_block(peer, BlockFactory(program=program))
+    first = claim_block(peer, BlockFactory(program=program).pk).value
     second = claim_block(
-        peer, BlockFactory(program=program, starts_at=first.starts_at + timedelta(days=1))
-    )
+        peer, BlockFactory(program=program, starts_at=first.starts_at + timedelta(days=1)).pk
+    ).value
     friend, friend_api = other_peer_api(client, business)
     to_decline = peer_api.post(f"{ME}claims/{first.pk}/swap-offers", {"peer_id": friend.pk})
     to_withdraw = peer_api.post(f"{ME}claims/{second.pk}/swap-offers", {"peer_id": friend.pk})
@@ -438,7 +438,7 @@ def test_decline_and_withdraw_a_swap_offer(client, peer_api, business, program, 
 
 
 def test_an_offer_names_a_peer_of_this_army(client, peer_api, business, other_business, peer):
-    claim = claim_block(peer, BlockFactory(program=ProgramFactory(business=business)))
+    claim = claim_block(peer, BlockFactory(program=ProgramFactory(business=business)).pk).value
     stranger = PeerFactory(business=other_business)
 
     for body in ({}, {"peer_id": stranger.pk}, {"peer_id": 10**9}, {"peer_id": peer.pk}):
@@ -453,9 +453,11 @@ def test_an_offer_names_a_peer_of_this_army(client, peer_api, business, other_bu
 def test_an_offer_to_a_peer_who_could_not_take_it_is_refused(
     client, peer_api, business, program, peer
 ):
-    claim = claim_block(peer, BlockFactory(program=program))
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
     busy, _busy_api = other_peer_api(client, business)
-    claim_block(busy, BlockFactory(program=program, starts_at=claim.starts_at + timedelta(hours=1)))
+    claim_block(
+        busy, BlockFactory(program=program, starts_at=claim.starts_at + timedelta(hours=1)).pk
+    )
 
     response = peer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": busy.pk})
 
@@ -465,7 +467,7 @@ def test_an_offer_to_a_peer_who_could_not_take_it_is_refused(
 def test_other_peers_offers_are_not_found(client, peer_api, business, program):
     offerer, offerer_api = other_peer_api(client, business)
     friend = PeerFactory(business=business)
-    claim = claim_block(offerer, BlockFactory(program=program))
+    claim = claim_block(offerer, BlockFactory(program=program).pk).value
     offer = offerer_api.post(f"{ME}claims/{claim.pk}/swap-offers", {"peer_id": friend.pk})
     offer_id = offer.json()["id"]
 
@@ -479,7 +481,7 @@ def test_other_peers_offers_are_not_found(client, peer_api, business, program):
 
 
 def test_check_in_and_out_within_the_window(peer_api, program, peer):
-    claim = claim_block(peer, soon(program))
+    claim = claim_block(peer, soon(program).pk).value
 
     before_in = peer_api.post(f"{ME}claims/{claim.pk}/check-out")
     checked_in = peer_api.post(f"{ME}claims/{claim.pk}/check-in")
@@ -491,13 +493,13 @@ def test_check_in_and_out_within_the_window(peer_api, program, peer):
 
 
 def test_check_in_is_refused_outside_the_window(peer_api, program, peer):
-    claim = claim_block(peer, BlockFactory(program=program))  # in two days
+    claim = claim_block(peer, BlockFactory(program=program).pk).value  # in two days
 
     refused(peer_api.post(f"{ME}claims/{claim.pk}/check-in"), 409, "outside_check_in_window")
 
 
 def test_check_in_at_a_place_with_a_radius_needs_the_position(peer_api, program, peer):
-    claim = claim_block(peer, soon(program, check_in_radius_m=200))
+    claim = claim_block(peer, soon(program, check_in_radius_m=200).pk).value
     url = f"{ME}claims/{claim.pk}/check-in"
 
     refused(peer_api.post(url), 409, "too_far_to_check_in")
@@ -512,9 +514,9 @@ def test_check_in_at_a_place_with_a_radius_needs_the_position(peer_api, program,
 
 def test_my_calendar_holds_my_blocks(peer_api, business, program, peer):
     block = BlockFactory(program=program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
     someone_elses = BlockFactory(program=program, starts_at=block.starts_at + timedelta(days=3))
-    claim_block(PeerFactory(business=business), someone_elses)
+    claim_block(PeerFactory(business=business), someone_elses.pk)
 
     response = peer_api.get(f"{ME}schedule.ics")
 
@@ -572,7 +574,7 @@ def test_a_removed_peer_is_refused(peer_api, peer):
 def test_another_businesss_peer_token_sees_nothing_here(client, other_business, peer, program):
     stranger = PeerFactory(business=other_business)
     _token, raw = create_peer_token(business=other_business, peer_user=stranger.user).value
-    claim = claim_block(peer, BlockFactory(program=program))
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
 
     stranger_api = ApiClient(client, raw)
     assert stranger_api.get(f"{ME}claims/{claim.pk}").status_code == 404

@@ -6,13 +6,16 @@ import pytest
 from django.core import mail  # noqa: F401 - the outbox is checked through OutboxMessage
 from django.utils import timezone
 
+from peerarmy.errors import NotFound
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import PeerStatus
 from peerarmy.scheduling import errors
-from peerarmy.scheduling.models import Block, Claim, ClaimStatus
+from peerarmy.scheduling.inputs import CancelBlockInput
+from peerarmy.scheduling.models import Claim, ClaimStatus
 from peerarmy.scheduling.services import cancel_block, claim_block, update_block
 from peerarmy.tenancy.tests.factories import PeerFactory, ProgramFactory, SkillFactory
 
+from .changes import block_change
 from .factories import BlockFactory, FairnessLimitsFactory
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +28,7 @@ def later(**kwargs):
 def test_a_peer_claims_a_seat_and_the_block_counts_it(peer, program):
     block = BlockFactory(program=program, capacity=2)
 
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
     block.refresh_from_db()
     assert claim.status == ClaimStatus.ACTIVE
@@ -35,10 +38,10 @@ def test_a_peer_claims_a_seat_and_the_block_counts_it(peer, program):
 
 def test_a_full_block_is_refused_with_block_full(business, program):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block)
+    claim_block(PeerFactory(business=business), block.pk)
 
     with pytest.raises(errors.BlockFull) as refused:
-        claim_block(PeerFactory(business=business), block)
+        claim_block(PeerFactory(business=business), block.pk)
 
     assert refused.value.code == "block_full"
     block.refresh_from_db()
@@ -48,10 +51,10 @@ def test_a_full_block_is_refused_with_block_full(business, program):
 
 def test_claiming_the_same_block_twice_is_refused(peer, program):
     block = BlockFactory(program=program, capacity=3)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
 
     with pytest.raises(errors.AlreadyClaimed) as refused:
-        claim_block(peer, block)
+        claim_block(peer, block.pk)
 
     assert refused.value.code == "already_claimed"
     block.refresh_from_db()
@@ -65,10 +68,10 @@ def test_an_overlapping_block_is_refused(peer, program):
         starts_at=first.starts_at + timedelta(hours=1),
         ends_at=first.ends_at + timedelta(hours=1),
     )
-    claim_block(peer, first)
+    claim_block(peer, first.pk)
 
     with pytest.raises(errors.OverlapsClaimedBlock) as refused:
-        claim_block(peer, overlapping)
+        claim_block(peer, overlapping.pk)
 
     assert refused.value.code == "overlaps_claimed_block"
 
@@ -81,10 +84,10 @@ def test_too_little_rest_between_blocks_is_refused(peer, program):
         starts_at=first.ends_at + timedelta(minutes=30),
         ends_at=first.ends_at + timedelta(hours=2),
     )
-    claim_block(peer, first)
+    claim_block(peer, first.pk)
 
     with pytest.raises(errors.MinRestViolated) as refused:
-        claim_block(peer, soon_after)
+        claim_block(peer, soon_after.pk)
 
     assert refused.value.code == "min_rest_violated"
 
@@ -99,10 +102,10 @@ def test_more_hours_than_the_weekly_maximum_are_refused(peer, program, business)
     second = BlockFactory(
         program=program, starts_at=afternoon, ends_at=afternoon + timedelta(hours=3)
     )
-    claim_block(peer, first)
+    claim_block(peer, first.pk)
 
     with pytest.raises(errors.WeeklyHoursExceeded) as refused:
-        claim_block(peer, second)
+        claim_block(peer, second.pk)
 
     assert refused.value.code == "weekly_hours_exceeded"
 
@@ -115,11 +118,11 @@ def test_holding_the_most_future_blocks_allowed_stops_the_next_claim(peer, progr
         )
         for n in range(3)
     ]
-    claim_block(peer, blocks[0])
-    claim_block(peer, blocks[1])
+    claim_block(peer, blocks[0].pk)
+    claim_block(peer, blocks[1].pk)
 
     with pytest.raises(errors.TooManyFutureBlocks) as refused:
-        claim_block(peer, blocks[2])
+        claim_block(peer, blocks[2].pk)
 
     assert refused.value.code == "too_many_future_blocks"
 
@@ -128,7 +131,7 @@ def test_a_block_before_its_release_time_is_refused(peer, program):
     block = BlockFactory(program=program, released_at=later(hours=5))
 
     with pytest.raises(errors.NotReleasedYet) as refused:
-        claim_block(peer, block)
+        claim_block(peer, block.pk)
 
     assert refused.value.code == "not_released_yet"
 
@@ -144,7 +147,7 @@ def test_an_ineligible_peer_is_told_every_reason(business, program):
     )
 
     with pytest.raises(errors.NotEligible) as refused:
-        claim_block(peer, block)
+        claim_block(peer, block.pk)
 
     assert refused.value.code == "not_eligible"
     assert refused.value.reasons == [
@@ -162,9 +165,9 @@ def test_a_block_beyond_the_peers_radius_or_the_blocks_limit_is_refused(business
     in_milan = BlockFactory(program=program, latitude="45.464200", longitude="9.190000")
 
     with pytest.raises(errors.NotEligible) as modena:
-        claim_block(peer, in_modena)
+        claim_block(peer, in_modena.pk)
     with pytest.raises(errors.NotEligible) as milan:
-        claim_block(peer, in_milan)
+        claim_block(peer, in_milan.pk)
 
     assert "Only for peers within 20 km; you are 3" in modena.value.reasons[0]
     assert "beyond your travel radius of 50 km" in milan.value.reasons[0]
@@ -174,22 +177,22 @@ def test_a_remote_block_ignores_distance(business, program):
     peer = PeerFactory(business=business, travel_radius_km=1)
     remote = BlockFactory(program=program, is_remote=True, latitude=None, longitude=None)
 
-    assert claim_block(peer, remote).status == ClaimStatus.ACTIVE
+    assert claim_block(peer, remote.pk).value.status == ClaimStatus.ACTIVE
 
 
 def test_a_suspended_peer_cannot_claim(business, program):
     peer = PeerFactory(business=business, status=PeerStatus.SUSPENDED)
 
     with pytest.raises(errors.NotEligible):
-        claim_block(peer, BlockFactory(program=program))
+        claim_block(peer, BlockFactory(program=program).pk)
 
 
 def test_a_cancelled_block_cannot_be_claimed_and_its_claimants_are_told(business, staff, program):
     block = BlockFactory(program=program, capacity=3)
     holder = PeerFactory(business=business)
-    claim = claim_block(holder, block)
+    claim = claim_block(holder, block.pk).value
 
-    cancel_block(business, staff, block, "Rain storm forecast.")
+    cancel_block(business, staff, block, CancelBlockInput(reason="Rain storm forecast."))
 
     claim.refresh_from_db()
     block.refresh_from_db()
@@ -199,7 +202,7 @@ def test_a_cancelled_block_cannot_be_claimed_and_its_claimants_are_told(business
     assert message.recipient == holder.user.email
     assert "Rain storm forecast." in message.body_text
     with pytest.raises(errors.BlockCancelled) as refused:
-        claim_block(PeerFactory(business=business), block)
+        claim_block(PeerFactory(business=business), block.pk)
     assert refused.value.code == "block_cancelled"
 
 
@@ -207,9 +210,9 @@ def test_the_same_idempotency_key_returns_the_first_claim(peer, program):
     block = BlockFactory(program=program)
     other = BlockFactory(program=program, starts_at=later(days=5), ends_at=later(days=5, hours=1))
 
-    first = claim_block(peer, block, idempotency_key="tap-1")
-    retry = claim_block(peer, block, idempotency_key="tap-1")
-    confused_retry = claim_block(peer, other, idempotency_key="tap-1")
+    first = claim_block(peer, block.pk, idempotency_key="tap-1").value
+    retry = claim_block(peer, block.pk, idempotency_key="tap-1").value
+    confused_retry = claim_block(peer, other.pk, idempotency_key="tap-1").value
 
     assert retry.pk == first.pk == confused_retry.pk
     block.refresh_from_db()
@@ -219,9 +222,11 @@ def test_the_same_idempotency_key_returns_the_first_claim(peer, program):
 
 def test_moving_a_block_raises_its_sequence_and_moves_its_claims(business, staff, peer, program):
     block = BlockFactory(program=program)
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
-    update_block(business, staff, block, {"starts_at": block.starts_at + timedelta(hours=1)})
+    update_block(
+        business, staff, block, block_change(block, starts_at=block.starts_at + timedelta(hours=1))
+    )
 
     block.refresh_from_db()
     claim.refresh_from_db()
@@ -231,21 +236,35 @@ def test_moving_a_block_raises_its_sequence_and_moves_its_claims(business, staff
 
 def test_lowering_capacity_below_the_seats_taken_is_refused(business, staff, peer, program):
     block = BlockFactory(program=program, capacity=2)
-    claim_block(peer, block)
-    claim_block(PeerFactory(business=business), block)
+    claim_block(peer, block.pk)
+    claim_block(PeerFactory(business=business), block.pk)
 
     from peerarmy.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as refused:
-        update_block(business, staff, block, {"capacity": 1})
+        update_block(business, staff, block, block_change(block, capacity=1))
     assert refused.value.field == "capacity"
 
 
 def test_a_block_of_another_business_does_not_exist_for_a_peer_even_when_full(peer, other_business):
     theirs = BlockFactory(program=ProgramFactory(business=other_business), capacity=1)
-    claim_block(PeerFactory(business=other_business), theirs)  # now full
+    claim_block(PeerFactory(business=other_business), theirs.pk)  # now full
 
     # Neither "full" nor any other answer that would tell the block exists.
-    with pytest.raises(Block.DoesNotExist):
-        claim_block(peer, theirs)
+    with pytest.raises(NotFound):
+        claim_block(peer, theirs.pk)
     assert not Claim.objects.filter(peer=peer).exists()
+
+
+def test_a_claim_says_whether_it_was_made_now_or_given_back(peer, program):
+    block = BlockFactory(program=program)
+
+    first = claim_block(peer, block.pk, idempotency_key="tap-9")
+    retry = claim_block(peer, block.pk, idempotency_key="tap-9")
+
+    assert (first.created, first.replayed) == (True, False)
+    assert (retry.created, retry.replayed) == (False, True)
+    assert retry.value.pk == first.value.pk
+    # The claim carries what the API answers with: its block, program and limits.
+    assert first.value.block.pk == block.pk and first.value.block.program.pk == program.pk
+    assert first.value.block.program.title == program.title

@@ -21,7 +21,7 @@ def path_of(url):
 
 def test_a_peer_subscribes_and_their_calendar_app_gets_their_blocks(client, peer, program):
     block = BlockFactory(program=program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
 
     url = feeds.get_or_create_feed_url(peer)
     response = client.get(path_of(url))
@@ -90,8 +90,8 @@ def test_the_token_does_not_open_the_feed_under_another_business(client, peer, o
 def test_each_peer_sees_only_their_own_blocks(client, business, program):
     mine, theirs = PeerFactory(business=business), PeerFactory(business=business)
     my_block, their_block = BlockFactory(program=program), BlockFactory(program=program)
-    claim_block(mine, my_block)
-    claim_block(theirs, their_block)
+    claim_block(mine, my_block.pk)
+    claim_block(theirs, their_block.pk)
 
     response = client.get(path_of(feeds.get_or_create_feed_url(mine)))
 

@@ -13,6 +13,7 @@ from icalendar import Calendar
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.programs.models import ProgramStatus
 from peerarmy.scheduling import ical
+from peerarmy.scheduling.inputs import CancelBlockInput
 from peerarmy.scheduling.services import (
     cancel_block,
     claim_block,
@@ -22,6 +23,7 @@ from peerarmy.scheduling.services import (
 )
 from peerarmy.tenancy.tests.factories import PeerFactory
 
+from .changes import block_change
 from .factories import BlockFactory
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +51,7 @@ def last_sunday_of_march(year):
 
 def test_a_claimed_block_is_a_valid_confirmed_event_in_the_peers_calendar(peer, program):
     block = BlockFactory(program=program, place_name="Bici Gialla", address="Via del Pratello 10")
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
 
     cal = parse(ical.peer_calendar(peer))
 
@@ -77,7 +79,7 @@ def test_a_claimed_block_is_a_valid_confirmed_event_in_the_peers_calendar(peer, 
 
 def test_the_summary_is_in_the_peers_language(business, program):
     italian = PeerFactory(business=business, user__language="it")
-    claim_block(italian, BlockFactory(program=program))
+    claim_block(italian, BlockFactory(program=program).pk)
 
     event = only_event(ical.peer_calendar(italian))
 
@@ -88,11 +90,11 @@ def test_the_uid_is_stable_and_sequence_goes_up_when_the_business_changes_the_bl
     peer, program, owner
 ):
     block = BlockFactory(program=program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
     before = only_event(ical.peer_calendar(peer))
     again = only_event(ical.peer_calendar(peer))
 
-    update_block(program.business, owner, block, {"place_name": "Piazza Maggiore"})
+    update_block(program.business, owner, block, block_change(block, place_name="Piazza Maggiore"))
     after = only_event(ical.peer_calendar(peer))
 
     assert str(before["uid"]) == str(again["uid"]) == str(after["uid"])
@@ -102,10 +104,10 @@ def test_the_uid_is_stable_and_sequence_goes_up_when_the_business_changes_the_bl
 
 def test_a_cancelled_block_shows_as_cancelled_with_a_higher_sequence(peer, program, owner):
     block = BlockFactory(program=program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
     before = only_event(ical.peer_calendar(peer))
 
-    cancel_block(program.business, owner, block, "Rain")
+    cancel_block(program.business, owner, block, CancelBlockInput(reason="Rain"))
     after = only_event(ical.peer_calendar(peer))
 
     assert str(after["status"]) == "CANCELLED"
@@ -115,7 +117,7 @@ def test_a_cancelled_block_shows_as_cancelled_with_a_higher_sequence(peer, progr
 
 def test_a_released_block_shows_as_cancelled_for_30_days_then_leaves_the_feed(peer, program):
     block = BlockFactory(program=program)
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
     before = only_event(ical.peer_calendar(peer))
 
     release_claim(peer, claim)
@@ -129,10 +131,10 @@ def test_a_released_block_shows_as_cancelled_for_30_days_then_leaves_the_feed(pe
 
 def test_claiming_again_after_releasing_is_newer_than_the_release(peer, program):
     block = BlockFactory(program=program)
-    release_claim(peer, claim_block(peer, block))
+    release_claim(peer, claim_block(peer, block.pk).value)
     released = only_event(ical.peer_calendar(peer))
 
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
     reclaimed = only_event(ical.peer_calendar(peer))
 
     assert str(reclaimed["status"]) == "CONFIRMED"
@@ -195,7 +197,7 @@ def test_the_program_feed_lists_only_open_released_future_blocks(program, owner)
     open_block = BlockFactory(program=program)
     not_released = BlockFactory(program=program, released_at=now + timedelta(days=1))
     cancelled = BlockFactory(program=program)
-    cancel_block(program.business, owner, cancelled, "")
+    cancel_block(program.business, owner, cancelled, CancelBlockInput(reason="Rain"))
     past = BlockFactory(
         program=program,
         starts_at=now - timedelta(days=1),
@@ -224,7 +226,7 @@ def test_the_claim_email_carries_the_block_as_an_ics_attachment(
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
-        claim_block(peer, block, idempotency_key="tap-1")
+        claim_block(peer, block.pk, idempotency_key="tap-1")
 
     (message,) = [m for m in mail.outbox if m.to == [peer.user.email]]
     assert program.title_en in message.subject
@@ -238,9 +240,9 @@ def test_an_idempotent_replay_sends_no_second_email(
 ):
     block = BlockFactory(program=program)
     with django_capture_on_commit_callbacks(execute=True):
-        first = claim_block(peer, block, idempotency_key="tap-1")
+        first = claim_block(peer, block.pk, idempotency_key="tap-1").value
     with django_capture_on_commit_callbacks(execute=True):
-        replay = claim_block(peer, block, idempotency_key="tap-1")
+        replay = claim_block(peer, block.pk, idempotency_key="tap-1").value
 
     assert replay.pk == first.pk
     assert OutboxMessage.objects.filter(event="block.claimed").count() == 1
@@ -249,10 +251,10 @@ def test_an_idempotent_replay_sends_no_second_email(
 
 def test_a_refused_claim_sends_nothing(business, program):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block)
+    claim_block(PeerFactory(business=business), block.pk)
 
     with pytest.raises(Exception):  # noqa: B017, PT011 - block_full, tested elsewhere
-        claim_block(PeerFactory(business=business), block)
+        claim_block(PeerFactory(business=business), block.pk)
 
     assert OutboxMessage.objects.filter(event="block.claimed").count() == 1
 
@@ -263,8 +265,8 @@ def test_the_promotion_email_carries_the_ics_too(
     block = BlockFactory(program=program, capacity=1)
     holder = PeerFactory(business=business)
     waiting = PeerFactory(business=business)
-    claim = claim_block(holder, block)
-    join_waitlist(waiting, block)
+    claim = claim_block(holder, block.pk).value
+    join_waitlist(waiting, block.pk)
 
     with django_capture_on_commit_callbacks(execute=True):
         release_claim(holder, claim)
@@ -275,7 +277,7 @@ def test_the_promotion_email_carries_the_ics_too(
 
 def test_the_cli_prints_the_peers_calendar(peer, program):
     block = BlockFactory(program=program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
     out = StringIO()
 
     call_command(

@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from peerarmy.notifications.models import OutboxMessage
+from peerarmy.scheduling.inputs import CancelBlockInput
 from peerarmy.scheduling.models import Claim
 from peerarmy.scheduling.reminders import send_due_reminders
 from peerarmy.scheduling.services import cancel_block, claim_block, release_claim
@@ -36,7 +37,7 @@ def a_block_in_two_days(program, **fields):
 def test_a_peer_is_reminded_a_day_before_and_an_hour_before(peer, program):
     # Given a peer holds a block that starts in two days
     block = a_block_in_two_days(program, place_name="Bici Gialla, Via del Pratello")
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
     start = block.starts_at
 
     # When the sweep runs 30 hours before, nothing is due yet
@@ -64,7 +65,7 @@ def test_a_peer_is_reminded_a_day_before_and_an_hour_before(peer, program):
 @pytest.mark.django_db
 def test_each_reminder_is_sent_once_however_often_the_sweep_runs(peer, program):
     block = a_block_in_two_days(program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
     start = block.starts_at
 
     sent = [
@@ -86,7 +87,7 @@ def test_a_claim_made_within_the_last_hour_gets_only_the_hour_reminder(peer, pro
     # Given a peer claims a block 45 minutes before it starts
     starts = timezone.now().replace(microsecond=0) + timedelta(minutes=45)
     block = BlockFactory(program=program, starts_at=starts)
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
     # When the sweep runs
     sent = send_due_reminders()
@@ -101,7 +102,7 @@ def test_a_claim_made_within_the_last_hour_gets_only_the_hour_reminder(peer, pro
 @pytest.mark.django_db
 def test_a_started_block_gets_no_reminder(peer, program):
     block = a_block_in_two_days(program)
-    claim_block(peer, block)
+    claim_block(peer, block.pk)
 
     assert send_due_reminders(now=block.starts_at + timedelta(minutes=1)) == 0
     assert not reminders().exists()
@@ -112,10 +113,10 @@ def test_no_reminder_for_a_released_claim_or_a_cancelled_block(business, owner, 
     # Given one peer released their block, and another block was cancelled by the shop
     released_block = a_block_in_two_days(program)
     leaver = PeerFactory(business=business)
-    release_claim(leaver, claim_block(leaver, released_block))
+    release_claim(leaver, claim_block(leaver, released_block.pk).value)
     cancelled_block = a_block_in_two_days(program, capacity=3)
-    claim_block(PeerFactory(business=business), cancelled_block)
-    cancel_block(business, owner, cancelled_block, "Rain")
+    claim_block(PeerFactory(business=business), cancelled_block.pk)
+    cancel_block(business, owner, cancelled_block, CancelBlockInput(reason="Rain"))
 
     # When the sweep runs a day and an hour before
     start = released_block.starts_at
@@ -133,8 +134,8 @@ def test_the_reminder_speaks_the_peers_language(business, program):
     italian = PeerFactory(business=business, user=UserFactory(language="it"))
     english = PeerFactory(business=business, user=UserFactory(language="en"))
     block = a_block_in_two_days(program)
-    claim_block(italian, block)
-    claim_block(english, block)
+    claim_block(italian, block.pk)
+    claim_block(english, block.pk)
 
     send_due_reminders(now=block.starts_at - timedelta(hours=23))
 
@@ -150,10 +151,10 @@ def test_every_business_is_swept_and_the_worker_runs_the_task_every_sweep(
 
     # Given peers of two businesses hold blocks starting within the day
     starts = timezone.now().replace(microsecond=0) + timedelta(hours=5)
-    claim_block(peer, BlockFactory(program=program, starts_at=starts))
+    claim_block(peer, BlockFactory(program=program, starts_at=starts).pk)
     other_program = ProgramFactory(business=other_business)
     other_peer = PeerFactory(business=other_business)
-    claim_block(other_peer, BlockFactory(program=other_program, starts_at=starts))
+    claim_block(other_peer, BlockFactory(program=other_program, starts_at=starts).pk)
 
     # When the background task runs
     result = send_block_reminders.enqueue()
@@ -172,7 +173,7 @@ def test_two_workers_sweeping_at_the_same_instant_send_each_reminder_once(busine
     for lead in (timedelta(minutes=50), timedelta(hours=20)):
         block = BlockFactory(program=program, starts_at=now + lead, capacity=8)
         for _ in range(8):
-            claim_block(PeerFactory(business=business), block)
+            claim_block(PeerFactory(business=business), block.pk)
 
     # When four workers sweep at the same instant
     barrier = threading.Barrier(4)

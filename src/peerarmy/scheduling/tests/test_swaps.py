@@ -11,6 +11,7 @@ from peerarmy.errors import InvalidTransition, ValidationFailed
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import PeerStatus
 from peerarmy.scheduling import errors
+from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.models import (
     Claim,
     ClaimStatus,
@@ -26,6 +27,11 @@ from peerarmy.tenancy.tests.threads import race
 from .factories import BlockFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def to(peer):
+    """An offer to `peer`."""
+    return SwapOfferInput(peer_id=peer.pk)
 
 
 @pytest.fixture
@@ -44,16 +50,16 @@ def active_holders(block):
 
 def test_an_accepted_offer_moves_the_claim_and_keeps_the_seats(program, alice, bruno):
     block = BlockFactory(program=program, capacity=2)
-    claim = claim_block(alice, block)
+    claim = claim_block(alice, block.pk).value
 
-    offer = offer_swap(alice, claim, bruno)
+    offer = offer_swap(alice, claim, to(bruno)).value
 
     assert offer.status == SwapStatus.PENDING
     told = OutboxMessage.objects.get(event="swap.offered")
     assert told.recipient == bruno.user.email and "Alice" in told.subject
     assert active_holders(block) == {alice.pk}  # nothing moves before Bruno accepts
 
-    new_claim = accept_swap(bruno, offer)
+    new_claim = accept_swap(bruno, offer).value.new_claim
 
     block.refresh_from_db()
     assert block.seats_taken == 1
@@ -71,8 +77,8 @@ def test_an_accepted_offer_moves_the_claim_and_keeps_the_seats(program, alice, b
 
 def test_declining_keeps_the_block_with_the_offerer_who_is_told(program, alice, bruno):
     block = BlockFactory(program=program)
-    claim = claim_block(alice, block)
-    offer = offer_swap(alice, claim, bruno)
+    claim = claim_block(alice, block.pk).value
+    offer = offer_swap(alice, claim, to(bruno)).value
 
     decline_swap(bruno, offer)
 
@@ -86,8 +92,8 @@ def test_declining_keeps_the_block_with_the_offerer_who_is_told(program, alice, 
 
 def test_a_withdrawn_offer_can_no_longer_be_accepted(program, alice, bruno):
     block = BlockFactory(program=program)
-    claim = claim_block(alice, block)
-    offer = offer_swap(alice, claim, bruno)
+    claim = claim_block(alice, block.pk).value
+    offer = offer_swap(alice, claim, to(bruno)).value
 
     with pytest.raises(errors.SwapNotYours):
         withdraw_swap(bruno, offer)
@@ -104,11 +110,11 @@ def test_only_the_named_peer_can_accept_and_only_the_holder_can_offer(
 ):
     carla = PeerFactory(business=business)
     block = BlockFactory(program=program)
-    claim = claim_block(alice, block)
+    claim = claim_block(alice, block.pk).value
 
     with pytest.raises(errors.SwapNotYours):
-        offer_swap(bruno, claim, carla)
-    offer = offer_swap(alice, claim, bruno)
+        offer_swap(bruno, claim, to(carla))
+    offer = offer_swap(alice, claim, to(bruno)).value
     with pytest.raises(errors.SwapNotYours) as refused:
         accept_swap(carla, offer)
     assert refused.value.code == "swap_not_yours"
@@ -117,7 +123,7 @@ def test_only_the_named_peer_can_accept_and_only_the_holder_can_offer(
 
 def test_accepting_twice_gives_one_claim(program, alice, bruno):
     block = BlockFactory(program=program)
-    offer = offer_swap(alice, claim_block(alice, block), bruno)
+    offer = offer_swap(alice, claim_block(alice, block.pk).value, to(bruno)).value
 
     accept_swap(bruno, offer)
     with pytest.raises(errors.SwapNotPending):
@@ -130,18 +136,18 @@ def test_accepting_twice_gives_one_claim(program, alice, bruno):
 
 def test_an_ineligible_receiver_is_refused_with_the_reason(business, program, alice):
     suspended = PeerFactory(business=business, status=PeerStatus.SUSPENDED)
-    claim = claim_block(alice, BlockFactory(program=program))
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
 
     with pytest.raises(errors.NotEligible) as refused:
-        offer_swap(alice, claim, suspended)
+        offer_swap(alice, claim, to(suspended))
     assert refused.value.code == "not_eligible"
     assert "not been approved" in str(refused.value.message)
 
 
 def test_a_receiver_who_has_since_claimed_an_overlapping_block_is_refused(program, alice, bruno):
     block = BlockFactory(program=program)
-    offer = offer_swap(alice, claim_block(alice, block), bruno)
-    claim_block(bruno, BlockFactory(program=program, starts_at=block.starts_at))
+    offer = offer_swap(alice, claim_block(alice, block.pk).value, to(bruno)).value
+    claim_block(bruno, BlockFactory(program=program, starts_at=block.starts_at).pk)
 
     with pytest.raises(errors.OverlapsClaimedBlock) as refused:
         accept_swap(bruno, offer)
@@ -154,16 +160,16 @@ def test_a_receiver_who_has_since_claimed_an_overlapping_block_is_refused(progra
 
 def test_a_peer_from_another_business_cannot_be_offered_a_block(other_business, program, alice):
     stranger = PeerFactory(business=other_business)
-    claim = claim_block(alice, BlockFactory(program=program))
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
 
     with pytest.raises(ValidationFailed) as refused:
-        offer_swap(alice, claim, stranger)
-    assert refused.value.field == "to_peer"
+        offer_swap(alice, claim, to(stranger))
+    assert refused.value.field == "peer_id"
 
 
 def test_an_offer_expires_at_the_forfeit_cutoff(program, alice, bruno):
     block = BlockFactory(program=program)
-    offer = offer_swap(alice, claim_block(alice, block), bruno)
+    offer = offer_swap(alice, claim_block(alice, block.pk).value, to(bruno)).value
     assert offer.expires_at == block.starts_at - timedelta(minutes=60)
 
     with pytest.raises(errors.SwapNotPending):
@@ -176,15 +182,15 @@ def test_an_offer_expires_at_the_forfeit_cutoff(program, alice, bruno):
 
 def test_a_released_claim_cannot_be_offered_and_its_offer_cannot_be_accepted(program, alice, bruno):
     block = BlockFactory(program=program)
-    claim = claim_block(alice, block)
-    offer = offer_swap(alice, claim, bruno)
+    claim = claim_block(alice, block.pk).value
+    offer = offer_swap(alice, claim, to(bruno)).value
 
     release_claim(alice, claim)
 
     with pytest.raises(errors.SwapNotPending):
         accept_swap(bruno, offer)
     with pytest.raises(InvalidTransition):
-        offer_swap(alice, claim, bruno)
+        offer_swap(alice, claim, to(bruno))
     block.refresh_from_db()
     assert block.seats_taken == 0
 
@@ -203,10 +209,15 @@ def test_two_peers_accepting_two_offers_of_one_claim_only_one_gets_it(business, 
     alice = PeerFactory(business=business)
     bruno, carla = PeerFactory(business=business), PeerFactory(business=business)
     block = BlockFactory(program=program, capacity=2)
-    claim = claim_block(alice, block)
-    offers = [offer_swap(alice, claim, bruno), offer_swap(alice, claim, carla)]
+    claim = claim_block(alice, block.pk).value
+    offers = [offer_swap(alice, claim, to(bruno)).value, offer_swap(alice, claim, to(carla)).value]
 
-    outcomes = race([lambda: accept_swap(bruno, offers[0]), lambda: accept_swap(carla, offers[1])])
+    outcomes = race(
+        [
+            lambda: accept_swap(bruno, offers[0]).value.new_claim,
+            lambda: accept_swap(carla, offers[1]).value.new_claim,
+        ]
+    )
 
     won = [o for o in outcomes if isinstance(o, Claim)]
     lost = [o for o in outcomes if isinstance(o, errors.SwapNotPending)]
@@ -225,13 +236,13 @@ def test_a_release_racing_an_accept_has_exactly_one_outcome(business, program):
         block = BlockFactory(
             program=program, capacity=1, starts_at=timezone.now() + timedelta(days=3 + _attempt)
         )
-        claim = claim_block(alice, block)
-        offer = offer_swap(alice, claim, bruno)
+        claim = claim_block(alice, block.pk).value
+        offer = offer_swap(alice, claim, to(bruno)).value
 
         released, accepted = race(
             [
-                lambda c=claim, a=alice: release_claim(a, c),
-                lambda o=offer, b=bruno: accept_swap(b, o),
+                lambda c=claim, a=alice: release_claim(a, c).value,
+                lambda o=offer, b=bruno: accept_swap(b, o).value.new_claim,
             ]
         )
 

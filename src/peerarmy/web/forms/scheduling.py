@@ -1,13 +1,13 @@
-"""Forms of the scheduling pages: the peer's filters and the console's block, recurring
-template and cancellation forms, the fairness limits, and the choice on a block of a recurring
-series between changing only that block or the following ones too. They parse what a person typed into the shapes the
-scheduling services take; the services decide what is valid.
+"""Forms of the scheduling pages: the peer's filters and the console's block, recurring series,
+cancellation and fairness-limits forms, and the choice on a block of a recurring series between
+changing only that block or the following ones too.
 
-Times are typed in the business's time zone: the views validate these forms inside
-`timezone.override(business.tzinfo)`, so the datetimes come out aware in that zone."""
+The console's forms are `InputForm`s over scheduling's typed inputs, as the API's bodies are:
+their fields only show and read, and every limit is the input's. Times are typed on the
+business's clock (the input reads a time without an offset in the business's time zone)."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from django import forms
@@ -15,9 +15,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from peerarmy.peers.models import LANGUAGE_CHOICES
+from peerarmy.scheduling.inputs import (
+    BlockInput,
+    CancelBlockInput,
+    FairnessLimitsInput,
+    NewBlockInput,
+    SeriesInput,
+    stored_degrees,
+)
 from peerarmy.scheduling.recurrence import SERIES_BLOCK_FIELDS
 
-from .base import CoordinateField, DomainErrorsMixin, MoneyField
+from .base import OMIT, CoordinateField, InputForm, MoneyField, parse_money, skill_choices
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 
@@ -32,14 +40,23 @@ WEEKDAYS = [
 ]
 
 
-def _local_datetime(label, required=True, help_text=""):
+def _local_datetime(label, help_text=""):
     return forms.DateTimeField(
         label=label,
-        required=required,
+        required=False,
         help_text=help_text,
-        input_formats=[LOCAL_INPUT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
     )
+
+
+def _local(moment, tz):
+    """An aware moment as the business's clock shows it, for a datetime-local box."""
+    return moment.astimezone(tz).replace(tzinfo=None) if moment else None
+
+
+def euros(minor):
+    """Cents as a person types euros: 2500 → "25,00"."""
+    return f"{Decimal(minor or 0).scaleb(-2):.2f}".replace(".", ",")
 
 
 class PeerBlockFilterForm(forms.Form):
@@ -49,17 +66,19 @@ class PeerBlockFilterForm(forms.Form):
     place = forms.CharField(label=_("Place"), required=False, max_length=100)
 
 
-class BlockFieldsForm(DomainErrorsMixin, forms.Form):
-    """The fields a single block and a recurring template share."""
+class BlockFieldsForm(InputForm):
+    """The fields a single block and a recurring series share."""
 
-    place_name = forms.CharField(label=_("Place"), required=False, max_length=120)
-    address = forms.CharField(label=_("Address"), required=False, max_length=200)
+    input_names = {"reward": "reward_minor", "program": "program_id"}
+
+    place_name = forms.CharField(label=_("Place"), required=False)
+    address = forms.CharField(label=_("Address"), required=False)
     latitude = CoordinateField(label=_("Latitude"), limit=90)
     longitude = CoordinateField(label=_("Longitude"), limit=180)
     is_remote = forms.BooleanField(label=_("Remote (no place)"), required=False)
-    capacity = forms.IntegerField(label=_("Capacity (peers)"), min_value=1, initial=1)
+    capacity = forms.IntegerField(label=_("Capacity (peers)"), required=False, initial=1)
     reward = MoneyField(label=_("Reward (€)"), help_text=_("For example 25,00."))
-    reward_points = forms.IntegerField(label=_("Reward points"), min_value=0, initial=0)
+    reward_points = forms.IntegerField(label=_("Reward points"), required=False, initial=0)
     required_skills = forms.MultipleChoiceField(
         label=_("Required skills"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -70,120 +89,124 @@ class BlockFieldsForm(DomainErrorsMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     min_reliability = forms.IntegerField(
-        label=_("Minimum reliability (0-100)"), min_value=0, max_value=100, initial=0
+        label=_("Minimum reliability (0-100)"), required=False, initial=0
     )
-    max_distance_km = forms.IntegerField(
-        label=_("Only peers within (km)"), required=False, min_value=1
-    )
-    check_in_radius_m = forms.IntegerField(
-        label=_("Check-in only within (metres)"), required=False, min_value=1
-    )
+    max_distance_km = forms.IntegerField(label=_("Only peers within (km)"), required=False)
+    check_in_radius_m = forms.IntegerField(label=_("Check-in only within (metres)"), required=False)
 
     def __init__(self, *args, skills=(), programs=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["required_skills"].choices = [(s.slug, s.name) for s in skills]
+        self.fields["required_skills"].choices = skill_choices(skills)
+        self.programs = {str(p.pk): p for p in programs or ()}
         if "program" in self.fields:
-            if programs is None:
-                del self.fields["program"]
-            else:
-                self.fields["program"].choices = [(p.pk, p.title) for p in programs]
-                self.programs = {str(p.pk): p for p in programs}
+            self.fields["program"].choices = [(p.pk, p.title) for p in programs or ()]
 
-    def block_fields(self):
-        d = self.cleaned_data
-        return {
-            "place_name": d["place_name"],
-            "address": d["address"],
-            "latitude": d["latitude"],
-            "longitude": d["longitude"],
-            "is_remote": d["is_remote"],
-            "capacity": d["capacity"],
-            "reward_minor": d["reward"],
-            "reward_points": d["reward_points"] or 0,
-            "required_skills": list(d["required_skills"]),
-            "required_languages": list(d["required_languages"]),
-            "min_reliability": d["min_reliability"] or 0,
-            "max_distance_km": d["max_distance_km"],
-            "check_in_radius_m": d["check_in_radius_m"],
-        }
+    def to_input_reward(self, raw):
+        minor = parse_money(raw)
+        if minor is None:
+            raise forms.ValidationError(
+                _("Enter an amount such as 12,50 or 12.50."), code="invalid"
+            )
+        return minor
 
-    def program(self):
-        return self.programs[self.cleaned_data["program"]]
+    def to_input_program(self, raw):
+        # The program is chosen from a list: anything else is not a choice of this page.
+        if raw in (None, ""):
+            return OMIT
+        if str(raw) not in self.programs:
+            raise forms.ValidationError(
+                _("Select a valid choice. That choice is not one of the available choices."),
+                code="invalid_choice",
+            )
+        return int(raw)
 
 
 class BlockForm(BlockFieldsForm):
-    program = forms.ChoiceField(label=_("Program"))
+    """One block: its program (when new), times on the business's clock, place, seats, reward
+    and who may claim it. The rules are `BlockInput`'s (`NewBlockInput`'s for a new block),
+    as on the API."""
+
+    program = forms.ChoiceField(label=_("Program"), required=False)
     starts_at = _local_datetime(_("Starts"))
     ends_at = _local_datetime(_("Ends"))
     released_at = _local_datetime(
-        _("Claimable from"),
-        required=False,
-        help_text=_("Peers cannot claim it before. Empty: at once."),
+        _("Claimable from"), help_text=_("Peers cannot claim it before. Empty: at once.")
     )
     field_order = ["program", "starts_at", "ends_at", "released_at"]
 
-    def service_data(self):
-        data = self.block_fields()
-        d = self.cleaned_data
-        data.update(starts_at=d["starts_at"], ends_at=d["ends_at"])
-        if d["released_at"] is not None:
-            data["released_at"] = d["released_at"]
-        return data
+    def __init__(self, *args, block=None, business=None, programs=None, **kwargs):
+        self.block = block
+        self.input_class = NewBlockInput if block is None else BlockInput
+        tz = business.tzinfo if business is not None else None
+        if block is not None and "initial" not in kwargs:
+            kwargs["initial"] = self.initial_for(block, tz)
+        elif block is None and "initial" not in kwargs:
+            from peerarmy.scheduling.selectors import default_block_program
+
+            default = default_block_program(programs or ())
+            kwargs["initial"] = {"program": default.pk} if default is not None else {}
+        super().__init__(*args, business=business, programs=programs, **kwargs)
+        if block is not None:
+            del self.fields["program"]
 
     @staticmethod
     def initial_for(block, tz):
-        def local(moment):
-            return moment.astimezone(tz).replace(tzinfo=None) if moment else None
+        data = BlockInput.of(block).model_dump()
+        data.update(
+            starts_at=_local(block.starts_at, tz),
+            ends_at=_local(block.ends_at, tz),
+            released_at=_local(block.released_at, tz),
+            reward=euros(block.reward_minor),
+        )
+        return data
 
-        return {
-            "starts_at": local(block.starts_at),
-            "ends_at": local(block.ends_at),
-            "released_at": local(block.released_at),
-            "place_name": block.place_name,
-            "address": block.address,
-            "latitude": block.latitude,
-            "longitude": block.longitude,
-            "is_remote": block.is_remote,
-            "capacity": block.capacity,
-            "reward": f"{Decimal(block.reward_minor).scaleb(-2):.2f}".replace(".", ","),
-            "reward_points": block.reward_points,
-            "required_skills": [s.slug for s in block.required_skills.all()],
-            "required_languages": block.required_languages,
-            "min_reliability": block.min_reliability,
-            "max_distance_km": block.max_distance_km,
-            "check_in_radius_m": block.check_in_radius_m,
-        }
+    def input_data(self):
+        data = super().input_data()
+        if self.block is not None:
+            # What the form does not show keeps the block's value.
+            shown = set(self._input_fields.values())
+            current = BlockInput.of(self.block).model_dump()
+            data.update({k: v for k, v in current.items() if k not in shown})
+        return data
+
+    def input_context(self):
+        context = super().input_context() or {}
+        if self.block is not None:
+            context["current_start"] = self.block.starts_at
+        return context
 
 
-def _parse_dates(text):
-    days = []
-    for part in re.split(r"[\s,;]+", text or ""):
-        if not part:
-            continue
-        try:
-            days.append(date.fromisoformat(part))
-        except ValueError as exc:
-            raise forms.ValidationError(
-                _("Enter dates as YYYY-MM-DD, separated by commas."), code="invalid"
-            ) from exc
-    return days
+def _date_list(raw):
+    return [part for part in re.split(r"[\s,;]+", raw or "") if part]
 
 
 class TemplateForm(BlockFieldsForm):
-    """A weekly recurrence from simple fields, or a raw RFC 5545 rule for the rest."""
+    """A weekly recurrence from simple fields, or a raw RFC 5545 rule for the rest; the rules
+    are `SeriesInput`'s, as on the API."""
 
-    program = forms.ChoiceField(label=_("Program"))
+    input_class = SeriesInput
+    input_names = {
+        **BlockFieldsForm.input_names,
+        "first_day": "start_local",
+        "release_hours_before": "release_minutes_before",
+    }
+
+    program = forms.ChoiceField(label=_("Program"), required=False)
     first_day = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}), initial=date.today
+        label=_("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=date.today,
     )
     weekdays = forms.MultipleChoiceField(
         label=_("On"), required=False, choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple
     )
     start_time = forms.TimeField(
-        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Start time"),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     duration_minutes = forms.IntegerField(
-        label=_("Duration (minutes)"), min_value=1, max_value=24 * 60, initial=180
+        label=_("Duration (minutes)"), required=False, initial=180
     )
     weeks = forms.IntegerField(
         label=_("For how many weeks"), required=False, min_value=1, max_value=52, initial=8
@@ -199,13 +222,11 @@ class TemplateForm(BlockFieldsForm):
     release_hours_before = forms.IntegerField(
         label=_("Claimable from (hours before the start)"),
         required=False,
-        min_value=1,
         help_text=_("Empty: claimable at once."),
     )
     rrule = forms.CharField(
         label=_("Advanced: recurrence rule (RFC 5545)"),
         required=False,
-        max_length=500,
         help_text=_("For example FREQ=WEEKLY;BYDAY=SA;COUNT=8. Replaces the days and weeks."),
     )
     field_order = [
@@ -221,79 +242,131 @@ class TemplateForm(BlockFieldsForm):
         "rrule",
     ]
 
-    def clean_exdates(self):
-        return _parse_dates(self.cleaned_data.get("exdates"))
+    def __init__(self, *args, programs=None, **kwargs):
+        if "initial" not in kwargs:
+            from peerarmy.scheduling.selectors import default_block_program
 
-    def clean_rrule(self):
-        return (self.cleaned_data.get("rrule") or "").strip().removeprefix("RRULE:")
+            default = default_block_program(programs or ())
+            kwargs["initial"] = {"program": default.pk} if default is not None else {}
+        super().__init__(*args, programs=programs, **kwargs)
+
+    def _advanced(self):
+        return (self.data.get(self.add_prefix("rrule")) or "").strip()
+
+    def to_input_first_day(self, raw):
+        """The first day and the start time, as the first start on the business's clock."""
+        raw = (raw or "").strip()
+        if not raw:
+            return OMIT
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise forms.ValidationError(_("Enter a valid date."), code="invalid") from None
+        try:
+            at = self.fields["start_time"].clean(self["start_time"].data)
+        except forms.ValidationError:
+            return OMIT  # the start time says what is wrong with it
+        return OMIT if at is None else datetime.combine(day, at).isoformat()
+
+    def to_input_rrule(self, raw):
+        """The advanced rule as typed, or one built from the days and weeks."""
+        rule = (raw or "").strip().removeprefix("RRULE:")
+        if rule:
+            return rule
+        days = self.cleaned_data.get("weekdays")
+        last = self.cleaned_data.get("until")
+        first = self._first_day()
+        if not days or first is None:
+            return OMIT
+        if last is None:
+            weeks = self.cleaned_data.get("weeks")
+            if not weeks:
+                return OMIT
+            last = date.fromordinal(first.toordinal() + 7 * weeks - 1)
+        return f"FREQ=WEEKLY;BYDAY={','.join(days)};UNTIL={last:%Y%m%d}T235959"
+
+    def _first_day(self):
+        try:
+            return date.fromisoformat((self["first_day"].data or "").strip())
+        except ValueError:
+            return None
+
+    def to_input_exdates(self, raw):
+        return _date_list(raw)
+
+    def to_input_release_hours_before(self, raw):
+        raw = (raw or "").strip() if isinstance(raw, str) else raw
+        if raw in (None, ""):
+            return OMIT
+        try:
+            hours = int(raw)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(_("Enter a whole number."), code="invalid") from None
+        return hours * 60
 
     def clean(self):
-        d = super().clean()
-        if not d.get("rrule"):
-            if not d.get("weekdays"):
+        data = super().clean()
+        if not self._advanced():
+            if not data.get("weekdays"):
                 self.add_error("weekdays", _("Pick at least one day of the week."))
-            if not d.get("weeks") and not d.get("until"):
+            if not data.get("weeks") and not data.get("until") and "weeks" not in self.errors:
                 self.add_error("weeks", _("Say for how many weeks, or until when."))
-        return d
+        return data
 
-    def rule(self):
-        d = self.cleaned_data
-        if d["rrule"]:
-            return d["rrule"]
-        if d.get("until"):
-            last = d["until"]
-        else:
-            last = d["first_day"] + timedelta(days=7 * d["weeks"] - 1)
-        return f"FREQ=WEEKLY;BYDAY={','.join(d['weekdays'])};UNTIL={last:%Y%m%d}T235959"
-
-    def service_kwargs(self):
-        d = self.cleaned_data
-        fields = self.block_fields()
-        hours = d.get("release_hours_before")
-        return {
-            "rrule": self.rule(),
-            "start_local": datetime.combine(d["first_day"], d["start_time"]),
-            "duration_minutes": d["duration_minutes"],
-            "exdates": [x.isoformat() for x in d["exdates"]],
-            "release_minutes_before": hours * 60 if hours else None,
-            **fields,
-        }
+    def form_field(self, input_field):
+        head = str(input_field or "").split(".")[0]
+        if head == "rrule" and not self._advanced():
+            # A rule built from the days and weeks: its faults belong to them.
+            for name in ("weekdays", "weeks", "until"):
+                if name in self.errors:
+                    return name
+            return "weekdays"
+        if head == "start_local" and "start_time" in self.errors:
+            return "start_time"
+        if head == "release_minutes_before":
+            return "release_hours_before"
+        return super().form_field(input_field)
 
 
-class CancelBlockForm(DomainErrorsMixin, forms.Form):
+class CancelBlockForm(InputForm):
+    """The reason every claimant reads, and a box against cancelling by mistake."""
+
+    input_class = CancelBlockInput
+
     reason = forms.CharField(
         label=_("Reason (sent to the peers who claimed it)"),
-        max_length=1000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     confirm = forms.BooleanField(label=_("Yes, cancel this block"), required=True)
 
 
-class ExportForm(forms.Form):
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
-
-
 # --- fairness limits ---
 
 
-class FairnessLimitsForm(DomainErrorsMixin, forms.Form):
+class FairnessLimitsForm(InputForm):
+    """The rules are `FairnessLimitsInput`'s, as on the API."""
+
+    input_class = FairnessLimitsInput
+
     max_hours_per_week = forms.IntegerField(
-        label=_("Maximum hours per peer per week"), min_value=1, max_value=80
+        label=_("Maximum hours per peer per week"), required=False
     )
     min_rest_minutes = forms.IntegerField(
-        label=_("Minimum rest between two blocks of one peer (minutes)"),
-        min_value=0,
-        max_value=1440,
+        label=_("Minimum rest between two blocks of one peer (minutes)"), required=False
     )
     max_future_blocks = forms.IntegerField(
-        label=_("Maximum upcoming blocks one peer may hold"), min_value=1, max_value=100
+        label=_("Maximum upcoming blocks one peer may hold"), required=False
     )
     forfeit_cutoff_minutes = forms.IntegerField(
         label=_("Peers may release or offer a block up to (minutes before it starts)"),
-        min_value=0,
-        max_value=2880,
+        required=False,
     )
+
+    def __init__(self, *args, limits=None, **kwargs):
+        if limits is not None and "initial" not in kwargs:
+            kwargs["initial"] = FairnessLimitsInput.of(limits).model_dump()
+        super().__init__(*args, **kwargs)
 
 
 # --- recurring series: only this block, or the following ones too ---
@@ -302,7 +375,7 @@ class FairnessLimitsForm(DomainErrorsMixin, forms.Form):
 ONLY_THIS = "this"
 FOLLOWING = "following"
 
-# The service's fields and the block form's fields they come from.
+# The series' fields and the block form's fields they come from.
 FORM_FIELD = {"start_time": "starts_at", "duration_minutes": "ends_at", "reward_minor": "reward"}
 
 
@@ -326,22 +399,12 @@ def _minute(moment):
     return moment.replace(second=0, microsecond=0) if moment else None
 
 
-def _same(name, new, old):
-    if name in ("latitude", "longitude"):
-        return (new is None and old is None) or (
-            new is not None and old is not None and Decimal(new) == Decimal(old)
-        )
-    if name == "required_languages":
-        return sorted(new or []) == sorted(old or [])
-    return new == old
-
-
 def series_changes(form, block, tz):
-    """What the person changed on this block's form, for the series; or None after adding
-    an error to the form for a change that only this block can take (its date, its
-    claimable-from time)."""
-    d = form.cleaned_data
-    starts, ends = d["starts_at"].astimezone(tz), d["ends_at"].astimezone(tz)
+    """What the person changed on this block's form, for the series: (the series' input
+    values, the names changed); or None after adding an error to the form for a change that
+    only this block can take (its date, its claimable-from time)."""
+    new = form.input
+    starts, ends = new.starts_at.astimezone(tz), new.ends_at.astimezone(tz)
     was_starts = block.starts_at.astimezone(tz)
     ok = True
     if starts.date() != was_starts.date():
@@ -353,8 +416,7 @@ def series_changes(form, block, tz):
             ),
         )
         ok = False
-    released = d.get("released_at")
-    if released is not None and _minute(released) != _minute(block.released_at):
+    if new.released_at is not None and _minute(new.released_at) != _minute(block.released_at):
         form.add_error(
             "released_at",
             _("“Claimable from” can be changed for one block at a time."),
@@ -362,23 +424,34 @@ def series_changes(form, block, tz):
         ok = False
     if not ok:
         return None
-    changes = {}
+    values = {name: getattr(new, name) for name in (*SERIES_BLOCK_FIELDS, "required_skills")}
+    values["start_time"] = starts.time().replace(second=0, microsecond=0)
+    values["duration_minutes"] = int((ends - starts).total_seconds() // 60)
+    was = BlockInput.of(block)
+    changed = {
+        name
+        for name in SERIES_BLOCK_FIELDS
+        if name != "required_languages"
+        and _comparable(name, getattr(new, name)) != _comparable(name, getattr(was, name))
+    }
+    for name in ("required_languages", "required_skills"):
+        if sorted(getattr(new, name)) != sorted(getattr(was, name)):
+            changed.add(name)
     if (starts.hour, starts.minute) != (was_starts.hour, was_starts.minute):
-        changes["start_time"] = f"{starts:%H:%M}"
-    minutes = int((ends - starts).total_seconds() // 60)
-    if minutes != int(block.duration.total_seconds() // 60):
-        changes["duration_minutes"] = minutes
-    new = form.service_data()
-    for name in SERIES_BLOCK_FIELDS:
-        if name in new and not _same(name, new[name], getattr(block, name)):
-            changes[name] = new[name]
-    old_skills = sorted(s.slug for s in block.required_skills.all())
-    if sorted(new.get("required_skills", [])) != old_skills:
-        changes["required_skills"] = new["required_skills"]
-    return changes
+        changed.add("start_time")
+    if values["duration_minutes"] != int(block.duration.total_seconds() // 60):
+        changed.add("duration_minutes")
+    return values, changed
+
+
+def _comparable(name, value):
+    if name in ("latitude", "longitude"):
+        return stored_degrees(value)
+    return value
 
 
 def add_series_error(form, exc):
     """Show a series error next to the block form's field it comes from."""
-    field = FORM_FIELD.get(exc.field, exc.field)
-    form.add_error(field if field in form.fields else None, str(exc.message))
+    for field, message in exc.field_errors or [(None, exc.message)]:
+        name = FORM_FIELD.get(field, field)
+        form.add_error(name if name in form.fields else None, str(message))

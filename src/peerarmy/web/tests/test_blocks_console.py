@@ -46,8 +46,8 @@ def started_claim(business, program):
 
 def test_the_week_view_lists_blocks_with_fill_rate_and_waitlist(staff_en, business, program):
     full = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business, display_name="Marco"), full)
-    join_waitlist(PeerFactory(business=business), full)
+    claim_block(PeerFactory(business=business, display_name="Marco"), full.pk)
+    join_waitlist(PeerFactory(business=business), full.pk)
 
     response = staff_en.get(
         url(business, "manage_blocks") + f"?week={local_day(full, business).isoformat()}"
@@ -161,7 +161,7 @@ def test_staff_mark_a_completion_and_a_no_show(staff_en, business, program):
 
 def test_a_refused_action_is_explained_on_the_block_page(staff_en, business, program):
     block = BlockFactory(program=program)
-    claim = claim_block(PeerFactory(business=business), block)
+    claim = claim_block(PeerFactory(business=business), block.pk).value
 
     response = staff_en.post(url(business, "manage_claim_no_show", claim_id=claim.pk), follow=True)
 
@@ -170,13 +170,19 @@ def test_a_refused_action_is_explained_on_the_block_page(staff_en, business, pro
 
 def test_cancelling_needs_a_reason_and_confirmation(staff_en, business, program):
     block = BlockFactory(program=program)
-    claim = claim_block(PeerFactory(business=business), block)
+    claim = claim_block(PeerFactory(business=business), block.pk).value
     cancel = url(business, "manage_block_cancel", block_id=block.pk)
 
-    page = staff_en.post(cancel, {"reason": "Rain"}, follow=True).content.decode()
+    unconfirmed = staff_en.post(cancel, {"reason": "Rain"})
+    no_reason = staff_en.post(cancel, {"reason": " ", "confirm": "on"})
     block.refresh_from_db()
     assert block.status == BlockStatus.OPEN
-    assert "Give a reason and tick the box" in page
+    # The block's page again, with what is missing next to each field.
+    assert unconfirmed.status_code == no_reason.status_code == 200
+    assert list(unconfirmed.context["cancel_form"].errors) == ["confirm"]
+    assert no_reason.context["cancel_form"].errors["reason"] == [
+        "Give a reason: the peers who claimed the block read it."
+    ]
 
     staff_en.post(cancel, {"reason": "Rain", "confirm": "on"})
 
@@ -228,7 +234,7 @@ def test_the_week_view_costs_the_same_queries_with_more_blocks(
         staff_en.get(week)
     for hours in range(1, 12):
         block = BlockFactory(program=program, starts_at=first.starts_at + timedelta(hours=hours))
-        claim_block(PeerFactory(business=business), block) if hours % 2 else None
+        claim_block(PeerFactory(business=business), block.pk).value if hours % 2 else None
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = staff_en.get(week)

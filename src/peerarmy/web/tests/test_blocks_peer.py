@@ -67,8 +67,8 @@ def test_a_double_submit_with_the_same_key_claims_once(peer_client, business, pe
 
 def test_a_refused_claim_is_explained_next_to_the_block(peer_client, business, peer, program):
     block = BlockFactory(program=program)
-    claim_block(PeerFactory(business=business), block)
-    claim_block(PeerFactory(business=business), block)  # now full
+    claim_block(PeerFactory(business=business), block.pk)
+    claim_block(PeerFactory(business=business), block.pk)  # now full
 
     response = peer_client.post(url(business, "block_claim", block_id=block.pk), follow=True)
 
@@ -82,7 +82,7 @@ def test_a_full_block_offers_the_waitlist_and_the_peer_can_leave_it(
     peer_client, business, peer, program
 ):
     block = BlockFactory(program=program, capacity=1)
-    claim_block(PeerFactory(business=business), block)
+    claim_block(PeerFactory(business=business), block.pk)
 
     page = peer_client.get(url(business, "my_blocks")).content.decode()
     assert "Join waitlist</button>" in page
@@ -102,7 +102,7 @@ def test_a_full_block_offers_the_waitlist_and_the_peer_can_leave_it(
 
 def test_release_before_the_cutoff_frees_the_seat(peer_client, business, peer, program):
     block = BlockFactory(program=program)
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
     peer_client.post(url(business, "claim_release", claim_id=claim.pk))
 
@@ -115,7 +115,7 @@ def test_release_before_the_cutoff_frees_the_seat(peer_client, business, peer, p
 def test_release_after_the_cutoff_is_refused_with_the_reason(peer_client, business, peer, program):
     soon = timezone.now().replace(microsecond=0) + timedelta(minutes=90)
     block = BlockFactory(program=program, starts_at=soon, ends_at=soon + timedelta(hours=1))
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
     later = timezone.now() + timedelta(minutes=45)  # 45 minutes before the start
     with mock.patch("django.utils.timezone.now", return_value=later):
@@ -128,7 +128,7 @@ def test_release_after_the_cutoff_is_refused_with_the_reason(peer_client, busine
 
 def test_another_peers_claim_is_not_found(peer_client, business, program):
     other = PeerFactory(business=business)
-    claim = claim_block(other, BlockFactory(program=program))
+    claim = claim_block(other, BlockFactory(program=program).pk).value
 
     for name in ("claim_release", "claim_check_in", "claim_check_out"):
         assert peer_client.post(url(business, name, claim_id=claim.pk)).status_code == 404
@@ -139,7 +139,7 @@ def test_another_peers_claim_is_not_found(peer_client, business, program):
 def test_a_peer_checks_in_and_out_during_the_window(peer_client, business, peer, program):
     soon = timezone.now().replace(microsecond=0) + timedelta(minutes=10)
     block = BlockFactory(program=program, starts_at=soon, ends_at=soon + timedelta(hours=2))
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
     page = peer_client.get(url(business, "my_blocks")).content.decode()
     assert "Check in</button>" in page
@@ -159,7 +159,7 @@ def test_check_in_far_from_the_place_is_refused(peer_client, business, peer, pro
     block = BlockFactory(
         program=program, starts_at=soon, ends_at=soon + timedelta(hours=2), check_in_radius_m=200
     )
-    claim = claim_block(peer, block)
+    claim = claim_block(peer, block.pk).value
 
     response = peer_client.post(
         url(business, "claim_check_in", claim_id=claim.pk),
@@ -175,7 +175,7 @@ def test_check_in_far_from_the_place_is_refused(peer_client, business, peer, pro
 def test_the_list_costs_the_same_queries_with_more_blocks(
     peer_client, business, peer, program, django_assert_max_num_queries
 ):
-    claim_block(peer, BlockFactory(program=program))
+    claim_block(peer, BlockFactory(program=program).pk)
     BlockFactory(program=program, starts_at=timezone.now() + timedelta(days=5))
     with CaptureQueriesContext(connection) as few:
         peer_client.get(url(business, "my_blocks"))

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from peerarmy.peers.models import PeerStatus
+from peerarmy.scheduling.inputs import SwapOfferInput
 from peerarmy.scheduling.models import ClaimStatus, FairnessLimits, SwapOffer, SwapStatus
 from peerarmy.scheduling.services import claim_block
 from peerarmy.scheduling.swaps import offer_swap
@@ -13,6 +14,11 @@ from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import PeerFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def to(peer):
+    """An offer to `peer`."""
+    return SwapOfferInput(peer_id=peer.pk)
 
 
 def url(business, name, **kwargs):
@@ -37,7 +43,7 @@ def bruno(business):
 
 def test_a_peer_offers_a_block_and_the_other_accepts_it(client, business, program, alice, bruno):
     block = BlockFactory(program=program, place_name="Piazza Maggiore")
-    claim = claim_block(alice, block)
+    claim = claim_block(alice, block.pk).value
     browser(client, alice)
 
     page = client.get(url(business, "my_blocks")).content.decode()
@@ -65,9 +71,9 @@ def test_a_peer_offers_a_block_and_the_other_accepts_it(client, business, progra
 
 def test_the_receiver_declines_and_the_offerer_withdraws(client, business, program, alice, bruno):
     carla = PeerFactory(business=business, display_name="Carla")
-    claim = claim_block(alice, BlockFactory(program=program))
-    to_bruno = offer_swap(alice, claim, bruno)
-    to_carla = offer_swap(alice, claim, carla)
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
+    to_bruno = offer_swap(alice, claim, to(bruno)).value
+    to_carla = offer_swap(alice, claim, to(carla)).value
 
     browser(client, bruno)
     client.post(url(business, "swap_decline", offer_id=to_bruno.pk))
@@ -85,7 +91,7 @@ def test_an_ineligible_peer_is_refused_with_the_reason_next_to_the_block(
     client, business, program, alice
 ):
     applicant = PeerFactory(business=business, status=PeerStatus.SUSPENDED)
-    claim = claim_block(alice, BlockFactory(program=program))
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
     browser(client, alice)
 
     response = client.post(
@@ -98,7 +104,9 @@ def test_an_ineligible_peer_is_refused_with_the_reason_next_to_the_block(
 
 def test_nobody_else_can_answer_or_withdraw_an_offer(client, business, program, alice, bruno):
     intruder = PeerFactory(business=business)
-    offer = offer_swap(alice, claim_block(alice, BlockFactory(program=program)), bruno)
+    offer = offer_swap(
+        alice, claim_block(alice, BlockFactory(program=program).pk).value, to(bruno)
+    ).value
     browser(client, intruder)
 
     for name in ("swap_accept", "swap_decline", "swap_withdraw"):
@@ -123,7 +131,7 @@ def test_staff_set_the_fairness_limits_and_see_errors_by_field(staff_client, bus
         },
     )
     assert bad.status_code == 200
-    assert "less than or equal to 80" in bad.content.decode()
+    assert "Enter a value of at most 80." in bad.content.decode()
     assert not FairnessLimits.objects.filter(program=program).exists()
 
     good = staff_client.post(

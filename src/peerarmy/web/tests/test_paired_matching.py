@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.tests.conftest import ApiClient
 from peerarmy.matching.models import (
@@ -54,7 +55,7 @@ def owner_en(client, owner):
 
 @pytest.fixture
 def owner_api(client, business, owner):
-    _token, raw = create_token(business=business, actor=owner)
+    _token, raw = create_token(business=business, actor=owner).value
     return ApiClient(client, raw, language="en")
 
 
@@ -187,7 +188,9 @@ def local_en(client, local):
 
 @pytest.fixture
 def local_api(client, business, local):
-    _token, raw = create_peer_token(business=business, peer_user=local.user, name="Phone")
+    _token, raw = create_peer_token(
+        business=business, peer_user=local.user, data=TokenInput(name="Phone")
+    ).value
     return ApiClient(client, raw, language="en")
 
 

@@ -81,7 +81,7 @@ def owner_en(client, owner):
 
 @pytest.fixture
 def owner_api(client, business, owner):
-    _token, raw = create_token(business=business, actor=owner)
+    _token, raw = create_token(business=business, actor=owner).value
     return ApiClient(client, raw, language="en")
 
 
@@ -92,7 +92,7 @@ def peer_en(client, peer):
 
 @pytest.fixture
 def peer_api(client, business, peer):
-    _token, raw = create_peer_token(business=business, peer_user=peer.user)
+    _token, raw = create_peer_token(business=business, peer_user=peer.user).value
     return ApiClient(client, raw, language="en")
 
 

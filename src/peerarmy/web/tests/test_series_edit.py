@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from peerarmy.scheduling.models import Block, BlockTemplate
 from peerarmy.scheduling.services import claim_block, create_blocks_from_template
+from peerarmy.scheduling.tests import changes
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import PeerFactory
 from peerarmy.web.forms.scheduling import BlockForm
@@ -23,9 +24,7 @@ def url(business, name, **kwargs):
 
 def series(business, staff, program):
     """Saturdays 10:00-13:00 in Rome, 11 October to 8 November 2031 (five blocks)."""
-    blocks = create_blocks_from_template(
-        business,
-        staff,
+    data = changes.series(
         program,
         rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=5",
         start_local="2031-10-11T10:00",
@@ -33,6 +32,7 @@ def series(business, staff, program):
         capacity=2,
         place_name="Piazza Maggiore",
     )
+    blocks = create_blocks_from_template(business, staff, data).value.blocks
     return list(Block.objects.filter(pk__in=[b.pk for b in blocks]).order_by("starts_at"))
 
 
@@ -80,7 +80,7 @@ def test_the_edit_form_offers_only_this_block_by_default(staff_en, business, sta
 def test_staff_change_this_and_the_following_blocks(staff_en, business, staff, program):
     blocks = series(business, staff, program)
     peer = PeerFactory(business=business)
-    claim = claim_block(peer, blocks[3])
+    claim = claim_block(peer, blocks[3].pk).value
 
     response = staff_en.post(
         url(business, "manage_block_edit", block_id=blocks[2].pk),
@@ -124,7 +124,7 @@ def test_a_refused_series_change_is_explained_and_changes_nothing(
 ):
     blocks = series(business, staff, program)
     for _i in range(2):
-        claim_block(PeerFactory(business=business), blocks[4])
+        claim_block(PeerFactory(business=business), blocks[4].pk)
 
     response = staff_en.post(
         url(business, "manage_block_edit", block_id=blocks[1].pk),

@@ -11,8 +11,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,21 +19,19 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from peerarmy.errors import DomainError
-from peerarmy.peers.models import Peer
+from peerarmy.errors import DomainError, NotFound
+from peerarmy.inputs import InvalidInput, parse
+from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user
-from peerarmy.programs.selectors import programs_for_business
-from peerarmy.scheduling import export, limits, recurrence, selectors, services, swaps
-from peerarmy.scheduling.models import (
-    Block,
-    BlockStatus,
-    BlockTemplate,
-    Claim,
-    SwapOffer,
-    WaitlistEntry,
-    WaitlistStatus,
+from peerarmy.programs.selectors import get_program
+from peerarmy.scheduling import export, limits, recurrence, rules, selectors, services, swaps
+from peerarmy.scheduling.inputs import (
+    PositionInput,
+    SeriesChangeInput,
+    StaffReleaseInput,
+    SwapOfferInput,
 )
-from peerarmy.superfans.explain import format_money
+from peerarmy.scheduling.models import BlockStatus
 from peerarmy.web import selectors as web_selectors
 from peerarmy.web.forms.scheduling import (
     BlockForm,
@@ -51,13 +48,6 @@ from .base import console_page, peer_page, safe_next
 
 GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
 FLASH_KEY = "peerarmy_block_feedback"
-
-
-def _block_or_404(business, block_id):
-    block = selectors.block_detail(business, block_id)
-    if block is None:
-        raise Http404
-    return block
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -105,6 +95,13 @@ def _place_text(block):
     return block.place_name or block.address
 
 
+def _problem_text(exc):
+    """A refusal in words, for the feedback next to a block or claim."""
+    if isinstance(exc, InvalidInput):
+        return " ".join(message for _field, message in exc.errors)
+    return exc.message
+
+
 # --- the peer's blocks -----------------------------------------------------------------------
 
 
@@ -117,19 +114,9 @@ def my_blocks(request, business):
     form = PeerBlockFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     claims = selectors.upcoming_claims(peer, now=now)
-    held = {c.block_id for c in claims}
-    items = [
-        i
-        for i in selectors.claimable_blocks(peer, now=now, day=filters.get("day"))
-        if i.block.pk not in held
-    ]
-    place = (filters.get("place") or "").strip().lower()
-    if place:
-        items = [
-            i
-            for i in items
-            if place in f"{i.block.place_name} {i.block.address} {_place_text(i.block)}".lower()
-        ]
+    items = selectors.claimable_for_peer(
+        peer, day=filters.get("day"), place=filters.get("place"), now=now
+    )
     render_key = uuid.uuid4().hex
     feedback = _take_flash(request)
     for item in items:
@@ -146,11 +133,8 @@ def my_blocks(request, business):
         claim.duration = _duration_text(block.duration)
         claim.reward = _reward_text(block, business)
         claim.feedback = feedback.get(f"claim-{claim.pk}")
-        margin = services.CHECK_IN_MARGIN
-        claim.in_window = block.starts_at - margin <= now <= block.ends_at + margin
-        claim.needs_location = bool(
-            block.check_in_radius_m and block.has_coordinates and not block.is_remote
-        )
+        claim.in_window = rules.check_in_open(block.starts_at, block.ends_at, now)
+        claim.needs_location = rules.needs_position(block)
     entries = selectors.waiting_entries(peer, now=now)
     for entry in entries:
         entry.place = _place_text(entry.block)
@@ -179,10 +163,11 @@ def my_blocks(request, business):
     )
 
 
-def _peer_or_404(request, business):
+def _peer(request, business):
+    """The logged-in peer of the business; `NotFound` for anyone else."""
     peer = peer_for_user(business, request.user)
     if peer is None:
-        raise Http404
+        raise NotFound()
     return peer
 
 
@@ -191,65 +176,41 @@ def _back_to_list(request, business, anchor):
     return redirect(safe_next(request, fallback) + f"#{anchor}")
 
 
-def _coordinate(request, name):
-    try:
-        value = float(request.POST.get(name, ""))
-    except ValueError:
-        return None
-    return value if -180 <= value <= 180 else None
-
-
-def _open_block_or_404(business, block_id):
-    block = Block.objects.filter(business=business, pk=block_id).first()
-    if block is None:
-        raise Http404
-    return block
-
-
-def _own_claim_or_404(business, peer, claim_id):
-    claim = Claim.objects.filter(business=business, peer=peer, pk=claim_id).first()
-    if claim is None:
-        raise Http404
-    return claim
-
-
 @peer_page(POST)
 def claim(request, business, block_id):
-    peer = _peer_or_404(request, business)
-    block = _open_block_or_404(business, block_id)
+    peer = _peer(request, business)
     key = request.headers.get("Idempotency-Key") or request.POST.get("idempotency_key")
     try:
-        services.claim_block(peer, block, idempotency_key=key)
+        services.claim_block(peer, block_id, idempotency_key=key)
     except DomainError as exc:
-        _flash(request, f"block-{block.pk}", exc.message)
-        return _back_to_list(request, business, f"block-{block.pk}")
+        if isinstance(exc, NotFound):
+            raise
+        _flash(request, f"block-{block_id}", exc.message)
+        return _back_to_list(request, business, f"block-{block_id}")
     messages.success(request, _("The block is yours. We sent you a confirmation by e-mail."))
     return _back_to_list(request, business, "upcoming")
 
 
 @peer_page(POST)
 def join_waitlist(request, business, block_id):
-    peer = _peer_or_404(request, business)
-    block = _open_block_or_404(business, block_id)
+    peer = _peer(request, business)
     try:
-        services.join_waitlist(peer, block)
+        services.join_waitlist(peer, block_id)
     except DomainError as exc:
-        _flash(request, f"block-{block.pk}", exc.message)
-        return _back_to_list(request, business, f"block-{block.pk}")
+        if isinstance(exc, NotFound):
+            raise
+        _flash(request, f"block-{block_id}", exc.message)
+        return _back_to_list(request, business, f"block-{block_id}")
     messages.success(request, _("You are on the waitlist. If a seat frees up, it is yours."))
     return _back_to_list(request, business, "upcoming")
 
 
 @peer_page(POST)
 def leave_waitlist(request, business, block_id):
-    peer = _peer_or_404(request, business)
-    entry = WaitlistEntry.objects.filter(
-        business=business, peer=peer, block_id=block_id, status=WaitlistStatus.WAITING
-    ).first()
-    if entry is None:
-        raise Http404
+    peer = _peer(request, business)
+    entry = selectors.get_waiting_entry(peer, block_id)
     try:
-        services.leave_waitlist(peer, entry)
+        services.leave_waitlist(peer, block_id)
     except DomainError as exc:
         _flash(request, f"wait-{entry.pk}", exc.message)
     else:
@@ -259,8 +220,8 @@ def leave_waitlist(request, business, block_id):
 
 @peer_page(POST)
 def release(request, business, claim_id):
-    peer = _peer_or_404(request, business)
-    claim = _own_claim_or_404(business, peer, claim_id)
+    peer = _peer(request, business)
+    claim = selectors.get_own_claim(peer, claim_id)
     try:
         services.release_claim(peer, claim)
     except DomainError as exc:
@@ -271,17 +232,14 @@ def release(request, business, claim_id):
 
 
 def _check(request, business, claim_id, service, done):
-    peer = _peer_or_404(request, business)
-    claim = _own_claim_or_404(business, peer, claim_id)
+    peer = _peer(request, business)
+    claim = selectors.get_own_claim(peer, claim_id)
+    position = {"lat": request.POST.get("latitude"), "lon": request.POST.get("longitude")}
     try:
-        service(
-            peer,
-            claim,
-            lat=_coordinate(request, "latitude"),
-            lon=_coordinate(request, "longitude"),
-        )
+        data = parse(PositionInput, {k: v for k, v in position.items() if v})
+        service(peer, claim, data)
     except DomainError as exc:
-        _flash(request, f"claim-{claim.pk}", exc.message)
+        _flash(request, f"claim-{claim.pk}", _problem_text(exc))
     else:
         _flash(request, f"claim-{claim.pk}", done, ok=True)
     return _back_to_list(request, business, f"claim-{claim.pk}")
@@ -349,21 +307,17 @@ def schedule(request, business):
     return render(request, "web/manage/blocks/schedule.html", context)
 
 
-def _programs(business):
-    return list(programs_for_business(business))
-
-
 @console_page(GET_POST)
 def block_create(request, business):
-    skills = web_selectors.skills_for_business(business)
-    with timezone.override(business.tzinfo):
-        form = BlockForm(request.POST or None, skills=skills, programs=_programs(business))
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    form = BlockForm(
+        request.POST or None,
+        skills=web_selectors.skills_for_business(business),
+        programs=selectors.block_programs(business),
+        business=business,
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            block = services.create_block(
-                business, request.user, form.program(), form.service_data()
-            )
+            block = services.create_block(business, request.user, form.input).value
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -374,18 +328,19 @@ def block_create(request, business):
 
 @console_page(GET_POST)
 def block_template(request, business):
-    skills = web_selectors.skills_for_business(business)
-    with timezone.override(business.tzinfo):
-        form = TemplateForm(request.POST or None, skills=skills, programs=_programs(business))
-        valid = request.method == "POST" and form.is_valid()
-    if valid:
+    form = TemplateForm(
+        request.POST or None,
+        skills=web_selectors.skills_for_business(business),
+        programs=selectors.block_programs(business),
+        business=business,
+    )
+    if request.method == "POST" and form.is_valid():
         try:
-            blocks = services.create_blocks_from_template(
-                business, request.user, form.program(), **form.service_kwargs()
-            )
+            series = services.create_blocks_from_template(business, request.user, form.input).value
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
+            blocks = series.blocks
             if not blocks:
                 messages.warning(request, _("This rule gives no dates: no block was created."))
                 return redirect("web:manage_blocks", business_slug=business.slug)
@@ -396,76 +351,65 @@ def block_template(request, business):
     return render(request, "web/manage/blocks/template_form.html", {"form": form})
 
 
-@console_page()
-def block_detail(request, business, block_id):
-    block = _block_or_404(business, block_id)
-    claims = list(
-        Claim.objects.filter(business=business, block=block)
-        .select_related("peer")
-        .order_by("claimed_at", "pk")
-    )
+def _block_page(request, business, block, *, cancel_form=None, status=200):
+    claims = selectors.claims_on_block(block)
     for c in claims:
         c.anchor = f"claim-{c.pk}"
-    waitlist = list(
-        WaitlistEntry.objects.filter(business=business, block=block)
-        .select_related("peer")
-        .order_by("created_at", "pk")
-    )
-    template = _series_of(business, block)
+    template = selectors.series_of(block)
     return render(
         request,
         "web/manage/blocks/block_detail.html",
         {
             "blk": block,  # not "block": the {% block %} tag owns that name
             "claims": claims,
-            "waitlist": waitlist,
+            "waitlist": selectors.waitlist_history(block),
             "reward": _reward_text(block, business),
             "duration": _duration_text(block.duration),
             "place": _place_text(block),
-            "cancel_form": CancelBlockForm(),
+            "cancel_form": cancel_form or CancelBlockForm(),
             "started": block.starts_at <= timezone.now(),
             "feedback": _take_flash(request),
             "series": template,
             "series_words": recurrence.describe_rule(template) if template else "",
-            "series_upcoming": recurrence.future_blocks(template).count() if template else 0,
+            "series_upcoming": selectors.series_upcoming_count(template) if template else 0,
         },
+        status=status,
     )
 
 
-def _series_of(business, block):
-    """The recurring series the block was made from, if any."""
-    if block.template_id is None:
-        return None
-    return BlockTemplate.objects.filter(business=business, pk=block.template_id).first()
+@console_page()
+def block_detail(request, business, block_id):
+    return _block_page(request, business, selectors.get_block(business, block_id))
 
 
 @console_page(GET_POST)
 def block_edit(request, business, block_id):
     """Edit one block or, for a block of a series that has not started, this block and all
     the following ones of the series ("Only this block" is the default)."""
-    block = _block_or_404(business, block_id)
-    skills = web_selectors.skills_for_business(business)
-    template = _series_of(business, block)
+    block = selectors.get_block(business, block_id)
+    template = selectors.series_of(block)
     offer_series = (
         template is not None
         and block.status == BlockStatus.OPEN
         and block.starts_at > timezone.now()
     )
     scope = SeriesScopeForm(request.POST or None) if offer_series else None
-    with timezone.override(business.tzinfo):
-        form = BlockForm(
-            request.POST or None,
-            skills=skills,
-            initial=BlockForm.initial_for(block, business.tzinfo),
-        )
-        valid = request.method == "POST" and form.is_valid()
+    form = BlockForm(
+        request.POST or None,
+        skills=web_selectors.skills_for_business(business),
+        block=block,
+        business=business,
+    )
+    valid = request.method == "POST" and form.is_valid()
     if valid and scope is not None and scope.following:
         changes = series_changes(form, block, business.tzinfo)
         if changes is not None:
+            values, changed = changes
             try:
-                changed = recurrence.update_template_blocks(
-                    business, request.user, template, changes, from_block=block
-                )
+                data = parse(SeriesChangeInput, values, context={"business": business})
+                done = recurrence.update_template_blocks(
+                    business, request.user, template, data, changed=changed, from_block=block
+                ).value
             except DomainError as exc:
                 add_series_error(form, exc)
             else:
@@ -474,14 +418,14 @@ def block_edit(request, business, block_id):
                     ngettext(
                         "%(count)d block of the series is changed.",
                         "%(count)d blocks of the series are changed.",
-                        len(changed),
+                        len(done.blocks),
                     )
-                    % {"count": len(changed)},
+                    % {"count": len(done.blocks)},
                 )
                 return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
     elif valid:
         try:
-            services.update_block(business, request.user, block, form.service_data())
+            services.update_block(business, request.user, block, form.input)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -496,24 +440,22 @@ def block_edit(request, business, block_id):
 
 @console_page(POST)
 def block_cancel(request, business, block_id):
-    block = _block_or_404(business, block_id)
-    form = CancelBlockForm(request.POST)
+    block = selectors.get_block(business, block_id)
+    form = CancelBlockForm(request.POST, business=business)
     if not form.is_valid():
-        _flash(request, "cancel", _("Give a reason and tick the box to cancel the block."))
+        # The reason and the box, with what is wrong next to each.
+        return _block_page(request, business, block, cancel_form=form)
+    try:
+        services.cancel_block(business, request.user, block, form.input)
+    except DomainError as exc:
+        _flash(request, "cancel", exc.message)
     else:
-        try:
-            services.cancel_block(business, request.user, block, form.cleaned_data["reason"])
-        except DomainError as exc:
-            _flash(request, "cancel", exc.message)
-        else:
-            messages.success(request, _("The block is cancelled; its peers are told."))
+        messages.success(request, _("The block is cancelled; its peers are told."))
     return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
 
 
 def _staff_claim_action(request, business, claim_id, action, done):
-    claim = Claim.objects.filter(business=business, pk=claim_id).first()
-    if claim is None:
-        raise Http404
+    claim = selectors.get_claim(business, claim_id)
     try:
         action(claim)
     except DomainError as exc:
@@ -550,13 +492,12 @@ def claim_complete(request, business, claim_id):
 
 @console_page(POST)
 def claim_release(request, business, claim_id):
+    data = StaffReleaseInput(excused=request.POST.get("excused") == "1")
     return _staff_claim_action(
         request,
         business,
         claim_id,
-        lambda c: services.release_claim(
-            request.user, c, excused=request.POST.get("excused") == "1"
-        ),
+        lambda c: services.staff_release_claim(business, request.user, c, data),
         _("The claim is released; the seat went to the waitlist if anyone was waiting."),
     )
 
@@ -579,17 +520,13 @@ def export_csv(request, business):
 
 @peer_page(POST)
 def swap_offer(request, business, claim_id):
-    peer = _peer_or_404(request, business)
-    claim = _own_claim_or_404(business, peer, claim_id)
+    peer = _peer(request, business)
+    claim = selectors.get_own_claim(peer, claim_id)
     try:
-        to_peer_id = int(request.POST.get("to_peer", ""))
-    except ValueError:
-        to_peer_id = None
-    to_peer = Peer.objects.filter(business=business, pk=to_peer_id).first() if to_peer_id else None
-    try:
-        offer = swaps.offer_swap(peer, claim, to_peer)
+        data = parse(SwapOfferInput, {"peer_id": request.POST.get("to_peer") or None})
+        offer = swaps.offer_swap(peer, claim, data).value
     except DomainError as exc:
-        _flash(request, f"claim-{claim.pk}", exc.message)
+        _flash(request, f"claim-{claim.pk}", _problem_text(exc))
     else:
         _flash(
             request,
@@ -601,21 +538,10 @@ def swap_offer(request, business, claim_id):
     return _back_to_list(request, business, f"claim-{claim.pk}")
 
 
-def _offer_or_404(business, peer, offer_id):
-    offer = (
-        SwapOffer.objects.filter(business=business, pk=offer_id)
-        .filter(Q(to_peer=peer) | Q(from_peer=peer))
-        .first()
-    )
-    if offer is None:
-        raise Http404
-    return offer
-
-
 def _answer_swap(request, business, offer_id, answer, done_message):
     """The receiver accepts or declines an offer; a refusal is shown next to the offer."""
-    peer = _peer_or_404(request, business)
-    offer = _offer_or_404(business, peer, offer_id)
+    peer = _peer(request, business)
+    offer = selectors.get_swap_offer(peer, offer_id)
     try:
         answer(peer, offer)
     except DomainError as exc:
@@ -649,8 +575,8 @@ def swap_decline(request, business, offer_id):
 
 @peer_page(POST)
 def swap_withdraw(request, business, offer_id):
-    peer = _peer_or_404(request, business)
-    offer = _offer_or_404(business, peer, offer_id)
+    peer = _peer(request, business)
+    offer = selectors.get_swap_offer(peer, offer_id)
     try:
         swaps.withdraw_swap(peer, offer)
     except DomainError as exc:
@@ -665,17 +591,13 @@ def swap_withdraw(request, business, offer_id):
 
 @console_page(GET_POST)
 def fairness_limits(request, business, program_id):
-    program = programs_for_business(business).filter(pk=program_id).first()
-    if program is None:
-        raise Http404
-    current = limits.limits_of(program)
+    program = get_program(business, program_id)
     form = FairnessLimitsForm(
-        request.POST or None,
-        initial={name: getattr(current, name) for name in limits.BOUNDS},
+        request.POST or None, limits=limits.limits_of(program), business=business
     )
     if request.method == "POST" and form.is_valid():
         try:
-            limits.update_fairness_limits(business, request.user, program, form.cleaned_data)
+            limits.update_fairness_limits(business, request.user, program, form.input)
         except DomainError as exc:
             form.add_domain_error(exc)
         else:

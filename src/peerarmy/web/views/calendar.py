@@ -1,10 +1,11 @@
 """iCalendar feeds: a peer's private feed (a secret URL) and a published program's feed of
 open blocks. Both are public URLs: calendar apps fetch them without a session."""
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 
+from peerarmy.errors import NotFound
+from peerarmy.programs.selectors import get_published_program
 from peerarmy.scheduling import feeds, ical
-from peerarmy.web import selectors
 
 from .base import business_page
 
@@ -23,13 +24,11 @@ def _ics(content, filename):
 def peer_calendar(request, business, token):
     peer = feeds.peer_for_feed_token(business, token)
     if peer is None:
-        raise Http404
+        raise NotFound()
     return _ics(ical.peer_calendar(peer), f"{business.slug}-my-blocks.ics")
 
 
 @business_page()
 def program_calendar(request, business, program_slug):
-    program = selectors.published_program_by_slug(business, program_slug)
-    if program is None:
-        raise Http404
+    program = get_published_program(business, program_slug)
     return _ics(ical.program_calendar(program), f"{business.slug}-{program.slug}.ics")

@@ -1,0 +1,113 @@
+"""Every raw statement of scheduling (`scheduling/sql.py`) is filtered by business: run for one
+business with another business's rows present, it neither reads nor changes them."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from peerarmy.scheduling import sql
+from peerarmy.scheduling.models import Block, Claim, ClaimStatus
+from peerarmy.scheduling.services import claim_block
+from peerarmy.tenancy.tests.factories import PeerFactory, ProgramFactory
+
+from .factories import BlockFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def theirs(other_business):
+    """Lecce B&B's full block, claimed by their own peer."""
+    block = BlockFactory(program=ProgramFactory(business=other_business), capacity=1)
+    peer = PeerFactory(business=other_business)
+    claim = claim_block(peer, block.pk).value
+    block.refresh_from_db()
+    return {"block": block, "peer": peer, "claim": claim}
+
+
+@pytest.fixture
+def ours(business, program, peer):
+    block = BlockFactory(program=program, capacity=2)
+    claim = claim_block(peer, block.pk).value
+    return {"block": block, "peer": peer, "claim": claim}
+
+
+def unchanged(theirs):
+    block = Block.objects.get(pk=theirs["block"].pk)
+    claims = list(Claim.objects.filter(business=theirs["block"].business).values_list("pk"))
+    return (block.seats_taken, block.status) == (1, "open") and claims == [(theirs["claim"].pk,)]
+
+
+def since():
+    return timezone.now() - timedelta(days=8)
+
+
+def test_held_claims_reads_only_the_business_claims(business, ours, theirs):
+    assert [row[0] for row in sql.held_claims(business.pk, ours["peer"].pk, since())] == [
+        ours["block"].pk
+    ]
+    # Their peer's claims, asked for with our business: nothing.
+    assert sql.held_claims(business.pk, theirs["peer"].pk, since()) == []
+    assert unchanged(theirs)
+
+
+def test_seems_full_sees_no_other_business_block(business, ours, theirs):
+    assert not sql.seems_full(business.pk, ours["peer"].pk, theirs["block"].pk, None)
+    assert unchanged(theirs)
+
+
+def test_claim_facts_read_nothing_of_another_business(business, ours, theirs):
+    facts = sql.claim_facts(business.pk, ours["peer"].pk, ours["block"].pk, None, since())
+    assert facts.block.pk == ours["block"].pk
+    assert [h[0] for h in facts.held] == [ours["block"].pk]
+    # Their block, or their peer, with our business: nothing at all.
+    assert sql.claim_facts(business.pk, ours["peer"].pk, theirs["block"].pk, None, since()) is None
+    assert (
+        sql.claim_facts(business.pk, theirs["peer"].pk, theirs["block"].pk, None, since()) is None
+    )
+    assert unchanged(theirs)
+
+
+def test_take_seat_changes_no_other_business_block(business, ours, theirs):
+    Block.objects.filter(pk=theirs["block"].pk).update(capacity=2)  # a seat to take
+
+    assert sql.take_seat(business.pk, theirs["block"].pk) is None
+    assert (
+        sql.take_seat_and_claim(
+            business.pk, theirs["block"].pk, ours["peer"].pk, timezone.now(), None
+        )
+        is None
+    )
+    Block.objects.filter(pk=theirs["block"].pk).update(capacity=1)
+    assert unchanged(theirs)
+    assert sql.take_seat(business.pk, ours["block"].pk) is not None  # ours: taken
+
+
+def test_a_claim_is_written_for_the_business_it_names(business, ours, theirs):
+    block = ours["block"]
+    other = PeerFactory(business=business)
+    made = sql.take_seat_and_claim(business.pk, block.pk, other.pk, timezone.now(), "k")
+
+    claim = Claim.objects.get(pk=made[0])
+    assert (claim.business_id, claim.status, claim.idempotency_key) == (
+        business.pk,
+        ClaimStatus.ACTIVE,
+        "k",
+    )
+    assert (
+        (claim.starts_at, claim.ends_at) == (made[1], made[2]) == (block.starts_at, block.ends_at)
+    )
+    assert unchanged(theirs)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="the function only ever existed on PostgreSQL",
+)
+def test_no_claim_rule_is_left_in_the_database():
+    """ADR 11: the claim's database function is gone (migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'scheduling_quick_claim'")
+        assert cursor.fetchone()[0] == 0
