@@ -45,14 +45,6 @@ def get_peer(business, peer_id, *, for_update=False) -> Peer:
     return peer
 
 
-def get_peer_for_business(business, peer_id):
-    """Transitional: the peer or None. Adapters use `get_peer`, which raises NotFound."""
-    try:
-        return get_peer(business, peer_id)
-    except NotFound:
-        return None
-
-
 def peer_for_user(business, user):
     """The user's peer profile in this business (any status), or None."""
     if not user.is_authenticated:

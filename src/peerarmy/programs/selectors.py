@@ -79,8 +79,3 @@ def eligibility(peer, program) -> Eligibility:
 
 def programs_for_peer(peer):
     return [eligibility(peer, p) for p in published_programs(peer.business)]
-
-
-def get_program_for_business(business, program_id):
-    """Transitional: the program or None. Adapters use `get_program`, which raises NotFound."""
-    return Program.objects.filter(business=business, pk=program_id).first()

@@ -356,12 +356,9 @@ def causes_by_id(business, cause_ids) -> dict[int, Cause]:
 
 def get_peer(business, peer_id):
     """The business's peer `peer_id`; `NotFound` for any other id."""
-    from peerarmy.peers.selectors import get_peer_for_business
+    from peerarmy.peers.selectors import get_peer
 
-    peer = get_peer_for_business(business, peer_id)
-    if peer is None:
-        raise NotFound()
-    return peer
+    return get_peer(business, peer_id)
 
 
 def peer_names(business, peer_ids) -> dict[int, str]:
@@ -430,23 +427,6 @@ def movements_count(peer) -> int:
         account__peer=peer,
         account__kind__in=[AccountKind.PEER_PAYABLE, AccountKind.PEER_POINTS],
     ).count()
-
-
-# --- the commands' lookups ------------------------------------------------------------------------
-
-
-def business_by_slug(slug):
-    """The business with this slug, or None (the operator commands name a business)."""
-    from peerarmy.tenancy.models import Business
-
-    return Business.objects.filter(slug=slug).first()
-
-
-def user_by_email(email):
-    """The user with this e-mail (any case), or None."""
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(email__iexact=email).first()
 
 
 # --- a peer's wallet ----------------------------------------------------------------------------

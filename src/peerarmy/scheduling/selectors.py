@@ -653,15 +653,6 @@ def _storable(text):
     return True
 
 
-def business_by_slug(slug):
-    """The business at address `slug`, or None (the operator's commands name it so)."""
-    from peerarmy.tenancy.models import Business
-
-    if not _storable(slug):
-        return None
-    return Business.objects.filter(slug=slug).first()
-
-
 def peer_by_email(business, email):
     """The business's peer whose account has this e-mail address, or None."""
     if not _storable(email):

@@ -24,7 +24,12 @@ def get_business_by_slug(slug) -> Business:
 
 
 def find_business(slug):
-    """The business at address `slug`, or None (the tenant middleware's question)."""
+    """The business at address `slug`, or None (the tenant middleware's and the operator
+    commands' question). A slug no database can hold (a lone surrogate) is simply not found."""
+    try:
+        (slug or "").encode("utf-8")
+    except UnicodeEncodeError:
+        return None
     return Business.objects.filter(slug=slug).first()
 
 

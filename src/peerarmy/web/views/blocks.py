@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from peerarmy.errors import DomainError, NotFound
 from peerarmy.inputs import InvalidInput, parse
 from peerarmy.money import format_money
-from peerarmy.peers.selectors import peer_for_user
+from peerarmy.peers.selectors import peer_for_user, skills_of_business
 from peerarmy.programs.selectors import get_program
 from peerarmy.scheduling import export, limits, recurrence, rules, selectors, services, swaps
 from peerarmy.scheduling.inputs import (
@@ -32,7 +32,6 @@ from peerarmy.scheduling.inputs import (
     SwapOfferInput,
 )
 from peerarmy.scheduling.models import BlockStatus
-from peerarmy.web import selectors as web_selectors
 from peerarmy.web.forms.scheduling import (
     BlockForm,
     CancelBlockForm,
@@ -311,7 +310,7 @@ def schedule(request, business):
 def block_create(request, business):
     form = BlockForm(
         request.POST or None,
-        skills=web_selectors.skills_for_business(business),
+        skills=skills_of_business(business),
         programs=selectors.block_programs(business),
         business=business,
     )
@@ -330,7 +329,7 @@ def block_create(request, business):
 def block_template(request, business):
     form = TemplateForm(
         request.POST or None,
-        skills=web_selectors.skills_for_business(business),
+        skills=skills_of_business(business),
         programs=selectors.block_programs(business),
         business=business,
     )
@@ -396,7 +395,7 @@ def block_edit(request, business, block_id):
     scope = SeriesScopeForm(request.POST or None) if offer_series else None
     form = BlockForm(
         request.POST or None,
-        skills=web_selectors.skills_for_business(business),
+        skills=skills_of_business(business),
         block=block,
         business=business,
     )

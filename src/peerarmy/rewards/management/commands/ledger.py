@@ -7,7 +7,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
-from peerarmy.rewards import checks, export, selectors
+from peerarmy.rewards import checks, export
+from peerarmy.tenancy.selectors import find_business
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         out.add_argument("--output", "-o", help="a file to write (default: standard output)")
 
     def handle(self, *args, action, **options):
-        business = selectors.business_by_slug(options["business"])
+        business = find_business(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business):

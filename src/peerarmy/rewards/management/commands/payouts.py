@@ -14,9 +14,11 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
+from peerarmy.accounts.selectors import find_user_by_email
 from peerarmy.errors import DomainError
 from peerarmy.rewards import payouts, selectors
 from peerarmy.rewards.inputs import PayoutBatchInput, PayoutReturnInput
+from peerarmy.tenancy.selectors import find_business
 
 
 class Command(BaseCommand):
@@ -42,13 +44,13 @@ class Command(BaseCommand):
                 p.add_argument("--reason", required=True)
 
     def handle(self, *args, action, **options):
-        business = selectors.business_by_slug(options["business"])
+        business = find_business(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business):
             actor = None
             if action != "list":
-                actor = selectors.user_by_email(options["by"])
+                actor = find_user_by_email(options["by"])
                 if actor is None:
                     raise CommandError(f"No user with the e-mail {options['by']!r}.")
             try:

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scope
 
 from peerarmy.scheduling import ical, selectors
+from peerarmy.tenancy.selectors import find_business
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         cal.add_argument("--peer", required=True, help="the peer's e-mail address")
 
     def handle(self, *args, action, **options):
-        business = selectors.business_by_slug(options["business"])
+        business = find_business(options["business"])
         if business is None:
             raise CommandError(f"No business with the slug {options['business']!r}.")
         with scope(business=business):
