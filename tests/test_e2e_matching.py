@@ -18,12 +18,12 @@ from playwright.sync_api import expect
 from peerarmy.matching import selectors
 from peerarmy.matching.models import Match, MatchRequest, MatchStatus, RequestStatus
 from peerarmy.matching.tests.factories import matching_program, next_monday, offering_peer
+from peerarmy.money import format_money
 from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.rewards import checks
 from peerarmy.rewards.inputs import NewRuleInput
 from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.rewards.services import create_rule
-from peerarmy.superfans.explain import format_money
 from peerarmy.tenancy.tests.factories import BusinessFactory, OwnerFactory
 
 from .test_e2e_browser import CHROMIUM, browser  # noqa: F401 - the fixture

@@ -1,18 +1,18 @@
 """A superfan score in words: the sentence a shop owner reads and the table of components."""
 
 import math
-from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 from django.utils.translation import (
-    get_language,
     gettext_lazy,
     ngettext,
     pgettext,
     pgettext_lazy,
 )
-from django.utils.translation import gettext as _
+
+from peerarmy.money import format_money
 
 from .scoring import COMPONENTS
 from .scoring import RANKED as RANKED_KEYS
@@ -34,8 +34,6 @@ DETRACTOR_MAX = 6
 GOOD_REVIEW_AVG = 4
 POOR_REVIEW_AVG = 2.5
 
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF"}
-ZERO_DECIMAL_CURRENCIES = {"JPY", "KRW", "ISK", "CLP", "VND", "HUF"}
 
 NO_ANSWER = gettext_lazy("no answer")
 
@@ -91,18 +89,6 @@ def _days_since_last_order(score_row):
     if last is not None:
         return max(0, (timezone.now() - last).days)
     return _component(score_row, "recency").get("value")
-
-
-def format_money(minor, currency="EUR"):
-    """Minor units as money in the active language: "€1,234.50" or "1.234,50 €"."""
-    currency = (currency or "EUR").upper()
-    decimals = 0 if currency in ZERO_DECIMAL_CURRENCIES else 2
-    amount = Decimal(int(minor or 0)).scaleb(-decimals)
-    number = number_format(amount, decimal_pos=decimals, use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    if (get_language() or "it")[:2] == "en" and symbol != currency:
-        return f"{symbol}{number}"
-    return f"{number}\N{NO-BREAK SPACE}{symbol}"
 
 
 def _stars(avg):

@@ -16,10 +16,11 @@ from django.utils.translation import ngettext, pgettext
 
 from peerarmy.customers.models import Customer
 from peerarmy.errors import DomainError
+from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import published_programs
 from peerarmy.superfans import invitations, selectors
-from peerarmy.superfans.explain import component_rows, explanation, format_money
+from peerarmy.superfans.explain import component_rows, explanation
 from peerarmy.superfans.models import Invitation, InvitationStatus
 from peerarmy.superfans.selectors import (
     effective_status,
