@@ -23,6 +23,7 @@ This module is a base layer: it imports no app.
 from __future__ import annotations
 
 import re
+import typing
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -38,9 +39,10 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     create_model,
+    model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, core_schema
 
 from peerarmy.errors import ValidationFailed
 
@@ -74,9 +76,67 @@ class Input(BaseModel):
         """The input, validated; raise `InvalidInput` naming every field at fault."""
         return parse(cls, data, context=context)
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _every_fault_at_once(cls, data, handler, info: ValidationInfo):
+        """Pydantic runs the rules across fields (model validators) only when every field
+        is valid, so a block 31 days long with a bad capacity would be told about the
+        capacity first and the length on the next try. When fields fail, the rules are
+        asked again with each failed field at its default, and what they find about the
+        other fields is reported too. A failed field without a default leaves the rules
+        unasked (they could not be judged without it). Both the API (ninja validates with
+        the model) and the forms (`parse`) go through here."""
+        context = info.context or {}
+        try:
+            return handler(data)
+        except PydanticValidationError as exc:
+            if not isinstance(data, dict) or context.get(_SECOND_LOOK):
+                raise
+            errors = exc.errors()
+            failed = {e["loc"][0] for e in errors if e["loc"]}
+            stand_ins = {}
+            for name in failed:
+                field = cls.model_fields.get(name)
+                if field is None:
+                    continue  # not a field of the input: left out of the second look
+                if field.is_required():
+                    raise
+                stand_ins[name] = field.get_default(call_default_factory=True)
+            retry = {k: v for k, v in data.items() if k not in failed} | stand_ins
+            try:
+                # The whole model again (the rules wrap this validator, they are not in
+                # `handler`); with every field valid, it does not come back here.
+                cls.model_validate(retry, context={**context, _SECOND_LOOK: True})
+            except PydanticValidationError as more:
+                extra = [e for e in more.errors() if not e["loc"] or e["loc"][0] not in failed]
+            else:
+                extra = []
+            if not extra:
+                raise
+            raise _combined(cls.__name__, errors + extra) from None
+
     def changed(self, **values) -> Input:
         """A copy with some fields replaced, validated again."""
         return parse(type(self), {**self.model_dump(), **values})
+
+
+_SECOND_LOOK = "peerarmy.inputs.second_look"
+_BUILT_IN_ERRORS = set(typing.get_args(core_schema.ErrorType))
+
+
+def _combined(title, errors):
+    """One pydantic ValidationError from the error dicts of several."""
+    details = []
+    for error in errors:
+        kind, ctx = error["type"], error.get("ctx")
+        if kind not in _BUILT_IN_ERRORS:
+            template = error["msg"].replace("{", "{{").replace("}", "}}")
+            kind = PydanticCustomError(kind, template, ctx)
+        detail = {"type": kind, "loc": tuple(error["loc"]), "input": error.get("input")}
+        if ctx and not isinstance(kind, PydanticCustomError):
+            detail["ctx"] = ctx
+        details.append(detail)
+    return PydanticValidationError.from_exception_data(title, details)
 
 
 def parse(model: type[M], data: Any, *, context: dict | None = None) -> M:

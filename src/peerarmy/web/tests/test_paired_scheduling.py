@@ -334,8 +334,13 @@ def test_both_paths_speak_italian_to_an_italian(staff_api, staff_client, busines
     on_api = staff_api.post("/api/v1/blocks/", body)
     on_page = staff_client.post(url(business, "manage_block_create"), as_form(body))
 
-    assert_same_errors(on_api, on_page, expected={"capacity"})
-    assert on_api.json()["errors"][0]["message"] == "Inserisci un valore di almeno 1."
+    # the capacity and, judged with the other fields at once, the block's length
+    assert_same_errors(on_api, on_page, expected={"capacity", "ends_at"})
+    messages = {e["field"]: e["message"] for e in on_api.json()["errors"]}
+    assert messages == {
+        "capacity": "Inserisci un valore di almeno 1.",
+        "ends_at": "Un turno dura al massimo 24 ore.",
+    }
 
 
 # --- the peer's side: the same words in the app and on the API ---------------------------------
