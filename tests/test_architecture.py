@@ -3,6 +3,7 @@ app, adapters (the API, the web pages, the commands) hold no database query, and
 in one module per app. Read from the source, so a change that breaks a layer fails here."""
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -37,7 +38,17 @@ QUERY_CALLS = {
     "bulk_update",
     "raw",
 }
-RAW_SQL_CALLS = {"execute", "executemany", "cursor", "hot_cursor", "RawSQL"}
+# Queryset and related-manager methods that take no argument: `peer.skills.all()`,
+# `batch.payouts.count()` (dicts and lists have none of these without an argument).
+NO_ARG_QUERY_CALLS = {"all", "count", "exists", "first", "last", "distinct"}
+RAW_SQL_CALLS = {
+    "execute",
+    "executemany",
+    "cursor",
+    "hot_cursor",
+    "RawSQL",
+    "insert_returning_id",
+}
 
 
 def _sources(root):
@@ -118,16 +129,45 @@ def _adapter_files():
     yield from (PACKAGE / "management" / "commands").glob("*.py")
 
 
+def _selector_names(tree):
+    """Names bound to selector modules or functions in this file."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                if node.module.endswith("selectors") or alias.name == "selectors":
+                    names.add(alias.asname or alias.name)
+    return names
+
+
+def _is_selector_call(call, selector_names):
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id in selector_names
+    return isinstance(func, ast.Attribute) and (
+        isinstance(func.value, ast.Name) and func.value.id in selector_names
+    )
+
+
 def _queries(tree):
+    selector_names = _selector_names(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == "objects":
             yield node.lineno, ".objects"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = node.func.attr
+            if name in QUERY_CALLS | RAW_SQL_CALLS or name == "order_by":
+                yield node.lineno, f".{name}()"
+            elif name in NO_ARG_QUERY_CALLS and not node.args and not node.keywords:
+                yield node.lineno, f".{name}()"
+        # a slice of what a selector returned: the adapter adds LIMIT/OFFSET to the query
         if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in QUERY_CALLS | RAW_SQL_CALLS
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.slice, ast.Slice)
+            and _is_selector_call(node.value, selector_names)
         ):
-            yield node.lineno, f".{node.func.attr}()"
+            yield node.lineno, "[…] on a call"
 
 
 @pytest.mark.parametrize(
@@ -158,3 +198,23 @@ def test_raw_sql_lives_in_one_module_per_app():
             ):
                 offenders.append(f"{relative}:{node.lineno}")
     assert offenders == []
+
+
+# `peer.skills.all`, `x.exists` (a `count` is too often a selector's annotation to tell).
+TEMPLATE_QUERY = re.compile(r"{[{%][^}]*\.(all|exists)\b[^}]*[}%]}")
+
+
+def _templates():
+    yield from sorted(PACKAGE.rglob("templates/**/*.html"))
+
+
+@pytest.mark.parametrize("path", sorted(_templates()), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_templates_run_no_query(path):
+    """A template shows what its view gave it: `peer.skills.all` in a template is a query
+    the view did not ask a selector for (and one per row in a list)."""
+    found = [
+        f"line {text.count(chr(10), 0, m.start()) + 1}: {m.group(0)}"
+        for text in [path.read_text(encoding="utf-8")]
+        for m in TEMPLATE_QUERY.finditer(text)
+    ]
+    assert found == []

@@ -342,7 +342,8 @@ def error_message(error) -> str:
     """A pydantic error in the reader's words (gettext), the same on every path."""
     kind = error.get("type", "")
     ctx = error.get("ctx") or {}
-    if kind == "missing":
+    if kind == "missing" or (kind.endswith("_type") and error.get("input", "") is None):
+        # a null where a value is needed says the same as a value left out
         return _("This field is required.")
     if kind in ("int_parsing", "int_type", "int_from_float", "int_parsing_size"):
         return _("Enter a whole number.")

@@ -82,8 +82,11 @@ class InputForm(DomainErrorsMixin, forms.Form):
 
     def input_data(self):
         """The input's fields from what the person typed. An empty box is an empty text for
-        a text field, as on the API; for any other field it is left out, so that the input's
-        default (or its "required") applies."""
+        a text field, as on the API. For any other field, a box that was empty is left out, so
+        that the input's default (or its "required") applies, as a key left out of the API's
+        body (so is a field missing from the submission); a box that held a value (an edit
+        form's initial) and was emptied is sent as null, as on the API's PATCH: refused,
+        unless the field may be empty."""
         data = {}
         for form_name, input_name in self._input_fields.items():
             if form_name not in self.cleaned_data:
@@ -92,7 +95,13 @@ class InputForm(DomainErrorsMixin, forms.Form):
             is_text = _is_text(self.input_class.model_fields[input_name])
             if value is None and is_text:
                 value = ""  # a text box left out of the submission is an empty one
-            if value is OMIT or value is None or (value == "" and not is_text):
+            if value is OMIT:
+                continue
+            if value is None or (value == "" and not is_text):
+                if value == "" and self.initial.get(form_name) not in (None, "", [], ()):
+                    # The box held a value and the person emptied it: as a null on the API's
+                    # PATCH, refused unless the field may be empty (then it is cleared).
+                    data[input_name] = None
                 continue
             if isinstance(value, list | tuple):
                 value = [v for v in value if v not in (None, "")]

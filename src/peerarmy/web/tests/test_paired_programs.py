@@ -83,3 +83,17 @@ def test_both_paths_speak_italian_to_an_italian(staff_api, staff_client, busines
         "Il titolo è obbligatorio in entrambe le lingue.",
         "Inserisci un valore di al massimo 100.",
     )
+
+
+def test_an_emptied_box_on_an_edit_is_refused_like_a_null(staff_api, staff_en, business):
+    program = ProgramFactory(business=business, status=ProgramStatus.DRAFT, **GOOD)
+
+    on_api = staff_api.patch(f"/api/v1/programs/{program.pk}", {"min_reliability": None})
+    on_page = staff_en.post(
+        f"/bicigialla/manage/programs/{program.pk}/", as_form({**GOOD, "min_reliability": ""})
+    )
+
+    assert_same_errors(on_api, on_page, expected={"min_reliability"})
+    assert on_api.json()["errors"][0]["message"] == "This field is required."
+    program.refresh_from_db()
+    assert program.min_reliability == 60
