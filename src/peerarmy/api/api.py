@@ -48,6 +48,23 @@ that were never used.
 
 
 class PeerarmyAPI(NinjaAPI):
+    def validation_error_from_error_contexts(self, error_contexts):
+        # ninja drops each error's input (it may hold what the client sent); keep only
+        # whether it was null, so that a null where a value is needed reads "This field is
+        # required.", as an emptied box does on the console.
+        nulls = {
+            id(context): [
+                e.get("input", "") is None for e in context.pydantic_validation_error.errors()
+            ]
+            for context in error_contexts
+        }
+        exc = super().validation_error_from_error_contexts(error_contexts)
+        flags = [flag for context in error_contexts for flag in nulls[id(context)]]
+        for error, was_null in zip(exc.errors, flags, strict=False):
+            if was_null:
+                error["input"] = None
+        return exc
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         # ninja documents every response as application/json; errors are problem+json.
