@@ -27,6 +27,7 @@ import typing
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.utils.translation import gettext as _
@@ -243,6 +244,42 @@ def _not_far(value: date) -> date:
 Day = Annotated[date, AfterValidator(_not_far)]
 
 
+def _microdegrees(value: float) -> float:
+    # The database keeps six decimals (about 10 cm); a browser's position gives more.
+    return round(value, 6)
+
+
+# Degrees: the same rule, words and precision for every place in every app.
+Latitude = Annotated[
+    float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_microdegrees)
+]
+Longitude = Annotated[
+    float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_microdegrees)
+]
+
+
+def stored_degrees(value) -> Decimal | None:
+    """A coordinate as its column (six decimals) holds it."""
+    return None if value is None else Decimal(repr(float(value))).quantize(Decimal("0.000001"))
+
+
+def _valid_email(value: str) -> str:
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
+    value = value.lower()
+    try:
+        validate_email(value)
+    except DjangoValidationError as exc:
+        raise broken(exc.messages[0]) from None
+    return value
+
+
+# An e-mail address, in lower case; Django's own rule and words.
+Email = Annotated[str, StringConstraints(max_length=254, min_length=1), *_TEXT_CHECKS,
+                  AfterValidator(_valid_email)]  # fmt: skip
+
+
 # --- errors -------------------------------------------------------------------------------------
 
 
@@ -338,6 +375,13 @@ def _choices(expected):
     return ", ".join(values) if values else str(expected)
 
 
+def _number(value):
+    """A limit as a person writes it: 90, not 90.0."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def error_message(error) -> str:
     """A pydantic error in the reader's words (gettext), the same on every path."""
     kind = error.get("type", "")
@@ -369,13 +413,13 @@ def error_message(error) -> str:
     if kind in ("enum", "literal_error"):
         return _("Choose one of: %(choices)s.") % {"choices": _choices(ctx.get("expected"))}
     if kind == "greater_than_equal":
-        return _("Enter a value of at least %(limit)s.") % {"limit": ctx.get("ge")}
+        return _("Enter a value of at least %(limit)s.") % {"limit": _number(ctx.get("ge"))}
     if kind == "greater_than":
-        return _("Enter a value greater than %(limit)s.") % {"limit": ctx.get("gt")}
+        return _("Enter a value greater than %(limit)s.") % {"limit": _number(ctx.get("gt"))}
     if kind == "less_than_equal":
-        return _("Enter a value of at most %(limit)s.") % {"limit": ctx.get("le")}
+        return _("Enter a value of at most %(limit)s.") % {"limit": _number(ctx.get("le"))}
     if kind == "less_than":
-        return _("Enter a value less than %(limit)s.") % {"limit": ctx.get("lt")}
+        return _("Enter a value less than %(limit)s.") % {"limit": _number(ctx.get("lt"))}
     if kind == "string_too_long":
         return _("Use at most %(n)d characters.") % {"n": ctx.get("max_length", 0)}
     if kind == "string_too_short":
