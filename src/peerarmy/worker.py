@@ -53,8 +53,8 @@ def run(*, sweep_every=60, outbox_poll=1.0, batch=False, verbosity=1, stderr=Non
             for job in jobs:
                 try:
                     job.enqueue()
-                except Exception as exc:  # noqa: BLE001 - the sweep must not die
-                    logger.warning("sweep of %s failed: %s", job.name, type(exc).__name__)
+                except Exception:  # the sweep must not die; the next round tries again
+                    logger.exception("sweep of %s failed", job.name)
             stop.wait(sweep_every)
 
     if batch:

@@ -22,12 +22,12 @@ def test_readyz_says_ready_when_the_database_answers_and_is_migrated(client):
 
 
 @pytest.mark.django_db
-def test_readyz_names_the_migrations_still_to_apply(client, monkeypatch):
+def test_readyz_counts_the_migrations_still_to_apply(client, monkeypatch):
     monkeypatch.setattr(health, "_migrated", False)
     monkeypatch.setattr(health, "_pending_migrations", lambda: ["rewards.0009_new"])
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["pending_migrations"] == ["rewards.0009_new"]
+    assert response.json()["pending_migrations"] == 1  # how many, not their names
 
 
 @pytest.mark.django_db
