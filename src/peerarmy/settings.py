@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # every error under /api/ as problem+json, whoever made it (a 405, Django's own 400)
+    "peerarmy.api.problems.ProblemResponsesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "peerarmy.tenancy.middleware.TenantMiddleware",

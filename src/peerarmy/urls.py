@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from peerarmy.api.api import api
+from peerarmy.api.api import api, openapi_document
 from peerarmy.web.views import health
 
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    # before ninja's own view of the same address: the document built once, not per request
+    path("api/v1/openapi.json", openapi_document, name="openapi"),
     path("api/v1/", api.urls),
     path("", include("peerarmy.web.urls")),
 ]

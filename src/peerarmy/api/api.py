@@ -1,8 +1,13 @@
 """The JSON API at /api/v1/: one ninja router per app, bearer tokens, problem+json errors."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 
+from django.http import HttpResponse
+from django.utils.translation import get_language
 from ninja import NinjaAPI, Swagger
+from ninja.responses import NinjaJSONEncoder
 
 from . import problems
 from .auth import ApiTokenAuth
@@ -77,6 +82,33 @@ class PeerarmyAPI(NinjaAPI):
                             problems.PROBLEM_CONTENT_TYPE: content.pop("application/json")
                         }
         return schema
+
+
+_documents = {}
+
+
+def openapi_document(request):
+    """`/api/v1/openapi.json`, built once per process and language, then served as stored
+    bytes: building it costs about half a second of CPU, and it needs no token, so building
+    it per request would let a handful of clients take the server down. It changes only with
+    the code (a deploy restarts the processes); the ETag lets clients revalidate."""
+    language = get_language() or "en"
+    cached = _documents.get(language)
+    if cached is None:
+        body = json.dumps(
+            api.get_openapi_schema(path_prefix=request.path.rsplit("openapi.json", 1)[0]),
+            cls=NinjaJSONEncoder,
+            ensure_ascii=False,
+        ).encode()
+        cached = _documents[language] = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+    body, etag = cached
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 api = PeerarmyAPI(

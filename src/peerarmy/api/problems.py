@@ -7,6 +7,7 @@ from django.core import signals
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import Schema
@@ -136,6 +137,13 @@ def handle_http_error(request, exc: HttpError):
     return problem_response(exc.status_code, "bad_request", _("The request is not valid."))
 
 
+def handle_bad_multipart(request, exc):
+    # A multipart body without its boundary, or cut short: the client's fault, not a bug.
+    return problem_response(
+        400, "bad_request", _("The request body is not valid multipart form data.")
+    )
+
+
 def handle_suspicious(request, exc):
     # Django's own answer to these is a 400; the body is the one we know how to name.
     if isinstance(exc, RequestDataTooBig):
@@ -169,6 +177,7 @@ def install(api):
     api.add_exception_handler(HttpError, handle_http_error)
     api.add_exception_handler(DomainError, handle_domain_error)
     api.add_exception_handler(SuspiciousOperation, handle_suspicious)
+    api.add_exception_handler(MultiPartParserError, handle_bad_multipart)
     api.add_exception_handler(Http404, handle_not_found)
     api.add_exception_handler(DjangoPermissionDenied, handle_permission_denied)
 
@@ -176,3 +185,39 @@ def install(api):
 def problem_responses(*statuses):
     """The error responses an operation documents, for `response={200: X, **...}`."""
     return dict.fromkeys(statuses, Problem)
+
+
+class ProblemResponsesMiddleware:
+    """Every error under /api/ is problem+json, also those no API handler made: the 405 of
+    a method an address does not take (ninja answers it in plain text), Django's own 400 for
+    a bad Host header, a 413. The answer keeps its status and headers (`Allow`)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path_info.startswith("/api/")
+            and not response.get("Content-Type", "").startswith(PROBLEM_CONTENT_TYPE)
+        ):
+            status = response.status_code
+            codes = {405: "method_not_allowed", 413: "payload_too_large", 429: "throttled"}
+            details = {
+                405: _("This address does not take this method."),
+                413: _("The request body is too large."),
+                429: _("Too many requests: try again later."),
+            }
+            problem = problem_response(
+                status,
+                codes.get(status, "bad_request" if status < 500 else "server_error"),
+                details.get(status, _("The request is not valid."))
+                if status < 500
+                else _("Something went wrong on our side. Please try again later."),
+            )
+            for header in ("Allow", "Retry-After", "WWW-Authenticate", "Vary"):
+                if header in response:
+                    problem[header] = response[header]
+            return problem
+        return response

@@ -1,6 +1,7 @@
 """Every change to a program: create, edit, publish, close, delete a draft."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -125,5 +126,13 @@ def delete_program(*, business, actor, program) -> Outcome[None]:
         raise InvalidTransition(
             _("Only a draft can be deleted; close the program instead."), code="not_draft"
         )
-    locked.delete()
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except ProtectedError:
+        # A draft that already has blocks or rewards keeps them on record: close it instead.
+        raise InvalidTransition(
+            _("This draft already has blocks or rewards; close the program instead."),
+            code="not_draft",
+        ) from None
     return Outcome(None)

@@ -167,3 +167,14 @@ def test_eligibility_gives_every_reason_in_words(business):
     PeerLanguage.objects.create(business=business, peer=peer, language="de")
     peer = PeerFactory._meta.model.objects.get(pk=peer.pk)
     assert eligibility(peer, program).eligible
+
+
+def test_a_draft_with_money_on_its_books_is_not_deleted_but_refused(business, staff):
+    from peerarmy.rewards import ledger
+
+    draft = ProgramFactory(business=business, status=ProgramStatus.DRAFT)
+    ledger.accounts(business.pk, [ledger.rewards_expense(draft.pk, "EUR")])  # in the books
+    with pytest.raises(InvalidTransition) as exc:
+        delete_program(business=business, actor=staff, program=draft)
+    assert exc.value.code == "not_draft"
+    assert Program.objects.filter(pk=draft.pk).exists()
