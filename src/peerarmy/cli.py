@@ -134,6 +134,8 @@ def main(argv=None):
 
         return solve(rest)
     _django([command, *rest], skip_checks=command not in CHECKED)
+    if command == "migrate" and not {"-h", "--help"} & set(rest):
+        _django(["createcachetable"], skip_checks=True)  # the shared cache's table, if used
     return 0
 
 

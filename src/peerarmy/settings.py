@@ -5,6 +5,8 @@ EMAIL_URL      consolemail:// (default), smtp://user:pass@host:587, smtp+tls://.
 SECRET_KEY     required unless DEBUG is on
 DEBUG          off by default; `peerarmy demo` and `make demo` turn it on
 ALLOWED_HOSTS  comma separated, default localhost,127.0.0.1
+CACHE_URL      dbcache://peerarmy_cache (default, a table `peerarmy migrate` creates) or
+               redis://host:6379/1: the cache every process shares (rate limits)
 """
 
 import sys
@@ -124,7 +126,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # A health check is a round trip at the start of every request; a connection that broke
+    # meanwhile fails one request and is replaced. Turn it on where connections often drop.
+    DATABASES["default"].setdefault(
+        "CONN_HEALTH_CHECKS", env.bool("CONN_HEALTH_CHECKS", default=False)
+    )
     # Lets peerarmy.db.hot_cursor() prepare the few statements of the hot paths (a claim), so
     # PostgreSQL plans them once per connection. Every other query keeps Django's default
     # client-side binding, which is never prepared (and measured faster for the lists).
@@ -132,6 +138,12 @@ else:
     if env.bool("DB_PREPARED_STATEMENTS", default=True):
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache ------------------------------------------------------------------------------
+# Shared by every process (what one web worker counts, another sees): failed logins and the
+# other rate limits. A table in the database by default (`peerarmy migrate` creates it),
+# Redis where configured: CACHE_URL=redis://127.0.0.1:6379/1.
+CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://peerarmy_cache")}
 
 # --- accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
