@@ -41,7 +41,8 @@ def _coordinate(name, limit, **kwargs):
 
 
 class MatchingSettings(models.Model):
-    """How a guides or layover program matches; one row per program, made on first use."""
+    """How a guides or layover program matches; one row per program, saved by its first change
+    or run (until then a read gets the defaults, unsaved: `selectors.settings_of`)."""
 
     business = models.ForeignKey(
         "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")

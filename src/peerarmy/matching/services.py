@@ -781,10 +781,10 @@ def _run_now(program, *, trigger, now):
     """The instant run after a confirmation, a decline or an expiry. What caused it is already
     committed; if the run fails, the next batch (within BATCH_EVERY) tries again, so the
     consumer or peer who clicked is not shown an error for it."""
-    if not _is_open(program):
-        return None  # closed since: nobody may take part, so there is nothing to propose
     try:
         return run_matching(program, trigger=trigger, now=now).value
+    except InvalidTransition:
+        return None  # closed since: nobody may take part, so there is nothing to propose
     except Exception:  # noqa: BLE001 - logged; the batch retries
         logger.exception("instant matching run of program %s failed", program.pk)
         return None
