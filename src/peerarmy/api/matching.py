@@ -33,7 +33,6 @@ router = Router(tags=["matching"])
 peer_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())
 
 Slug = Text  # refused with NUL, which no database can look up
-CONTACT_STATUSES = selectors.CONTACT_STATUSES
 
 
 def _business(request, slug):
@@ -42,12 +41,6 @@ def _business(request, slug):
     if slug != business.slug:
         raise NotFound()
     return business
-
-
-def _program(business, program_id):
-    # A program that does not match (a delivery program, say) answers the services' own 404,
-    # `not_a_matching_program`; another business's, `not_found`.
-    return get_program(business, program_id)
 
 
 # --- what goes out: the staff's side -------------------------------------------------------
@@ -291,10 +284,9 @@ def get_request(request, slug: Slug, request_id: ObjectId):
 def cancel_request(
     request, slug: Slug, request_id: ObjectId, payload: MatchReasonInput | None = None
 ):
-    match_request = selectors.get_request(_business(request, slug), request_id)
-    return services.cancel_request(
-        match_request, payload, by="staff", actor=request.auth.user
-    ).value
+    business = _business(request, slug)
+    match_request = selectors.get_request(business, request_id)
+    return services.cancel_request(business, request.auth.user, match_request, payload).value
 
 
 # --- runs ----------------------------------------------------------------------------------
@@ -309,7 +301,9 @@ def cancel_request(
     "layover program answers 404.",
 )
 def run_now(request, slug: Slug, program_id: ObjectId):
-    program = _program(_business(request, slug), program_id)
+    # A program that does not match (a delivery program, say) answers the service's own 404,
+    # `not_a_matching_program`; another business's, `not_found`.
+    program = get_program(_business(request, slug), program_id)
     outcome = services.run_matching(
         program, trigger=MatchRun.Trigger.STAFF, actor=request.auth.user
     )
@@ -363,8 +357,9 @@ def complete_match(request, slug: Slug, match_id: ObjectId):
     description="A proposed or accepted match; the peer and the consumer are told.",
 )
 def cancel_match(request, slug: Slug, match_id: ObjectId, payload: MatchReasonInput | None = None):
-    match = selectors.get_match(_business(request, slug), match_id)
-    return services.cancel_match(match, payload, by="staff", actor=request.auth.user).value
+    business = _business(request, slug)
+    match = selectors.get_match(business, match_id)
+    return services.cancel_match(business, request.auth.user, match, payload).value
 
 
 # --- settings ------------------------------------------------------------------------------
@@ -376,7 +371,8 @@ def cancel_match(request, slug: Slug, match_id: ObjectId, payload: MatchReasonIn
     summary="Get a program's matching settings",
 )
 def get_settings(request, slug: Slug, program_id: ObjectId):
-    return services.settings_for(_program(_business(request, slug), program_id))
+    # Unsaved defaults until the first change: a read makes nothing.
+    return selectors.settings_of(get_program(_business(request, slug), program_id))
 
 
 @router.patch(
@@ -389,8 +385,8 @@ def get_settings(request, slug: Slug, program_id: ObjectId):
 )
 def patch_settings(request, slug: Slug, program_id: ObjectId, payload: MatchingSettingsPatch):
     business = _business(request, slug)
-    program = _program(business, program_id)
-    current = MatchingSettingsInput.of(services.settings_for(program))
+    program = get_program(business, program_id)
+    current = MatchingSettingsInput.of(selectors.settings_of(program))
     data = apply_patch(MatchingSettingsInput, current.model_dump(), payload)
     return services.update_settings(business, request.auth.user, program, data).value
 
@@ -435,8 +431,10 @@ class MatchingProfileOut(Schema):
     travel_radius_km: int | None
 
 
-def _profile_out(peer, profile=None):
-    profile = profile or selectors.profile_of(peer)  # a read makes nothing
+def _profile_out(peer, offer):
+    """The offer (as read, or as the service saved it) with what the peer's profile and the
+    business's programs add to it."""
+    profile = offer.profile
     return {
         "accepting": profile.accepting,
         "max_per_week": profile.max_per_week,
@@ -445,7 +443,7 @@ def _profile_out(peer, profile=None):
             {"slug": slug, "name": name}
             for slug, name in selectors.interest_choices(peer.business).items()
         ],
-        "slots": selectors.weekly_slots(peer),
+        "slots": offer.slots,
         "days_off": selectors.days_off(peer),
         "languages": selectors.spoken_languages(peer),
         "home_address": peer.home_address,
@@ -461,7 +459,8 @@ def _profile_out(peer, profile=None):
     "and days off; your languages and home area come from your peer profile.",
 )
 def get_profile(request):
-    return _profile_out(token_peer(request))
+    peer = token_peer(request)
+    return _profile_out(peer, selectors.offer_of(peer))  # a read makes nothing
 
 
 @peer_router.put(
@@ -473,8 +472,7 @@ def get_profile(request):
 )
 def put_profile(request, payload: MatchingProfileInput):
     peer = token_peer(request)
-    outcome = services.update_profile(peer, payload)
-    return _profile_out(peer, outcome.value)
+    return _profile_out(peer, services.update_profile(peer, payload).value)
 
 
 @peer_router.post(
@@ -556,8 +554,10 @@ class ProposalOut(Schema):
         return match.program.matching.perk_names(match.perks)
 
 
-def _contact(match, value):
-    return value if match.status in CONTACT_STATUSES else None
+def _contact(match, part):
+    """A part of who asked, once the peer accepted (`Match.consumer_contact`); null before."""
+    contact = match.consumer_contact
+    return getattr(contact, part) if contact is not None else None
 
 
 class PeerMatchOut(ProposalOut):
@@ -570,15 +570,15 @@ class PeerMatchOut(ProposalOut):
 
     @staticmethod
     def resolve_consumer_name(match):
-        return _contact(match, match.request.name)
+        return _contact(match, "name")
 
     @staticmethod
     def resolve_consumer_email(match):
-        return _contact(match, match.request.email)
+        return _contact(match, "email")
 
     @staticmethod
     def resolve_note(match):
-        return _contact(match, match.request.note)
+        return _contact(match, "note")
 
 
 @peer_router.get(
@@ -645,7 +645,7 @@ def list_matches(request, filters: Query[PeerMatchFilters]):
 def complete_own_match(request, match_id: ObjectId):
     peer = token_peer(request)
     match = selectors.get_peer_match(peer, match_id)
-    return services.complete_match(peer.business, peer, match).value
+    return services.complete_own_match(peer, match).value
 
 
 @peer_router.post(
@@ -657,4 +657,4 @@ def complete_own_match(request, match_id: ObjectId):
 def cancel_own_match(request, match_id: ObjectId, payload: MatchReasonInput | None = None):
     peer = token_peer(request)
     match = selectors.get_peer_match(peer, match_id)
-    return services.cancel_match(match, payload, by="peer", actor=peer).value
+    return services.cancel_own_match(peer, match, payload).value

@@ -16,7 +16,7 @@ from peerarmy.matching.inputs import (
     MatchReasonInput,
     request_input_class,
 )
-from peerarmy.matching.models import Match, MatchRequest, MatchStatus, RequestStatus
+from peerarmy.matching.models import Match, MatchRequest, MatchRun, MatchStatus, RequestStatus
 from peerarmy.peers.models import Peer, PeerStatus, Skill
 from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.rewards import services as rewards
@@ -161,7 +161,7 @@ def _history(business, program, owner, peers, rng, now, count):
             interests=rng.sample([i["slug"] for i in INTERESTS], 2),
             confirmed_at=start - timedelta(days=4),
         )
-        settings = services.settings_for(program)
+        settings = selectors.settings_of(program)
         match = Match.objects.create(
             business=business,
             program=program,
@@ -251,7 +251,7 @@ def load_matching(business, now):
     guides = Program.objects.get(business=business, kind=ProgramKind.GUIDES)
     layover = Program.objects.get(business=business, kind=ProgramKind.LAYOVER)
     for program in (guides, layover):
-        settings = MatchingSettingsInput.of(services.settings_for(program)).changed(
+        settings = MatchingSettingsInput.of(selectors.settings_of(program)).changed(
             interests=INTERESTS,
             airports=AIRPORTS,
             latitude=SHOP[0],
@@ -284,5 +284,5 @@ def load_matching(business, now):
     services.confirm_request(lonely, now=now)
     # One visitor has not clicked the link yet.
     _request(guides, rng, 51, day + timedelta(days=2), 10, languages=["en"])
-    services.run_matching(guides, trigger="staff", actor=owner, now=now)
+    services.run_matching(guides, trigger=MatchRun.Trigger.STAFF, actor=owner, now=now)
     return {"completed": done, "requests": coming + 2}

@@ -13,8 +13,6 @@ a fault in an item is reported on the list, naming the line ("Line 2: …"), on 
 from datetime import time, timedelta
 from typing import Annotated
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from pydantic import (
     AfterValidator,
@@ -25,9 +23,11 @@ from pydantic import (
 )
 
 from peerarmy.inputs import (
-    MAX_INT,
     Day,
+    Email,
     Input,
+    Latitude,
+    Longitude,
     Moment,
     Text,
     broken,
@@ -51,20 +51,6 @@ MAX_PERK_MINOR = 10**9
 
 
 # --- shared field types -------------------------------------------------------------------------
-
-
-def _coordinate(limit: int):
-    def check(value: float) -> float:
-        if abs(value) > limit:
-            raise broken(_("Give a number between -%(limit)d and %(limit)d.") % {"limit": limit})
-        return value
-
-    return Annotated[float, Field(allow_inf_nan=False), AfterValidator(check)]
-
-
-# Degrees; the database keeps six decimals (about 10 cm).
-Latitude = _coordinate(90)
-Longitude = _coordinate(180)
 
 
 def _languages(codes: list[str]) -> list[str]:
@@ -92,21 +78,21 @@ def _name(value: str) -> str:
     return value
 
 
-def _email(value: str) -> str:
-    value = value.lower()
-    if not value:
-        raise broken(_("This field is required."))
-    try:
-        validate_email(value)
-    except DjangoValidationError as exc:
-        raise broken(exc.messages[0]) from None
+def _airport_code(value: str) -> str:
+    # IATA codes have three letters (BLQ), ICAO codes four (LIPE).
+    value = value.upper()
+    if not (3 <= len(value) <= 4 and value.isascii() and value.isalpha()):
+        raise broken(_("Give the airport's code in 3 or 4 letters, such as BLQ."))
     return value
+
+
+AirportCode = Annotated[text(8), AfterValidator(_airport_code)]
 
 
 def _airport(value: str) -> str:
     if not value:
         raise broken(_("Choose the airport."))
-    return value.upper()
+    return _airport_code(value)
 
 
 class MatchRequestInput(Input):
@@ -118,13 +104,11 @@ class MatchRequestInput(Input):
     point."""
 
     name: Annotated[text(80), AfterValidator(_name)]
-    email: Annotated[text(254), AfterValidator(_email)] = Field(
-        description="Where the confirmation link goes; a change cannot swap it."
-    )
+    email: Email = Field(description="Where the confirmation link goes; a change cannot swap it.")
     meeting_address: text(200) = ""
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    group_size: Annotated[int, Field(ge=-MAX_INT, le=MAX_INT)] = Field(
+    group_size: whole(1) = Field(
         1, description="People in the group; the program sets the largest."
     )
     languages: SpokenLanguages = Field(description="Language codes the group speaks.")
@@ -179,7 +163,7 @@ class LayoverRequestInput(MatchRequestInput):
     leaves. The free window is what remains after leaving the airport and before coming back."""
 
     airport: Annotated[text(8), AfterValidator(_airport)] = Field(
-        description="The airport's code, e.g. BLQ."
+        description="The airport's code in 3 or 4 letters, e.g. BLQ."
     )
     arrival: Moment
     departure: Moment
@@ -273,19 +257,25 @@ class MatchingProfileInput(Input):
 
 
 class DayOffInput(Input):
-    """Days away, from `first` to `last` included, whatever the weekly slots say."""
+    """Days away, from `first` to `last` included, whatever the weekly slots say; without
+    `last`, the first day only."""
 
     first: Day
-    last: Day = Field(description="Included.")
+    last: Day | None = Field(None, description="Included; left out or null: just the first day.")
     note: text(120) = ""
 
     @model_validator(mode="after")
     def _a_real_span(self):
-        if self.last < self.first:
+        if self.until < self.first:
             rule_errors([("last", _("The last day cannot come before the first."))])
-        elif (self.last - self.first).days > 366:
+        elif (self.until - self.first).days > 366:
             rule_errors([("last", _("Days off can span at most a year."))])
         return self
+
+    @property
+    def until(self):
+        """The last day off, included."""
+        return self.last or self.first
 
 
 # --- a program's matching settings --------------------------------------------------------------
@@ -358,21 +348,16 @@ def _check_interests(items):
 class MatchingAirportInput(Input):
     """An airport travellers land at: its code, its name and, to meet there, its place."""
 
-    code: Annotated[text(8, min_length=1), AfterValidator(str.upper)]
+    code: AirportCode = Field(description="3 or 4 letters, such as BLQ.")
     name: text(120) = Field("", description="The code when left empty.")
-    lat: float | None = Field(None, allow_inf_nan=False)
-    lon: float | None = Field(None, allow_inf_nan=False)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 def _check_airports(items):
     errors, cleaned = [], []
     for n, item in enumerate(items, start=1):
-        if any(
-            value is not None and abs(value) > limit
-            for value, limit in ((item.lat, 90), (item.lon, 180))
-        ):
-            errors.append(_("Line %(n)d: the coordinates are not valid.") % {"n": n})
-        elif (item.lat is None) != (item.lon is None):
+        if (item.lat is None) != (item.lon is None):
             errors.append(_("Line %(n)d: give both latitude and longitude, or neither.") % {"n": n})
         cleaned.append(item.model_copy(update={"name": item.name or item.code}))
     return cleaned, errors

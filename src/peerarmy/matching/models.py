@@ -14,11 +14,13 @@ Times are stored in UTC.
 """
 
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -39,7 +41,8 @@ def _coordinate(name, limit, **kwargs):
 
 
 class MatchingSettings(models.Model):
-    """How a guides or layover program matches; one row per program, made on first use."""
+    """How a guides or layover program matches; one row per program, saved by its first change
+    or run (until then a read gets the defaults, unsaved: `selectors.settings_of`)."""
 
     business = models.ForeignKey(
         "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
@@ -243,6 +246,8 @@ class RequestStatus(models.TextChoices):
 
 
 LIVE_REQUEST = (RequestStatus.OPEN, RequestStatus.PROPOSED)
+# Over: nobody changes or cancels it any more.
+CLOSED_REQUEST = (RequestStatus.COMPLETED, RequestStatus.CANCELLED, RequestStatus.EXPIRED)
 
 
 class MatchRequest(models.Model):
@@ -309,6 +314,17 @@ class MatchRequest(models.Model):
     def is_live(self):
         return self.status in LIVE_REQUEST
 
+    @property
+    def is_closed(self):
+        """Completed, cancelled or expired: the consumer (or staff) can no longer change or
+        cancel it."""
+        return self.status in CLOSED_REQUEST
+
+    @property
+    def awaits_confirmation(self):
+        """The consumer has not followed the link yet: the request counts only then."""
+        return self.status == RequestStatus.UNCONFIRMED
+
 
 class MatchStatus(models.TextChoices):
     PROPOSED = "proposed", pgettext_lazy("match status", "Proposed")
@@ -321,6 +337,28 @@ class MatchStatus(models.TextChoices):
 
 LIVE_MATCH = (MatchStatus.PROPOSED, MatchStatus.ACCEPTED)
 HELD_MATCH = (MatchStatus.PROPOSED, MatchStatus.ACCEPTED, MatchStatus.COMPLETED)
+# A match shows its peer who asked (name, e-mail, note) only once they accepted it.
+CONTACT_MATCH = (MatchStatus.ACCEPTED, MatchStatus.COMPLETED)
+# Past matches a peer sees: meetings that happened or were called off (a proposal they declined
+# or let expire was never a meeting).
+PAST_MATCH = (MatchStatus.COMPLETED, MatchStatus.CANCELLED)
+
+
+class CancelledBy(models.TextChoices):
+    """Who called a match off."""
+
+    PEER = "peer", pgettext_lazy("cancelled by", "the peer")
+    CONSUMER = "consumer", pgettext_lazy("cancelled by", "the consumer")
+    STAFF = "staff", pgettext_lazy("cancelled by", "staff")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsumerContact:
+    """Who asked for a match, as its peer sees them once they accepted."""
+
+    name: str
+    email: str
+    note: str
 
 
 class MatchRun(models.Model):
@@ -431,7 +469,7 @@ class Match(models.Model):
     reasons = models.JSONField(default=dict)
     perks = models.JSONField(_("perks"), default=list, blank=True)
     decline_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    cancelled_by = models.CharField(max_length=10, blank=True)
+    cancelled_by = models.CharField(max_length=10, blank=True, choices=CancelledBy.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -457,6 +495,24 @@ class Match(models.Model):
     @property
     def is_live(self):
         return self.status in LIVE_MATCH
+
+    @property
+    def consumer_contact(self) -> ConsumerContact | None:
+        """Who asked (name, e-mail, note), or None while the peer has not accepted: the one
+        rule of what a match reveals to its peer, on every page and the API. Reads the
+        request (select it with the match)."""
+        if self.status not in CONTACT_MATCH:
+            return None
+        request = self.request
+        return ConsumerContact(name=request.name, email=request.email, note=request.note)
+
+    def has_ended(self, now=None) -> bool:
+        return self.ends_at <= (now or timezone.now())
+
+    @property
+    def awaits_completion(self) -> bool:
+        """Accepted and over: its peer (or staff) may mark it completed."""
+        return self.status == MatchStatus.ACCEPTED and self.has_ended()
 
 
 class PairBlock(models.Model):

@@ -4,6 +4,7 @@ proposals and matches, the peers who may take part in a program, a match or an u
 request in words, times in the business's zone."""
 
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from django.db.models import Prefetch
 from django.utils import formats, timezone
@@ -11,12 +12,15 @@ from django.utils.translation import gettext_lazy, override
 
 from peerarmy.errors import NotFound
 from peerarmy.peers.models import Peer, PeerStatus
+from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 
 from . import explain
 from .models import (
+    CONTACT_MATCH,
     LIVE_MATCH,
+    PAST_MATCH,
     DayOff,
     Match,
     MatchingProfile,
@@ -30,8 +34,6 @@ from .models import (
 )
 
 MATCHING_KINDS = (ProgramKind.GUIDES, ProgramKind.LAYOVER)
-# A match reveals who the consumer is only while the peer holds it.
-CONTACT_STATUSES = (MatchStatus.ACCEPTED, MatchStatus.COMPLETED)
 
 
 class NotMatchingProgram(NotFound):
@@ -68,6 +70,18 @@ def get_published_matching_program(business, slug) -> Program:
     if found is None:
         raise NotFound()
     return found
+
+
+def settings_of(program) -> MatchingSettings:
+    """The program's matching settings, or the defaults of settings not saved yet: a read
+    makes nothing (the first change or run saves them). `NotMatchingProgram` for a program
+    that does not match requests."""
+    if program.kind not in MATCHING_KINDS:
+        raise NotMatchingProgram()
+    found = MatchingSettings.objects.filter(
+        business_id=program.business_id, program_id=program.pk
+    ).first()
+    return found or MatchingSettings(business_id=program.business_id, program_id=program.pk)
 
 
 def settings_by_program(business) -> dict:
@@ -159,7 +173,7 @@ def accepted_match(match_request):
         Match.objects.filter(
             business_id=match_request.business_id,
             request=match_request,
-            status__in=CONTACT_STATUSES,
+            status__in=CONTACT_MATCH,
         )
         .select_related("peer__user", "program", "business")
         .first()
@@ -214,9 +228,9 @@ def get_peer_match(peer, match_id) -> Match:
 
 
 def peer_held_matches(peer, *, status=None):
-    """The matches the peer accepted or completed (those that show who the consumer is),
-    soonest first; `status` one of them."""
-    statuses = [status] if status else CONTACT_STATUSES
+    """The matches the peer accepted or completed (those that show who the consumer is,
+    `Match.consumer_contact`), soonest first; `status` one of them."""
+    statuses = [status] if status else CONTACT_MATCH
     return (
         Match.objects.filter(business_id=peer.business_id, peer=peer, status__in=statuses)
         .select_related("program__matching", "request")
@@ -225,6 +239,35 @@ def peer_held_matches(peer, *, status=None):
 
 
 # --- the peer's offer -------------------------------------------------------------------------------
+
+
+def is_active(peer) -> bool:
+    """Whether `peer` takes part in matching (offers time, answers proposals): an active
+    peer, the eligibility rule's first fact. The services refuse anyone else."""
+    return peer.status == PeerStatus.ACTIVE
+
+
+def get_matching_peer(business, user) -> Peer:
+    """The user's active peer in this business, whom the matching pages are for; `NotFound`
+    for anyone else (not a peer here, or not active)."""
+    peer = peer_for_user(business, user)
+    if peer is None or not is_active(peer):
+        raise NotFound()
+    peer.business = business  # the pages and services read it; spare them the query
+    return peer
+
+
+@dataclass(frozen=True, slots=True)
+class MatchingOffer:
+    """What a peer offers: their matching profile and weekly slots, in order."""
+
+    profile: MatchingProfile
+    slots: tuple[WeeklyAvailability, ...]
+
+
+def offer_of(peer) -> MatchingOffer:
+    """The peer's offer as it is (unsaved defaults before their first save)."""
+    return MatchingOffer(profile=profile_of(peer), slots=tuple(weekly_slots(peer)))
 
 
 def profile_of(peer) -> MatchingProfile:
@@ -382,13 +425,30 @@ def peer_proposals(peer):
     )
 
 
-def peer_matches(peer, *, upcoming=True):
-    matches = Match.objects.filter(business_id=peer.business_id, peer=peer).select_related(
+def _peer_matches(peer):
+    return Match.objects.filter(business_id=peer.business_id, peer=peer).select_related(
         "request", "program", "business"
     )
-    if upcoming:
-        return matches.filter(status=MatchStatus.ACCEPTED).order_by("meets_at")
-    return matches.exclude(status__in=LIVE_MATCH).order_by("-meets_at")
+
+
+def peer_upcoming_matches(peer, *, now=None):
+    """The meetings the peer accepted that have not ended, soonest first."""
+    now = now or timezone.now()
+    return (
+        _peer_matches(peer)
+        .filter(status=MatchStatus.ACCEPTED, ends_at__gt=now)
+        .order_by("meets_at", "pk")
+    )
+
+
+def peer_past_matches(peer, *, now=None) -> list[Match]:
+    """The peer's past meetings: first those accepted that have ended and wait to be marked
+    completed (soonest first), then those completed or cancelled, newest first. Proposals
+    they declined or let expire were never meetings: not listed."""
+    now = now or timezone.now()
+    ended = _peer_matches(peer).filter(status=MatchStatus.ACCEPTED, ends_at__lte=now)
+    over = _peer_matches(peer).filter(status__in=PAST_MATCH)
+    return [*ended.order_by("meets_at", "pk"), *over.order_by("-meets_at", "-pk")]
 
 
 def live_match(match_request):

@@ -19,7 +19,6 @@ load the fairness term grows with.
 import logging
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -30,10 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override as translation_override
 
 from peerarmy import events
-from peerarmy.errors import InvalidTransition, PermissionDenied
-from peerarmy.inputs import FieldErrors, Outcome
+from peerarmy.errors import InvalidTransition, NotFound, PermissionDenied
+from peerarmy.inputs import FieldErrors, Outcome, stored_degrees
 from peerarmy.notifications.services import enqueue_email
-from peerarmy.peers.models import Peer
+from peerarmy.programs.eligibility import Failure, Requirement, describe
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 from peerarmy.scheduling.models import Claim, ClaimStatus
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
@@ -55,7 +54,7 @@ from .inputs import (
 from .models import (
     HELD_MATCH,
     LIVE_MATCH,
-    LIVE_REQUEST,
+    CancelledBy,
     DayOff,
     Match,
     MatchingProfile,
@@ -68,7 +67,7 @@ from .models import (
     RunResult,
     WeeklyAvailability,
 )
-from .selectors import MATCHING_KINDS, NotMatchingProgram
+from .selectors import MATCHING_KINDS, MatchingOffer, NotMatchingProgram
 
 __all__ = ["AFTER_ARRIVAL", "BEFORE_DEPARTURE", "MATCHING_KINDS", "NotMatchingProgram"]
 
@@ -90,23 +89,31 @@ def _engine():
     return engine
 
 
-def _microdegrees(value) -> Decimal | None:
-    # The columns hold six decimals (about 10 cm).
-    return None if value is None else Decimal(f"{float(value):.6f}")
+def _is_open(program) -> bool:
+    """Whether peers may take part in `program` now: the eligibility rule's own answer."""
+    return Requirement.of_program(program).is_open
+
+
+def _check_active(peer):
+    """Only an active peer offers time and answers proposals (`selectors.is_active`)."""
+    if not selectors.is_active(peer):
+        raise PermissionDenied()
 
 
 # --- settings and the peer's offer -------------------------------------------------------------
 
 
-def settings_for(program) -> MatchingSettings:
-    """The program's matching settings, made with the defaults on first use; a program that
-    does not match requests raises `NotMatchingProgram`."""
+def _settings_row(program) -> tuple[MatchingSettings, bool]:
+    """The program's settings row, locked for the transaction, and whether this made it: a
+    change or a run makes it with the defaults the first time (a read uses
+    `selectors.settings_of`, which makes nothing). A program that does not match requests
+    raises `NotMatchingProgram`."""
     if program.kind not in MATCHING_KINDS:
         raise NotMatchingProgram()
-    found, _created = MatchingSettings.objects.get_or_create(
+    found, created = MatchingSettings.objects.get_or_create(
         program=program, defaults={"business_id": program.business_id}
     )
-    return found
+    return MatchingSettings.objects.select_for_update().get(pk=found.pk), created
 
 
 @transaction.atomic
@@ -114,33 +121,29 @@ def update_settings(
     business, actor, program, data: MatchingSettingsInput
 ) -> Outcome[MatchingSettings]:
     """Set how a program matches (the owner only): every setting at once, as `data` says
-    (a PATCH overlays what it sends on `MatchingSettingsInput.of(settings)`)."""
+    (a PATCH overlays what it sends on `MatchingSettingsInput.of(settings)`); `created`
+    when this saved the program's settings for the first time."""
     check_is_owner(actor, business)
     if program.business_id != business.pk:
-        raise PermissionDenied()
-    found = MatchingSettings.objects.select_for_update().get(pk=settings_for(program).pk)
+        raise NotFound()
+    found, created = _settings_row(program)
     found.interests = [item.model_dump() for item in data.interests]
     found.airports = [item.model_dump() for item in data.airports]
     found.perks = [item.model_dump() for item in data.perks]
-    found.latitude = _microdegrees(data.latitude)
-    found.longitude = _microdegrees(data.longitude)
+    found.latitude = stored_degrees(data.latitude)
+    found.longitude = stored_degrees(data.longitude)
     for name in SCALAR_SETTINGS:
         setattr(found, name, getattr(data, name))
     found.save()
-    return Outcome(found)
-
-
-def profile_for(peer) -> MatchingProfile:
-    found, _created = MatchingProfile.objects.get_or_create(
-        peer=peer, defaults={"business_id": peer.business_id}
-    )
-    return found
+    return Outcome(found, created=created)
 
 
 @transaction.atomic
-def update_profile(peer, data: MatchingProfileInput) -> Outcome[MatchingProfile]:
-    """What the peer offers and every weekly slot, both or neither; `created` when this made
-    the peer's matching profile."""
+def update_profile(peer, data: MatchingProfileInput) -> Outcome[MatchingOffer]:
+    """What the peer offers and every weekly slot, both or neither; the value is the offer
+    as saved (the profile and its slots, in order); `created` when this made the peer's
+    matching profile."""
+    _check_active(peer)
     known = selectors.interest_choices(peer.business)
     unknown = [slug for slug in data.interests if slug not in known]
     errors = FieldErrors()
@@ -155,7 +158,7 @@ def update_profile(peer, data: MatchingProfileInput) -> Outcome[MatchingProfile]
     profile.interests = list(data.interests)
     profile.save()
     WeeklyAvailability.objects.filter(peer=peer).delete()
-    WeeklyAvailability.objects.bulk_create(
+    slots = WeeklyAvailability.objects.bulk_create(
         WeeklyAvailability(
             business_id=peer.business_id,
             peer=peer,
@@ -163,20 +166,23 @@ def update_profile(peer, data: MatchingProfileInput) -> Outcome[MatchingProfile]
             starts=slot.starts,
             ends=slot.ends,
         )
-        for slot in data.slots
+        for slot in data.slots  # in order: the input sorts them
     )
-    return Outcome(profile, created=created)
+    return Outcome(MatchingOffer(profile=profile, slots=tuple(slots)), created=created)
 
 
 def add_day_off(peer, data: DayOffInput) -> Outcome[DayOff]:
+    """Days away (`data.until`: the first day when no last day is given)."""
+    _check_active(peer)
     day_off = DayOff.objects.create(
-        business_id=peer.business_id, peer=peer, first=data.first, last=data.last, note=data.note
+        business_id=peer.business_id, peer=peer, first=data.first, last=data.until, note=data.note
     )
     return Outcome(day_off, created=True)
 
 
 def remove_day_off(peer, day_off_id) -> Outcome[None]:
     """Remove one of the peer's own days off; any other id is `NotFound`."""
+    _check_active(peer)
     selectors.get_day_off(peer, day_off_id).delete()
     return Outcome(None)
 
@@ -242,7 +248,7 @@ def _check_request(found, data: MatchRequestInput, now) -> dict:
     if window_valid and starts > now + HORIZON:
         errors.add(start_field, _("Ask at most 90 days ahead."))
 
-    latitude, longitude = _microdegrees(data.latitude), _microdegrees(data.longitude)
+    latitude, longitude = stored_degrees(data.latitude), stored_degrees(data.longitude)
     if latitude is None or longitude is None:
         if (
             airport
@@ -250,12 +256,12 @@ def _check_request(found, data: MatchRequestInput, now) -> dict:
             and airport.get("lon") is not None
             and not data.meeting_address
         ):
-            latitude, longitude = _microdegrees(airport["lat"]), _microdegrees(airport["lon"])
+            latitude, longitude = stored_degrees(airport["lat"]), stored_degrees(airport["lon"])
         elif found.latitude is not None:
             latitude, longitude = found.latitude, found.longitude
         else:
             errors.add("latitude", _("Choose where to meet on the map."))
-    if not 1 <= data.group_size <= found.max_group_size:
+    if data.group_size > found.max_group_size:  # at least 1: the input's own rule
         errors.add(
             "group_size", _("A group of 1 to %(max)d people.") % {"max": found.max_group_size}
         )
@@ -333,12 +339,13 @@ def submit_request(
     program, data: MatchRequestInput, *, language, now=None
 ) -> Outcome[MatchRequest]:
     """Store a consumer's request, unconfirmed, and e-mail them the confirmation link. `data`
-    is the variant of the program's kind (`inputs.request_input_class`)."""
+    is the variant of the program's kind (`inputs.request_input_class`); `language` is the
+    page's, in which the consumer is written to (context, not something they type)."""
     now = now or timezone.now()
-    if program.kind not in MATCHING_KINDS or program.status != ProgramStatus.PUBLISHED:
+    if program.kind not in MATCHING_KINDS or not _is_open(program):
         raise NotMatchingProgram()
     _request_input_for(program, data)
-    values = _check_request(settings_for(program), data, now)
+    values = _check_request(selectors.settings_of(program), data, now)
     language = (language or program.business.default_language)[:2]
     if language not in dict(django_settings.LANGUAGES):
         language = program.business.default_language
@@ -357,16 +364,26 @@ def submit_request(
 
 def confirm_request(match_request, *, now=None) -> Outcome[MatchRequest]:
     """The consumer followed the link: the request is open, and a run looks for a peer now.
-    A request confirmed before is a replay; one whose window has passed expires."""
+    A request no longer waiting for its confirmation (confirmed before, cancelled, expired)
+    is answered as it is, `replayed`. One whose window has passed expires instead, and the
+    Outcome warns that it did."""
     now = now or timezone.now()
     with transaction.atomic():
         match_request = MatchRequest.objects.select_for_update().get(pk=match_request.pk)
-        if match_request.status != RequestStatus.UNCONFIRMED:
+        if not match_request.awaits_confirmation:
             return Outcome(match_request, replayed=True)
         if match_request.ends_at <= now:
             match_request.status = RequestStatus.EXPIRED
             match_request.save(update_fields=["status", "updated_at"])
-            return Outcome(match_request)
+            return Outcome(
+                match_request,
+                warnings=(
+                    _(
+                        "Your request has expired: the time you asked for passed before you "
+                        "confirmed it, so it was not sent to our locals."
+                    ),
+                ),
+            )
         match_request.status = RequestStatus.OPEN
         match_request.confirmed_at = now
         match_request.save(update_fields=["status", "confirmed_at", "updated_at"])
@@ -389,6 +406,19 @@ CHANGES_THAT_REMATCH = {
 }
 
 
+def check_can_change(match_request):
+    """Refuse a change of a request that is over (`MatchRequest.is_closed`): the rule every
+    change of a request asks first, and the words the consumer reads."""
+    if match_request.is_closed:
+        raise InvalidTransition(_("This request can no longer be changed."))
+
+
+def check_can_cancel(match_request):
+    """Refuse to cancel a request that is over (`MatchRequest.is_closed`)."""
+    if match_request.is_closed:
+        raise InvalidTransition(_("This request is already closed."))
+
+
 def update_request(match_request, data: MatchRequestInput, *, now=None) -> Outcome[MatchRequest]:
     """The consumer changes their request (`data`: the whole request, as on the form; the
     confirmed e-mail address stays). A change of time, place, group or languages withdraws a
@@ -401,14 +431,9 @@ def update_request(match_request, data: MatchRequestInput, *, now=None) -> Outco
             .select_related("program", "business")
             .get(pk=match_request.pk)
         )
-        if match_request.status not in (
-            RequestStatus.UNCONFIRMED,
-            *LIVE_REQUEST,
-            RequestStatus.MATCHED,
-        ):
-            raise InvalidTransition(_("This request can no longer be changed."))
+        check_can_change(match_request)
         _request_input_for(match_request.program, data)
-        values = _check_request(settings_for(match_request.program), data, now)
+        values = _check_request(selectors.settings_of(match_request.program), data, now)
         values.pop("email")  # the address was confirmed; a new one would need confirming again
         if (values["starts_at"], values["ends_at"]) == (
             match_request.starts_at,
@@ -429,7 +454,7 @@ def update_request(match_request, data: MatchRequestInput, *, now=None) -> Outco
         )
         if live and changed & CHANGES_THAT_REMATCH:
             was_accepted = live.status == MatchStatus.ACCEPTED
-            _end_match(live, MatchStatus.CANCELLED, now, by="consumer")
+            _end_match(live, MatchStatus.CANCELLED, now, by=CancelledBy.CONSUMER)
             _email_peer(
                 live.peer,
                 "match_cancelled",
@@ -437,7 +462,7 @@ def update_request(match_request, data: MatchRequestInput, *, now=None) -> Outco
                 match=live,
                 request=match_request,
                 program=match_request.program,
-                by="consumer",
+                by=CancelledBy.CONSUMER,
                 was_accepted=was_accepted,
                 reason=_("The traveller changed their request."),
                 url=reverse(
@@ -455,34 +480,38 @@ def update_request(match_request, data: MatchRequestInput, *, now=None) -> Outco
     return Outcome(match_request)
 
 
-def cancel_request(
-    match_request,
-    data: MatchReasonInput | None = None,
-    *,
-    by="consumer",
-    actor=None,
-    now=None,
+def cancel_own_request(
+    match_request, data: CancelRequestInput | None = None, *, now=None
 ) -> Outcome[MatchRequest]:
-    """Cancel a request (by the consumer or staff) with an optional reason; a live match goes
-    with it and its peer is told. A consumer's `CancelRequestInput` may also ask never to be
-    proposed that peer again (`block_peer`)."""
+    """The consumer, who holds the request's link, cancels it with an optional reason (their
+    words reach the peer only if the peer had accepted); with `data.block_peer`, the peer of
+    its live match is never proposed to them again."""
+    return _cancel_request(match_request, data, by=CancelledBy.CONSUMER, now=now)
+
+
+def cancel_request(
+    business, actor, match_request, data: MatchReasonInput | None = None, *, now=None
+) -> Outcome[MatchRequest]:
+    """Staff cancel a request of their business with an optional reason: the consumer is
+    told, and so is the peer of its live match."""
+    check_can_manage(actor, business)
+    if match_request.business_id != business.pk:
+        raise NotFound()
+    return _cancel_request(match_request, data, by=CancelledBy.STAFF, now=now)
+
+
+def _cancel_request(match_request, data, *, by: CancelledBy, now) -> Outcome[MatchRequest]:
+    """Cancel a request; a live match goes with it and its peer is told."""
     now = now or timezone.now()
     reason = data.reason if data is not None else ""
     block_peer = isinstance(data, CancelRequestInput) and data.block_peer
-    if by == "staff":
-        check_can_manage(actor, match_request.business)
     with transaction.atomic():
         match_request = (
             MatchRequest.objects.select_for_update()
             .select_related("program", "business")
             .get(pk=match_request.pk)
         )
-        if match_request.status in (
-            RequestStatus.CANCELLED,
-            RequestStatus.COMPLETED,
-            RequestStatus.EXPIRED,
-        ):
-            raise InvalidTransition(_("This request is already closed."))
+        check_can_cancel(match_request)
         live = (
             match_request.matches.filter(status__in=LIVE_MATCH)
             .select_for_update(of=("self",))
@@ -491,7 +520,7 @@ def cancel_request(
         )
         was_accepted = live is not None and live.status == MatchStatus.ACCEPTED
         if live is not None:
-            if block_peer and by == "consumer":
+            if block_peer and by == CancelledBy.CONSUMER:
                 PairBlock.objects.get_or_create(
                     business_id=match_request.business_id,
                     peer_id=live.peer_id,
@@ -509,7 +538,7 @@ def cancel_request(
                 by=by,
                 was_accepted=was_accepted,
                 # A consumer's words reach the peer only once they had met their contact.
-                reason=reason if (was_accepted or by != "consumer") else "",
+                reason=reason if (was_accepted or by != CancelledBy.CONSUMER) else "",
                 url=reverse(
                     "web:me_matches", kwargs={"business_slug": match_request.business.slug}
                 ),
@@ -517,7 +546,7 @@ def cancel_request(
         match_request.status = RequestStatus.CANCELLED
         match_request.cancelled_at = now
         match_request.save(update_fields=["status", "cancelled_at", "updated_at"])
-        if by == "staff":
+        if by == CancelledBy.STAFF:
             _email_consumer(
                 match_request,
                 "request_cancelled",
@@ -639,7 +668,7 @@ def _excluded(requests):
     # A peer whose match the consumer cancelled (to change the request) may be proposed again.
     past = Match.objects.filter(
         Q(status__in=(MatchStatus.DECLINED, MatchStatus.EXPIRED))
-        | Q(status=MatchStatus.CANCELLED, cancelled_by__in=("peer", "staff")),
+        | Q(status=MatchStatus.CANCELLED, cancelled_by__in=(CancelledBy.PEER, CancelledBy.STAFF)),
         request__in=requests,
     ).values_list("request_id", "peer_id")
     for request_id, peer_id in past:
@@ -752,10 +781,10 @@ def _run_now(program, *, trigger, now):
     """The instant run after a confirmation, a decline or an expiry. What caused it is already
     committed; if the run fails, the next batch (within BATCH_EVERY) tries again, so the
     consumer or peer who clicked is not shown an error for it."""
-    if program.status != ProgramStatus.PUBLISHED:
-        return None  # closed since: nobody may take part, so there is nothing to propose
     try:
         return run_matching(program, trigger=trigger, now=now).value
+    except InvalidTransition:
+        return None  # closed since: nobody may take part, so there is nothing to propose
     except Exception:  # noqa: BLE001 - logged; the batch retries
         logger.exception("instant matching run of program %s failed", program.pk)
         return None
@@ -767,15 +796,15 @@ def run_matching(program, *, trigger, actor=None, now=None) -> Outcome[MatchRun]
     now = now or timezone.now()
     if trigger == MatchRun.Trigger.STAFF:
         check_can_manage(actor, program.business)
-    if program.status != ProgramStatus.PUBLISHED:
+    if not _is_open(program):
         # Nobody may take part in a program that is not open (the eligibility rule): a run
         # would only tell every request that nobody fits.
-        raise InvalidTransition(_("This program is not open at the moment."))
+        raise InvalidTransition(describe(Failure("not_open")))
     engine = _engine()
     started = timezone.now()
     with transaction.atomic():
         # One run of a program at a time: its requests are proposed once.
-        found = MatchingSettings.objects.select_for_update().get(pk=settings_for(program).pk)
+        found, _created = _settings_row(program)
         _expire_past_requests(program, now)
         requests = _open_requests(program, now)
         by_id = {r.pk: r for r in requests}
@@ -1022,7 +1051,16 @@ def _locked_match(match_id, **filters):
     )
 
 
+def _business_match(business, match):
+    """The match locked as `_locked_match` does; `NotFound` if it is not `business`'s."""
+    try:
+        return _locked_match(match.pk, business_id=business.pk)
+    except Match.DoesNotExist:
+        raise NotFound() from None
+
+
 def _own_match(peer, match, statuses):
+    _check_active(peer)
     match = _locked_match(match.pk)
     if match.peer_id != peer.pk:
         raise PermissionDenied()
@@ -1031,7 +1069,7 @@ def _own_match(peer, match, statuses):
     return match
 
 
-def _end_match(match, status, now, *, by="", reason=""):
+def _end_match(match, status, now, *, by: CancelledBy | str = "", reason=""):
     match.status = status
     match.responded_at = match.responded_at or now
     match.cancelled_by = by if status == MatchStatus.CANCELLED else match.cancelled_by
@@ -1128,26 +1166,32 @@ def expire_proposals(now=None) -> int:
 
 
 def cancel_match(
-    match, data: MatchReasonInput | None = None, *, by, actor=None, now=None
+    business, actor, match, data: MatchReasonInput | None = None, *, now=None
 ) -> Outcome[Match]:
-    """Cancel a live match by the peer or staff, with an optional reason the other side
-    reads: the request is matched again without that peer. (A consumer who no longer wants
-    to meet cancels the request: `cancel_request`.)"""
+    """Staff cancel a live match (proposed or accepted) with an optional reason: both sides
+    are told and the request is matched again without that peer. (A consumer who no longer
+    wants to meet cancels the request: `cancel_own_request`.)"""
+    check_can_manage(actor, business)
+    return _cancel_match(business, match, data, by=CancelledBy.STAFF, now=now)
+
+
+def cancel_own_match(peer, match, data: MatchReasonInput | None = None, *, now=None):
+    """The peer cancels a match they accepted, with an optional reason the consumer reads;
+    the request is matched again without them. (A proposal is declined: `decline`.)"""
+    _check_active(peer)
+    return _cancel_match(peer.business, match, data, by=CancelledBy.PEER, peer=peer, now=now)
+
+
+def _cancel_match(business, match, data, *, by: CancelledBy, peer=None, now=None):
     now = now or timezone.now()
     reason = data.reason if data else ""
-    if by == "consumer":
-        cancel_request(match.request, data, by="consumer", now=now)
-        match.refresh_from_db()
-        return Outcome(match)
     with transaction.atomic():
-        match = _locked_match(match.pk)
-        if by == "peer" and (actor is None or match.peer_id != actor.pk):
+        match = _business_match(business, match)
+        if peer is not None and match.peer_id != peer.pk:
             raise PermissionDenied()
-        if by == "staff":
-            check_can_manage(actor, match.business)
         if match.status not in LIVE_MATCH:
             raise InvalidTransition(_("This match is no longer live."))
-        if by == "peer" and match.status == MatchStatus.PROPOSED:
+        if by == CancelledBy.PEER and match.status == MatchStatus.PROPOSED:
             raise InvalidTransition(_("Decline the proposal instead."))
         was_accepted = match.status == MatchStatus.ACCEPTED
         _end_match(match, MatchStatus.CANCELLED, now, by=by, reason=reason)
@@ -1162,7 +1206,7 @@ def cancel_match(
                 reason=reason,
                 url=_request_url(match_request),
             )
-        if by == "staff":
+        if by == CancelledBy.STAFF:
             _email_peer(
                 match.peer,
                 "match_cancelled",
@@ -1180,21 +1224,31 @@ def cancel_match(
 
 
 def complete_match(business, actor, match, *, now=None) -> Outcome[Match]:
-    """The meeting happened: post the perks to the peer through the ledger, and publish
-    `match.completed` for the reward rules, in one transaction. `actor` is staff (a User) or
-    the match's own peer (a Peer), who may complete it once it has ended."""
+    """Staff mark a match of their business completed once it has started: the perks are
+    posted to the peer through the ledger, and `match.completed` is published for the reward
+    rules, in one transaction."""
+    check_can_manage(actor, business)
+    return _complete(business, match, actor_id=actor.pk, now=now)
+
+
+def complete_own_match(peer, match, *, now=None) -> Outcome[Match]:
+    """The peer marks their own match completed, once it has ended (`Match.has_ended`)."""
+    _check_active(peer)
+    return _complete(peer.business, match, peer=peer, actor_id=peer.user_id, now=now)
+
+
+def _complete(business, match, *, actor_id, peer=None, now=None) -> Outcome[Match]:
     from peerarmy.rewards import ledger
     from peerarmy.rewards.models import TransactionKind
 
     now = now or timezone.now()
     with transaction.atomic():
-        match = _locked_match(match.pk, business=business)
-        if not isinstance(actor, Peer):
-            check_can_manage(actor, business)
-        elif match.peer_id != actor.pk:
-            raise PermissionDenied()
-        elif now < match.ends_at:
-            raise InvalidTransition(_("A match can be marked completed once it has ended."))
+        match = _business_match(business, match)
+        if peer is not None:
+            if match.peer_id != peer.pk:
+                raise PermissionDenied()
+            if not match.has_ended(now):
+                raise InvalidTransition(_("A match can be marked completed once it has ended."))
         if match.status != MatchStatus.ACCEPTED:
             raise InvalidTransition(_("Only an accepted match can be completed."))
         if now < match.meets_at:
@@ -1206,7 +1260,6 @@ def complete_match(business, actor, match, *, now=None) -> Outcome[Match]:
         match_request.status = RequestStatus.COMPLETED
         match_request.save(update_fields=["status", "updated_at"])
         total = sum(int(p.get("amount_minor") or 0) for p in match.perks)
-        actor_user = getattr(actor, "user", actor)
         if total:
             currency = business.currency
             expense = ledger.perks_expense(match.program_id, currency)
@@ -1226,7 +1279,7 @@ def complete_match(business, actor, match, *, now=None) -> Outcome[Match]:
                 },
                 peer_id=match.peer_id,
                 program_id=match.program_id,
-                actor_id=getattr(actor_user, "pk", None),
+                actor_id=actor_id,
             )
         payload = {
             "match_id": match.pk,
@@ -1253,20 +1306,24 @@ def complete_match(business, actor, match, *, now=None) -> Outcome[Match]:
 
 
 def block_pair(peer, match, *, now=None) -> Outcome[PairBlock]:
-    """The peer never wants to be matched with this consumer again; `created` is false when
-    they had blocked them before."""
+    """The peer never wants to be matched with this consumer again: `created` when this made
+    the block, `replayed` when they had blocked them before."""
+    _check_active(peer)
     if match.peer_id != peer.pk:
         raise PermissionDenied()
-    created = True
     try:
         with transaction.atomic():
             block = PairBlock.objects.create(
                 business_id=peer.business_id, peer=peer, email=match.request.email
             )
     except IntegrityError:
-        block, created = PairBlock.objects.get(peer=peer, email=match.request.email), False
+        outcome = Outcome(
+            PairBlock.objects.get(peer=peer, email=match.request.email), replayed=True
+        )
+    else:
+        outcome = Outcome(block, created=True)
     match.refresh_from_db(fields=["status"])
     if match.status == MatchStatus.PROPOSED:
         # Blocking a proposal answers it: the request goes to someone else at once.
         decline(peer, match, now=now)
-    return Outcome(block, created=created)
+    return outcome

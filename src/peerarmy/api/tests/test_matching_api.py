@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
-from peerarmy.matching import services
+from peerarmy.matching import selectors, services
 from peerarmy.matching.models import (
     DayOff,
     Match,
+    MatchingSettings,
     MatchRequest,
     MatchRun,
     MatchStatus,
@@ -332,6 +333,21 @@ def test_staff_read_the_settings_and_only_the_owner_changes_them(api, owner_api,
     assert after["perks"] == [{"name_it": "Gelato", "name_en": "Gelato", "amount_minor": 350}]
 
 
+def test_reading_the_settings_saves_nothing_the_first_change_does(api, owner_api, business):
+    program = ProgramFactory(business=business, kind=ProgramKind.GUIDES)
+
+    read = api.get(f"{M}/programs/{program.pk}/settings")
+
+    assert read.status_code == 200, read.content
+    assert (read.json()["program_id"], read.json()["meeting_minutes"]) == (program.pk, 120)
+    assert read.json()["updated_at"] is None
+    assert not MatchingSettings.objects.exists()
+    changed = owner_api.patch(f"{M}/programs/{program.pk}/settings", {"per_day": 2})
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["updated_at"] is not None
+    assert MatchingSettings.objects.get(program=program).per_day == 2
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -498,7 +514,7 @@ def test_a_bad_profile_is_refused_naming_the_field_and_nothing_changes(
     body = {"accepting": False, "max_per_week": 1, "interests": [], "slots": [], **change}
 
     refused(put(anna_api, f"{ME}/matching", body), 422, "validation_failed", [field])
-    assert services.profile_for(anna).accepting is True
+    assert selectors.profile_of(anna).accepting is True
     assert WeeklyAvailability.objects.filter(peer=anna).count() == 7
 
 
@@ -529,7 +545,8 @@ def test_a_peer_adds_and_removes_days_off(anna_api, anna, business):
     ("body", "field"),
     [
         ({"first": "2031-08-15", "last": "2031-08-01"}, "last"),
-        ({"first": "2031-08-15"}, "last"),
+        ({"last": "2031-08-15"}, "first"),
+        ({"first": "2031-01-01", "last": "2032-06-01"}, "last"),
         ({"first": "15/08/2031", "last": "2031-08-16"}, "first"),
         ({"first": "1031-08-15", "last": "2031-08-16"}, "first"),
         ({"first": "2031-08-15", "last": "2031-08-16", "note": "x" * 121}, "note"),
@@ -538,6 +555,16 @@ def test_a_peer_adds_and_removes_days_off(anna_api, anna, business):
 def test_bad_days_off_are_refused_naming_the_field(anna_api, body, field):
     refused(anna_api.post(f"{ME}/matching/days-off", body), 422, "validation_failed", [field])
     assert not DayOff.objects.exists()
+
+
+@pytest.mark.parametrize("last", [{}, {"last": None}])
+def test_a_single_day_off_needs_only_its_first_day(anna_api, anna, last):
+    """As on the availability page: without a last day, the first is the only one."""
+    added = anna_api.post(f"{ME}/matching/days-off", {"first": "2031-08-15", **last})
+
+    assert added.status_code == 201, added.content
+    assert (added.json()["first"], added.json()["last"]) == ("2031-08-15", "2031-08-15")
+    assert DayOff.objects.get(peer=anna).last.isoformat() == "2031-08-15"
 
 
 # --- proposals and matches, for the peer ---------------------------------------------------
@@ -628,7 +655,7 @@ def test_a_peers_matches_carry_the_consumers_contact(anna_api, business, guides,
     services.accept(anna, accepted)
     tom = confirmed_request(guides, **on_day(business, 1, email="tom@example.org", name="Tom"))
     done = held_in_the_past(tom)
-    services.complete_match(business, anna, done)
+    services.complete_own_match(anna, done)
     proposed(confirmed_request(guides, **on_day(business, 2, email="lou@example.org")))
 
     everything = anna_api.get(f"{ME}/matches").json()

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from peerarmy.matching import services
+from peerarmy.matching import selectors, services
 from peerarmy.matching.inputs import (
     DayOffInput,
     MatchingProfileInput,
@@ -62,7 +62,7 @@ def matching_program(business, kind=ProgramKind.GUIDES, **settings):
 
 def set_settings(program, **changes):
     """Change some of a program's matching settings, as its owner (the rest stay)."""
-    current = MatchingSettingsInput.of(services.settings_for(program))
+    current = MatchingSettingsInput.of(selectors.settings_of(program))
     data = current.changed(**changes)
     return services.update_settings(program.business, owner_of(program.business), program, data)
 
@@ -77,7 +77,7 @@ def set_profile(peer, *, accepting=True, max_per_week=3, interests=(), slots=())
             "slots": [{"weekday": d, "starts": s, "ends": e} for d, s, e in slots],
         }
     )
-    return services.update_profile(peer, data).value
+    return services.update_profile(peer, data).value.profile
 
 
 def days_off_for(peer, first, last=None, note=""):

@@ -82,7 +82,7 @@ def test_an_acceptance_racing_a_cancellation_never_leaves_a_live_match(business)
         race(
             [
                 lambda m=match: services.accept(m.peer, m),
-                lambda r=match_request: services.cancel_request(r, by="consumer"),
+                lambda r=match_request: services.cancel_own_request(r),
             ]
         )
 

@@ -12,16 +12,21 @@ from peerarmy.inputs import InvalidInput
 from peerarmy.matching import engine, selectors, services
 from peerarmy.matching.inputs import (
     CancelRequestInput,
+    DayOffInput,
     GuidesRequestInput,
+    MatchingProfileInput,
     MatchingSettingsInput,
     MatchReasonInput,
 )
 from peerarmy.matching.models import (
+    DayOff,
     Match,
     MatchingProfile,
+    MatchingSettings,
     MatchRequest,
     MatchRun,
     MatchStatus,
+    PairBlock,
     RequestStatus,
     RunResult,
 )
@@ -34,7 +39,7 @@ from peerarmy.rewards.models import Event, RewardKind
 from peerarmy.rewards.services import create_rule
 from peerarmy.scheduling.models import Claim
 from peerarmy.scheduling.tests.factories import BlockFactory
-from peerarmy.tenancy.tests.factories import SkillFactory
+from peerarmy.tenancy.tests.factories import OwnerFactory, ProgramFactory, SkillFactory
 
 from .factories import (
     BOLOGNA,
@@ -268,7 +273,7 @@ def test_a_blocked_pair_is_never_matched_again(business, guides):
     match_request = submit_and_confirm(guides)
     services.accept(peer, live_match(match_request))
     services.block_pair(peer, live_match(match_request))
-    services.cancel_request(match_request, by="consumer")
+    services.cancel_own_request(match_request)
 
     again = submit_and_confirm(guides)
 
@@ -308,8 +313,8 @@ def test_a_completed_layover_posts_its_perks_and_pays_the_match_rule(business, l
     services.accept(peer, match)
 
     with pytest.raises(services.InvalidTransition):
-        services.complete_match(business, peer, match, now=match.meets_at)
-    services.complete_match(business, peer, match, now=match.ends_at + timedelta(minutes=5))
+        services.complete_own_match(peer, match, now=match.meets_at)
+    services.complete_own_match(peer, match, now=match.ends_at + timedelta(minutes=5))
 
     match.refresh_from_db()
     assert match.status == MatchStatus.COMPLETED
@@ -318,7 +323,7 @@ def test_a_completed_layover_posts_its_perks_and_pays_the_match_rule(business, l
     assert checks.check_business(business.pk) == []
     # Completing twice neither pays twice nor fails silently.
     with pytest.raises(services.InvalidTransition):
-        services.complete_match(business, peer, match, now=match.ends_at + timedelta(hours=1))
+        services.complete_own_match(peer, match, now=match.ends_at + timedelta(hours=1))
 
 
 def test_changing_the_time_withdraws_the_proposal_and_looks_again(business, guides):
@@ -382,7 +387,7 @@ def test_only_members_run_on_demand_change_settings_or_complete_for_others(
     with pytest.raises(services.PermissionDenied):
         services.complete_match(business, other_staff, match, now=match.ends_at)
     with pytest.raises(services.PermissionDenied):
-        services.cancel_match(match, by="staff", actor=peer.user)
+        services.cancel_match(business, peer.user, match)
     match.refresh_from_db()
     assert match.status == MatchStatus.ACCEPTED
 
@@ -409,7 +414,7 @@ def test_a_traveller_who_cancels_can_refuse_that_local_for_good(business, guides
     match_request = submit_and_confirm(guides)
     services.accept(peer, live_match(match_request))
 
-    services.cancel_request(match_request, CancelRequestInput(block_peer=True), by="consumer")
+    services.cancel_own_request(match_request, CancelRequestInput(block_peer=True))
     again = submit_and_confirm(guides)
 
     assert again.status == RequestStatus.OPEN
@@ -441,9 +446,7 @@ def test_before_accepting_the_peer_never_learns_the_travellers_name_or_note(busi
     match_request = submit_and_confirm(guides, note="Call me on +39 333 1234567")
     assert "+39" not in mails_to(peer.user.email)[-1].body_text
 
-    services.cancel_request(
-        match_request, CancelRequestInput(reason="I am Jane, sorry"), by="consumer"
-    )
+    services.cancel_own_request(match_request, CancelRequestInput(reason="I am Jane, sorry"))
 
     withdrawn = mails_to(peer.user.email)[-1].body_text
     assert "Jane" not in withdrawn and "withdrawn" in withdrawn
@@ -555,3 +558,186 @@ def test_a_program_that_is_not_open_does_not_run(business, owner):
     assert not MatchRun.objects.exists()
     match_request.refresh_from_db()
     assert match_request.status == RequestStatus.OPEN
+
+
+# --- what each change says it did ----------------------------------------------------------------
+
+
+def test_confirming_after_the_window_expires_the_request_and_says_so(business, guides):
+    match_request = submitted_request(guides)
+    later = match_request.ends_at + timedelta(minutes=1)
+
+    outcome = services.confirm_request(match_request, now=later)
+
+    assert outcome.value.status == RequestStatus.EXPIRED
+    assert not outcome.replayed and not outcome.created
+    assert outcome.warnings and "expired" in outcome.warnings[0]
+    assert outcome.value.confirmed_at is None
+    again = services.confirm_request(match_request, now=later)
+    assert again.replayed and not again.warnings
+    assert again.value.status == RequestStatus.EXPIRED
+
+
+def test_confirming_twice_is_a_replay(business, guides):
+    match_request = submitted_request(guides)
+
+    first = services.confirm_request(match_request)
+    second = services.confirm_request(match_request)
+
+    assert not first.replayed and not first.warnings
+    assert second.replayed and second.value.pk == first.value.pk
+    assert len(mails_to("jane@example.org")) == 2, "the link, then 'received' once"
+
+
+def test_blocking_a_pair_twice_is_a_replay(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match = live_match(submit_and_confirm(guides))
+    services.accept(peer, match)
+
+    first = services.block_pair(peer, match)
+    second = services.block_pair(peer, match)
+
+    assert (first.created, first.replayed) == (True, False)
+    assert (second.created, second.replayed) == (False, True)
+    assert second.value.pk == first.value.pk
+
+
+def test_who_cancelled_is_recorded_by_who_acted(business, guides, owner):
+    peer = offering_peer(business, at=NEAR)
+    other = offering_peer(business, at=FAR)
+    match_request = submit_and_confirm(guides)
+    services.accept(peer, live_match(match_request))
+
+    by_peer = services.cancel_own_match(peer, live_match(match_request)).value
+    by_staff = services.cancel_match(business, owner, live_match(match_request)).value
+
+    assert (by_peer.peer, by_peer.cancelled_by) == (peer, services.CancelledBy.PEER)
+    assert (by_staff.peer, by_staff.cancelled_by) == (other, services.CancelledBy.STAFF)
+    assert by_staff.get_cancelled_by_display() == "staff"
+    cancelled = services.cancel_request(business, owner, match_request).value
+    assert cancelled.status == RequestStatus.CANCELLED
+
+
+def test_a_peer_acts_only_on_their_own_match(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    other = offering_peer(business, at=FAR)
+    match = live_match(submit_and_confirm(guides))
+    services.accept(peer, match)
+
+    with pytest.raises(services.PermissionDenied):
+        services.cancel_own_match(other, match)
+    with pytest.raises(services.PermissionDenied):
+        services.complete_own_match(other, match, now=match.ends_at)
+    match.refresh_from_db()
+    assert match.status == MatchStatus.ACCEPTED
+
+
+def test_staff_act_only_on_their_own_business(business, other_business, guides, owner):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides)
+    match = live_match(match_request)
+    services.accept(peer, match)
+    theirs = OwnerFactory(business=other_business).user
+    elsewhere = matching_program(other_business)
+
+    with pytest.raises(services.NotFound):
+        services.update_settings(
+            business, owner, elsewhere, MatchingSettingsInput.of(elsewhere.matching)
+        )
+    with pytest.raises(services.NotFound):
+        services.cancel_match(other_business, theirs, match)
+    with pytest.raises(services.NotFound):
+        services.complete_match(other_business, theirs, match, now=match.ends_at)
+    with pytest.raises(services.NotFound):
+        services.cancel_request(other_business, theirs, match_request)
+    match.refresh_from_db()
+    assert match.status == MatchStatus.ACCEPTED
+
+
+@pytest.mark.parametrize("status", ["applicant", "suspended", "rejected"])
+def test_only_an_active_peer_offers_time_and_answers(business, guides, status):
+    peer = offering_peer(business, at=NEAR)
+    match = live_match(submit_and_confirm(guides))
+    day_off = days_off_for(peer, timezone.localdate() + timedelta(days=9))
+    peer.status = status
+    peer.save()
+    profile = MatchingProfileInput.parse(
+        {"accepting": True, "max_per_week": 1, "interests": [], "slots": []}
+    )
+    day = DayOffInput.parse({"first": "2031-08-15"})
+
+    for change in (
+        lambda: services.update_profile(peer, profile),
+        lambda: services.add_day_off(peer, day),
+        lambda: services.remove_day_off(peer, day_off.pk),
+        lambda: services.accept(peer, match),
+        lambda: services.decline(peer, match),
+        lambda: services.cancel_own_match(peer, match),
+        lambda: services.complete_own_match(peer, match, now=match.ends_at),
+        lambda: services.block_pair(peer, match),
+    ):
+        with pytest.raises(services.PermissionDenied):
+            change()
+
+    match.refresh_from_db()
+    assert match.status == MatchStatus.PROPOSED
+    assert DayOff.objects.filter(peer=peer).count() == 1
+    assert not PairBlock.objects.exists()
+
+
+def test_a_saved_offer_comes_back_as_saved(business, guides):
+    peer = offering_peer(business, at=NEAR, slots=[])
+    data = MatchingProfileInput.parse(
+        {
+            "accepting": False,
+            "max_per_week": 4,
+            "interests": [],
+            "slots": [
+                {"weekday": 5, "starts": "15:00", "ends": "18:00"},
+                {"weekday": 1, "starts": "09:00", "ends": "12:00"},
+            ],
+        }
+    )
+
+    offer = services.update_profile(peer, data).value
+
+    assert (offer.profile.accepting, offer.profile.max_per_week) == (False, 4)
+    assert [(s.weekday, s.starts) for s in offer.slots] == [(1, time(9)), (5, time(15))]
+    assert all(s.pk for s in offer.slots)
+    assert selectors.offer_of(peer) == offer
+
+
+def test_reading_settings_makes_nothing_the_first_change_does(business, owner):
+    guides = ProgramFactory(business=business, kind=ProgramKind.GUIDES)
+    assert not MatchingSettings.objects.filter(program=guides).exists()
+
+    defaults = selectors.settings_of(guides)
+
+    assert defaults.pk is None and defaults.meeting_minutes == 120
+    assert not MatchingSettings.objects.filter(program=guides).exists()
+    outcome = services.update_settings(
+        business, owner, guides, MatchingSettingsInput.of(defaults).changed(per_day=2)
+    )
+    assert outcome.created and outcome.value.pk
+    again = services.update_settings(
+        business, owner, guides, MatchingSettingsInput.of(outcome.value).changed(per_day=3)
+    )
+    assert not again.created
+    assert selectors.settings_of(guides).per_day == 3
+
+
+def test_what_a_match_shows_its_peer_of_who_asked(business, guides):
+    peer = offering_peer(business, at=NEAR)
+    match_request = submit_and_confirm(guides, note="Call me")
+    match = live_match(match_request)
+
+    assert match.consumer_contact is None, "not before they accept"
+    accepted = services.accept(peer, match).value
+    contact = accepted.consumer_contact
+    assert (contact.name, contact.email, contact.note) == (
+        match_request.name,
+        "jane@example.org",
+        "Call me",
+    )
+    cancelled = services.cancel_own_match(peer, accepted).value
+    assert cancelled.consumer_contact is None

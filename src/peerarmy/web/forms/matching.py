@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from peerarmy.inputs import InvalidInput, parse
 from peerarmy.matching.inputs import (
-    MAX_SLOTS,
     CancelRequestInput,
     DayOffInput,
     MatchingProfileInput,
@@ -101,7 +100,7 @@ class MatchRequestForm(InputForm):
         label=gettext_lazy("People in your group"),
         required=False,
         initial=1,
-        widget=forms.NumberInput(attrs={"min": 1, "inputmode": "numeric"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     languages = forms.MultipleChoiceField(
         label=gettext_lazy("Languages you speak"),
@@ -597,19 +596,9 @@ class SlotForm(forms.Form):
         return {name: d[name] for name in self.NAMES}
 
 
-class BaseSlotFormSet(forms.BaseFormSet):
-    default_error_messages = {
-        "too_many_forms": gettext_lazy("Give at most %(num)d weekly slots."),
-    }
-
-
-SlotFormSet = forms.formset_factory(
-    SlotForm,
-    formset=BaseSlotFormSet,
-    extra=EMPTY_SLOT_ROWS,
-    max_num=MAX_SLOTS,
-    can_delete=True,
-)
+# How many slots a peer may give is the input's rule ("Give at most 168 weekly slots."), on
+# the API too: the formset reads every row sent and sets no limit of its own.
+SlotFormSet = forms.formset_factory(SlotForm, extra=EMPTY_SLOT_ROWS, can_delete=True)
 
 
 class ProfileForm(InputForm):
@@ -663,7 +652,7 @@ class ProfileForm(InputForm):
 
 
 class DayOffForm(InputForm):
-    """Days off, as `DayOffInput` (as on the API); the last day left empty is the first."""
+    """Days off, as `DayOffInput` (as on the API): the last day left empty is the first."""
 
     input_class = DayOffInput
 
@@ -679,6 +668,3 @@ class DayOffForm(InputForm):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     note = forms.CharField(label=gettext_lazy("Note"), required=False)
-
-    def to_input_last(self, raw):
-        return raw or self.data.get("first")

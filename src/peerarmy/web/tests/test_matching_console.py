@@ -314,6 +314,16 @@ def test_a_guides_program_has_no_airports_to_set(owner_en, business, guides):
     assert MatchingSettings.objects.get(program=guides).meeting_minutes == 90
 
 
+def test_the_settings_page_saves_nothing_until_the_owner_does(owner_en, business):
+    program = ProgramFactory(business=business, kind=ProgramKind.GUIDES)
+    page = url(business, "manage_matching_settings", program_id=program.pk)
+
+    assert owner_en.get(page).status_code == 200
+    assert not MatchingSettings.objects.exists()
+    assert owner_en.post(page, settings_post(per_day="2")).status_code == 302
+    assert MatchingSettings.objects.get(program=program).per_day == 2
+
+
 def test_staff_read_the_settings_but_only_the_owner_changes_them(staff_en, business, guides):
     page = staff_en.get(
         url(business, "manage_matching_settings", program_id=guides.pk)

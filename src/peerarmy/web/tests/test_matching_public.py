@@ -10,7 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerarmy.matching import services
-from peerarmy.matching.models import Match, MatchRequest, MatchStatus, RequestStatus
+from peerarmy.matching.models import (
+    Match,
+    MatchingSettings,
+    MatchRequest,
+    MatchStatus,
+    RequestStatus,
+)
 from peerarmy.matching.tests.factories import (
     matching_program,
     next_monday,
@@ -199,6 +205,8 @@ def test_a_long_enough_layover_is_accepted(english, business, layover):
         ({"languages": []}, "languages", "at least one language"),
         ({"ends": "09:00"}, "ends", "after the start"),
         ({"group_size": "40"}, "group_size", "1 to 6"),
+        ({"group_size": "0"}, "group_size", "at least 1"),
+        ({"group_size": "-3"}, "group_size", "at least 1"),
         ({"interests": ["skydiving"]}, "interests", "skydiving"),
     ],
 )
@@ -255,6 +263,64 @@ def test_opening_the_confirmation_link_does_not_confirm_pressing_the_button_does
     assert OutboxMessage.objects.filter(
         recipient="jane@example.org", subject__startswith="We are looking"
     ).exists()
+
+
+def test_confirming_too_late_says_the_request_expired(english, business, guides):
+    match_request = submitted(guides)
+    ago = timezone.now() - timedelta(hours=3)
+    MatchRequest.objects.filter(pk=match_request.pk).update(
+        starts_at=ago, ends_at=ago + timedelta(hours=2)
+    )
+
+    response = english.post(request_url(match_request, "web:match_request_confirm"), follow=True)
+
+    page = response.content.decode()
+    assert "Thank you: your e-mail is confirmed." not in page
+    assert "Your request has expired" in page
+    assert "the time you asked for passed before you confirmed it." in page
+    match_request.refresh_from_db()
+    assert (match_request.status, match_request.confirmed_at) == (RequestStatus.EXPIRED, None)
+    assert not OutboxMessage.objects.filter(subject__startswith="We are looking").exists()
+
+
+def test_confirming_twice_thanks_once(english, business, guides):
+    match_request = submitted(guides)
+    url = request_url(match_request, "web:match_request_confirm")
+
+    first = english.post(url, follow=True).content.decode()
+    second = english.post(url, follow=True).content.decode()
+
+    assert "Thank you: your e-mail is confirmed." in first
+    assert "Thank you: your e-mail is confirmed." not in second
+    assert english.get(url)["Location"] == request_url(match_request), "nothing to confirm"
+
+
+def test_a_closed_request_is_neither_changed_nor_cancelled(english, business, guides):
+    match_request = open_request(guides)
+    services.cancel_own_request(match_request)
+
+    changing = english.get(request_url(match_request, "web:match_request_edit"), follow=True)
+    cancelling = english.post(request_url(match_request, "web:match_request_cancel"), follow=True)
+
+    assert "This request can no longer be changed." in changing.content.decode()
+    assert "This request is already closed." in cancelling.content.decode()
+    match_request.refresh_from_db()
+    assert match_request.status == RequestStatus.CANCELLED
+
+
+def test_the_public_pages_save_no_settings(english, business):
+    """A program's matching settings are saved by its owner's first change (or a run), never
+    by a visitor opening a page."""
+    program = ProgramFactory(business=business, kind=ProgramKind.GUIDES)
+
+    assert english.get(ask_url(program)).status_code == 200
+    response = english.post(ask_url(program), guides_form(business, interests=[]))
+
+    assert response.status_code == 302
+    match_request = MatchRequest.objects.get()
+    assert english.get(request_url(match_request)).status_code == 200
+    assert english.get(request_url(match_request, "web:match_request_edit")).status_code == 200
+    assert not MatchingSettings.objects.exists()
 
 
 def test_the_request_page_says_we_are_still_looking_and_why(english, business, guides):
@@ -376,7 +442,7 @@ def test_every_fault_of_a_request_is_named_at_once(english, business, guides):
     assert field_errors(response, "name") == ["Tell us your name."]
     assert field_errors(response, "email") == ["Enter a valid email address."]
     assert field_errors(response, "languages") == ["Choose at least one language you speak."]
-    assert field_errors(response, "latitude") == ["Give a number between -90 and 90."]
+    assert field_errors(response, "latitude") == ["Enter a value of at most 90."]
     assert not MatchRequest.objects.exists()
 
 

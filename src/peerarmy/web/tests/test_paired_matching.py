@@ -2,9 +2,10 @@
 the same bad input is refused on both paths, naming the same fields with the same words, and
 nothing is saved. A program's settings (`MatchingSettingsInput`, its lists typed one line an
 item on the console), a peer's offer with their weekly slots (`MatchingProfileInput`), days
-off (`DayOffInput`) and the reasons to decline or cancel (`MatchReasonInput`)."""
+off (`DayOffInput`) and the reasons to decline or cancel (`MatchReasonInput`), a peer's own
+match included."""
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 from django.conf import settings
@@ -14,7 +15,9 @@ from django.urls import reverse
 from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.tests.conftest import ApiClient
+from peerarmy.matching import services
 from peerarmy.matching.models import (
+    CancelledBy,
     DayOff,
     Match,
     MatchingSettings,
@@ -116,6 +119,16 @@ BAD_SETTINGS = [
         {"airports"},
     ),
     (
+        {"airports": "B1Q | Bologna"},
+        {"airports": [{"code": "B1Q", "name": "Bologna"}]},
+        {"airports"},
+    ),
+    (
+        {"airports": "BOLOGNA | Bologna"},
+        {"airports": [{"code": "BOLOGNA", "name": "Bologna"}]},
+        {"airports"},
+    ),
+    (
         {"meeting_minutes": "2000", "answer_within_hours": "0", "interests": "a/b | X | X"},
         {"meeting_minutes": 2000, "answer_within_hours": 0, "interests": [{"slug": "a/b"}]},
         {"meeting_minutes", "answer_within_hours", "interests"},
@@ -158,6 +171,24 @@ def test_a_line_is_named_alike_on_both_paths(owner_en, owner_api, business, layo
     assert_same_errors(on_api, on_page)
     assert api_errors(on_api) == {
         "interests": ["Line 2: use letters, digits and hyphens for the code."]
+    }
+
+
+def test_an_airports_code_has_3_or_4_letters_as_the_help_says(
+    owner_en, owner_api, business, layover
+):
+    on_api = owner_api.patch(
+        f"{M}/programs/{layover.pk}/settings",
+        {"airports": [{"code": "blq"}, {"code": "lipe"}, {"code": "BO", "name": "Bo"}]},
+    )
+    on_page = owner_en.post(
+        url(business, "manage_matching_settings", program_id=layover.pk),
+        {**SETTINGS_PAGE, "airports": "blq | \nlipe | \nBO | Bo"},
+    )
+
+    assert_same_errors(on_api, on_page)
+    assert api_errors(on_api) == {
+        "airports": ["Line 3: Give the airport's code in 3 or 4 letters, such as BLQ."]
     }
 
 
@@ -242,7 +273,8 @@ BAD_DAYS_OFF = [
     ({"first": "15/08/2031", "last": "2031-08-16"}, {"first"}),
     ({"first": "1031-08-15", "last": "2031-08-16"}, {"first"}),
     ({"first": "2031-08-15", "last": "2031-08-16", "note": "x" * 121}, {"note"}),
-    ({"note": "y" * 121}, {"first", "last", "note"}),
+    ({"note": "y" * 121}, {"first", "note"}),
+    ({"last": "2031-08-16"}, {"first"}),
 ]
 
 
@@ -296,3 +328,73 @@ def test_a_too_long_reason_to_cancel_is_refused_alike(owner_en, owner_api, busin
     match.refresh_from_db()
     assert match.status == MatchStatus.PROPOSED
     assert MatchRequest.objects.get(pk=match_request.pk).status == RequestStatus.PROPOSED
+
+
+def test_a_single_day_off_is_the_same_on_both_paths(local_en, local_api, business, local):
+    """Without a last day, the first is the only one: the input's rule, on both paths."""
+    on_api = local_api.post("/api/v1/me/matching/days-off", {"first": "2031-08-15"})
+    on_page = local_en.post(url(business, "me_day_off_add"), {"first": "2031-09-01", "last": ""})
+
+    assert on_api.status_code == 201, on_api.content
+    assert on_page.status_code == 302
+    assert sorted(DayOff.objects.filter(peer=local).values_list("first", "last")) == [
+        (date(2031, 8, 15), date(2031, 8, 15)),
+        (date(2031, 9, 1), date(2031, 9, 1)),
+    ]
+
+
+# --- a peer cancels their own match ---------------------------------------------------------------
+
+
+@pytest.fixture
+def accepted(guides, local):
+    match = Match.objects.get(request=confirmed_request(guides), peer=local)
+    return services.accept(local, match).value
+
+
+def test_a_too_long_reason_to_cancel_ones_own_match_is_refused_alike(
+    local_en, local_api, business, accepted
+):
+    body = {"reason": "r" * 301}
+
+    on_api = local_api.post(f"/api/v1/me/matches/{accepted.pk}/cancel", body)
+    on_page = local_en.post(url(business, "me_match_cancel", match_id=accepted.pk), body)
+
+    assert api_errors(on_api) == {"reason": page_errors(on_page)}
+    assert page_errors(on_page) == ["Use at most 300 characters."]
+    accepted.refresh_from_db()
+    assert (accepted.status, accepted.decline_reason) == (MatchStatus.ACCEPTED, "")
+
+
+def test_a_proposal_is_declined_not_cancelled_alike(local_en, local_api, business, guides, local):
+    proposal = Match.objects.get(request=confirmed_request(guides), peer=local)
+
+    on_api = local_api.post(f"/api/v1/me/matches/{proposal.pk}/cancel", {"reason": "Busy"})
+    on_page = local_en.post(
+        url(business, "me_match_cancel", match_id=proposal.pk), {"reason": "Busy"}
+    )
+
+    assert on_api.status_code == 409
+    assert [on_api.json()["detail"]] == page_errors(on_page) == ["Decline the proposal instead."]
+    proposal.refresh_from_db()
+    assert proposal.status == MatchStatus.PROPOSED
+
+
+@pytest.mark.parametrize("path", ["api", "page"])
+def test_a_peer_cancels_their_own_match_alike(local_en, local_api, business, accepted, path):
+    if path == "api":
+        response = local_api.post(f"/api/v1/me/matches/{accepted.pk}/cancel", {"reason": "Ill"})
+        assert response.status_code == 200, response.content
+        assert response.json()["cancelled_by"] == "peer"
+    else:
+        response = local_en.post(
+            url(business, "me_match_cancel", match_id=accepted.pk), {"reason": "Ill"}
+        )
+        assert response.status_code == 302
+
+    accepted.refresh_from_db()
+    assert (accepted.status, accepted.cancelled_by, accepted.decline_reason) == (
+        MatchStatus.CANCELLED,
+        CancelledBy.PEER,
+        "Ill",
+    )

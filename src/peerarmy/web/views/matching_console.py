@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from peerarmy import errors
 from peerarmy.errors import DomainError
 from peerarmy.matching import selectors, services
-from peerarmy.matching.models import RequestStatus
+from peerarmy.matching.models import MatchRun
 from peerarmy.programs.models import ProgramKind
 from peerarmy.tenancy.services import check_is_owner
 from peerarmy.web.forms.matching import ReasonForm, RequestFilterForm, SettingsForm
@@ -31,12 +31,6 @@ COMPONENTS = {
     "reliability": pgettext_lazy("cost component", "reliability"),
     "rating": pgettext_lazy("cost component", "rating"),
     "fairness": pgettext_lazy("cost component", "fairness"),
-}
-CLOSED_REQUEST = (RequestStatus.COMPLETED, RequestStatus.CANCELLED, RequestStatus.EXPIRED)
-CANCELLED_BY = {
-    "peer": pgettext_lazy("cancelled by", "the peer"),
-    "consumer": pgettext_lazy("cancelled by", "the consumer"),
-    "staff": pgettext_lazy("cancelled by", "staff"),
 }
 
 
@@ -129,13 +123,11 @@ def request_detail(request, business, request_id):
     for match in history:
         match.explanation = selectors.describe_match(match)
         match.component_rows = _component_rows(match.components)
-        match.cancelled_by_words = CANCELLED_BY.get(match.cancelled_by, match.cancelled_by)
     results = list(selectors.request_results(match_request))
     for result in results:
         result.request.business = business
         result.why = "" if result.peer_id else _unmatched_words(result)
-    settings = services.settings_for(match_request.program)
-    interest_names = settings.interest_names()
+    interest_names = selectors.settings_of(match_request.program).interest_names()
     return render(
         request,
         "web/manage/matching/request_detail.html",
@@ -147,7 +139,7 @@ def request_detail(request, business, request_id):
             else "",
             "history": history,
             "results": results,
-            "can_cancel": match_request.status not in CLOSED_REQUEST,
+            "can_cancel": not match_request.is_closed,
         },
     )
 
@@ -159,7 +151,7 @@ def request_cancel(request, business, request_id):
     if reason is not None:
         _attempt(
             request,
-            lambda: services.cancel_request(match_request, reason, by="staff", actor=request.user),
+            lambda: services.cancel_request(business, request.user, match_request, reason),
             _("The request is cancelled; we told the consumer and the peer, if there was one."),
         )
     return redirect(
@@ -192,7 +184,7 @@ def match_cancel(request, business, match_id):
     if reason is not None:
         _attempt(
             request,
-            lambda: services.cancel_match(match, reason, by="staff", actor=request.user),
+            lambda: services.cancel_match(business, request.user, match, reason),
             _("The match is cancelled; the request is matched again without that peer."),
         )
     fallback = _url(business, "manage_match_request", request_id=match.request_id)
@@ -250,7 +242,7 @@ def run_now(request, business, program_id):
     program = selectors.get_matching_program(business, program_id)
     outcome = _attempt(
         request,
-        lambda: services.run_matching(program, trigger="staff", actor=request.user),
+        lambda: services.run_matching(program, trigger=MatchRun.Trigger.STAFF, actor=request.user),
         _("The run is done."),
     )
     if outcome is None:
@@ -264,7 +256,7 @@ def run_now(request, business, program_id):
 @console_page(GET_POST)
 def settings(request, business, program_id):
     program = selectors.get_matching_program(business, program_id)
-    current = services.settings_for(program)
+    current = selectors.settings_of(program)  # a read makes nothing
     is_owner = _is_owner(request)
     form = SettingsForm(
         request.POST or None,

@@ -4,7 +4,8 @@ deadline, then cancel, mark completed or never be matched with that consumer aga
 
 Until a peer accepts, a proposal shows everything about the request except who asked: the
 consumer's name and e-mail appear only on an accepted match. The matching services decide
-what is valid; their refusals come back as a message on the page the peer came from."""
+what is valid, and that the peer is active; their refusals come back as a message on the page
+the peer came from."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -15,9 +16,6 @@ from django.utils.translation import gettext as _
 from peerarmy.errors import DomainError, NotFound
 from peerarmy.matching import selectors, services
 from peerarmy.matching.inputs import MAX_SLOTS
-from peerarmy.matching.models import MatchStatus
-from peerarmy.peers.models import PeerStatus
-from peerarmy.peers.selectors import peer_for_user
 from peerarmy.web.forms.matching import DayOffForm, DeclineForm, ProfileForm, SlotFormSet
 
 from .base import peer_page
@@ -28,18 +26,13 @@ GET_POST, POST = ("GET", "HEAD", "POST"), ("POST",)
 # --- shared helpers --------------------------------------------------------------------------
 
 
-def _active_peer(request, business):
-    peer = peer_for_user(business, request.user)
-    if peer is None or peer.status != PeerStatus.ACTIVE:
+def _peer_or_home(request, business):
+    """The peer the pages are for, or None: the page then sends the visitor to their home
+    in the army (their application, or how to join)."""
+    try:
+        return selectors.get_matching_peer(business, request.user)
+    except NotFound:
         return None
-    return peer
-
-
-def _active_peer_or_404(request, business):
-    peer = _active_peer(request, business)
-    if peer is None:
-        raise NotFound()
-    return peer
 
 
 def _url(business, name, **kwargs):
@@ -52,19 +45,13 @@ def _interest_choices(business):
     return sorted(names.items(), key=lambda item: str(item[1]).lower())
 
 
-def _slot_initial(peer):
-    return [
-        {"weekday": slot.weekday, "starts": slot.starts, "ends": slot.ends}
-        for slot in selectors.weekly_slots(peer)
-    ]
-
-
 # --- availability ----------------------------------------------------------------------------
 
 
 def _availability_page(request, business, peer, *, profile_form=None, slots=None, day_off=None):
     # Read, not made: a GET writes nothing; the first save creates the profile.
-    profile = selectors.profile_of(peer)
+    offer = selectors.offer_of(peer)
+    profile = offer.profile
     interests = _interest_choices(business)
     if profile_form is None:
         profile_form = ProfileForm(
@@ -81,7 +68,13 @@ def _availability_page(request, business, peer, *, profile_form=None, slots=None
         {
             "peer": peer,
             "profile_form": profile_form,
-            "slots": slots if slots is not None else SlotFormSet(initial=_slot_initial(peer)),
+            "slots": slots
+            if slots is not None
+            else SlotFormSet(
+                initial=[
+                    {"weekday": s.weekday, "starts": s.starts, "ends": s.ends} for s in offer.slots
+                ]
+            ),
             "max_slots": MAX_SLOTS,
             "day_off_form": day_off or DayOffForm(),
             "days_off": selectors.days_off(peer, since=timezone.localdate(None, business.tzinfo)),
@@ -92,7 +85,7 @@ def _availability_page(request, business, peer, *, profile_form=None, slots=None
 
 @peer_page(GET_POST)
 def availability(request, business):
-    peer = _active_peer(request, business)
+    peer = _peer_or_home(request, business)
     if peer is None:
         return redirect("web:me", business_slug=business.slug)
     if request.method != "POST":
@@ -114,7 +107,7 @@ def availability(request, business):
 
 @peer_page(POST)
 def day_off_add(request, business):
-    peer = _active_peer_or_404(request, business)
+    peer = selectors.get_matching_peer(business, request.user)
     form = DayOffForm(request.POST)
     if form.is_valid():
         try:
@@ -129,7 +122,7 @@ def day_off_add(request, business):
 
 @peer_page(POST)
 def day_off_delete(request, business, day_off_id):
-    peer = _active_peer_or_404(request, business)
+    peer = selectors.get_matching_peer(business, request.user)
     services.remove_day_off(peer, day_off_id)
     messages.success(request, _("The day off is removed."))
     return redirect(_url(business, "me_matching") + "#days-off")
@@ -153,12 +146,9 @@ def _describe(match, settings):
     return match
 
 
-PAST_SHOWN = (MatchStatus.COMPLETED, MatchStatus.CANCELLED)
-
-
 @peer_page()
 def matches(request, business):
-    peer = _active_peer(request, business)
+    peer = _peer_or_home(request, business)
     if peer is None:
         return redirect("web:me", business_slug=business.slug)
     now = timezone.now()
@@ -166,18 +156,8 @@ def matches(request, business):
     proposals = [_describe(m, settings) for m in selectors.peer_proposals(peer)]
     for match in proposals:
         match.explanation = selectors.describe_match(match)
-    upcoming, past = [], []
-    for match in selectors.peer_matches(peer):
-        _describe(match, settings)
-        match.ended = match.ends_at <= now
-        (past if match.ended else upcoming).append(match)
-    # Accepted meetings that ended wait for "completed" at the top of the past ones.
-    # Proposals the peer declined or let expire were never meetings: not listed.
-    past += [
-        _describe(m, settings)
-        for m in selectors.peer_matches(peer, upcoming=False)
-        if m.status in PAST_SHOWN
-    ]
+    upcoming = [_describe(m, settings) for m in selectors.peer_upcoming_matches(peer, now=now)]
+    past = [_describe(m, settings) for m in selectors.peer_past_matches(peer, now=now)]
     return render(
         request,
         "web/me/matching/matches.html",
@@ -188,7 +168,7 @@ def matches(request, business):
 def _match_action(request, business, match_id, call, done, *, with_reason=False):
     """Run `call(peer, match)` (with the reason typed, `call(peer, match, reason)`); its
     refusal becomes a message. Back to the list either way."""
-    peer = _active_peer_or_404(request, business)
+    peer = selectors.get_matching_peer(business, request.user)
     match = selectors.get_peer_match(peer, match_id)
     try:
         if with_reason:
@@ -239,7 +219,7 @@ def cancel(request, business, match_id):
         request,
         business,
         match_id,
-        lambda peer, match, reason: services.cancel_match(match, reason, by="peer", actor=peer),
+        lambda peer, match, reason: services.cancel_own_match(peer, match, reason),
         _("The meeting is cancelled; we told them and will look for someone else."),
         with_reason=True,
     )
@@ -251,8 +231,8 @@ def complete(request, business, match_id):
         request,
         business,
         match_id,
-        # The peer, not the user: the service lets a peer complete only their own ended match.
-        lambda peer, match: services.complete_match(business, peer, match),
+        # The service lets a peer complete only their own match, once it has ended.
+        lambda peer, match: services.complete_own_match(peer, match),
         _("Marked as completed. Thank you!"),
     )
 

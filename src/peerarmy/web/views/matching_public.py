@@ -24,13 +24,6 @@ from peerarmy.web.forms.matching import CancelRequestForm, MatchRequestForm
 from .base import business_page
 
 GET_POST = ("GET", "HEAD", "POST")
-# A request the consumer can still change or cancel.
-CHANGEABLE = (
-    RequestStatus.UNCONFIRMED,
-    RequestStatus.OPEN,
-    RequestStatus.PROPOSED,
-    RequestStatus.MATCHED,
-)
 
 
 def private_page(view):
@@ -73,7 +66,7 @@ def _form_page(request, program, form, *, match_request=None):
 @business_page(GET_POST)
 def request_new(request, business, program_slug):
     program = selectors.get_published_matching_program(business, program_slug)
-    found = services.settings_for(program)
+    found = selectors.settings_of(program)  # a read makes nothing
     form = MatchRequestForm(request.POST or None, program=program, settings=found)
     valid = request.method == "POST" and form.is_valid()
     if request.method == "POST" and form.is_bot:
@@ -102,15 +95,18 @@ def request_sent(request, business, program_slug):
 @business_page(GET_POST)
 def request_confirm(request, business, token):
     match_request = selectors.get_request_by_token(business, token)
-    if match_request.status != RequestStatus.UNCONFIRMED:
-        return redirect("web:match_request", business_slug=business.slug, token=token)
     if request.method == "POST":
         try:
-            services.confirm_request(match_request)
+            outcome = services.confirm_request(match_request)
         except DomainError as exc:
             messages.error(request, str(exc.message))
         else:
-            messages.success(request, _("Thank you: your e-mail is confirmed."))
+            for warning in outcome.warnings:
+                messages.warning(request, warning)
+            if not (outcome.replayed or outcome.warnings):
+                messages.success(request, _("Thank you: your e-mail is confirmed."))
+        return redirect("web:match_request", business_slug=business.slug, token=token)
+    if not match_request.awaits_confirmation:
         return redirect("web:match_request", business_slug=business.slug, token=token)
     return render(
         request,
@@ -124,13 +120,13 @@ def request_confirm(request, business, token):
 def request_detail(request, business, token):
     match_request = selectors.get_request_by_token(business, token)
     program = match_request.program
-    names = services.settings_for(program).interest_names()
+    names = selectors.settings_of(program).interest_names()
     context = {
         "match_request": match_request,
         "program": program,
         "window": selectors.window_text(match_request),
         "interests": [names.get(slug, slug) for slug in match_request.interests],
-        "changeable": match_request.status in CHANGEABLE,
+        "changeable": not match_request.is_closed,
         "is_layover": program.kind == ProgramKind.LAYOVER,
     }
     if match_request.status == RequestStatus.OPEN:
@@ -145,7 +141,7 @@ def _accepted_match(match_request):
     match = selectors.accepted_match(match_request)
     if match is None:
         return None
-    found = services.settings_for(match_request.program)
+    found = selectors.settings_of(match_request.program)
     return {
         "peer_first_name": selectors.first_name(match.peer),
         "peer_email": match.peer.user.email,
@@ -159,10 +155,12 @@ def _accepted_match(match_request):
 def request_edit(request, business, token):
     match_request = selectors.get_request_by_token(business, token)
     program = match_request.program
-    if match_request.status not in CHANGEABLE:
-        messages.error(request, _("This request can no longer be changed."))
+    try:
+        services.check_can_change(match_request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
         return redirect("web:match_request", business_slug=business.slug, token=token)
-    found = services.settings_for(program)
+    found = selectors.settings_of(program)
     form = MatchRequestForm(
         request.POST or None, program=program, settings=found, match_request=match_request
     )
@@ -179,14 +177,16 @@ def request_edit(request, business, token):
 @business_page(GET_POST)
 def request_cancel(request, business, token):
     match_request = selectors.get_request_by_token(business, token)
-    if match_request.status not in CHANGEABLE:
-        messages.error(request, _("This request is already closed."))
+    try:
+        services.check_can_cancel(match_request)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
         return redirect("web:match_request", business_slug=business.slug, token=token)
     form = CancelRequestForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.cancel_request(match_request, form.input, by="consumer")
+                services.cancel_own_request(match_request, form.input)
             except DomainError as exc:
                 messages.error(request, str(exc.message))
             else:
