@@ -362,11 +362,12 @@ class TemplateForm(BlockFieldsForm):
     def form_field(self, input_field):
         head = str(input_field or "").split(".")[0]
         if head == "rrule" and not self._advanced():
-            # A rule built from the days and weeks: its faults belong to them.
+            # A rule built from the days and weeks: its faults (too many blocks, too far
+            # ahead) belong to how long it runs.
             for name in ("weekdays", "weeks", "until"):
                 if name in self.errors:
                     return name
-            return "weekdays"
+            return "until" if self.cleaned_data.get("until") else "weeks"
         if head == "start_local" and "start_time" in self.errors:
             return "start_time"
         if head == "release_minutes_before":

@@ -1,5 +1,5 @@
-"""Scheduling in the browser: the peer's blocks (claim, release, waitlist, check in and out)
-and the console's schedule (week and month views, new blocks, recurring templates, the block
+"""Scheduling in the browser: the peer's blocks (claim, release, waitlist, check in and out,
+swaps, the private calendar link) and the console's schedule (week and month views, new blocks, recurring templates, the block
 page with its claimants, CSV export). Everything works without JavaScript; htmx only swaps
 the page's main section in place.
 
@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
 from peerarmy.errors import DomainError, NotFound
@@ -24,7 +25,16 @@ from peerarmy.inputs import InvalidInput, parse
 from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user, skills_of_business
 from peerarmy.programs.selectors import get_program
-from peerarmy.scheduling import export, limits, recurrence, rules, selectors, services, swaps
+from peerarmy.scheduling import (
+    export,
+    feeds,
+    limits,
+    recurrence,
+    rules,
+    selectors,
+    services,
+    swaps,
+)
 from peerarmy.scheduling.inputs import (
     PositionInput,
     SeriesPatchInput,
@@ -157,6 +167,8 @@ def my_blocks(request, business):
             "entries": entries,
             "offers_received": received,
             "swap_candidates": selectors.swap_candidates(peer) if claims else [],
+            "feed_url": feeds.feed_url_of(peer),
+            "calendar_feedback": feedback.get("calendar"),
         },
     )
 
@@ -517,6 +529,34 @@ def export_csv(request, business):
     filename = export.export_filename(business, start, end)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- the private calendar link ----------------------------------------------------------------
+
+FEED_ACTIONS = {
+    "link": (feeds.get_or_create_feed_url, _lazy("Your calendar link is ready.")),
+    "new": (
+        feeds.regenerate_feed,
+        _lazy("Your calendar has a new link; the old one no longer works."),
+    ),
+    "stop": (feeds.revoke_feed, _lazy("Your calendar link no longer works.")),
+}
+
+
+@peer_page(POST)
+def calendar_feed(request, business):
+    """Get, renew or stop the peer's private calendar link (`action`: link, new, stop)."""
+    peer = _peer(request, business)
+    action = FEED_ACTIONS.get(request.POST.get("action"))
+    if action is not None:
+        change, done = action
+        try:
+            change(peer)
+        except DomainError as exc:
+            _flash(request, "calendar", _problem_text(exc))
+        else:
+            _flash(request, "calendar", done, ok=True)
+    return _back_to_list(request, business, "calendar")
 
 
 # --- swaps: offering a claimed block to a named peer -----------------------------------------
