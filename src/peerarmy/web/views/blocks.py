@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from peerarmy.errors import DomainError, NotFound
 from peerarmy.inputs import InvalidInput, parse
@@ -534,12 +533,12 @@ def export_csv(request, business):
 # --- the private calendar link ----------------------------------------------------------------
 
 FEED_ACTIONS = {
-    "link": (feeds.get_or_create_feed_url, _lazy("Your calendar link is ready.")),
+    "link": (feeds.get_or_create_feed_url, gettext_lazy("Your calendar link is ready.")),
     "new": (
         feeds.regenerate_feed,
-        _lazy("Your calendar has a new link; the old one no longer works."),
+        gettext_lazy("Your calendar has a new link; the old one no longer works."),
     ),
-    "stop": (feeds.revoke_feed, _lazy("Your calendar link no longer works.")),
+    "stop": (feeds.revoke_feed, gettext_lazy("Your calendar link no longer works.")),
 }
 
 
