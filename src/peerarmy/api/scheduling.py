@@ -27,7 +27,9 @@ from peerarmy.inputs import apply_patch, parse, patch_model
 from peerarmy.programs.selectors import get_program
 from peerarmy.scheduling import export, ical, limits, recurrence, selectors, services, swaps
 from peerarmy.scheduling.inputs import (
-    IDEMPOTENCY_KEY_MAX,  # api/rewards.py's voucher redemptions take the same keys
+    IDEMPOTENCY_KEY_MAX as IDEMPOTENCY_KEY_MAX,  # api/rewards.py's redemptions take such keys
+)
+from peerarmy.scheduling.inputs import (
     BlockInput,
     CancelBlockInput,
     FairnessLimitsInput,
