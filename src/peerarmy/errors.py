@@ -52,3 +52,11 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
     status = 422
     default_message = _("Some fields are not valid.")
+
+
+class IdempotencyKeyReused(DomainError):
+    """A retry's `Idempotency-Key` names an earlier change that was not this one."""
+
+    code = "idempotency_key_reused"
+    status = 409
+    default_message = _("This Idempotency-Key was already used for another request.")

@@ -18,24 +18,25 @@ from typing import Annotated
 
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from peerarmy.errors import DomainError
 from peerarmy.inputs import apply_patch, parse, patch_model
 from peerarmy.programs.selectors import get_program
 from peerarmy.scheduling import export, ical, limits, recurrence, selectors, services, swaps
+from peerarmy.scheduling.inputs import (
+    IDEMPOTENCY_KEY_MAX as IDEMPOTENCY_KEY_MAX,  # api/rewards.py's redemptions take such keys
+)
 from peerarmy.scheduling.inputs import (
     BlockInput,
     CancelBlockInput,
     FairnessLimitsInput,
     NewBlockInput,
     PositionInput,
-    SeriesChangeInput,
     SeriesInput,
+    SeriesPatchInput,
     StaffReleaseInput,
     SwapOfferInput,
 )
@@ -57,7 +58,6 @@ STAFF, PEER = "peerarmy_api_blocks_", "peerarmy_api_me_"
 # Days of the filters: far outside any schedule they would overflow when turned into UTC.
 FIRST_YEAR, LAST_YEAR = 2000, 2999
 MAX_CLAIMABLE = 200
-IDEMPOTENCY_KEY_MAX = 100
 
 
 def _sane_year(value):
@@ -71,11 +71,6 @@ def _sane_year(value):
 
 
 Day = Annotated[date, AfterValidator(_sane_year)]
-
-
-class IdempotencyKeyReused(DomainError):
-    code = "idempotency_key_reused"
-    status = 409
 
 
 # --- what goes out: the staff's view ----------------------------------------------------------
@@ -101,10 +96,6 @@ class ClaimOnBlockOut(Schema):
     @staticmethod
     def resolve_peer_name(claim):
         return claim.peer.display_name
-
-
-def _skill_slugs(obj):
-    return [skill.slug for skill in obj.required_skills.all()]
 
 
 class BlockOut(Schema):
@@ -139,20 +130,16 @@ class BlockOut(Schema):
     created_at: datetime
     updated_at: datetime
 
+    # A block as a selector read it (`blocks_for_business`) or as a change left it
+    # (`selectors.with_fill`): with its skills, claims and waitlist.
+
     @staticmethod
     def resolve_required_skills(block):
-        return _skill_slugs(block)
+        return block.skill_slugs
 
     @staticmethod
     def resolve_claims(block):
-        # A list read with its claims (`blocks_for_business`), or the block a change made.
-        claims = getattr(block, "all_claims", None)
-        return claims if claims is not None else selectors.claims_on_block(block)
-
-    @staticmethod
-    def resolve_waitlist_count(block):
-        count = getattr(block, "waitlist_count", None)
-        return count if count is not None else len(selectors.waitlist_of(block))
+        return block.all_claims
 
 
 class WaitingOut(Schema):
@@ -174,7 +161,7 @@ class BlockDetailOut(BlockOut):
 
     @staticmethod
     def resolve_waitlist(block):
-        return selectors.waitlist_of(block)
+        return block.waiting
 
 
 class StaffClaimOut(ClaimOnBlockOut):
@@ -392,7 +379,7 @@ class TemplateOut(Schema):
 
     @staticmethod
     def resolve_required_skills(template):
-        return _skill_slugs(template)
+        return template.skill_slugs
 
 
 class TemplateCreatedOut(Schema):
@@ -404,11 +391,9 @@ class TemplateFilters(Schema):
     program: int | None = Field(None, ge=1, le=MAX_ID, description="A program id.")
 
 
-def _series_out(business, series):
-    """A template and its blocks as the API shows them (with their counts and fill)."""
-    template = selectors.get_template(business, series.template.pk)
-    blocks = selectors.blocks_for_business(business, ids=[b.pk for b in series.blocks])
-    return {"template": template, "blocks": list(blocks)}
+def _series_out(series):
+    """A template and its blocks as the service gave them (with their counts and fill)."""
+    return {"template": series.template, "blocks": series.blocks}
 
 
 @templates_router.get(
@@ -436,19 +421,7 @@ def list_templates(request, filters: Query[TemplateFilters]):
 def add_template(request, payload: SeriesInput):
     business = member_business(request)
     outcome = services.create_blocks_from_template(business, request.auth.user, payload)
-    return Status(201, _series_out(business, outcome.value))
-
-
-class TemplatePatch(patch_model(SeriesChangeInput, "SeriesChangeFields")):
-    """Only the fields sent change, on the template and its blocks."""
-
-    from_block: int | None = Field(
-        None,
-        ge=1,
-        le=MAX_ID,
-        description="Change this block of the series and the following ones only; "
-        "left out: every block that has not started.",
-    )
+    return Status(201, _series_out(outcome.value))
 
 
 class TemplateChangedOut(Schema):
@@ -469,22 +442,11 @@ class TemplateChangedOut(Schema):
     "business answers 404.",
     operation_id=STAFF + "patch_template",
 )
-def patch_template(request, template_id: ObjectId, payload: TemplatePatch):
+def patch_template(request, template_id: ObjectId, payload: SeriesPatchInput):
     business = member_business(request)
     template = selectors.get_template(business, template_id)
-    sent = payload.model_dump(exclude_unset=True)
-    from_block_id = sent.pop("from_block", None)
-    from_block = selectors.get_block(business, from_block_id) if from_block_id else None
-    data = apply_patch(
-        SeriesChangeInput,
-        SeriesChangeInput.of(template).model_dump(),
-        sent,
-        business=business,
-    )
-    outcome = recurrence.update_template_blocks(
-        business, request.auth.user, template, data, changed=set(sent), from_block=from_block
-    )
-    return _series_out(business, outcome.value)
+    outcome = recurrence.update_template_blocks(business, request.auth.user, template, payload)
+    return _series_out(outcome.value)
 
 
 @templates_router.get(
@@ -664,9 +626,7 @@ class SwapOfferOut(Schema):
 
     @staticmethod
     def resolve_status(offer):
-        if offer.status == SwapStatus.PENDING and offer.expires_at <= timezone.now():
-            return SwapStatus.EXPIRED
-        return offer.status
+        return offer.status_at(timezone.now())
 
 
 class MeOut(Schema):
@@ -749,15 +709,11 @@ def claim(
     idempotency_key: str | None = Header(
         None,
         alias="Idempotency-Key",
-        max_length=IDEMPOTENCY_KEY_MAX,
-        description="Makes retries safe: the same key gives back the same claim.",
+        description="Makes retries safe: the same key gives back the same claim. Any text up "
+        "to 100 characters.",
     ),
 ):
     outcome = services.claim_block(token_peer(request), block_id, idempotency_key=idempotency_key)
-    if outcome.value.block_id != block_id:
-        raise IdempotencyKeyReused(
-            _("This Idempotency-Key was already used to claim another block.")
-        )
     return Status(200 if outcome.replayed else 201, outcome.value)
 
 
@@ -909,7 +865,7 @@ def offer_swap(request, claim_id: ObjectId, payload: SwapOfferBody):
     claim = selectors.get_own_claim(peer, claim_id)
     data = parse(SwapOfferInput, payload.model_dump(exclude_unset=True))
     outcome = swaps.offer_swap(peer, claim, data)
-    return Status(201 if outcome.created else 200, outcome.value)
+    return Status(200 if outcome.replayed else 201, outcome.value)
 
 
 class SwapFilters(Schema):

@@ -10,8 +10,8 @@ from django.utils import timezone
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.programs.models import Program, ProgramKind
 from peerarmy.scheduling.errors import SchedulingError
-from peerarmy.scheduling.inputs import SeriesInput
-from peerarmy.scheduling.models import FairnessLimits
+from peerarmy.scheduling.inputs import FairnessLimitsInput, SeriesInput
+from peerarmy.scheduling.limits import update_fairness_limits
 from peerarmy.scheduling.services import (
     claim_block,
     create_blocks_from_template,
@@ -45,12 +45,16 @@ def load_delivery_schedule(business, now):
     holds two. Deterministic but for the date it starts from."""
     program = Program.objects.get(business=business, kind=ProgramKind.DELIVERY)
     owner = Membership.objects.get(business=business, role=Role.OWNER).user
-    FairnessLimits.objects.create(
-        business=business,
-        program=program,
-        max_hours_per_week=16,
-        min_rest_minutes=60,
-        max_future_blocks=6,
+    update_fairness_limits(
+        business,
+        owner,
+        program,
+        FairnessLimitsInput(
+            max_hours_per_week=16,
+            min_rest_minutes=60,
+            max_future_blocks=6,
+            forfeit_cutoff_minutes=60,
+        ),
     )
     first_day = timezone.localtime(now, business.tzinfo).date() + timedelta(days=1)
     later_from = first_day + timedelta(days=OPEN_NOW_DAYS)

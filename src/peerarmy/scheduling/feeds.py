@@ -6,12 +6,13 @@ installation's SECRET_KEY, of the feed's business, peer and creation time: that 
 peer's page show the same URL again (`get_or_create_feed_url`) without storing it. Changing
 SECRET_KEY invalidates every feed URL; `get_or_create_feed_url` then hands out a new one.
 
-For the web page (`/me/blocks/`, the "my calendar" box):
-- `active_feed(peer)` → the active `CalendarFeed` or None ("subscribe" vs "your feed");
-- `get_or_create_feed_url(peer)` → the absolute URL of the peer's feed, creating it if needed
-  (a POST, since it may write);
-- `regenerate_feed(peer)` → revokes the current URL and returns a new one;
-- `revoke_feed(peer)` → the URL stops working (True if there was one).
+For the peer's blocks page (`/me/blocks/`, the "My calendar" box):
+- `feed_url_of(peer)` → the absolute URL of the peer's working feed, or None (a read);
+- `get_or_create_feed_url(peer)` → an Outcome with that URL, the feed made now if the peer had
+  none (`created`);
+- `regenerate_feed(peer)` → revokes the current URL; the Outcome holds the new one;
+- `revoke_feed(peer)` → the URL stops working; the Outcome holds the feed stopped, or None.
+Only an active peer gets, renews or stops a feed (`services.check_active`).
 """
 
 import base64
@@ -24,9 +25,11 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from peerarmy.inputs import Outcome
 from peerarmy.peers.models import Peer
 
 from .models import CalendarFeed
+from .services import check_active
 
 MAX_TOKEN_LENGTH = 100
 
@@ -53,6 +56,19 @@ def active_feed(peer):
     ).first()
 
 
+def _working_url(peer, feed) -> str | None:
+    raw = _token_for(feed)
+    if hmac.compare_digest(hash_token(raw), feed.token_hash):
+        return feed_url(peer.business, raw)
+    return None  # SECRET_KEY changed: this URL no longer works
+
+
+def feed_url_of(peer) -> str | None:
+    """The absolute URL of the peer's feed if they have one that works; nothing is made."""
+    feed = active_feed(peer)
+    return None if feed is None else _working_url(peer, feed)
+
+
 def _lock(peer):
     Peer.objects.select_for_update(of=("self",)).filter(pk=peer.pk).first()
 
@@ -76,28 +92,31 @@ def _revoke_active(peer, now):
     ).update(revoked_at=now)
 
 
-def get_or_create_feed_url(peer) -> str:
-    """The absolute URL of the peer's active feed; a new feed if they have none."""
+def get_or_create_feed_url(peer) -> Outcome[str]:
+    """The absolute URL of the peer's active feed; a new feed (`created`) if they have none,
+    or none that works."""
+    check_active(peer)
     with transaction.atomic():
         _lock(peer)
         feed = active_feed(peer)
         if feed is not None:
-            raw = _token_for(feed)
-            if hmac.compare_digest(hash_token(raw), feed.token_hash):
-                return feed_url(peer.business, raw)
+            url = _working_url(peer, feed)
+            if url is not None:
+                return Outcome(url)
             # SECRET_KEY changed: this URL no longer works anyway; give a new one.
             _revoke_active(peer, timezone.now())
-        return feed_url(peer.business, _create(peer))
+        return Outcome(feed_url(peer.business, _create(peer)), created=True)
 
 
-def regenerate_feed(peer) -> str:
-    """Revoke the peer's current feed URL (if any) and return a new one."""
+def regenerate_feed(peer) -> Outcome[str]:
+    """Revoke the peer's current feed URL (if any); the Outcome holds the new one."""
+    check_active(peer)
     for attempt in range(2):
         try:
             with transaction.atomic():
                 _lock(peer)
                 _revoke_active(peer, timezone.now())
-                return feed_url(peer.business, _create(peer))
+                return Outcome(feed_url(peer.business, _create(peer)), created=True)
         except IntegrityError:
             # Two regenerations at the same microsecond: try once more.
             if attempt:
@@ -105,11 +124,18 @@ def regenerate_feed(peer) -> str:
     raise AssertionError("unreachable")
 
 
-def revoke_feed(peer) -> bool:
-    """Stop the peer's feed URL from working. True if there was one."""
+def revoke_feed(peer) -> Outcome[CalendarFeed | None]:
+    """Stop the peer's feed URL from working; the Outcome holds the feed stopped (None if
+    there was none)."""
+    check_active(peer)
     with transaction.atomic():
         _lock(peer)
-        return bool(_revoke_active(peer, timezone.now()))
+        feed = active_feed(peer)
+        if feed is None:
+            return Outcome(None)
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at"])
+        return Outcome(feed)
 
 
 def peer_for_feed_token(business, token):

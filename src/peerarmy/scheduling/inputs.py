@@ -1,13 +1,12 @@
 """The typed inputs of every change to scheduling (see `peerarmy.inputs`): a block, a recurring
 series and a change to it, the fairness limits of a program, a cancellation, a staff release,
-a check-in's position and a swap offer. Each limit is written here once; the API takes these
-as its bodies and the console's forms validate through them."""
+a check-in's position, a swap offer and a claim's idempotency key. Each limit is written here
+once; the API takes these as its bodies and the console's forms validate through them."""
 
 from __future__ import annotations
 
 import typing
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Annotated
 
 from django.utils import timezone
@@ -26,11 +25,17 @@ from pydantic_core import PydanticCustomError
 from peerarmy.inputs import (
     ID,
     Input,
+    InvalidInput,
+    Latitude,
+    Longitude,
     Moment,
     Text,
+    apply_patch,
     broken,
     context_business,
+    patch_model,
     rule_errors,
+    stored_degrees,
     text,
     whole,
 )
@@ -55,7 +60,8 @@ MAX_RELEASE_MINUTES = 366 * 24 * 60
 # Years any date-time may have before the window is even considered: a year such as 0001
 # cannot be turned into UTC at all.
 FIRST_YEAR, LAST_YEAR = 2000, 2200
-MICRODEGREE = Decimal("0.000001")
+# A claim's idempotency key: any text up to this long (a UUID is 36).
+IDEMPOTENCY_KEY_MAX = 100
 
 
 # --- field types -------------------------------------------------------------------------------
@@ -98,18 +104,6 @@ BlockMoment = Annotated[
 ]
 
 
-def _microdegrees(value: float) -> float:
-    # The columns hold six decimals (about 10 cm); a browser's position gives more.
-    return round(value, 6)
-
-
-def stored_degrees(value) -> Decimal | None:
-    """A coordinate as its column holds it."""
-    return None if value is None else Decimal(repr(float(value))).quantize(MICRODEGREE)
-
-
-Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(_microdegrees)]
-Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(_microdegrees)]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
@@ -210,7 +204,7 @@ class BlockFieldsInput(Input):
             "reward_minor": obj.reward_minor,
             "reward_currency": obj.reward_currency,
             "reward_points": obj.reward_points,
-            "required_skills": [s.slug for s in obj.required_skills.all()],
+            "required_skills": obj.skill_slugs,
             "required_languages": list(obj.required_languages or []),
             "min_reliability": obj.min_reliability,
             "max_distance_km": obj.max_distance_km,
@@ -356,9 +350,29 @@ class SeriesInput(BlockFieldsInput):
         return [s for s in self.local_starts() if s.date() not in days and s not in moments]
 
 
+# What a change to a series may set on its blocks: the shared block fields (the times come from
+# `start_time` and `duration_minutes`; the release time is kept per block).
+SERIES_BLOCK_FIELDS = (
+    "place_name",
+    "address",
+    "latitude",
+    "longitude",
+    "is_remote",
+    "capacity",
+    "reward_minor",
+    "reward_currency",
+    "reward_points",
+    "required_languages",
+    "min_reliability",
+    "max_distance_km",
+    "check_in_radius_m",
+)
+SERIES_FIELDS = (*SERIES_BLOCK_FIELDS, "required_skills", "start_time", "duration_minutes")
+
+
 class SeriesChangeInput(BlockFieldsInput):
-    """What a change to a series may set: the shared fields, the new local start time of its
-    blocks and their length. Each block keeps its own day."""
+    """A series as a change leaves it: the shared fields, the local start time of its blocks
+    and their length. Each block keeps its own day."""
 
     start_time: time = Field(description="The new local start time of every block (HH:MM).")
     duration_minutes: whole(1, MAX_BLOCK_MINUTES)
@@ -375,6 +389,87 @@ class SeriesChangeInput(BlockFieldsInput):
             start_time=datetime.fromisoformat(template.dtstart_local).time(),
             duration_minutes=template.duration_minutes,
         )
+
+
+class SeriesPatchInput(patch_model(SeriesChangeInput, "SeriesChangeFields")):
+    """A change to a series: the fields it sets are what changes, on the template and on its
+    blocks that have not started (with `from_block`: that block and the following ones). A
+    field left out keeps each block's own value. The API's PATCH body is this input; the
+    console makes it from one block's form (`from_block_edit`)."""
+
+    from_block: ID | None = Field(
+        None,
+        description="Change this block of the series and the following ones only; "
+        "left out: every block that has not started.",
+    )
+
+    @property
+    def changes(self) -> dict:
+        """The series' fields this change sets, with their values."""
+        return {
+            name: getattr(self, name) for name in SERIES_FIELDS if name in self.model_fields_set
+        }
+
+    def applied_to(self, template, business) -> SeriesChangeInput:
+        """The series as this change leaves it (the template's input overlaid with the fields
+        set), every rule run on the whole; `InvalidInput` names the fields at fault."""
+        return apply_patch(
+            SeriesChangeInput,
+            SeriesChangeInput.of(template).model_dump(),
+            self.changes,
+            business=business,
+        )
+
+    @classmethod
+    def from_block_edit(cls, block, edited: BlockInput, zone) -> SeriesPatchInput:
+        """The change a person made on the form of `block` (a block of a series), as a change
+        to it and the following blocks: the fields whose value they changed (a place's
+        coordinates go together), the new local start time and length. A change only one
+        block can take (another day, another "claimable from") is refused naming its field.
+        `zone` is the business's time zone."""
+        was = BlockInput.of(block)
+        starts, ends = edited.starts_at.astimezone(zone), edited.ends_at.astimezone(zone)
+        was_starts = block.starts_at.astimezone(zone)
+        refused = []
+        if starts.date() != was_starts.date():
+            refused.append(
+                (
+                    "starts_at",
+                    _("For the following blocks only the time can change, each keeps its day. "
+                      "To move this block to another day, choose “Only this block”."),
+                )
+            )  # fmt: skip
+        if edited.released_at is not None and _minute(edited.released_at) != _minute(
+            block.released_at
+        ):
+            refused.append(
+                ("released_at", _("“Claimable from” can be changed for one block at a time."))
+            )
+        if refused:
+            raise InvalidInput(refused)
+        changes = {
+            name: getattr(edited, name)
+            for name in SERIES_BLOCK_FIELDS
+            if _comparable(name, getattr(edited, name)) != _comparable(name, getattr(was, name))
+        }
+        if sorted(edited.required_skills) != sorted(was.required_skills):
+            changes["required_skills"] = edited.required_skills
+        if {"latitude", "longitude"} & set(changes):
+            changes.update(latitude=edited.latitude, longitude=edited.longitude)
+        if (starts.hour, starts.minute) != (was_starts.hour, was_starts.minute):
+            changes["start_time"] = starts.time().replace(second=0, microsecond=0)
+        minutes = int((ends - starts).total_seconds() // 60)
+        if minutes != int(block.duration.total_seconds() // 60):
+            changes["duration_minutes"] = minutes
+        return cls.parse({**changes, "from_block": block.pk})
+
+
+def _comparable(name, value):
+    if name in ("latitude", "longitude"):
+        return stored_degrees(value)
+    if name == "required_languages":
+        return sorted(value)
+    return value
 
 
 # --- the fairness limits of a program ---------------------------------------------------------
@@ -442,3 +537,19 @@ class SwapOfferInput(Input):
     peer_id: Annotated[ID | None, AfterValidator(_peer_chosen)] = Field(
         None, validate_default=True, description="The peer of this army you offer the block to."
     )
+
+
+class ClaimKeyInput(Input):
+    """The idempotency key a claim may carry: the `Idempotency-Key` header on the API, a field
+    the page writes into its claim buttons. Any text up to 100 characters; spaces around it
+    do not count, and an empty one is no key."""
+
+    key: text(IDEMPOTENCY_KEY_MAX) | None = Field(None, alias="Idempotency-Key")
+
+    @classmethod
+    def key_of(cls, raw) -> str | None:
+        """The key as a claim keeps it, or None; `InvalidInput` naming `Idempotency-Key` for
+        one that is too long or cannot be stored."""
+        if raw is None:
+            return None
+        return cls.parse({"Idempotency-Key": raw}).key or None

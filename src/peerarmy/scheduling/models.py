@@ -92,6 +92,27 @@ class BlockFields(models.Model):
     class Meta:
         abstract = True
 
+    @property
+    def skill_slugs(self) -> list[str]:
+        """The slugs of the skills it asks for, from the skills read with it (a selector's
+        prefetch, or the service that set them)."""
+        return [skill.slug for skill in self.required_skills.all()]
+
+    @property
+    def skill_names(self) -> list[str]:
+        """The names of the skills it asks for, read like `skill_slugs`."""
+        return [str(skill.name) for skill in self.required_skills.all()]
+
+    def remember_skills(self, skills) -> None:
+        """Keep `skills` as the skills it asks for, as a prefetch would: the service that has
+        just set them knows them, and nobody needs to read them again."""
+        cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache.pop("required_skills", None)
+        queryset = self.required_skills.all()
+        queryset._result_cache = list(skills)
+        queryset._prefetch_done = True
+        cache["required_skills"] = queryset
+
 
 class BlockTemplate(BlockFields):
     """A recurrence (RFC 5545 RRULE) that blocks were created from, in local wall-clock time."""
@@ -462,3 +483,19 @@ class SwapOffer(models.Model):
 
     def __str__(self):
         return f"{self.from_peer} ⇄ {self.to_peer} ({self.status})"
+
+    def status_at(self, now) -> str:
+        """The offer's status at `now`: a pending offer whose time has passed is expired,
+        whether or not that was written down yet (`status_is` is the same rule as a query)."""
+        if self.status == SwapStatus.PENDING and self.expires_at <= now:
+            return SwapStatus.EXPIRED
+        return self.status
+
+    @staticmethod
+    def status_is(status, now) -> Q:
+        """The offers whose `status_at(now)` is `status`."""
+        if status == SwapStatus.EXPIRED:
+            return Q(status=SwapStatus.EXPIRED) | Q(status=SwapStatus.PENDING, expires_at__lte=now)
+        if status == SwapStatus.PENDING:
+            return Q(status=SwapStatus.PENDING, expires_at__gt=now)
+        return Q(status=status)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.formats import time_format
@@ -29,10 +29,10 @@ from peerarmy.notifications.services import enqueue_email
 from peerarmy.peers.models import Peer
 from peerarmy.tenancy.services import check_can_manage
 
-from .inputs import SeriesChangeInput
+from . import selectors
+from .inputs import SERIES_BLOCK_FIELDS, SeriesPatchInput
 from .models import (
     Block,
-    BlockStatus,
     BlockTemplate,
     Claim,
     ClaimStatus,
@@ -47,24 +47,6 @@ from .services import (
     _skills,
 )
 
-# What a series change may set on its blocks: the shared block fields (the times come from
-# `start_time` and `duration_minutes`; the release time is kept per block).
-SERIES_BLOCK_FIELDS = [
-    "place_name",
-    "address",
-    "latitude",
-    "longitude",
-    "is_remote",
-    "capacity",
-    "reward_minor",
-    "reward_currency",
-    "reward_points",
-    "required_languages",
-    "min_reliability",
-    "max_distance_km",
-    "check_in_radius_m",
-]
-SERIES_FIELDS = [*SERIES_BLOCK_FIELDS, "required_skills", "start_time", "duration_minutes"]
 PLACE_FIELDS = ("place_name", "address", "latitude", "longitude", "is_remote")
 COMPARED_FIELDS = ["starts_at", "ends_at", *SERIES_BLOCK_FIELDS]
 RRULE_DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]  # the order of WEEKDAYS
@@ -100,46 +82,45 @@ class _Change:
 # --- reading a series ------------------------------------------------------------------------
 
 
-def future_blocks(template, *, now=None):
-    """The open blocks of the series that have not started yet, soonest first."""
-    now = now or timezone.now()
-    return Block.objects.filter(
-        business_id=template.business_id,
-        template=template,
-        status=BlockStatus.OPEN,
-        starts_at__gt=now,
-    ).order_by("starts_at", "pk")
-
-
 def describe_rule(template) -> str:
     """The series' rule in words ("Every week on Saturday at 10:00"), or "" for a rule these
-    words do not cover (the page shows the RFC 5545 text beside it anyway)."""
+    words do not cover (the page shows the RFC 5545 text beside it anyway). Each sentence is
+    one translatable text, so that a language can order its words its own way."""
     try:
         parts = dict(
             part.split("=", 1) for part in template.rrule.removeprefix("RRULE:").split(";")
         )
-        interval = int(parts.get("INTERVAL", "1"))
+        n = int(parts.get("INTERVAL", "1"))
         at = time_format(datetime.fromisoformat(template.dtstart_local).time(), "H:i")
     except ValueError:
         return ""
     freq = parts.get("FREQ")
     if freq == "DAILY":
-        every = ngettext("Every day", "Every %(n)d days", interval) % {"n": interval}
-    elif freq == "WEEKLY":
-        every = ngettext("Every week", "Every %(n)d weeks", interval) % {"n": interval}
+        return ngettext("Every day at %(time)s", "Every %(n)d days at %(time)s", n) % {
+            "n": n,
+            "time": at,
+        }
+    if freq == "WEEKLY":
         codes = [c for c in parts.get("BYDAY", "").split(",") if c]
         if any(c not in RRULE_DAYS for c in codes):
             return ""
-        if codes:
-            names = ", ".join(
-                str(WEEKDAYS[RRULE_DAYS.index(c)]) for c in sorted(codes, key=RRULE_DAYS.index)
-            )
-            every = _("%(every)s on %(days)s") % {"every": every, "days": names}
-    elif freq == "MONTHLY" and "BYDAY" not in parts:
-        every = ngettext("Every month", "Every %(n)d months", interval) % {"n": interval}
-    else:
-        return ""
-    return _("%(every)s at %(time)s") % {"every": every, "time": at}
+        if not codes:
+            return ngettext("Every week at %(time)s", "Every %(n)d weeks at %(time)s", n) % {
+                "n": n,
+                "time": at,
+            }
+        days = ", ".join(
+            str(WEEKDAYS[RRULE_DAYS.index(c)]) for c in sorted(codes, key=RRULE_DAYS.index)
+        )
+        return ngettext(
+            "Every week on %(days)s at %(time)s", "Every %(n)d weeks on %(days)s at %(time)s", n
+        ) % {"n": n, "days": days, "time": at}
+    if freq == "MONTHLY" and "BYDAY" not in parts:
+        return ngettext("Every month at %(time)s", "Every %(n)d months at %(time)s", n) % {
+            "n": n,
+            "time": at,
+        }
+    return ""
 
 
 # --- changing a series -----------------------------------------------------------------------
@@ -242,14 +223,7 @@ def _lock_series(business, template, first_start, now):
     """Lock, in the services' order, what the change touches; return the claims, the locked
     peers by id, the locked blocks that are still open and to come, and the ids of those
     with someone on the waitlist."""
-    scope = Block.objects.filter(
-        business_id=business.pk,
-        template_id=template.pk,
-        status=BlockStatus.OPEN,
-        starts_at__gt=now,
-    )
-    if first_start is not None:
-        scope = scope.filter(starts_at__gte=first_start)
+    scope = selectors.series_blocks_to_come(business.pk, template.pk, now, from_start=first_start)
     ids = list(scope.values_list("pk", flat=True))
     if not ids:
         return [], {}, [], set()
@@ -285,7 +259,7 @@ def _lock_series(business, template, first_start, now):
     )
     # Re-checked under the lock: a block may have been cancelled meanwhile.
     blocks = sorted(
-        (b for b in blocks if b.status == BlockStatus.OPEN and b.starts_at > now),
+        (b for b in blocks if selectors.reached_by_series(b, now)),
         key=lambda b: (b.starts_at, b.pk),
     )
     # Read again after the block locks: a claim made before them is committed by now.
@@ -299,30 +273,31 @@ def _lock_series(business, template, first_start, now):
 
 @transaction.atomic
 def update_template_blocks(
-    business, actor, template, data: SeriesChangeInput, *, changed, from_block=None, now=None
+    business, actor, template, change: SeriesPatchInput, *, now=None
 ) -> Outcome[Series]:
-    """Apply the fields of `data` named in `changed` to the open blocks of a series that have
-    not started (with `from_block`: to that block and the following ones) and to the
-    template. The Outcome holds the template as it is now and the blocks changed.
+    """Apply `change` to the open blocks of a series that have not started (with
+    `change.from_block`: to that block and the following ones; `NotFound` for a block of
+    another business) and to the template. The Outcome holds the template as it is now and
+    the blocks changed (see `Series`).
 
-    `data` is the series' whole input (an API PATCH overlays the fields sent on the
-    template's), so that its rules ran on the whole; `changed` says which of its fields
-    (`SERIES_FIELDS`: the block fields, `start_time` and `duration_minutes`) to apply. Each
-    changed block's SEQUENCE goes up, its active claims follow its times, a higher capacity
-    goes to the waitlist at once, and the claimants of blocks whose time or place changed get
-    one e-mail each listing them. All or nothing: every block's problem is reported at once."""
+    The fields the change sets are what changes (`change.changes`; a field left out keeps
+    each block's own value); its rules run on the series as the change leaves it
+    (`change.applied_to`). Each changed block's SEQUENCE goes up, its active claims follow
+    its times, a higher capacity goes to the waitlist at once, and the claimants of blocks
+    whose time or place changed get one e-mail each listing them. All or nothing: every
+    block's problem is reported at once."""
     check_can_manage(actor, business)
     now = now or timezone.now()
     if template.business_id != business.pk:
         raise NotFound()
     first_start = None
-    if from_block is not None:
-        if from_block.business_id != business.pk:
-            raise NotFound()
+    if change.from_block is not None:
+        from_block = selectors.get_block(business, change.from_block)
         if from_block.template_id != template.pk:
             _refuse("from_block", _("This block is not part of the series."))
-        first_start = Block.objects.values_list("starts_at", flat=True).get(pk=from_block.pk)
-    changed = set(changed) & set(SERIES_FIELDS)
+        first_start = from_block.starts_at
+    data = change.applied_to(template, business)
+    changed = set(change.changes)
     fields = {name: getattr(data, name) for name in SERIES_BLOCK_FIELDS if name in changed}
     if fields.get("is_remote"):
         fields.update(latitude=None, longitude=None)
@@ -384,7 +359,11 @@ def update_template_blocks(
             _promote_from_waitlist(change.block, peers, now)
     template = _update_template(template, fields, skills, start_time, duration)
     _tell_claimants(business, changes, claims)
-    return Outcome(Series(template, [c.block for c in changes]))
+    changed_blocks = sorted((c.block for c in changes), key=lambda b: (b.starts_at, b.pk))
+    for block in changed_blocks:
+        if skills is not None:
+            block.remember_skills(skills)
+    return Outcome(Series(template, selectors.with_fill(changed_blocks)))
 
 
 def _save_blocks(changes, skills):
@@ -408,8 +387,13 @@ def _save_blocks(changes, skills):
 
 
 def _update_template(template, fields, skills, start_time, duration):
-    """The template describes the series from now on."""
-    template = BlockTemplate.objects.select_for_update(of=("self",)).get(pk=template.pk)
+    """The template describes the series from now on; it comes back with its program, its
+    skills and its `block_count`."""
+    template = (
+        BlockTemplate.objects.select_for_update(of=("self",))
+        .select_related("program")
+        .get(pk=template.pk)
+    )
     names = set(fields)
     for name, value in fields.items():
         setattr(template, name, value)
@@ -424,6 +408,10 @@ def _update_template(template, fields, skills, start_time, duration):
         template.save(update_fields=sorted(names))
     if skills is not None:
         template.required_skills.set(skills)
+        template.remember_skills(skills)
+    else:
+        prefetch_related_objects([template], "required_skills")
+    template.block_count = selectors.series_block_count(template)
     return template
 
 

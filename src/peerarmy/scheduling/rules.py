@@ -44,6 +44,17 @@ def place_problems(block, distance, travel_radius_km) -> list[str]:
     return found
 
 
+def has_started(starts_at, now) -> bool:
+    """Has a block from `starts_at` started? Then peers can no longer claim it, and staff may
+    mark its claims completed or no-shows."""
+    return starts_at <= now
+
+
+def is_over(ends_at, now) -> bool:
+    """Is a block that ends at `ends_at` over? Then it can no longer be cancelled."""
+    return ends_at <= now
+
+
 # Check-in and check-out are open from this long before a block starts to this long after it
 # ends.
 CHECK_IN_MARGIN = timedelta(minutes=30)

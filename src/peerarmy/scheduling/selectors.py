@@ -3,11 +3,11 @@ lookups (`get_block`, `get_claim`, ... raising `NotFound`), the lists, and the b
 can claim."""
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,6 +123,35 @@ def series_of(block) -> BlockTemplate | None:
     return BlockTemplate.objects.filter(business_id=block.business_id, pk=block.template_id).first()
 
 
+def series_blocks_to_come(business_id, template_id, now, *, from_start=None):
+    """The blocks of a series that a change to the series reaches: those still open that
+    have not started (with `from_start`: starting then or later). `reached_by_series` is the
+    same rule for one block."""
+    qs = Block.objects.filter(
+        business_id=business_id, template_id=template_id, status=BlockStatus.OPEN, starts_at__gt=now
+    )
+    if from_start is not None:
+        qs = qs.filter(starts_at__gte=from_start)
+    return qs
+
+
+def reached_by_series(block, now) -> bool:
+    """Does a change to its series reach `block`? (`series_blocks_to_come`'s rule.)"""
+    return (
+        block.template_id is not None
+        and block.status == BlockStatus.OPEN
+        and not rules.has_started(block.starts_at, now)
+    )
+
+
+def changeable_series(block, *, now=None) -> BlockTemplate | None:
+    """The series of `block` when a change to the series reaches it (so that the block can be
+    changed "with the following ones"), else None."""
+    if not reached_by_series(block, now or timezone.now()):
+        return None
+    return series_of(block)
+
+
 def get_swap_offer(peer, offer_id) -> SwapOffer:
     """A swap offer the peer made or received."""
     return _found(swap_offers_of_peer(peer).filter(pk=offer_id).first())
@@ -179,14 +208,19 @@ def default_block_program(programs):
 
 @dataclass
 class ClaimableBlock:
-    """A block as one peer sees it: how far, and whether they can claim it. `reasons` are the
-    rules the peer's own claims would break (overlap, rest, hours, future blocks); a full
-    block has no reason of its own but offers the waitlist."""
+    """A block as one peer sees it: how far, and whether they can claim it. `problem` is the
+    code of the rule the peer's own claims would break (`rules.fairness_problem`: overlap,
+    rest, hours, future blocks), `reasons` that rule in words; a full block has no reason of
+    its own but offers the waitlist."""
 
     block: Block
     distance_km: float | None
-    reasons: list[str] = field(default_factory=list)
+    problem: str | None = None
     waiting: bool = False
+
+    @property
+    def reasons(self) -> list[str]:
+        return [str(errors.fairness_error(self.problem).message)] if self.problem else []
 
     @property
     def full(self):
@@ -209,10 +243,9 @@ class ClaimableBlock:
     def refusal(self):
         """Why the block cannot be claimed now, as (code, message), or None. The code is the
         one `claim_block` would refuse with (`overlaps_claimed_block`, ..., `block_full`)."""
-        if self.reasons:
-            codes = {str(cls.default_message): code for code, cls in errors.FAIRNESS_ERRORS.items()}
-            message = self.reasons[0]
-            return codes.get(message, errors.NotEligible.code), message
+        if self.problem:
+            error = errors.fairness_error(self.problem)
+            return error.code, str(error.message)
         if self.full:
             return errors.BlockFull.code, str(errors.BlockFull.default_message)
         return None
@@ -363,7 +396,6 @@ def claimable_blocks(
     for pk in ordered:
         block = blocks[pk]
         block.program = programs[block.program_id]
-        item = ClaimableBlock(block=block, distance_km=candidates[pk][3], waiting=pk in waiting)
         problem = rules.fairness_problem(
             block_id=pk,
             starts_at=block.starts_at,
@@ -373,9 +405,11 @@ def claimable_blocks(
             now=now,
             tz=tz,
         )
-        if problem:
-            item.reasons.append(str(errors.FAIRNESS_ERRORS[problem].default_message))
-        result.append(item)
+        result.append(
+            ClaimableBlock(
+                block=block, distance_km=candidates[pk][3], problem=problem, waiting=pk in waiting
+            )
+        )
     return result
 
 
@@ -448,15 +482,47 @@ def waitlist_history(block):
     )
 
 
+def series_block_count(template) -> int:
+    """How many blocks were made from the series (any status)."""
+    return Block.objects.filter(business_id=template.business_id, template_id=template.pk).count()
+
+
 def series_upcoming_count(template, *, now=None) -> int:
     """How many open blocks of the series have not started yet."""
+    return series_blocks_to_come(template.business_id, template.pk, now or timezone.now()).count()
+
+
+@dataclass
+class BlockPage:
+    """What the console's page of one block shows: every claim with its peer, the waitlist's
+    history, the names of the skills it asks for, its series, and what staff may do now (the
+    services' own rules: mark completions and no-shows once it has started, cancel it until
+    it is over)."""
+
+    block: Block
+    claims: list
+    waitlist: list
+    skills: list[str]
+    series: BlockTemplate | None
+    series_upcoming: int
+    started: bool
+    can_cancel: bool
+
+
+def block_page(block, *, now=None) -> BlockPage:
+    """The console's page of `block` (one of `get_block`'s)."""
     now = now or timezone.now()
-    return Block.objects.filter(
-        business_id=template.business_id,
-        template=template,
-        status=BlockStatus.OPEN,
-        starts_at__gt=now,
-    ).count()
+    series = series_of(block)
+    return BlockPage(
+        block=block,
+        claims=claims_on_block(block),
+        waitlist=waitlist_history(block),
+        skills=block.skill_names,
+        series=series,
+        series_upcoming=series_upcoming_count(series, now=now) if series else 0,
+        started=rules.has_started(block.starts_at, now),
+        can_cancel=block.status == BlockStatus.OPEN and not rules.is_over(block.ends_at, now),
+    )
 
 
 # --- the peer's own lists --------------------------------------------------------------------
@@ -502,10 +568,9 @@ def swap_offers_received(peer, *, now=None):
     now = now or timezone.now()
     return list(
         SwapOffer.objects.filter(
+            SwapOffer.status_is(SwapStatus.PENDING, now),
             business_id=peer.business_id,
             to_peer=peer,
-            status=SwapStatus.PENDING,
-            expires_at__gt=now,
         )
         .select_related("from_peer", "claim__block__program")
         .order_by("claim__starts_at", "pk")
@@ -517,10 +582,9 @@ def swap_offers_made(peer, *, now=None):
     now = now or timezone.now()
     return list(
         SwapOffer.objects.filter(
+            SwapOffer.status_is(SwapStatus.PENDING, now),
             business_id=peer.business_id,
             from_peer=peer,
-            status=SwapStatus.PENDING,
-            expires_at__gt=now,
         )
         .select_related("to_peer", "claim")
         .order_by("created_at", "pk")
@@ -550,7 +614,8 @@ def claims_of_peer(peer, *, status=None, upcoming=False, now=None):
 
 def swap_offers_of_peer(peer, *, direction=None, status=None, now=None):
     """Swap offers the peer made (`direction="made"`), received (`"received"`) or both,
-    newest first. A pending offer whose time has passed counts as expired."""
+    newest first, narrowed to a `status` as `SwapOffer.status_at` tells it (a pending offer
+    whose time has passed counts as expired)."""
     qs = SwapOffer.objects.filter(business_id=peer.business_id)
     if direction == "made":
         qs = qs.filter(from_peer=peer)
@@ -558,15 +623,8 @@ def swap_offers_of_peer(peer, *, direction=None, status=None, now=None):
         qs = qs.filter(to_peer=peer)
     else:
         qs = qs.filter(Q(from_peer=peer) | Q(to_peer=peer))
-    now = now or timezone.now()
-    if status == SwapStatus.EXPIRED:
-        qs = qs.filter(
-            Q(status=SwapStatus.EXPIRED) | Q(status=SwapStatus.PENDING, expires_at__lte=now)
-        )
-    elif status == SwapStatus.PENDING:
-        qs = qs.filter(status=SwapStatus.PENDING, expires_at__gt=now)
-    elif status:
-        qs = qs.filter(status=status)
+    if status:
+        qs = qs.filter(SwapOffer.status_is(status, now or timezone.now()))
     return qs.select_related("from_peer", "to_peer", "claim__block__program").order_by(
         "-created_at", "-pk"
     )
@@ -614,19 +672,59 @@ def blocks_for_business(
 
 
 def get_block_for_api(business, block_id) -> Block:
-    """The block as the API shows it, with its fill (see `blocks_for_business`)."""
-    return _found(blocks_for_business(business, ids=[block_id]).first())
+    """The block as the API shows it, with its fill (see `blocks_for_business`) and the
+    peers waiting for it, first come first served (`waiting`)."""
+    return _found(
+        blocks_for_business(business, ids=[block_id])
+        .prefetch_related(
+            Prefetch(
+                "waitlist",
+                queryset=WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING)
+                .select_related("peer")
+                .order_by("created_at", "pk"),
+                to_attr="waiting",
+            )
+        )
+        .first()
+    )
 
 
-def waitlist_of(block):
-    """The peers waiting for `block`, first come first served."""
-    return list(
+def with_fill(blocks, *, new=False) -> list:
+    """`blocks` (of one business) with what the API shows of them, for the services that
+    have just changed them: every claim, oldest first, with its peer (`all_claims`), the peers
+    waiting, first come first served (`waiting`), their number (`waitlist_count`) and the
+    required skills (prefetched). Blocks made just now (`new`) have no claim and nobody
+    waiting: no query; otherwise two or three queries for any number of blocks."""
+    blocks = list(blocks)
+    if new or not blocks:
+        for block in blocks:
+            block.all_claims, block.waiting, block.waitlist_count = [], [], 0
+        return blocks
+    business_id, ids = blocks[0].business_id, [b.pk for b in blocks]
+    claims, waiting = {}, {}
+    for claim in (
+        Claim.objects.filter(business_id=business_id, block_id__in=ids)
+        .select_related("peer")
+        .order_by("claimed_at", "pk")
+    ):
+        claims.setdefault(claim.block_id, []).append(claim)
+    for entry in (
         WaitlistEntry.objects.filter(
-            business_id=block.business_id, block=block, status=WaitlistStatus.WAITING
+            business_id=business_id, block_id__in=ids, status=WaitlistStatus.WAITING
         )
         .select_related("peer")
         .order_by("created_at", "pk")
-    )
+    ):
+        waiting.setdefault(entry.block_id, []).append(entry)
+    unread = [
+        b for b in blocks if "required_skills" not in getattr(b, "_prefetched_objects_cache", {})
+    ]
+    prefetch_related_objects(unread, "required_skills")
+    for block in blocks:
+        block.all_claims = claims.get(block.pk, [])
+        block.waiting = waiting.get(block.pk, [])
+        block.waitlist_count = len(block.waiting)
+    return blocks
 
 
 def templates_for_business(business, *, program_id=None):

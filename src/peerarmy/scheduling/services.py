@@ -37,7 +37,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from peerarmy import events
-from peerarmy.errors import InvalidTransition, NotFound, PermissionDenied
+from peerarmy.errors import IdempotencyKeyReused, InvalidTransition, NotFound, PermissionDenied
 from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_deferred, enqueue_email
 from peerarmy.peers.models import Peer, PeerStatus
@@ -51,6 +51,7 @@ from . import errors, ical, messages, rules, selectors, sql
 from .inputs import (
     BlockInput,
     CancelBlockInput,
+    ClaimKeyInput,
     NewBlockInput,
     PositionInput,
     SeriesInput,
@@ -73,6 +74,17 @@ from .models import (
 LATE_RELEASE = timedelta(hours=24)
 EXCLUSION_CONSTRAINT = "claim_no_overlap"  # PostgreSQL only, see migrations
 ONE_ACTIVE_PER_BLOCK = "claim_one_active_per_block"
+
+
+# --- who acts ---------------------------------------------------------------------------------
+
+
+def check_active(peer):
+    """Only an active peer acts on blocks, claims, waitlists and swaps (a peer token of anyone
+    else is refused earlier, by the API's authentication; this is the rule). Claiming, joining
+    a waitlist and accepting a swap say so through eligibility, with the reason in words."""
+    if peer.status != PeerStatus.ACTIVE:
+        raise PermissionDenied(_("Your membership of this army is not active."))
 
 
 # --- who may take a seat ----------------------------------------------------------------------
@@ -124,7 +136,7 @@ def _judge(taker, block, requirements, held, limits, now, *, named_requirements=
     `named_requirements()` gives the same with the skills' names, for the reasons in words."""
     if block.status == BlockStatus.CANCELLED:
         raise errors.BlockCancelled()
-    if block.starts_at <= now:
+    if rules.has_started(block.starts_at, now):
         raise errors.BlockStarted()
     if block.released_at > now:
         raise errors.NotReleasedYet(
@@ -212,12 +224,14 @@ def claim_block(peer, block_id, *, idempotency_key=None, now=None) -> Outcome[Cl
     """Claim a seat on the block `block_id` of the peer's business, or raise the reason it
     cannot be done (`NotFound` for a block that is not one of the business's).
 
-    With an `idempotency_key`, a retry (even a concurrent one) gets back the claim the first
-    call made, whatever block it was for: the Outcome says `replayed`; a new claim is
-    `created`. The claim carries its block, the block's program and that program's limits.
+    With an `idempotency_key` (`ClaimKeyInput`: up to 100 characters, or `InvalidInput`), a
+    retry (even a concurrent one) gets back the claim the first call made: the Outcome says
+    `replayed`; a new claim is `created`. The same key used earlier for another block is
+    refused (`IdempotencyKeyReused`). The claim carries its block, the block's program and
+    that program's limits.
     """
     now = now or timezone.now()
-    key = (idempotency_key or "").strip()[:100] or None
+    key = ClaimKeyInput.key_of(idempotency_key)
     if sql.seems_full(peer.business_id, peer.pk, block_id, key):
         # When a block opens, many peers tap at once and most find it full: they are told
         # so by one read, without a transaction. (The seat itself is guarded by take_seat.)
@@ -229,7 +243,7 @@ def claim_block(peer, block_id, *, idempotency_key=None, now=None) -> Outcome[Cl
         if key:
             existing = _claim_by_key(peer, key)
             if existing is not None:
-                return Outcome(existing, replayed=True)
+                return _replayed(existing, block_id)
         if EXCLUSION_CONSTRAINT in str(exc):
             raise errors.OverlapsClaimedBlock() from exc
         if ONE_ACTIVE_PER_BLOCK in str(exc):
@@ -245,6 +259,15 @@ def _claim_by_key(peer, key):
     )
 
 
+def _replayed(claim, block_id) -> Outcome[Claim]:
+    """The claim an earlier call made under the same key, if it was for this block."""
+    if claim.block_id != block_id:
+        raise IdempotencyKeyReused(
+            _("This Idempotency-Key was already used to claim another block.")
+        )
+    return Outcome(claim, replayed=True)
+
+
 def _claim(peer, block_id, key, now) -> Outcome[Claim]:
     """A new claim: lock the peer's row and read everything it is judged on (one SELECT),
     judge, take the seat and insert the claim (a conditional UPDATE feeding an INSERT, one
@@ -255,7 +278,7 @@ def _claim(peer, block_id, key, now) -> Outcome[Claim]:
         raise NotFound()
     if facts.key_claim_id is not None:
         # A retry that queued behind the first call on the peer's row sees its claim now.
-        return Outcome(_claim_by_key(peer, key), replayed=True)
+        return _replayed(_claim_by_key(peer, key), block_id)
     block = facts.block
     if block.status == BlockStatus.OPEN and block.seats_taken >= block.capacity:
         raise errors.BlockFull()  # a fast answer; the guarantee is take_seat's UPDATE
@@ -448,6 +471,7 @@ def _release(claim, now, *, excused):
 def release_claim(peer, claim, *, now=None) -> Outcome[Claim]:
     """The claimant gives their seat back, up to the program's forfeit cutoff before the
     start; the seat goes to the first eligible waitlisted peer in the same transaction."""
+    check_active(peer)
     now = now or timezone.now()
     claim = _locked_claim(peer.business_id, claim.pk)
     if claim.peer_id != peer.pk:
@@ -503,6 +527,7 @@ def join_waitlist(peer, block_id, *, now=None) -> Outcome[WaitlistEntry]:
 @transaction.atomic
 def leave_waitlist(peer, block_id, *, now=None) -> Outcome[WaitlistEntry]:
     """The peer stops waiting for the block; `NotFound` if they were not waiting."""
+    check_active(peer)
     entry = selectors.get_waiting_entry(peer, block_id)
     entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != WaitlistStatus.WAITING:
@@ -544,7 +569,8 @@ def _set_fields(obj, data):
 
 @transaction.atomic
 def create_block(business, actor, data: NewBlockInput, *, now=None) -> Outcome[Block]:
-    """A new block of one of the business's programs (`NotFound` for another)."""
+    """A new block of one of the business's programs (`NotFound` for another), with its fill
+    (`selectors.with_fill`: nobody holds or waits for it yet)."""
     check_can_manage(actor, business)
     now = now or timezone.now()
     program = get_program(business, data.program_id)
@@ -558,14 +584,16 @@ def create_block(business, actor, data: NewBlockInput, *, now=None) -> Outcome[B
     block.save()
     if skills:
         block.required_skills.set(skills)
-    return Outcome(block, created=True)
+    block.remember_skills(skills)
+    return Outcome(selectors.with_fill([block], new=True)[0], created=True)
 
 
 @transaction.atomic
 def update_block(business, actor, block, data: BlockInput, *, now=None) -> Outcome[Block]:
     """Change a block to `data` (all of it: an API PATCH overlays the fields sent on the
     block's own input); its SEQUENCE goes up so calendars pick the change up. Raising the
-    capacity gives the new seats to the waitlist at once."""
+    capacity gives the new seats to the waitlist at once. The block comes back with its fill
+    (`selectors.with_fill`)."""
     check_can_manage(actor, business)
     now = now or timezone.now()
     waiting_peers = _lock_waiting_peers(block.pk)
@@ -592,6 +620,7 @@ def update_block(business, actor, block, data: BlockInput, *, now=None) -> Outco
     block.save()
     block.refresh_from_db(fields=["sequence"])
     block.required_skills.set(skills)
+    block.remember_skills(skills)
     if times != (block.starts_at, block.ends_at):
         try:
             with transaction.atomic():
@@ -608,13 +637,14 @@ def update_block(business, actor, block, data: BlockInput, *, now=None) -> Outco
             )
             moved.raise_if_any()
     _promote_from_waitlist(block, waiting_peers, now)
-    return Outcome(block)
+    return Outcome(selectors.with_fill([block])[0])
 
 
 @transaction.atomic
 def cancel_block(business, actor, block, data: CancelBlockInput, *, now=None) -> Outcome[Block]:
     """Cancel a block: its claims become "cancelled" (the record reward rules use to
-    compensate), the waitlist is closed and every claimant is told by e-mail."""
+    compensate), the waitlist is closed and every claimant is told by e-mail. The block comes
+    back with its fill (`selectors.with_fill`)."""
     check_can_manage(actor, business)
     now = now or timezone.now()
     claims = list(
@@ -625,7 +655,7 @@ def cancel_block(business, actor, block, data: CancelBlockInput, *, now=None) ->
     block = _fresh_block(business.pk, block.pk, lock=True)
     if block.status == BlockStatus.CANCELLED:
         raise errors.BlockCancelled()
-    if block.ends_at <= now:
+    if rules.is_over(block.ends_at, now):
         raise InvalidTransition(_("This block is over; mark completions or no-shows instead."))
     # Claims made between the read above and the block lock are picked up by the update.
     cancelled = Claim.objects.filter(
@@ -656,7 +686,7 @@ def cancel_block(business, actor, block, data: CancelBlockInput, *, now=None) ->
     )
     for claim in claims + [c for c in late.select_related("peer__user") if c.peer_id not in told]:
         _email(claim.peer, block, "block_cancelled", "block.cancelled", {"reason": data.reason})
-    return Outcome(block)
+    return Outcome(selectors.with_fill([block])[0])
 
 
 def _staff_claim(business, actor, claim):
@@ -678,7 +708,7 @@ def mark_no_show(business, actor, claim, *, now=None) -> Outcome[Claim]:
     claim = _staff_claim(business, actor, claim)
     if claim.status != ClaimStatus.ACTIVE:
         raise InvalidTransition(_("Only an active claim can be marked as a no-show."))
-    if claim.block.starts_at > now:
+    if not rules.has_started(claim.block.starts_at, now):
         raise InvalidTransition(_("A no-show can be marked once the block has started."))
     claim.status = ClaimStatus.NO_SHOW
     claim.save(update_fields=["status"])
@@ -701,7 +731,7 @@ def complete_claim(business, actor, claim, *, now=None) -> Outcome[Claim]:
     claim = _staff_claim(business, actor, claim)
     if claim.status != ClaimStatus.ACTIVE:
         raise InvalidTransition(_("Only an active claim can be completed."))
-    if claim.block.starts_at > now:
+    if not rules.has_started(claim.block.starts_at, now):
         raise InvalidTransition(_("A block can be completed once it has started."))
     claim.status = ClaimStatus.COMPLETED
     claim.save(update_fields=["status"])
@@ -730,6 +760,7 @@ def complete_claim(business, actor, claim, *, now=None) -> Outcome[Claim]:
 
 
 def _own_active_claim(peer, claim, now):
+    check_active(peer)
     claim = _locked_claim(peer.business_id, claim.pk)
     if claim.peer_id != peer.pk:
         raise PermissionDenied()
@@ -756,13 +787,15 @@ def _check_place(block, position: PositionInput):
 @transaction.atomic
 def check_in(peer, claim, data: PositionInput | None = None, *, now=None) -> Outcome[Claim]:
     """Check in at a claimed block, within its window (`rules.check_in_open`) and, where the
-    block has a radius, at its place. Checking in twice keeps the first time."""
+    block has a radius, at its place. Checking in twice keeps the first time: the Outcome
+    says `replayed` then."""
     now = now or timezone.now()
     claim = _own_active_claim(peer, claim, now)
     _check_place(claim.block, data or PositionInput())
-    if claim.checked_in_at is None:
-        claim.checked_in_at = now
-        claim.save(update_fields=["checked_in_at"])
+    if claim.checked_in_at is not None:
+        return Outcome(claim, replayed=True)
+    claim.checked_in_at = now
+    claim.save(update_fields=["checked_in_at"])
     return Outcome(claim)
 
 
@@ -783,8 +816,10 @@ def check_out(peer, claim, data: PositionInput | None = None, *, now=None) -> Ou
 
 @dataclass(frozen=True)
 class Series:
-    """A recurring template and the blocks made from it (none when every date was left
-    out)."""
+    """A recurring template and its blocks (those made, or those a change changed; none when
+    every date was left out), soonest first. The template carries its program, its skills and
+    how many blocks were made from it (`block_count`); each block its fill
+    (`selectors.with_fill`)."""
 
     template: BlockTemplate
     blocks: list
@@ -819,6 +854,7 @@ def create_blocks_from_template(business, actor, data: SeriesInput, *, now=None)
     template.save()
     if skills:
         template.required_skills.set(skills)
+    template.remember_skills(skills)
 
     duration = timedelta(minutes=data.duration_minutes)
     blocks = []
@@ -839,4 +875,7 @@ def create_blocks_from_template(business, actor, data: SeriesInput, *, now=None)
         through.objects.bulk_create(
             [through(block_id=b.pk, skill_id=s.pk) for b in blocks for s in skills]
         )
-    return Outcome(Series(template, blocks), created=True)
+    for block in blocks:
+        block.remember_skills(skills)
+    template.block_count = len(blocks)
+    return Outcome(Series(template, selectors.with_fill(blocks, new=True)), created=True)

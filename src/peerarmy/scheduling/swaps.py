@@ -60,8 +60,9 @@ def _email(to, offer, block, template, event, extra=None):
 def offer_swap(peer, claim, data: SwapOfferInput, *, now=None) -> Outcome[SwapOffer]:
     """Offer `peer`'s active `claim` to the peer `data.peer_id` of the same business, who must
     be able to take the block now (eligibility and fairness limits). Offering the same claim
-    to the same peer twice gives back the pending offer (`created` is False then). The offer
-    expires at the block's forfeit cutoff."""
+    to the same peer twice gives back the pending offer: the Outcome says `replayed` then, and
+    `created` for a new offer. The offer expires at the block's forfeit cutoff."""
+    services.check_active(peer)
     now = now or timezone.now()
     with transaction.atomic():
         claim = (
@@ -96,7 +97,8 @@ def offer_swap(peer, claim, data: SwapOfferInput, *, now=None) -> Outcome[SwapOf
         ).first()
         if existing is not None:
             existing.claim, claim.block = claim, block
-            return Outcome(existing)
+            existing.from_peer, existing.to_peer = claim.peer, to_peer
+            return Outcome(existing, replayed=True)
         offer = SwapOffer.objects.create(
             business_id=claim.business_id,
             claim=claim,
@@ -155,7 +157,7 @@ def _accept(peer, offer, now):
     offer = SwapOffer.objects.select_for_update(of=("self",)).get(pk=offer.pk)
     if offer.status != SwapStatus.PENDING:
         raise errors.SwapNotPending()
-    if now >= offer.expires_at:
+    if offer.status_at(now) == SwapStatus.EXPIRED:
         raise _Stale(errors.SwapNotPending(_("This swap offer has expired.")), SwapStatus.EXPIRED)
     if claim.status != ClaimStatus.ACTIVE or claim.peer_id != offer.from_peer_id:
         raise _Stale(
@@ -212,6 +214,7 @@ def _answer(offer, now, *, allowed_peer_field, peer, status):
 @transaction.atomic
 def decline_swap(peer, offer, *, now=None) -> Outcome[SwapOffer]:
     """The receiver says no; the offerer keeps the block and is told."""
+    services.check_active(peer)
     now = now or timezone.now()
     offer = _answer(
         offer, now, allowed_peer_field="to_peer_id", peer=peer, status=SwapStatus.DECLINED
@@ -224,6 +227,7 @@ def decline_swap(peer, offer, *, now=None) -> Outcome[SwapOffer]:
 @transaction.atomic
 def withdraw_swap(peer, offer, *, now=None) -> Outcome[SwapOffer]:
     """The offerer takes the offer back before it is answered."""
+    services.check_active(peer)
     now = now or timezone.now()
     return Outcome(
         _answer(

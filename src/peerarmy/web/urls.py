@@ -59,6 +59,7 @@ urlpatterns = [
     path(B + "me/tokens/", peer.tokens, name="my_tokens"),
     path(B + "me/tokens/<int:token_id>/revoke/", peer.token_revoke, name="my_token_revoke"),
     path(B + "me/blocks/", blocks.my_blocks, name="my_blocks"),
+    path(B + "me/blocks/calendar/", blocks.calendar_feed, name="my_calendar_feed"),
     path(B + "me/blocks/<int:block_id>/claim/", blocks.claim, name="block_claim"),
     path(B + "me/blocks/<int:block_id>/waitlist/", blocks.join_waitlist, name="block_waitlist"),
     path(

@@ -750,3 +750,97 @@ def test_any_rule_text_answers_blocks_or_a_problem_never_a_crash(api, program, p
     assert response.status_code in (201, 422), (parts, response.content)
     if response.status_code == 422:
         assert problem_fields(response) == ["rrule"]
+
+
+# --- what a change returns is what the API shows: nothing is read again --------------------------
+
+
+def shown_without_a_query(schema, value, django_assert_num_queries):
+    """`value` as the API shows it with `schema`, checking that showing it reads nothing."""
+    with django_assert_num_queries(0):
+        return schema.from_orm(value).model_dump(mode="json")
+
+
+def test_a_new_changed_or_cancelled_block_is_shown_as_the_service_returns_it(
+    business, staff, program, django_assert_num_queries
+):
+    from peerarmy.api.scheduling import BlockDetailOut
+    from peerarmy.scheduling import services
+    from peerarmy.scheduling.inputs import CancelBlockInput, NewBlockInput
+    from peerarmy.scheduling.tests.changes import block_change
+
+    SkillFactory(business=business, slug="bike-repair")
+    made = services.create_block(
+        business,
+        staff,
+        NewBlockInput.parse(
+            new_block(program, capacity=1, required_skills=["bike-repair"]),
+            context={"business": business},
+        ),
+    ).value
+    shown = shown_without_a_query(BlockDetailOut, made, django_assert_num_queries)
+    assert (shown["required_skills"], shown["claims"], shown["waitlist"]) == (
+        ["bike-repair"],
+        [],
+        [],
+    )
+
+    skilled = PeerFactory(business=business, display_name="Gino")
+    skilled.skills.set(business.skills.all())
+    waiting = PeerFactory(business=business, display_name="Wanda")
+    waiting.skills.set(business.skills.all())
+    claim_block(skilled, made.pk)
+    join_waitlist(waiting, made.pk)
+    made.refresh_from_db()
+    changed = services.update_block(business, staff, made, block_change(made, capacity=2)).value
+    shown = shown_without_a_query(BlockDetailOut, changed, django_assert_num_queries)
+    assert [c["peer_name"] for c in shown["claims"]] == ["Gino", "Wanda"]
+    assert (shown["waitlist"], shown["waitlist_count"], shown["seats_taken"]) == ([], 0, 2)
+
+    cancelled = services.cancel_block(
+        business, staff, changed, CancelBlockInput(reason="Rain.")
+    ).value
+    shown = shown_without_a_query(BlockDetailOut, cancelled, django_assert_num_queries)
+    assert shown["status"] == "cancelled"
+    assert {c["status"] for c in shown["claims"]} == {"cancelled"}
+    assert shown["required_skills"] == ["bike-repair"]
+
+
+def test_a_new_or_changed_series_is_shown_as_the_service_returns_it(
+    business, staff, program, django_assert_num_queries
+):
+    from peerarmy.api.scheduling import TemplateChangedOut, TemplateCreatedOut
+    from peerarmy.scheduling import services
+    from peerarmy.scheduling.tests.changes import change_series, series
+
+    SkillFactory(business=business, slug="bike-repair")
+    made = services.create_blocks_from_template(
+        business,
+        staff,
+        series(
+            program,
+            rrule="FREQ=WEEKLY;BYDAY=SA;COUNT=3",
+            start_local="2031-03-15T10:00:00",
+            duration_minutes=120,
+            required_skills=["bike-repair"],
+        ),
+    ).value
+    shown = shown_without_a_query(TemplateCreatedOut, made, django_assert_num_queries)
+    assert shown["template"]["block_count"] == 3
+    assert shown["template"]["required_skills"] == ["bike-repair"]
+    assert [b["required_skills"] for b in shown["blocks"]] == [["bike-repair"]] * 3
+
+    holder = PeerFactory(business=business, display_name="Gino")
+    holder.skills.set(business.skills.all())
+    claim_block(holder, made.blocks[1].pk)
+    changed = change_series(
+        business, staff, made.template, {"capacity": 4, "required_skills": []}
+    ).value
+    shown = shown_without_a_query(TemplateChangedOut, changed, django_assert_num_queries)
+    assert shown["template"]["block_count"] == 3
+    assert shown["template"]["capacity"] == 4 and shown["template"]["required_skills"] == []
+    assert [len(b["claims"]) for b in shown["blocks"]] == [0, 1, 0]
+    assert [b["starts_at"] for b in shown["blocks"]] == sorted(
+        b["starts_at"] for b in shown["blocks"]
+    )
+    assert {b["required_skills"] == [] for b in shown["blocks"]} == {True}

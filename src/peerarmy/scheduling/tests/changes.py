@@ -3,7 +3,7 @@ own input overlaid with the fields a test changes."""
 
 from peerarmy.inputs import apply_patch, parse
 from peerarmy.scheduling import recurrence
-from peerarmy.scheduling.inputs import BlockInput, SeriesChangeInput, SeriesInput
+from peerarmy.scheduling.inputs import BlockInput, SeriesInput, SeriesPatchInput
 
 
 def block_change(block, **fields):
@@ -24,15 +24,11 @@ def series(program, **fields):
     )
 
 
-def change_series(business, actor, template, changes, **kwargs):
-    """Apply `changes` to a series as the API's PATCH does; the Outcome's `value.blocks` are
-    the blocks changed."""
-    data = apply_patch(
-        SeriesChangeInput,
-        SeriesChangeInput.of(template).model_dump(),
-        changes,
-        business=business,
-    )
+def change_series(business, actor, template, changes, *, from_block=None, **kwargs):
+    """Apply `changes` to a series as the API's PATCH does (with `from_block`: to that block
+    and the following ones); the Outcome's `value.blocks` are the blocks changed."""
+    if from_block is not None:
+        changes = {**changes, "from_block": from_block.pk}
     return recurrence.update_template_blocks(
-        business, actor, template, data, changed=set(changes), **kwargs
+        business, actor, template, SeriesPatchInput.parse(changes), **kwargs
     )

@@ -6,7 +6,8 @@ import pytest
 from django.core import mail  # noqa: F401 - the outbox is checked through OutboxMessage
 from django.utils import timezone
 
-from peerarmy.errors import NotFound
+from peerarmy.errors import IdempotencyKeyReused, NotFound
+from peerarmy.inputs import InvalidInput
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import PeerStatus
 from peerarmy.scheduling import errors
@@ -208,16 +209,47 @@ def test_a_cancelled_block_cannot_be_claimed_and_its_claimants_are_told(business
 
 def test_the_same_idempotency_key_returns_the_first_claim(peer, program):
     block = BlockFactory(program=program)
-    other = BlockFactory(program=program, starts_at=later(days=5), ends_at=later(days=5, hours=1))
 
-    first = claim_block(peer, block.pk, idempotency_key="tap-1").value
-    retry = claim_block(peer, block.pk, idempotency_key="tap-1").value
-    confused_retry = claim_block(peer, other.pk, idempotency_key="tap-1").value
+    first = claim_block(peer, block.pk, idempotency_key="tap-1")
+    retry = claim_block(peer, block.pk, idempotency_key=" tap-1 ")
 
-    assert retry.pk == first.pk == confused_retry.pk
+    assert (first.created, first.replayed) == (True, False)
+    assert (retry.created, retry.replayed) == (False, True)
+    assert retry.value.pk == first.value.pk
     block.refresh_from_db()
     assert block.seats_taken == 1
     assert Claim.objects.filter(peer=peer).count() == 1
+
+
+def test_the_same_key_for_another_block_is_refused_by_the_service(peer, program):
+    """The key's reuse rule is the claim's own (not the API's): the page gets it too."""
+    block = BlockFactory(program=program)
+    other = BlockFactory(program=program, starts_at=later(days=5), ends_at=later(days=5, hours=1))
+    claim_block(peer, block.pk, idempotency_key="tap-1")
+
+    with pytest.raises(IdempotencyKeyReused) as refused:
+        claim_block(peer, other.pk, idempotency_key="tap-1")
+
+    assert refused.value.code == "idempotency_key_reused" and refused.value.status == 409
+    assert not Claim.objects.filter(block=other).exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("k" * 101, "Use at most 100 characters."),
+        ("a\x00b", "Remove the invisible NUL character from this text."),
+        ("\ud800", "Enter a text."),
+    ],
+)
+def test_a_key_that_cannot_be_kept_is_refused_not_cut(peer, program, key, message):
+    block = BlockFactory(program=program)
+
+    with pytest.raises(InvalidInput) as refused:
+        claim_block(peer, block.pk, idempotency_key=key)
+
+    assert refused.value.errors == [("Idempotency-Key", message)]
+    assert not Claim.objects.exists()
 
 
 def test_moving_a_block_raises_its_sequence_and_moves_its_claims(business, staff, peer, program):

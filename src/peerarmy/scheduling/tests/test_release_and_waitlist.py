@@ -197,3 +197,36 @@ def test_check_out_needs_a_check_in(peer, program):
     with pytest.raises(InvalidTransition):
         check_out(peer, claim, now=block.ends_at)
     assert timezone.now() < block.starts_at
+
+
+@pytest.mark.parametrize("status", [PeerStatus.SUSPENDED, PeerStatus.REJECTED])
+def test_only_an_active_peer_releases_checks_in_or_out_or_leaves_a_waitlist(
+    business, peer, program, status
+):
+    """The rule is the services' own: the API's peer token refuses earlier, the pages do
+    not, and a script calling the service gets the same answer."""
+    block = BlockFactory(program=program)
+    claim = claim_block(peer, block.pk).value
+    full = BlockFactory(
+        program=program,
+        capacity=1,
+        starts_at=block.starts_at + timedelta(days=2),
+        ends_at=block.ends_at + timedelta(days=2),
+    )
+    claim_block(PeerFactory(business=business), full.pk)
+    join_waitlist(peer, full.pk)
+    peer.status = status
+    peer.save(update_fields=["status"])
+
+    for attempt in (
+        lambda: release_claim(peer, claim),
+        lambda: check_in(peer, claim, now=block.starts_at),
+        lambda: check_out(peer, claim, now=block.ends_at),
+        lambda: leave_waitlist(peer, full.pk),
+    ):
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        assert refused.value.message == "Your membership of this army is not active."
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.ACTIVE and claim.checked_in_at is None
+    assert full.waitlist.get().status == WaitlistStatus.WAITING

@@ -52,6 +52,32 @@ def test_soonest_day_first_then_nearest_with_distance_and_reasons(business, peer
     assert 1 < by_block[overlapping].distance_km < 2
 
 
+def test_a_refusal_carries_the_rules_code_in_any_language(business, peer, program):
+    """The code comes from the rule, not from comparing translated words."""
+    from django.utils import translation
+
+    tomorrow = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    held = BlockFactory(program=program, starts_at=tomorrow, ends_at=tomorrow + timedelta(hours=2))
+    claim_block(peer, held.pk)
+    overlapping = BlockFactory(
+        program=program,
+        starts_at=tomorrow + timedelta(hours=1),
+        ends_at=tomorrow + timedelta(hours=3),
+    )
+    with translation.override("it"):
+        listed = {item.block: item for item in claimable_blocks(peer)}
+
+    with translation.override("en"):
+        assert listed[overlapping].refusal == (
+            "overlaps_claimed_block",
+            "It overlaps a block you have already claimed.",
+        )
+    with translation.override("it"):
+        code, message = listed[held].refusal
+        assert code == "already_claimed" and message == listed[held].reasons[0]
+        assert message != "You have already claimed this block."
+
+
 def test_a_full_block_offers_the_waitlist(business, peer, program):
     block = BlockFactory(program=program, capacity=1)
     claim_block(PeerFactory(business=business), block.pk)

@@ -254,3 +254,58 @@ def test_a_release_racing_an_accept_has_exactly_one_outcome(business, program):
             assert isinstance(accepted, errors.SwapNotPending), accepted
             assert isinstance(released, Claim), released
             assert block.seats_taken == 0 and active_holders(block) == set()
+
+
+def test_offering_again_is_a_replay_of_the_pending_offer(business, program, alice, bruno):
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
+
+    first = offer_swap(alice, claim, to(bruno))
+    again = offer_swap(alice, claim, to(bruno))
+
+    assert (first.created, first.replayed) == (True, False)
+    assert (again.created, again.replayed) == (False, True)
+    assert again.value.pk == first.value.pk
+    # what the API shows of it is at hand: no read of the peers again
+    assert (again.value.from_peer, again.value.to_peer) == (alice, bruno)
+
+
+def test_a_pending_offer_past_its_time_is_expired_wherever_it_is_read(
+    business, program, alice, bruno
+):
+    from peerarmy.scheduling.selectors import swap_offers_of_peer
+
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
+    offer = offer_swap(alice, claim, to(bruno)).value
+    after = offer.expires_at + timedelta(seconds=1)
+
+    assert offer.status_at(offer.expires_at - timedelta(seconds=1)) == SwapStatus.PENDING
+    assert offer.status_at(after) == SwapStatus.EXPIRED
+    assert list(swap_offers_of_peer(alice, status=SwapStatus.EXPIRED, now=after)) == [offer]
+    assert not swap_offers_of_peer(alice, status=SwapStatus.PENDING, now=after).exists()
+
+
+@pytest.mark.parametrize("status", [PeerStatus.SUSPENDED, PeerStatus.APPLICANT])
+def test_a_peer_who_is_not_active_cannot_offer_answer_or_withdraw(
+    business, program, alice, bruno, status
+):
+    from peerarmy.errors import PermissionDenied
+
+    claim = claim_block(alice, BlockFactory(program=program).pk).value
+    offer = offer_swap(alice, claim, to(bruno)).value
+    for peer in (alice, bruno):
+        peer.status = status
+        peer.save(update_fields=["status"])
+
+    carla = PeerFactory(business=business)
+    for attempt in (
+        lambda: offer_swap(alice, claim, to(carla)),
+        lambda: withdraw_swap(alice, offer),
+        lambda: decline_swap(bruno, offer),
+    ):
+        with pytest.raises(PermissionDenied) as refused:
+            attempt()
+        assert refused.value.message == "Your membership of this army is not active."
+    with pytest.raises(errors.NotEligible):
+        accept_swap(bruno, offer)
+    offer.refresh_from_db()
+    assert offer.status == SwapStatus.PENDING and SwapOffer.objects.count() == 1

@@ -1,6 +1,6 @@
-"""Forms of the scheduling pages: the peer's filters and the console's block, recurring series,
-cancellation and fairness-limits forms, and the choice on a block of a recurring series between
-changing only that block or the following ones too.
+"""Forms of the scheduling pages: the peer's filters, the console's schedule navigation and its
+block, recurring series, cancellation and fairness-limits forms, and the choice on a block of a
+recurring series between changing only that block or the following ones too.
 
 The console's forms are `InputForm`s over scheduling's typed inputs, as the API's bodies are:
 their fields only show and read, and every limit is the input's. Times are typed on the
@@ -16,14 +16,14 @@ from django.utils.translation import pgettext_lazy
 
 from peerarmy.peers.models import LANGUAGE_CHOICES
 from peerarmy.scheduling.inputs import (
+    FIRST_YEAR,
+    LAST_YEAR,
     BlockInput,
     CancelBlockInput,
     FairnessLimitsInput,
     NewBlockInput,
     SeriesInput,
-    stored_degrees,
 )
-from peerarmy.scheduling.recurrence import SERIES_BLOCK_FIELDS
 
 from .base import OMIT, CoordinateField, InputForm, MoneyField, parse_money, skill_choices
 
@@ -59,11 +59,50 @@ def euros(minor):
     return f"{Decimal(minor or 0).scaleb(-2):.2f}".replace(".", ",")
 
 
+def _schedulable(day):
+    """A local day a schedule can show: within the years a block can be dated in (a year such
+    as 0001 or 9999 cannot even be turned into UTC)."""
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise forms.ValidationError(
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": f"{FIRST_YEAR}-01-01", "last": f"{LAST_YEAR}-12-31"},
+            code="out_of_range",
+        )
+    return day
+
+
 class PeerBlockFilterForm(forms.Form):
     day = forms.DateField(
         label=_("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     place = forms.CharField(label=_("Place"), required=False, max_length=100)
+
+    def clean_day(self):
+        return _schedulable(self.cleaned_data.get("day"))
+
+
+class ScheduleForm(forms.Form):
+    """The week (any day of it) or the month the console's schedule shows."""
+
+    view = forms.ChoiceField(
+        choices=[("week", "week"), ("month", "month")], required=False, initial="week"
+    )
+    week = forms.DateField(required=False)
+    month = forms.CharField(required=False)
+
+    def clean_week(self):
+        return _schedulable(self.cleaned_data.get("week"))
+
+    def clean_month(self):
+        """The first day of the month given as YYYY-MM (a full date names its month)."""
+        raw = (self.cleaned_data.get("month") or "").strip()
+        if not raw:
+            return None
+        try:
+            first = date.fromisoformat(raw[:7] + "-01")
+        except ValueError:
+            raise forms.ValidationError(_("Enter a month as YYYY-MM."), code="invalid") from None
+        return _schedulable(first)
 
 
 class BlockFieldsForm(InputForm):
@@ -102,6 +141,10 @@ class BlockFieldsForm(InputForm):
             self.fields["program"].choices = [(p.pk, p.title) for p in programs or ()]
 
     def to_input_reward(self, raw):
+        if not (raw or "").strip():
+            # An empty box is no amount: left out on a new block (no reward, the default);
+            # emptied on an edit form, refused like a null on the API's PATCH.
+            return ""
         minor = parse_money(raw)
         if minor is None:
             raise forms.ValidationError(
@@ -208,9 +251,9 @@ class TemplateForm(BlockFieldsForm):
     duration_minutes = forms.IntegerField(
         label=_("Duration (minutes)"), required=False, initial=180
     )
-    weeks = forms.IntegerField(
-        label=_("For how many weeks"), required=False, min_value=1, max_value=52, initial=8
-    )
+    # How long the weekly rule runs: a way of writing its UNTIL. The series' own limits
+    # (200 blocks, five years ahead) are the input's, as on the API.
+    weeks = forms.IntegerField(label=_("For how many weeks"), required=False, initial=8)
     until = forms.DateField(
         label=_("Or until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -280,9 +323,11 @@ class TemplateForm(BlockFieldsForm):
             return OMIT
         if last is None:
             weeks = self.cleaned_data.get("weeks")
-            if not weeks:
+            if not weeks or weeks < 1:
                 return OMIT
-            last = date.fromordinal(first.toordinal() + 7 * weeks - 1)
+            # A count of weeks beyond the calendar ends the rule on its last day (the input
+            # then refuses it as too many blocks or too far ahead).
+            last = date.fromordinal(min(first.toordinal() + 7 * weeks - 1, date.max.toordinal()))
         return f"FREQ=WEEKLY;BYDAY={','.join(days)};UNTIL={last:%Y%m%d}T235959"
 
     def _first_day(self):
@@ -309,18 +354,20 @@ class TemplateForm(BlockFieldsForm):
         if not self._advanced():
             if not data.get("weekdays"):
                 self.add_error("weekdays", _("Pick at least one day of the week."))
-            if not data.get("weeks") and not data.get("until") and "weeks" not in self.errors:
+            weeks = data.get("weeks")
+            if (not weeks or weeks < 1) and not data.get("until") and "weeks" not in self.errors:
                 self.add_error("weeks", _("Say for how many weeks, or until when."))
         return data
 
     def form_field(self, input_field):
         head = str(input_field or "").split(".")[0]
         if head == "rrule" and not self._advanced():
-            # A rule built from the days and weeks: its faults belong to them.
+            # A rule built from the days and weeks: its faults (too many blocks, too far
+            # ahead) belong to how long it runs.
             for name in ("weekdays", "weeks", "until"):
                 if name in self.errors:
                     return name
-            return "weekdays"
+            return "until" if self.cleaned_data.get("until") else "weeks"
         if head == "start_local" and "start_time" in self.errors:
             return "start_time"
         if head == "release_minutes_before":
@@ -393,61 +440,6 @@ class SeriesScopeForm(forms.Form):
     @property
     def following(self):
         return self.is_valid() and self.cleaned_data["scope"] == FOLLOWING
-
-
-def _minute(moment):
-    return moment.replace(second=0, microsecond=0) if moment else None
-
-
-def series_changes(form, block, tz):
-    """What the person changed on this block's form, for the series: (the series' input
-    values, the names changed); or None after adding an error to the form for a change that
-    only this block can take (its date, its claimable-from time)."""
-    new = form.input
-    starts, ends = new.starts_at.astimezone(tz), new.ends_at.astimezone(tz)
-    was_starts = block.starts_at.astimezone(tz)
-    ok = True
-    if starts.date() != was_starts.date():
-        form.add_error(
-            "starts_at",
-            _(
-                "For the following blocks only the time can change, each keeps its day. "
-                "To move this block to another day, choose “Only this block”."
-            ),
-        )
-        ok = False
-    if new.released_at is not None and _minute(new.released_at) != _minute(block.released_at):
-        form.add_error(
-            "released_at",
-            _("“Claimable from” can be changed for one block at a time."),
-        )
-        ok = False
-    if not ok:
-        return None
-    values = {name: getattr(new, name) for name in (*SERIES_BLOCK_FIELDS, "required_skills")}
-    values["start_time"] = starts.time().replace(second=0, microsecond=0)
-    values["duration_minutes"] = int((ends - starts).total_seconds() // 60)
-    was = BlockInput.of(block)
-    changed = {
-        name
-        for name in SERIES_BLOCK_FIELDS
-        if name != "required_languages"
-        and _comparable(name, getattr(new, name)) != _comparable(name, getattr(was, name))
-    }
-    for name in ("required_languages", "required_skills"):
-        if sorted(getattr(new, name)) != sorted(getattr(was, name)):
-            changed.add(name)
-    if (starts.hour, starts.minute) != (was_starts.hour, was_starts.minute):
-        changed.add("start_time")
-    if values["duration_minutes"] != int(block.duration.total_seconds() // 60):
-        changed.add("duration_minutes")
-    return values, changed
-
-
-def _comparable(name, value):
-    if name in ("latitude", "longitude"):
-        return stored_degrees(value)
-    return value
 
 
 def add_series_error(form, exc):

@@ -268,3 +268,122 @@ def test_the_forms_open_and_an_edit_keeps_local_times(staff_en, business, progra
     block.refresh_from_db()
     assert block.starts_at == datetime(2031, 1, 10, 10, 0, tzinfo=UTC)
     assert block.capacity == 4 and block.reward_minor == 3000 and block.sequence == 1
+
+
+# --- weeks and months no block can be in: refused with a message, never a crash --------------
+
+
+@pytest.mark.parametrize(
+    ("query", "view"),
+    [
+        ("?week=0001-01-01", "week"),
+        ("?week=9999-12-31", "week"),
+        ("?view=month&month=9999-12", "month"),
+        ("?view=month&month=0001-01", "month"),
+        ("?view=month&month=1999-12-31", "month"),
+    ],
+)
+def test_a_week_or_month_out_of_range_is_refused_with_a_message(staff_en, business, query, view):
+    response = staff_en.get(url(business, "manage_blocks") + query, follow=True)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["view"] == view
+    assert "Enter a date between 2000-01-01 and 2200-12-31." in page
+    today = timezone.localtime(timezone.now(), business.tzinfo).date()
+    shown = response.context["start" if view == "week" else "month"]
+    assert shown.year == today.year  # this week's or this month's schedule instead
+
+
+@pytest.mark.parametrize("query", ["?week=someday", "?view=month&month=march"])
+def test_a_week_or_month_that_is_not_a_date_says_so(staff_en, business, query):
+    response = staff_en.get(url(business, "manage_blocks") + query)
+
+    assert response.status_code == 200
+    messages = [str(m) for m in response.context["messages"]]
+    assert messages in (["Enter a valid date."], ["Enter a month as YYYY-MM."])
+
+
+def test_the_edges_of_the_range_still_show(staff_en, business):
+    for query in ("?week=2000-01-01", "?week=2200-12-31", "?view=month&month=2200-12"):
+        response = staff_en.get(url(business, "manage_blocks") + query)
+        assert response.status_code == 200, query
+        assert not list(response.context["messages"]), query
+
+
+# --- the block page follows the services' rules ------------------------------------------------
+
+
+def test_the_block_page_offers_what_the_services_allow_once_it_has_started(
+    staff_en, business, program
+):
+    block, _claim = started_claim(business, program)
+
+    page = staff_en.get(url(business, "manage_block", block_id=block.pk)).content.decode()
+
+    # Completions and no-shows once it has started; cancelling until it is over, as the
+    # service allows (the API cancels a block under way too).
+    assert "Mark completed" in page and "Mark no-show" in page
+    assert 'id="cancel"' in page
+
+
+def test_the_block_page_shows_the_names_of_its_skills(staff_en, business, program):
+    from peerarmy.tenancy.tests.factories import SkillFactory
+
+    block = BlockFactory(program=program)
+    block.required_skills.set([SkillFactory(business=business, name_en="Bike repair")])
+
+    page = staff_en.get(url(business, "manage_block", block_id=block.pk)).content.decode()
+
+    assert "Required skills" in page and "Bike repair" in page
+
+
+# --- a weekly series for many weeks: the input's limits, not the form's ------------------------
+
+
+def weekly_form(program, **fields):
+    first = timezone.localdate() + timedelta(days=7)
+    return {
+        "program": str(program.pk),
+        "first_day": first.isoformat(),
+        "weekdays": ["SA"],
+        "start_time": "10:00",
+        "duration_minutes": "120",
+        "capacity": "2",
+        **fields,
+    }
+
+
+def test_a_weekly_series_may_run_longer_than_a_year(staff_en, business, program):
+    """The console used to stop at 52 weeks, which the API never did: the series' limits
+    (200 blocks, five years ahead) are the input's, on both paths."""
+    response = staff_en.post(
+        url(business, "manage_block_template"), weekly_form(program, weeks="60")
+    )
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert Block.objects.count() == 60
+
+
+@pytest.mark.parametrize("weeks", ["0", "-3"])
+def test_no_weeks_is_asked_for(staff_en, business, program, weeks):
+    response = staff_en.post(
+        url(business, "manage_block_template"), weekly_form(program, weeks=weeks)
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["weeks"] == ["Say for how many weeks, or until when."]
+    assert not Block.objects.exists()
+
+
+def test_a_count_of_weeks_beyond_the_calendar_is_refused_by_the_series_limits(
+    staff_en, business, program
+):
+    response = staff_en.post(
+        url(business, "manage_block_template"), weekly_form(program, weeks=str(10**12))
+    )
+
+    assert response.status_code == 200
+    (message,) = response.context["form"].errors["weeks"]
+    assert "more than 200 blocks" in message
+    assert not Block.objects.exists()

@@ -186,3 +186,142 @@ def test_the_list_costs_the_same_queries_with_more_blocks(
         response = peer_client.get(url(business, "my_blocks"))
 
     assert response.content.decode().count('class="card block-card"') == 1 + 15
+
+
+# --- what the page sends that the service refuses: in words next to the block, never a 500 ---
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("a\x00b", "Remove the invisible NUL character from this text."),  # a 500 on PostgreSQL
+        ("k" * 101, "Use at most 100 characters."),  # it used to be cut to 100
+    ],
+)
+def test_a_claim_key_the_service_refuses_is_explained(
+    peer_client, business, peer, program, key, message
+):
+    block = BlockFactory(program=program)
+
+    response = peer_client.post(
+        url(business, "block_claim", block_id=block.pk), {"idempotency_key": key}
+    )
+
+    assert response.status_code == 302
+    assert message in peer_client.get(url(business, "my_blocks")).content.decode()
+    assert not Claim.objects.exists()
+
+
+def test_a_key_used_for_another_block_is_refused_on_the_page_too(
+    peer_client, business, peer, program
+):
+    first = BlockFactory(program=program)
+    second = BlockFactory(
+        program=program,
+        starts_at=first.starts_at + timedelta(days=1),
+        ends_at=first.ends_at + timedelta(days=1),
+    )
+    claim_block(peer, first.pk, idempotency_key="render-1")
+
+    peer_client.post(
+        url(business, "block_claim", block_id=second.pk), {"idempotency_key": "render-1"}
+    )
+
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "This Idempotency-Key was already used to claim another block." in page
+    assert not Claim.objects.filter(block=second).exists()
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_a_day_no_block_can_be_on_is_refused_in_the_filter(peer_client, business, program, day):
+    BlockFactory(program=program, place_name="Piazza Maggiore")
+
+    response = peer_client.get(url(business, "my_blocks"), {"day": day})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Enter a date between 2000-01-01 and 2200-12-31." in page
+    assert "Piazza Maggiore" in page  # the list, unfiltered
+
+
+# --- only an active peer acts: the services' rule, on the page as on the API -------------------
+
+
+@pytest.mark.parametrize("status", ["suspended", "applicant"])
+def test_a_peer_who_is_no_longer_active_cannot_release_or_check_in(
+    peer_client, business, peer, program, status
+):
+    now = timezone.now().replace(microsecond=0)
+    block = BlockFactory(
+        program=program,
+        starts_at=now + timedelta(minutes=10),
+        ends_at=now + timedelta(hours=2),
+        released_at=now - timedelta(days=1),
+    )
+    claim = claim_block(peer, block.pk).value
+    peer.status = status
+    peer.save(update_fields=["status"])
+
+    peer_client.post(url(business, "claim_release", claim_id=claim.pk))
+    peer_client.post(url(business, "claim_check_in", claim_id=claim.pk))
+
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "Your membership of this army is not active." in page
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.ACTIVE and claim.checked_in_at is None
+
+
+# --- the private calendar link, on the peer's blocks page ----------------------------------------
+
+
+def test_a_peer_gets_renews_and_stops_their_calendar_link(peer_client, business, peer, program):
+    from urllib.parse import urlsplit
+
+    from peerarmy.scheduling.models import CalendarFeed
+
+    feed_url = url(business, "my_calendar_feed")
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "Get a calendar link" in page and f"/{business.slug}/calendar/" not in page
+    assert not CalendarFeed.objects.exists()
+
+    response = peer_client.post(feed_url, {"action": "link"})
+    assert response.status_code == 302 and response["Location"].endswith("#calendar")
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "Your calendar link is ready." in page
+    (feed,) = CalendarFeed.objects.filter(peer=peer)
+    first = page.split(f"/{business.slug}/calendar/")[1].split('"')[0]
+    assert peer_client.get(f"/{business.slug}/calendar/{first}").status_code == 200
+
+    peer_client.post(feed_url, {"action": "new"})
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "the old one no longer works" in page
+    assert peer_client.get(f"/{business.slug}/calendar/{first}").status_code == 404
+    assert CalendarFeed.objects.filter(peer=peer, revoked_at__isnull=True).count() == 1
+
+    peer_client.post(feed_url, {"action": "stop"})
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "Your calendar link no longer works." in page and "Get a calendar link" in page
+    assert not CalendarFeed.objects.filter(revoked_at__isnull=True).exists()
+    assert urlsplit(feed_url).path.startswith(f"/{business.slug}/me/")
+
+
+def test_an_unknown_calendar_action_changes_nothing(peer_client, business, peer):
+    from peerarmy.scheduling.models import CalendarFeed
+
+    response = peer_client.post(url(business, "my_calendar_feed"), {"action": "explode"})
+
+    assert response.status_code == 302
+    assert not CalendarFeed.objects.exists()
+
+
+def test_a_peer_who_is_not_active_gets_no_calendar_link(peer_client, business, peer):
+    from peerarmy.scheduling.models import CalendarFeed
+
+    peer.status = "suspended"
+    peer.save(update_fields=["status"])
+
+    peer_client.post(url(business, "my_calendar_feed"), {"action": "link"})
+
+    page = peer_client.get(url(business, "my_blocks")).content.decode()
+    assert "Your membership of this army is not active." in page
+    assert not CalendarFeed.objects.exists()

@@ -15,7 +15,10 @@ from peerarmy.scheduling.models import (
     BlockStatus,
     BlockTemplate,
     Claim,
+    ClaimStatus,
     FairnessLimits,
+    ReliabilityEvent,
+    SwapOffer,
 )
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.tenancy.tests.factories import PeerFactory, SkillFactory
@@ -76,7 +79,7 @@ def as_form(body):
         if key == "program_id":
             form["program"] = str(value)
         elif key == "reward_minor":
-            form["reward"] = f"{value / 100:.2f}".replace(".", ",")
+            form["reward"] = "" if value is None else f"{value / 100:.2f}".replace(".", ",")
         elif value is None:
             form[key] = ""
         elif isinstance(value, list):
@@ -144,6 +147,82 @@ def test_an_edit_is_refused_alike_on_both_paths(
     assert_same_errors(on_api, on_page, expected=fields)
     block.refresh_from_db()
     assert (block.capacity, block.sequence) == (2, 0)
+
+
+# An emptied box on the edit form is a null on the API's PATCH: refused for a field that
+# needs a value (it used to fall back to the default and save: capacity 1, no reward).
+EMPTIED = [
+    ({"capacity": None}, {"capacity"}),
+    ({"reward_points": None}, {"reward_points"}),
+    ({"min_reliability": None}, {"min_reliability"}),
+    # the reward: an emptied box is not "no reward" (the form shows 0,00 for that)
+    ({"reward_minor": None}, {"reward_minor"}),
+    ({"starts_at": None}, {"starts_at"}),
+    (
+        {"capacity": None, "reward_minor": None, "min_reliability": None},
+        {"capacity", "reward_minor", "min_reliability"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("emptied", "fields"), EMPTIED)
+def test_an_emptied_box_is_refused_like_a_null_on_both_paths(
+    staff_api, staff_en, business, program, emptied, fields
+):
+    block = BlockFactory(program=program, capacity=4, reward_points=7, min_reliability=50)
+
+    on_api = staff_api.patch(f"/api/v1/blocks/{block.pk}", emptied)
+    on_page = staff_en.post(
+        url(business, "manage_block_edit", block_id=block.pk),
+        {**block_form(block, business), **as_form(emptied)},
+    )
+
+    assert_same_errors(on_api, on_page, expected=fields)
+    assert {message for e in on_api.json()["errors"] for message in [e["message"]]} == {
+        "This field is required."
+    }
+    block.refresh_from_db()
+    assert (block.capacity, block.reward_points, block.min_reliability, block.sequence) == (
+        4,
+        7,
+        50,
+        0,
+    )
+
+
+def test_emptied_optional_boxes_clear_their_value_on_both_paths(
+    staff_api, staff_en, business, program
+):
+    """A field that may be empty (a distance limit, a check-in radius, "claimable from") is
+    cleared by an emptied box, as by a null on the API."""
+    on_api_block = BlockFactory(program=program, max_distance_km=10, check_in_radius_m=200)
+    on_page_block = BlockFactory(program=program, max_distance_km=10, check_in_radius_m=200)
+    cleared = {"max_distance_km": None, "check_in_radius_m": None}
+
+    on_api = staff_api.patch(f"/api/v1/blocks/{on_api_block.pk}", cleared)
+    on_page = staff_en.post(
+        url(business, "manage_block_edit", block_id=on_page_block.pk),
+        {**block_form(on_page_block, business), "max_distance_km": "", "check_in_radius_m": ""},
+    )
+
+    assert on_api.status_code == 200, on_api.content
+    assert on_page.status_code == 302, form_errors(on_page)
+    for block in (on_api_block, on_page_block):
+        block.refresh_from_db()
+        assert (block.max_distance_km, block.check_in_radius_m) == (None, None)
+
+
+def test_an_empty_reward_box_on_a_new_block_is_no_reward_as_a_key_left_out(
+    staff_api, staff_en, business, program
+):
+    body = {"program_id": program.pk, **BLOCK}
+
+    on_api = staff_api.post("/api/v1/blocks/", body)
+    on_page = staff_en.post(url(business, "manage_block_create"), {**as_form(body), "reward": ""})
+
+    assert on_api.status_code == 201, on_api.content
+    assert on_page.status_code == 302, form_errors(on_page)
+    assert [b.reward_minor for b in Block.objects.order_by("pk")] == [0, 0]
 
 
 def test_a_capacity_below_the_seats_taken_is_refused_alike(staff_api, staff_en, business, program):
@@ -346,9 +425,24 @@ def test_both_paths_speak_italian_to_an_italian(staff_api, staff_client, busines
 # --- the peer's side: the same words in the app and on the API ---------------------------------
 
 
-def test_a_check_in_position_is_refused_with_the_same_words(client, business, program, peer):
+def peer_paths(client, business, peer):
+    """The peer's API client (their own token, English) and their browser, logged in."""
     from peerarmy.accounts.services import create_peer_token
     from peerarmy.api.tests.conftest import ApiClient
+
+    _token, raw = create_peer_token(business=business, peer_user=peer.user).value
+    client.force_login(peer.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return ApiClient(client, raw, language="en"), client
+
+
+def feedback(browser, business):
+    """The peer's blocks page, where a refusal is shown next to its claim."""
+    return browser.get(url(business, "my_blocks")).content.decode()
+
+
+def checkable_claim(peer, program, **block_fields):
+    """A claim of `peer` on a block that starts in ten minutes: check-in is open."""
     from peerarmy.scheduling.services import claim_block
 
     now = timezone.now().replace(microsecond=0)
@@ -357,25 +451,173 @@ def test_a_check_in_position_is_refused_with_the_same_words(client, business, pr
         starts_at=now + timedelta(minutes=10),
         ends_at=now + timedelta(hours=2),
         released_at=now - timedelta(days=1),
-        check_in_radius_m=200,
+        **block_fields,
     )
-    claim = claim_block(peer, block.pk).value
-    _token, raw = create_peer_token(business=business, peer_user=peer.user).value
-    peer_api = ApiClient(client, raw, language="en")
+    return claim_block(peer, block.pk).value
 
-    on_api = peer_api.post(f"/api/v1/me/claims/{claim.pk}/check-in", {"lat": 95, "lon": 11})
-    client.force_login(peer.user)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    client.post(
-        url(business, "claim_check_in", claim_id=claim.pk), {"latitude": "95", "longitude": "11"}
+
+BAD_POSITIONS = [
+    ({"lat": "95", "lon": "11"}, "lat"),
+    ({"lat": "44.5", "lon": "181"}, "lon"),
+    ({"lat": "north", "lon": "11"}, "lat"),
+]
+
+
+@pytest.mark.parametrize(("position", "field"), BAD_POSITIONS)
+@pytest.mark.parametrize("step", ["check-in", "check-out"])
+def test_a_position_is_refused_with_the_same_words_on_check_in_and_out(
+    client, business, program, peer, position, field, step
+):
+    claim = checkable_claim(peer, program, check_in_radius_m=200)
+    if step == "check-out":
+        claim.checked_in_at = timezone.now()
+        claim.save(update_fields=["checked_in_at"])
+    peer_api, browser = peer_paths(client, business, peer)
+
+    on_api = peer_api.post(f"/api/v1/me/claims/{claim.pk}/{step}", position)
+    browser.post(
+        url(
+            business,
+            "claim_check_in" if step == "check-in" else "claim_check_out",
+            claim_id=claim.pk,
+        ),
+        {"latitude": position["lat"], "longitude": position["lon"]},
     )
-    page = client.get(url(business, "my_blocks")).content.decode()
 
     (error,) = on_api.json()["errors"]
-    assert error["field"] == "lat"
-    assert error["message"] in page
+    assert on_api.status_code == 422 and error["field"] == field
+    assert error["message"] in feedback(browser, business)
     claim.refresh_from_db()
-    assert claim.checked_in_at is None
+    assert claim.checked_out_at is None
+    assert (claim.checked_in_at is None) == (step == "check-in")
+
+
+def test_checking_in_twice_keeps_the_first_time_and_says_so(client, business, program, peer):
+    from peerarmy.scheduling.services import check_in
+
+    claim = checkable_claim(peer, program)
+    first = check_in(peer, claim)
+    again = check_in(peer, claim)
+
+    assert (first.replayed, again.replayed) == (False, True)
+    assert again.value.checked_in_at == first.value.checked_in_at
+
+
+BAD_SWAP_TARGETS = [
+    (None, "Choose the peer to offer the block to."),
+    ("bruno", "Enter a whole number."),
+    ("0", "Enter a value of at least 1."),
+    ("999999", "Choose a peer of this army."),
+    ("self", "Choose another peer than yourself."),
+    ("other business", "Choose a peer of this army."),
+]
+
+
+@pytest.mark.parametrize(("to_peer", "message"), BAD_SWAP_TARGETS)
+def test_a_swap_offer_is_refused_with_the_same_words_on_both_paths(
+    client, business, other_business, program, peer, to_peer, message
+):
+    from peerarmy.scheduling.services import claim_block
+
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
+    to_peer = {
+        "self": str(peer.pk),
+        "other business": str(PeerFactory(business=other_business).pk),
+    }.get(to_peer, to_peer)
+    peer_api, browser = peer_paths(client, business, peer)
+
+    body = {} if to_peer is None else {"peer_id": to_peer}
+    on_api = peer_api.post(f"/api/v1/me/claims/{claim.pk}/swap-offers", body)
+    browser.post(url(business, "claim_swap_offer", claim_id=claim.pk), {"to_peer": to_peer or ""})
+
+    assert on_api.status_code == 422, on_api.content
+    assert [(e["field"], e["message"]) for e in on_api.json()["errors"]] == [("peer_id", message)]
+    assert message in feedback(browser, business)
+    assert not SwapOffer.objects.exists()
+
+
+def test_offering_again_answers_with_the_pending_offer_on_both_paths(
+    client, business, program, peer
+):
+    from peerarmy.scheduling.services import claim_block
+
+    bruno = PeerFactory(business=business, display_name="Bruno")
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
+    peer_api, browser = peer_paths(client, business, peer)
+    path = f"/api/v1/me/claims/{claim.pk}/swap-offers"
+
+    first = peer_api.post(path, {"peer_id": bruno.pk})
+    again = peer_api.post(path, {"peer_id": bruno.pk})
+    browser.post(url(business, "claim_swap_offer", claim_id=claim.pk), {"to_peer": bruno.pk})
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert "We offered the block to Bruno." in feedback(browser, business)
+    assert SwapOffer.objects.count() == 1
+
+
+# What the console's "Excused" box and the API's `excused` take: the same values, the same
+# refusal (the console used to read anything but "1" as "not excused").
+STAFF_RELEASES = [
+    ({"excused": "maybe"}, "Enter true or false."),
+    ({"excused": ""}, "Enter true or false."),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), STAFF_RELEASES)
+def test_a_staff_release_is_refused_alike_on_both_paths(
+    staff_api, staff_en, business, program, peer, body, message
+):
+    from peerarmy.scheduling.services import claim_block
+
+    claim = claim_block(peer, BlockFactory(program=program).pk).value
+
+    on_api = staff_api.post(f"/api/v1/blocks/claims/{claim.pk}/release", body)
+    staff_en.post(url(business, "manage_claim_release", claim_id=claim.pk), body)
+    page = staff_en.get(url(business, "manage_block", block_id=claim.block_id)).content.decode()
+
+    assert on_api.status_code == 422
+    assert [(e["field"], e["message"]) for e in on_api.json()["errors"]] == [("excused", message)]
+    assert message in page
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("sent", "excused"),
+    [({"excused": "1"}, True), ({"excused": "true"}, True), ({"excused": "0"}, False), ({}, False)],
+)
+def test_a_staff_release_reads_excused_alike_on_both_paths(
+    staff_api, staff_en, business, program, sent, excused
+):
+    """A late release (within 24 hours) is excused, or counts against the peer, the same
+    way whichever path the staff use."""
+    from peerarmy.scheduling.services import claim_block
+
+    now = timezone.now()
+    claims = [
+        claim_block(
+            PeerFactory(business=business),
+            BlockFactory(
+                program=program,
+                starts_at=now + timedelta(hours=3 + i),
+                ends_at=now + timedelta(hours=4 + i),
+                released_at=now - timedelta(days=1),
+            ).pk,
+        ).value
+        for i in range(2)
+    ]
+    api_body = {k: v in ("1", "true") for k, v in sent.items()}
+
+    on_api = staff_api.post(f"/api/v1/blocks/claims/{claims[0].pk}/release", api_body)
+    on_page = staff_en.post(url(business, "manage_claim_release", claim_id=claims[1].pk), sent)
+
+    assert on_api.status_code == 200, on_api.content
+    assert on_page.status_code == 302
+    for claim in claims:
+        claim.refresh_from_db()
+        assert claim.status == ClaimStatus.RELEASED and claim.released_late
+    assert ReliabilityEvent.objects.count() == (0 if excused else 2)
 
 
 def test_a_new_block_is_for_a_program_that_schedules_blocks_by_default(staff_en, business):

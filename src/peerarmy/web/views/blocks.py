@@ -1,5 +1,5 @@
-"""Scheduling in the browser: the peer's blocks (claim, release, waitlist, check in and out)
-and the console's schedule (week and month views, new blocks, recurring templates, the block
+"""Scheduling in the browser: the peer's blocks (claim, release, waitlist, check in and out,
+swaps, the private calendar link) and the console's schedule (week and month views, new blocks, recurring templates, the block
 page with its claimants, CSV export). Everything works without JavaScript; htmx only swaps
 the page's main section in place.
 
@@ -17,30 +17,38 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from peerarmy.errors import DomainError, NotFound
 from peerarmy.inputs import InvalidInput, parse
 from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user, skills_of_business
 from peerarmy.programs.selectors import get_program
-from peerarmy.scheduling import export, limits, recurrence, rules, selectors, services, swaps
+from peerarmy.scheduling import (
+    export,
+    feeds,
+    limits,
+    recurrence,
+    rules,
+    selectors,
+    services,
+    swaps,
+)
 from peerarmy.scheduling.inputs import (
     PositionInput,
-    SeriesChangeInput,
+    SeriesPatchInput,
     StaffReleaseInput,
     SwapOfferInput,
 )
-from peerarmy.scheduling.models import BlockStatus
 from peerarmy.web.forms.scheduling import (
     BlockForm,
     CancelBlockForm,
     FairnessLimitsForm,
     PeerBlockFilterForm,
+    ScheduleForm,
     SeriesScopeForm,
     TemplateForm,
     add_series_error,
-    series_changes,
 )
 
 from .base import console_page, peer_page, safe_next
@@ -158,6 +166,8 @@ def my_blocks(request, business):
             "entries": entries,
             "offers_received": received,
             "swap_candidates": selectors.swap_candidates(peer) if claims else [],
+            "feed_url": feeds.feed_url_of(peer),
+            "calendar_feedback": feedback.get("calendar"),
         },
     )
 
@@ -184,7 +194,7 @@ def claim(request, business, block_id):
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
-        _flash(request, f"block-{block_id}", exc.message)
+        _flash(request, f"block-{block_id}", _problem_text(exc))
         return _back_to_list(request, business, f"block-{block_id}")
     messages.success(request, _("The block is yours. We sent you a confirmation by e-mail."))
     return _back_to_list(request, business, "upcoming")
@@ -268,14 +278,28 @@ def _monday(day):
     return day - timedelta(days=day.weekday())
 
 
+def _schedule_filters(request):
+    """The week or month asked for; one that is not a date, or that no block can be in (year
+    0001 or 9999), is refused with a message, and the page shows today's."""
+    form = ScheduleForm(request.GET)
+    if form.is_valid():
+        return form.cleaned_data
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, message)
+    view = request.GET.get("view")
+    return {"view": view if view in ("week", "month") else "week", "week": None, "month": None}
+
+
 @console_page()
 def schedule(request, business):
     tz = business.tzinfo
     today = timezone.localtime(timezone.now(), tz).date()
-    view = "month" if request.GET.get("view") == "month" else "week"
+    filters = _schedule_filters(request)
+    view = "month" if filters["view"] == "month" else "week"
     context = {"view": view, "today": today}
     if view == "week":
-        start = _monday(_local_day(request.GET.get("week")) or today)
+        start = _monday(filters["week"] or today)
         blocks = _decorate_for_console(selectors.week_schedule(business, start), tz)
         days = [start + timedelta(days=i) for i in range(7)]
         context.update(
@@ -285,10 +309,7 @@ def schedule(request, business):
             next=start + timedelta(days=7),
         )
     else:
-        try:
-            first = date.fromisoformat(request.GET.get("month", "")[:7] + "-01")
-        except ValueError:
-            first = today.replace(day=1)
+        first = filters["month"] or today.replace(day=1)
         days_in = calendar.monthrange(first.year, first.month)[1]
         after = first + timedelta(days=days_in)
         blocks = _decorate_for_console(selectors.schedule_between(business, first, after), tz)
@@ -351,26 +372,24 @@ def block_template(request, business):
 
 
 def _block_page(request, business, block, *, cancel_form=None, status=200):
-    claims = selectors.claims_on_block(block)
-    for c in claims:
+    page = selectors.block_page(block)
+    for c in page.claims:
         c.anchor = f"claim-{c.pk}"
-    template = selectors.series_of(block)
     return render(
         request,
         "web/manage/blocks/block_detail.html",
         {
             "blk": block,  # not "block": the {% block %} tag owns that name
-            "claims": claims,
-            "waitlist": selectors.waitlist_history(block),
+            "page": page,
+            "claims": page.claims,
+            "waitlist": page.waitlist,
             "reward": _reward_text(block, business),
             "duration": _duration_text(block.duration),
             "place": _place_text(block),
             "cancel_form": cancel_form or CancelBlockForm(),
-            "started": block.starts_at <= timezone.now(),
             "feedback": _take_flash(request),
-            "series": template,
-            "series_words": recurrence.describe_rule(template) if template else "",
-            "series_upcoming": selectors.series_upcoming_count(template) if template else 0,
+            "series": page.series,
+            "series_words": recurrence.describe_rule(page.series) if page.series else "",
         },
         status=status,
     )
@@ -386,13 +405,8 @@ def block_edit(request, business, block_id):
     """Edit one block or, for a block of a series that has not started, this block and all
     the following ones of the series ("Only this block" is the default)."""
     block = selectors.get_block(business, block_id)
-    template = selectors.series_of(block)
-    offer_series = (
-        template is not None
-        and block.status == BlockStatus.OPEN
-        and block.starts_at > timezone.now()
-    )
-    scope = SeriesScopeForm(request.POST or None) if offer_series else None
+    template = selectors.changeable_series(block)
+    scope = SeriesScopeForm(request.POST or None) if template is not None else None
     form = BlockForm(
         request.POST or None,
         skills=skills_of_business(business),
@@ -401,27 +415,22 @@ def block_edit(request, business, block_id):
     )
     valid = request.method == "POST" and form.is_valid()
     if valid and scope is not None and scope.following:
-        changes = series_changes(form, block, business.tzinfo)
-        if changes is not None:
-            values, changed = changes
-            try:
-                data = parse(SeriesChangeInput, values, context={"business": business})
-                done = recurrence.update_template_blocks(
-                    business, request.user, template, data, changed=changed, from_block=block
-                ).value
-            except DomainError as exc:
-                add_series_error(form, exc)
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "%(count)d block of the series is changed.",
-                        "%(count)d blocks of the series are changed.",
-                        len(done.blocks),
-                    )
-                    % {"count": len(done.blocks)},
+        try:
+            change = SeriesPatchInput.from_block_edit(block, form.input, business.tzinfo)
+            done = recurrence.update_template_blocks(business, request.user, template, change).value
+        except DomainError as exc:
+            add_series_error(form, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d block of the series is changed.",
+                    "%(count)d blocks of the series are changed.",
+                    len(done.blocks),
                 )
-                return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
+                % {"count": len(done.blocks)},
+            )
+            return redirect("web:manage_block", business_slug=business.slug, block_id=block.pk)
     elif valid:
         try:
             services.update_block(business, request.user, block, form.input)
@@ -458,7 +467,7 @@ def _staff_claim_action(request, business, claim_id, action, done):
     try:
         action(claim)
     except DomainError as exc:
-        _flash(request, f"claim-{claim.pk}", exc.message)
+        _flash(request, f"claim-{claim.pk}", _problem_text(exc))
     else:
         _flash(request, f"claim-{claim.pk}", done, ok=True)
     url = reverse(
@@ -491,12 +500,19 @@ def claim_complete(request, business, claim_id):
 
 @console_page(POST)
 def claim_release(request, business, claim_id):
-    data = StaffReleaseInput(excused=request.POST.get("excused") == "1")
+    # The box as it was sent ("1" when ticked; absent when not): the input reads it, as it
+    # reads the API's `excused`, and refuses what is neither true nor false.
+    sent = {"excused": request.POST["excused"]} if "excused" in request.POST else {}
+
+    def release(claim):
+        data = parse(StaffReleaseInput, sent)
+        return services.staff_release_claim(business, request.user, claim, data)
+
     return _staff_claim_action(
         request,
         business,
         claim_id,
-        lambda c: services.staff_release_claim(business, request.user, c, data),
+        release,
         _("The claim is released; the seat went to the waitlist if anyone was waiting."),
     )
 
@@ -512,6 +528,34 @@ def export_csv(request, business):
     filename = export.export_filename(business, start, end)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+# --- the private calendar link ----------------------------------------------------------------
+
+FEED_ACTIONS = {
+    "link": (feeds.get_or_create_feed_url, gettext_lazy("Your calendar link is ready.")),
+    "new": (
+        feeds.regenerate_feed,
+        gettext_lazy("Your calendar has a new link; the old one no longer works."),
+    ),
+    "stop": (feeds.revoke_feed, gettext_lazy("Your calendar link no longer works.")),
+}
+
+
+@peer_page(POST)
+def calendar_feed(request, business):
+    """Get, renew or stop the peer's private calendar link (`action`: link, new, stop)."""
+    peer = _peer(request, business)
+    action = FEED_ACTIONS.get(request.POST.get("action"))
+    if action is not None:
+        change, done = action
+        try:
+            change(peer)
+        except DomainError as exc:
+            _flash(request, "calendar", _problem_text(exc))
+        else:
+            _flash(request, "calendar", done, ok=True)
+    return _back_to_list(request, business, "calendar")
 
 
 # --- swaps: offering a claimed block to a named peer -----------------------------------------
