@@ -26,6 +26,7 @@ processes, as gunicorn or task workers would be.
     .venv/bin/python benchmarks/rewards.py                  # PostgreSQL, then SQLite
     .venv/bin/python benchmarks/rewards.py --quick          # smoke run: small sizes
     .venv/bin/python benchmarks/rewards.py --only sqlite --sqlite-postings 20000
+    .venv/bin/python benchmarks/rewards.py --only postgres --posting python   # ADR 8's other path
     BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 .venv/bin/python benchmarks/rewards.py
 
 PostgreSQL runs in a database `peerarmy_bench_rewards_<pid>` created and dropped here;
@@ -717,6 +718,14 @@ def run(label, database_url, args):
     from django.core.management import call_command
     from django.db import connection
 
+    if args.posting == "python" and connection.vendor == "postgresql":
+        # PostgreSQL posting as SQLite does, statement by statement from Python (ADR 8
+        # compares it with the `rewards_post` function).
+        from peerarmy.rewards import ledger
+
+        ledger.POST_ON_DATABASE = False
+        label += ", posting from Python (--posting python)"
+
     print(f"\n== {label}: {connection.vendor} ==", flush=True)
     print(
         f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at the start "
@@ -810,7 +819,7 @@ def run(label, database_url, args):
         ledger_one(bare, bare_refs, budget=False),
     )
     ok &= check_books(bare, expected=("budget_drift",))
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and args.posting == "function":
         settle()
         ceiling = pgbench_ceiling(database_url, bare, bare_refs, args.threads, postings)
         if ceiling is not None:
@@ -882,6 +891,12 @@ def main():
         help="also run the rules path with the threads spread over this many processes",
     )
     parser.add_argument("--peers", type=int, default=2_000)
+    parser.add_argument(
+        "--posting",
+        choices=["function", "python"],
+        default="function",
+        help="PostgreSQL: post through the rewards_post function (production) or from Python",
+    )
     parser.add_argument("--big-entries", type=int, default=1_000_000, help="0 skips it")
     parser.add_argument(
         "--profile",
@@ -921,7 +936,7 @@ def main():
                 continue
         cmd = [sys.executable, __file__, "--child", which, "--postgres", args.postgres]
         cmd += ["--pg-db", args.pg_db]
-        for name in ("postings", "sqlite_postings", "threads", "processes", "peers"):
+        for name in ("postings", "sqlite_postings", "threads", "processes", "peers", "posting"):
             cmd += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
         cmd += ["--big-entries", str(args.big_entries), "--profile", str(args.profile)]
         try:

@@ -8,8 +8,17 @@ from .models import ApiToken, TokenKind
 
 
 def get_user_by_email(email):
-    """The account with this e-mail address (in any case); `NotFound` if there is none."""
-    user = get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
+    """The account with this e-mail address (in any case); `NotFound` if there is none. An
+    address no database can hold (a lone surrogate, which is what a command line gives for
+    bytes that are not UTF-8, or a NUL) is simply not found."""
+    email = (email or "").strip()
+    try:
+        email.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotFound() from None
+    if "\x00" in email:
+        raise NotFound()
+    user = get_user_model().objects.filter(email__iexact=email).first()
     if user is None:
         raise NotFound()
     return user

@@ -8,7 +8,6 @@ lookup is a selector that answers 404 for another business's ids."""
 
 from datetime import date, datetime
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Path, Query, Router, Schema, Status
@@ -19,7 +18,6 @@ from peerarmy.programs.selectors import get_program as get_business_program
 from peerarmy.rewards import checks, payouts, selectors, services, statements
 from peerarmy.rewards.iban import mask_iban
 from peerarmy.rewards.inputs import (
-    VOUCHER_CODE_MAX,
     BadgeInput,
     BalanceAdjustmentInput,
     CauseInput,
@@ -34,13 +32,14 @@ from peerarmy.rewards.inputs import (
     RewardSettingsInput,
     RuleChange,
     TransactionCorrectionInput,
+    VoucherCode,
     VoucherRedemptionInput,
 )
 from peerarmy.rewards.models import BatchKind, BatchStatus, TransactionKind
 
 from .auth import PeerTokenAuth, member_business, token_peer
 from .pagination import LimitOffset
-from .params import ObjectId, Text
+from .params import ObjectId
 from .problems import problem_responses
 from .scheduling import (
     FIRST_YEAR,
@@ -54,10 +53,8 @@ router = Router(tags=["rewards"])
 payouts_router = Router(tags=["payouts"])
 wallet_router = Router(tags=["me (peers)"], auth=PeerTokenAuth())
 
-VoucherCode = Path[
-    Text,
-    {"max_length": VOUCHER_CODE_MAX, "description": "The voucher's code, e.g. ABCD-EFGH-JKLM."},
-]
+# The code as the redemption's input reads it (`inputs.VoucherCode`): one rule for both.
+VoucherCodePath = Path[VoucherCode, {"description": "The voucher's code, e.g. ABCD-EFGH-JKLM."}]
 Year = Path[int, {"ge": FIRST_YEAR, "le": LAST_YEAR, "description": "The year, e.g. 2026."}]
 Month = Path[int, {"ge": 0, "le": 12, "description": "1 to 12, or 0 for the whole year."}]
 
@@ -203,16 +200,16 @@ class TransactionOut(Schema):
     def resolve_description(txn, context):
         return selectors.describe(txn, context["request"].business)
 
+    # A transaction is read by `selectors.transactions` (or `get_transaction`), which gives
+    # its entries and its correction's id.
+
     @staticmethod
     def resolve_reversed_by_id(txn):
-        try:
-            return txn.reversed_by.pk
-        except ObjectDoesNotExist:
-            return None
+        return txn.correction_id
 
     @staticmethod
     def resolve_entries(txn):
-        return txn.entries.all()
+        return txn.entry_list
 
 
 class VoucherOut(Schema):
@@ -496,7 +493,7 @@ def _voucher_out(voucher):
         "remaining_minor": selectors.voucher_remaining(voucher),
         "currency": voucher.currency,
         "expires_at": voucher.expires_at,
-        "expired": voucher.expires_at <= timezone.now(),
+        "expired": voucher.has_expired(),
         "peer_id": voucher.peer_id,
         "created_at": voucher.created_at,
     }
@@ -557,7 +554,7 @@ def redeem(
     description="Its value, what is left, until when it is valid and whose it is. Spaces and "
     "lower case in the code are fine.",
 )
-def get_voucher(request, code: VoucherCode):
+def get_voucher(request, code: VoucherCodePath):
     return _voucher_out(selectors.get_voucher(member_business(request), code))
 
 
@@ -657,10 +654,8 @@ class PayoutOut(Schema):
 
 
 class BatchOut(Schema):
-    @staticmethod
-    def resolve_payout_count(batch):
-        count = getattr(batch, "payout_count", None)
-        return batch.payouts.count() if count is None else count
+    """A batch as `selectors.batches` lists it (`payout_count` annotated), or as
+    `selectors.get_batch(..., with_lines=True)` and the payout steps answer it (`lines`)."""
 
     id: int
     kind: str = Field(description="peers or donations.")
@@ -684,7 +679,7 @@ class BatchDetailOut(BatchOut):
 
     @staticmethod
     def resolve_payouts(batch):
-        return batch.payouts.all()
+        return batch.lines
 
 
 class PayoutSkippedOut(Schema):
@@ -745,7 +740,7 @@ def prepare(request, payload: PayoutBatchInput):
     description="With its payouts; IBANs are masked.",
 )
 def get_batch(request, batch_id: ObjectId):
-    return selectors.get_batch(member_business(request), batch_id)
+    return selectors.get_batch(member_business(request), batch_id, with_lines=True)
 
 
 def _batch_step(request, batch_id, step):
@@ -871,6 +866,8 @@ class ChoiceOut(Schema):
 
     @staticmethod
     def resolve_cause_name(choice):
+        # `cause` is loaded: `selectors.choice_of` selects it, the service answers the cause
+        # it checked.
         return choice.cause.name if choice.cause_id else ""
 
 
@@ -938,7 +935,7 @@ class PeerVoucherOut(Schema):
 def wallet(request):
     peer = token_peer(request)
     found = selectors.wallet(peer)
-    now = timezone.now()
+    now = timezone.now()  # one moment for every voucher
     return {
         "currency": found.currency,
         "pending_minor": found.pending,
@@ -955,7 +952,7 @@ def wallet(request):
                 "remaining_minor": remaining,
                 "currency": voucher.currency,
                 "expires_at": voucher.expires_at,
-                "expired": voucher.expires_at <= now,
+                "expired": voucher.has_expired(now),
             }
             for voucher, remaining in found.vouchers
         ],
@@ -996,7 +993,7 @@ class _Movements:
         return selectors.movements_count(self.peer)
 
     def __getitem__(self, page):
-        return selectors.movements(self.peer, limit=page.stop)[page.start :]
+        return selectors.movements(self.peer, offset=page.start, limit=page.stop - page.start)
 
 
 @wallet_router.get(
@@ -1089,13 +1086,14 @@ def put_bank(request, payload: PayoutDetailsInput):
     "`insufficient_balance`.",
 )
 def convert_points(request, payload: PointsConversionInput):
-    voucher = services.convert_points(token_peer(request), payload).value
+    made = services.convert_points(token_peer(request), payload).value
+    voucher = made.voucher
     return Status(
         201,
         {
             "code": voucher.code,
             "value_minor": voucher.value_minor,
-            "remaining_minor": selectors.voucher_remaining(voucher),
+            "remaining_minor": made.remaining_minor,
             "currency": voucher.currency,
             "expires_at": voucher.expires_at,
         },

@@ -6,12 +6,13 @@ import csv
 
 from django.utils import timezone
 
-from .ledger import MINOR_DIGITS
+from peerarmy.money import minor_digits
+
 from .models import Account, Entry, ProgramRewards, Transaction
 
 
 def _amount(minor, unit):
-    digits = MINOR_DIGITS.get(unit, 2)
+    digits = minor_digits(unit)
     sign = "-" if minor < 0 else ""
     minor = abs(minor)
     if digits == 0:

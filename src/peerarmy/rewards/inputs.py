@@ -175,16 +175,30 @@ class CauseInput(RewardsInput):
 
 
 class BadgeInput(RewardsInput):
+    """A badge: its names and descriptions, and a code unique in the business (`code()`)."""
+
     slug: text(50) = Field("", description="Made from the name if left out.")
     name_it: text(80) = ""
     name_en: text(80) = ""
     description_it: text(200) = ""
     description_en: text(200) = ""
 
+    def code(self) -> str:
+        """The badge's code: the one typed, or made from the name, in letters, digits and
+        hyphens."""
+        from django.utils.text import slugify
+
+        return slugify(self.slug or self.name_en or self.name_it)[:50]
+
     @model_validator(mode="after")
     def _named(self):
         if not (self.name_it or self.name_en):
             rule_errors([("name_it", _("Give the badge a name."))], type(self).__name__)
+        elif not self.code():  # a name (or a code) of nothing but signs, or another script
+            rule_errors(
+                [("slug", _("Give the badge a code of letters, digits and hyphens."))],
+                type(self).__name__,
+            )
         return self
 
 
@@ -309,6 +323,8 @@ def _compact_code(value: str) -> str:
     return "".join(value.split()).upper()
 
 
+# A voucher's code as a till types it: spaces and lower case are fine. The redemption, the
+# console's lookup and the API's lookup all read a code through this type.
 VoucherCode = Annotated[text(VOUCHER_CODE_MAX), AfterValidator(_compact_code)]
 
 
@@ -317,6 +333,12 @@ class VoucherRedemptionInput(RewardsInput):
 
     code: VoucherCode = Field(description="The voucher's code; spaces and lower case are fine.")
     amount_minor: whole(1, MAX_MINOR) = Field(description="Cents to take off the voucher.")
+
+
+class VoucherLookupInput(RewardsInput):
+    """Look a voucher up by its code (a read: what the console's "Check a voucher" box sends)."""
+
+    code: VoucherCode = Field(description="The voucher's code; spaces and lower case are fine.")
 
 
 class PointsConversionInput(RewardsInput):

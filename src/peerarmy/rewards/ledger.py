@@ -27,8 +27,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from peerarmy import db
 from peerarmy.errors import DomainError, NotFound
+from peerarmy.money import POINTS
 
 from . import sql
 from .models import (
@@ -36,7 +36,6 @@ from .models import (
     FLOORED,
     HOUSE_SLOTS,
     NORMAL_SIDE,
-    POINTS,
     Account,
     AccountKind,
     Balance,
@@ -45,9 +44,6 @@ from .models import (
     Transaction,
     TransactionKind,
 )
-
-# Digits after the decimal point of each unit; ISO 4217 for money, none for points.
-MINOR_DIGITS = {POINTS: 0, "JPY": 0, "KRW": 0, "ISK": 0, "CLP": 0, "HUF": 2, "BHD": 3, "KWD": 3}
 
 INSUFFICIENT = "insufficient_balance"
 POST_ON_DATABASE = True  # PostgreSQL: post through the `rewards_post` function
@@ -117,7 +113,7 @@ def peer_payable(peer_id, currency) -> AccountSpec:
 
 def peer_points(peer_id) -> AccountSpec:
     return AccountSpec(
-        AccountKind.PEER_POINTS, "PTS", f"liabilities:peers:{peer_id}:points", peer_id=peer_id
+        AccountKind.PEER_POINTS, POINTS, f"liabilities:peers:{peer_id}:points", peer_id=peer_id
     )
 
 
@@ -360,7 +356,7 @@ def _post_in_python(values, legs, budget) -> Posted:
         return Posted(existing, created=False)
     try:
         with transaction.atomic():
-            txn_id = db.insert_returning_id(Transaction, values)
+            txn_id = sql.insert_transaction(values["business_id"], values)
             if not _charge_budget(values["business_id"], budget):
                 raise _OverBudget
             Entry.objects.bulk_create(

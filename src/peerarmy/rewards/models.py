@@ -4,11 +4,10 @@ rules and the rewards they grant, vouchers, badges, causes, and payout batches."
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
-
-POINTS = "PTS"  # the unit of points; money uses its ISO 4217 code
 
 
 def _localized(obj, field):
@@ -597,6 +596,11 @@ class Voucher(models.Model):
     def __str__(self):
         return self.code
 
+    def has_expired(self, now=None) -> bool:
+        """Past its date: nothing more can be taken off it, and what is left is income (the
+        expiry sweep books it). The one rule of a voucher's expiry."""
+        return self.expires_at <= (now or timezone.now())
+
 
 class RewardEvent(models.Model):
     """An event the rewards consumed (once: its key is unique), counted by the rules that look
@@ -703,6 +707,31 @@ class PayoutBatch(models.Model):
     def __str__(self):
         return self.message_id
 
+    # Which step a batch may take next: the payout services refuse the others, and the pages
+    # offer only these.
+
+    @property
+    def can_approve(self) -> bool:
+        return self.status == BatchStatus.PREPARED
+
+    @property
+    def can_cancel(self) -> bool:
+        """Before it is sent to the bank."""
+        return self.status in (BatchStatus.PREPARED, BatchStatus.APPROVED)
+
+    @property
+    def can_send(self) -> bool:
+        return self.status == BatchStatus.APPROVED
+
+    @property
+    def can_mark_paid(self) -> bool:
+        return self.status == BatchStatus.SENT
+
+    @property
+    def has_file(self) -> bool:
+        """The SEPA file exists once the owner approved the batch."""
+        return self.status in (BatchStatus.APPROVED, BatchStatus.SENT, BatchStatus.PAID)
+
 
 class PayoutStatus(models.TextChoices):
     INCLUDED = "included", pgettext_lazy("payout", "In the batch")
@@ -734,3 +763,8 @@ class Payout(models.Model):
 
     def __str__(self):
         return self.end_to_end_id
+
+    @property
+    def can_return(self) -> bool:
+        """Only a payment that left (sent or paid) can come back from the bank."""
+        return self.status in (PayoutStatus.SENT, PayoutStatus.PAID)

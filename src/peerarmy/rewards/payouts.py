@@ -1,6 +1,11 @@
 """Payout runs: staff gather the balances to pay into a batch, the owner approves it (two people
 for money out), the batch leaves as a SEPA credit transfer file, and marking it sent, paid or a
-payment returned posts the ledger transactions."""
+payment returned posts the ledger transactions.
+
+Each step answers the batch with its payouts (`batch.lines`, `batch.payout_count`), so that
+the pages and the API show it without reading it again. Which step a batch may take is the
+batch's own (`PayoutBatch.can_approve`, `can_cancel`, ...): these services refuse the others,
+and the pages offer only those."""
 
 from __future__ import annotations
 
@@ -138,7 +143,9 @@ def prepare_batch(business, actor, data: PayoutBatchInput | None = None) -> Outc
         payout.batch = batch
         payout.end_to_end_id = f"{batch.message_id[:26]}-{number:04d}"[:35]
     Payout.objects.bulk_create(lines)
-    batch.payout_count = len(lines)
+    if any(line.pk is None for line in lines):  # a database that does not return the ids
+        lines = selectors.batch_lines(batch)
+    _answer(batch, lines)
     email_owners(
         business,
         template="rewards/email/batch_prepared",
@@ -153,12 +160,21 @@ def _batch(business, batch) -> PayoutBatch:
     return selectors.get_batch(business, batch, for_update=True)
 
 
+def _answer(batch, lines) -> PayoutBatch:
+    """The batch as the steps answer it: with its payouts, in order."""
+    for line in lines:
+        line.batch = batch
+    batch.lines = list(lines)
+    batch.payout_count = len(batch.lines)
+    return batch
+
+
 @transaction.atomic
 def approve_batch(business, actor, batch) -> Outcome[PayoutBatch]:
     """The owner approves money out; whoever prepared the batch cannot approve it."""
     check_is_owner(actor, business)
     batch = _batch(business, batch)
-    if batch.status != BatchStatus.PREPARED:
+    if not batch.can_approve:
         raise InvalidTransition(_("Only a batch waiting for approval can be approved."))
     if batch.prepared_by_id == actor.pk:
         raise PermissionDenied(
@@ -168,7 +184,7 @@ def approve_batch(business, actor, batch) -> Outcome[PayoutBatch]:
     batch.approved_by = actor
     batch.approved_at = timezone.now()
     batch.save()
-    return Outcome(batch)
+    return Outcome(_answer(batch, selectors.batch_lines(batch)))
 
 
 @transaction.atomic
@@ -176,13 +192,16 @@ def cancel_batch(business, actor, batch) -> Outcome[PayoutBatch]:
     """Cancel a run before it is sent to the bank; the balances stay owed."""
     check_can_manage(actor, business)
     batch = _batch(business, batch)
-    if batch.status not in (BatchStatus.PREPARED, BatchStatus.APPROVED):
+    if not batch.can_cancel:
         raise InvalidTransition(_("A batch sent to the bank cannot be cancelled."))
     batch.status = BatchStatus.CANCELLED
     batch.cancelled_at = timezone.now()
     batch.save()
-    batch.payouts.update(status=PayoutStatus.CANCELLED)
-    return Outcome(batch)
+    lines = selectors.batch_lines(batch)
+    Payout.objects.filter(business=business, batch=batch).update(status=PayoutStatus.CANCELLED)
+    for line in lines:
+        line.status = PayoutStatus.CANCELLED
+    return Outcome(_answer(batch, lines))
 
 
 def sepa_file(business, actor, batch) -> bytes:
@@ -192,7 +211,7 @@ def sepa_file(business, actor, batch) -> bytes:
 
     check_can_manage(actor, business)
     batch = selectors.get_batch(business, batch)
-    if batch.status not in (BatchStatus.APPROVED, BatchStatus.SENT, BatchStatus.PAID):
+    if not batch.has_file:
         raise InvalidTransition(_("The owner must approve the batch before it goes to the bank."))
     settings = rewards_settings(business)
     if not settings.debtor_iban or not settings.debtor_name:
@@ -254,10 +273,11 @@ def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
     in transit. Refused, naming the peer, if a balance no longer covers its payout."""
     check_can_manage(actor, business)
     batch = _batch(business, batch)
-    if batch.status != BatchStatus.APPROVED:
+    if not batch.can_send:
         raise InvalidTransition(_("Only an approved batch can be sent."))
     now = timezone.now()
-    for payout in selectors.batch_lines(batch):
+    lines = selectors.batch_lines(batch)
+    for payout in lines:
         if payout.status != PayoutStatus.INCLUDED:
             continue
         try:
@@ -297,7 +317,7 @@ def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
     batch.status = BatchStatus.SENT
     batch.sent_at = now
     batch.save()
-    return Outcome(batch)
+    return Outcome(_answer(batch, lines))
 
 
 @transaction.atomic
@@ -305,10 +325,11 @@ def mark_paid(business, actor, batch) -> Outcome[PayoutBatch]:
     """The bank confirmed the transfers: the money left the business's bank account."""
     check_can_manage(actor, business)
     batch = _batch(business, batch)
-    if batch.status != BatchStatus.SENT:
+    if not batch.can_mark_paid:
         raise InvalidTransition(_("Only a batch sent to the bank can be marked paid."))
     now = timezone.now()
-    for payout in selectors.batch_lines(batch):
+    lines = selectors.batch_lines(batch)
+    for payout in lines:
         if payout.status != PayoutStatus.SENT:
             continue
         ledger.post(
@@ -327,7 +348,7 @@ def mark_paid(business, actor, batch) -> Outcome[PayoutBatch]:
     batch.status = BatchStatus.PAID
     batch.paid_at = now
     batch.save()
-    return Outcome(batch)
+    return Outcome(_answer(batch, lines))
 
 
 @transaction.atomic
@@ -338,7 +359,7 @@ def return_payout(business, actor, payout, data: PayoutReturnInput) -> Outcome[P
     data.require()
     reason = data.reason
     payout = selectors.get_payout(business, payout, for_update=True)
-    if payout.status not in (PayoutStatus.SENT, PayoutStatus.PAID):
+    if not payout.can_return:
         raise InvalidTransition(_("Only a payout sent or paid can be returned."))
     for step in ("paid", "sent"):  # undo the last step first
         original = selectors.transaction_by_key(business, f"payout.{step}:{payout.pk}")

@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import NotFound
+from peerarmy.money import POINTS
 
 from . import ledger, sql, statements
-from .ledger import POINTS
 from .models import (
     Account,
     AccountKind,
@@ -171,16 +171,19 @@ def reward_by_key(business, key) -> Reward | None:
 
 
 def transactions(business, *, peer=None, kind=None):
-    """The business's transactions, newest first, each with its entries and accounts."""
+    """The business's transactions, newest first, each with its entries and their accounts
+    (`entry_list`) and the id of its correction, if any (`correction_id`)."""
     found = (
         Transaction.objects.filter(business=business)
-        .select_related("claim__block__program", "peer", "reversed_by")
+        .select_related("claim__block__program", "peer")
+        .annotate(correction_id=F("reversed_by__id"))
         .prefetch_related(
             Prefetch(
                 "entries",
                 queryset=Entry.objects.filter(business=business)
                 .select_related("account")
                 .order_by("id"),
+                to_attr="entry_list",
             )
         )
         .order_by("-occurred_at", "-id")
@@ -199,19 +202,6 @@ def get_transaction(business, transaction_id) -> Transaction:
     return found
 
 
-def corrected_among(business, transaction_ids) -> set[int]:
-    """Which of these transactions have been corrected."""
-    return set(
-        Transaction.objects.filter(business=business, reverses_id__in=transaction_ids).values_list(
-            "reverses_id", flat=True
-        )
-    )
-
-
-def correction_of(business, transaction) -> Transaction | None:
-    return Transaction.objects.filter(business=business, reverses_id=_pk(transaction)).first()
-
-
 def transaction_by_key(business, key) -> Transaction | None:
     return Transaction.objects.filter(business=business, key=key).first()
 
@@ -228,8 +218,8 @@ def entry_amount(business, transaction, account_id) -> int | None:
 
 
 def find_voucher(business, code) -> Voucher | None:
-    """The voucher with this code (spaces and lower case are fine), or None."""
-    code = "".join(str(code or "").split()).upper()
+    """The voucher with this code, or None. The code is as its input reads it
+    (`inputs.VoucherCode`: without spaces, in capitals)."""
     if not code:
         return None
     return Voucher.objects.filter(business=business, code=code).select_related("account").first()
@@ -252,8 +242,8 @@ def voucher_remaining(voucher) -> int:
 
 
 def expired_vouchers(now):
-    """Every business's expired vouchers with something left on them (the periodic sweep;
-    run without scopes)."""
+    """Every business's expired vouchers (`Voucher.has_expired`, as a filter) with something
+    left on them (the periodic sweep; run without scopes)."""
     return (
         Voucher.objects.filter(expires_at__lte=now, account__balances__amount__lt=0)
         .select_related("business")
@@ -274,14 +264,19 @@ def batches(business, *, status=None, kind=None):
     return found.order_by("-created_at", "-id")
 
 
-def get_batch(business, batch_id, *, for_update=False) -> PayoutBatch:
-    """The batch, with the people who prepared and approved it; `for_update` locks it."""
+def get_batch(business, batch_id, *, for_update=False, with_lines=False) -> PayoutBatch:
+    """The batch, with the people who prepared and approved it; `for_update` locks it;
+    `with_lines` reads its payouts too (`batch.lines`, `batch.payout_count`), as the payout
+    steps answer it."""
     found = PayoutBatch.objects.filter(business=business, pk=_pk(batch_id))
     if for_update:
         found = found.select_for_update(of=("self",))
     batch = found.select_related("prepared_by", "approved_by").first()
     if batch is None:
         raise NotFound(_("No such payout batch."))
+    if with_lines:
+        batch.lines = batch_lines(batch)
+        batch.payout_count = len(batch.lines)
     return batch
 
 
@@ -387,7 +382,17 @@ def showcase_of(peer) -> Showcase | None:
     return Showcase.objects.filter(business_id=peer.business_id, peer=peer).first()
 
 
-def public_showcase(business, peer_id) -> Showcase:
+@dataclass
+class PublicPage:
+    """What a peer's public page shows: their page, themselves, their skills and badges."""
+
+    showcase: Showcase
+    peer: object
+    skills: list
+    badges: list
+
+
+def public_showcase(business, peer_id) -> PublicPage:
     """A peer's page, only when they made it public and are active; `NotFound` otherwise."""
     from peerarmy.peers.models import PeerStatus
 
@@ -396,11 +401,13 @@ def public_showcase(business, peer_id) -> Showcase:
             business=business, peer_id=peer_id, public=True, peer__status=PeerStatus.ACTIVE
         )
         .select_related("peer")
+        .prefetch_related("peer__skills")
         .first()
     )
     if page is None:
         raise NotFound()
-    return page
+    peer = page.peer
+    return PublicPage(page, peer, list(peer.skills.all()), badges_of(peer))
 
 
 def badges_of(peer):
@@ -524,8 +531,9 @@ def _peer_accounts(peer):
     )
 
 
-def movements(peer, *, start=None, end=None, limit=None) -> list[Movement]:
-    """Every entry on the peer's balances (money and points), newest first, with its reason."""
+def movements(peer, *, start=None, end=None, offset=0, limit=None) -> list[Movement]:
+    """Every entry on the peer's balances (money and points), newest first, with its reason;
+    `limit` of them from the `offset`-th (a page), or all."""
     accounts = _peer_accounts(peer)
     entries = (
         Entry.objects.filter(business_id=peer.business_id, account__in=accounts)
@@ -536,8 +544,8 @@ def movements(peer, *, start=None, end=None, limit=None) -> list[Movement]:
         entries = entries.filter(created_at__gte=start)
     if end is not None:
         entries = entries.filter(created_at__lt=end)
-    if limit:
-        entries = entries[:limit]
+    if offset or limit:
+        entries = entries[offset : offset + limit if limit else None]
     business = peer.business
     return [
         Movement(

@@ -16,19 +16,19 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peerarmy import db
-from peerarmy.errors import DomainError, InvalidTransition, NotFound
+from peerarmy.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from peerarmy.inputs import FieldErrors, Outcome
+from peerarmy.money import POINTS, format_money
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.models import Membership, Role
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
 from . import ledger, selectors, sql
-from .ledger import POINTS, Budget, Leg
+from .ledger import Budget, Leg
 from .models import (
     Account,
     AccountKind,
@@ -167,13 +167,12 @@ BADGE_TAKEN = gettext_lazy("A badge with this code exists already.")
 
 
 def create_badge(business, actor, data: BadgeInput) -> Outcome[Badge]:
-    """A badge with a code unique in the business (made from the name if left out)."""
+    """A badge with a code unique in the business (the input makes it from the name if left
+    out)."""
     check_can_manage(actor, business)
-    slug = slugify(data.slug or data.name_en or data.name_it)[:50]
+    slug = data.code()
     errors = FieldErrors()
-    if not slug:
-        errors.add("name_it", _("Give the badge a name."))
-    elif selectors.badge_slug_taken(business, slug):
+    if selectors.badge_slug_taken(business, slug):
         errors.add("slug", BADGE_TAKEN)
     errors.raise_if_any()
     try:
@@ -216,7 +215,8 @@ def create_rule(business, actor, data: NewRuleInput) -> Outcome[RewardRule]:
 
 @transaction.atomic
 def update_rule(business, actor, rule, data: RuleChange) -> Outcome[RewardRule]:
-    """Change a rule (its program stays); it applies to the next events."""
+    """Change a rule (its program stays), or switch it on or off (`active`): it applies to
+    the next events. The console's switch and the API's PATCH both come here."""
     check_can_manage(actor, business)
     rule = selectors.get_rule(business, rule.pk, for_update=True)
     _check_rule(business, data)
@@ -224,16 +224,6 @@ def update_rule(business, actor, rule, data: RuleChange) -> Outcome[RewardRule]:
         setattr(rule, name, value)
     rule.active = data.active
     rule.save()
-    return Outcome(rule)
-
-
-@transaction.atomic
-def set_rule_active(business, actor, rule, active: bool) -> Outcome[RewardRule]:
-    """Switch a rule on or off."""
-    check_can_manage(actor, business)
-    rule = selectors.get_rule(business, rule.pk, for_update=True)
-    rule.active = bool(active)
-    rule.save(update_fields=["active"])
     return Outcome(rule)
 
 
@@ -506,8 +496,8 @@ def _save_reward(reward):
         reward.save()
         return
     fields = [f for f in Reward._meta.concrete_fields if not f.primary_key]
-    reward.pk = db.insert_returning_id(
-        Reward, {f.attname: getattr(reward, f.attname) for f in fields}
+    reward.pk = sql.insert_reward(
+        reward.business_id, {f.attname: getattr(reward, f.attname) for f in fields}
     )
     reward._state.adding, reward._state.db = False, "default"
 
@@ -652,10 +642,23 @@ def decline_held_reward(business, actor, reward, data: DeclineRewardInput) -> Ou
 # --- the peer's side -------------------------------------------------------------------------
 
 
+def check_wallet_peer(peer) -> None:
+    """A wallet is an active peer's: an applicant, a rejected or a suspended peer (or someone
+    who is no peer of the army) may not change it. The one rule of who owns a wallet: every
+    change of the peer's side checks it, and the wallet's pages ask it before showing."""
+    from peerarmy.peers.models import PeerStatus
+
+    if peer is None or peer.status != PeerStatus.ACTIVE:
+        raise PermissionDenied(
+            _("Your membership of this army is not active, so your wallet cannot be changed.")
+        )
+
+
 @transaction.atomic
 def choose_reward_form(peer, data: RewardChoiceInput) -> Outcome[PeerRewardChoice]:
     """The form a peer wants their cash rewards in; a donation goes to an active cause of
     their army."""
+    check_wallet_peer(peer)
     cause = None
     if data.form == PeerRewardChoice.Form.DONATION:
         cause = selectors.active_cause(peer.business_id, data.cause_id)
@@ -671,6 +674,8 @@ def choose_reward_form(peer, data: RewardChoiceInput) -> Outcome[PeerRewardChoic
 
 @transaction.atomic
 def set_payout_details(peer, data: PayoutDetailsInput) -> Outcome[PayoutDetails]:
+    """Where the peer's payouts go."""
+    check_wallet_peer(peer)
     details, _created = PayoutDetails.objects.update_or_create(
         peer=peer,
         defaults={
@@ -685,6 +690,8 @@ def set_payout_details(peer, data: PayoutDetailsInput) -> Outcome[PayoutDetails]
 
 @transaction.atomic
 def update_showcase(peer, data: ShowcasePageInput) -> Outcome[Showcase]:
+    """The peer's public page: whether it is shown, and its headline."""
+    check_wallet_peer(peer)
     showcase, _created = Showcase.objects.update_or_create(
         peer=peer,
         defaults={
@@ -696,9 +703,20 @@ def update_showcase(peer, data: ShowcasePageInput) -> Outcome[Showcase]:
     return Outcome(showcase)
 
 
-def convert_points(peer, data: PointsConversionInput, *, key=None) -> Outcome[Voucher]:
+@dataclass(frozen=True)
+class Conversion:
+    """What a conversion took off the points, and the voucher it made (worth its whole value:
+    nothing is taken off it yet)."""
+
+    voucher: Voucher
+    points: int
+    remaining_minor: int
+
+
+def convert_points(peer, data: PointsConversionInput, *, key=None) -> Outcome[Conversion]:
     """Turn points into a shop voucher at the business's rate (whole euros of points; the rest
     stays on the balance)."""
+    check_wallet_peer(peer)
     business = peer.business
     rate = rewards_settings(business).points_per_euro
     if data.points < rate:
@@ -739,7 +757,7 @@ def convert_points(peer, data: PointsConversionInput, *, key=None) -> Outcome[Vo
             raise ledger.InsufficientBalance(
                 exc.account_id, _("You do not have that many points.")
             ) from exc
-    return Outcome(voucher, created=True)
+    return Outcome(Conversion(voucher, points, value), created=True)
 
 
 # --- vouchers at the till --------------------------------------------------------------------
@@ -772,7 +790,7 @@ def redeem_voucher(
         errors.add("code", _("No voucher has this code."))
         errors.raise_if_any()
     now = timezone.now()
-    if voucher.expires_at <= now:
+    if voucher.has_expired(now):
         errors.add(
             "code",
             _("This voucher expired on %(date)s.")
@@ -801,7 +819,7 @@ def redeem_voucher(
         raise ledger.InsufficientBalance(
             exc.account_id,
             _("Only %(left)s is left on this voucher.")
-            % {"left": format_money(voucher_remaining(voucher), voucher.currency)},
+            % {"left": format_money(selectors.voucher_remaining(voucher), voucher.currency)},
         ) from exc
     txn = selectors.transaction_by_key(business, key)
     if not posted.created:
@@ -810,7 +828,7 @@ def redeem_voucher(
             raise IdempotencyKeyReused(
                 _("This Idempotency-Key was already used for another voucher or amount.")
             )
-    redemption = Redemption(voucher, txn, data.amount_minor, voucher_remaining(voucher))
+    redemption = Redemption(voucher, txn, data.amount_minor, selectors.voucher_remaining(voucher))
     return Outcome(redemption, created=posted.created, replayed=not posted.created)
 
 
@@ -822,7 +840,7 @@ def expire_vouchers(now=None) -> int:
     count = 0
     with scopes_disabled():
         for voucher in selectors.expired_vouchers(now):
-            left = voucher_remaining(voucher)
+            left = selectors.voucher_remaining(voucher)
             if left <= 0:
                 continue
             specs = [
@@ -902,14 +920,6 @@ def _whole_years(since, now):
     if _add_years(since, years) > now:
         years -= 1
     return years
-
-
-def format_money(amount_minor, currency) -> str:
-    from django.utils.translation import get_language
-
-    from .statements import format_money as formatted
-
-    return formatted(amount_minor, currency, (get_language() or "it")[:2])
 
 
 # --- corrections -----------------------------------------------------------------------------

@@ -116,6 +116,28 @@ def add_to_balances(business_id, changes) -> int | None:
 # --- transactions ----------------------------------------------------------------------------
 
 
+def _own_row(business_id, values) -> dict:
+    """A row's values for one business: its `business_id` is the business's, whatever
+    `values` say (a row for another business is refused)."""
+    given = values.get("business_id", business_id)
+    if given != business_id:
+        raise ValueError(f"a row of business {given} written for business {business_id}")
+    return {**values, "business_id": business_id}
+
+
+def insert_transaction(business_id, values) -> int:
+    """Write one transaction of the business ({field name: value}, every column) and return
+    its id; a second one with the business's key fails on the unique key (the caller's
+    savepoint answers with the first). SQLite's posting (PostgreSQL's is `rewards_post`)."""
+    return db.insert_returning_id(Transaction, _own_row(business_id, values))
+
+
+def insert_reward(business_id, values) -> int:
+    """Write one reward of the business ({field name: value}, every column but the id) and
+    return its id: one statement, no signals, on the rules' hot path."""
+    return db.insert_returning_id(Reward, _own_row(business_id, values))
+
+
 def transaction_by_key(business_id, key) -> int | None:
     with db.hot_cursor() as cursor:
         cursor.execute(

@@ -1,4 +1,5 @@
-"""Statements of a peer's wallet: the amounts in words, the CSV a spreadsheet opens, the PDF."""
+"""Statements of a peer's wallet: the CSV a spreadsheet opens and the PDF (amounts in words are
+`peerarmy.money`'s)."""
 
 from __future__ import annotations
 
@@ -8,35 +9,18 @@ import datetime
 import io
 import unicodedata
 from dataclasses import dataclass
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 from django.utils import translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import pgettext
 
 from peerarmy.errors import ValidationFailed
+from peerarmy.money import POINTS, format_money, minor_digits
 
 LANGUAGES = ("it", "en")
-POINTS = "PTS"
-
-# Symbols the readers of a statement recognise; any other currency is shown by its ISO code.
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}
-# ISO 4217 minor units where they are not 2.
-CURRENCY_DECIMALS = {
-    "JPY": 0,
-    "KRW": 0,
-    "ISK": 0,
-    "CLP": 0,
-    "VND": 0,
-    "BHD": 3,
-    "JOD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "TND": 3,
-}
 
 # Spreadsheet conventions per language: Excel set to Italian reads ';' as the separator and a
 # decimal comma, so an Italian file opens in columns with numbers that add up.
@@ -91,19 +75,6 @@ class Statement:
 # --- amounts and periods -----------------------------------------------------------------------
 
 
-def format_money(amount_minor: int, unit: str, language: str) -> str:
-    """An amount as a person reads it: "1.234,50 €" / "€1,234.50", "1.200 punti" / "1,200 points".
-
-    The Italian form separates number and symbol with a no-break space (as
-    `superfans.explain.format_money` does), so the symbol never wraps onto its own line.
-    """
-    _check_language(language)
-    _check_unit(unit, field="unit")
-    _check_amount(amount_minor, field="amount_minor")
-    with translation.override(language):
-        return _money(amount_minor, unit)
-
-
 def period_bounds(year: int, month: int | None) -> tuple[datetime.date, datetime.date]:
     """First and last day (both included) of a month, or of the whole year when month is None."""
     _check_period(year, month)
@@ -127,30 +98,13 @@ def period_label(year: int, month: int | None, language: str) -> str:
 
 
 def _money(amount_minor: int, unit: str) -> str:
-    """`format_money` in the active language."""
-    if unit == POINTS:
-        number = number_format(abs(amount_minor), use_l10n=True, force_grouping=True)
-        sign = "-" if amount_minor < 0 else ""
-        return ngettext("%(count)s point", "%(count)s points", abs(amount_minor)) % {
-            "count": sign + number
-        }
-    decimals = CURRENCY_DECIMALS.get(unit, 2)
-    number = number_format(
-        Decimal(abs(amount_minor)).scaleb(-decimals),
-        decimal_pos=decimals,
-        use_l10n=True,
-        force_grouping=True,
-    )
-    sign = "-" if amount_minor < 0 else ""
-    symbol = CURRENCY_SYMBOLS.get(unit)
-    if translation.get_language() == "en":
-        return f"{sign}{symbol}{number}" if symbol else f"{sign}{unit}\N{NO-BREAK SPACE}{number}"
-    return f"{sign}{number}\N{NO-BREAK SPACE}{symbol or unit}"
+    """An amount in the active language (the statement's, while it is written)."""
+    return format_money(amount_minor, unit)
 
 
 def _plain_number(amount_minor: int, unit: str, decimal_separator: str) -> str:
     """An amount as a spreadsheet reads a number: "-1234,50", "1234.50", "1200" (points)."""
-    decimals = 0 if unit == POINTS else CURRENCY_DECIMALS.get(unit, 2)
+    decimals = minor_digits(unit)
     sign = "-" if amount_minor < 0 else ""
     units, fraction = divmod(abs(amount_minor), 10**decimals)
     if not decimals:

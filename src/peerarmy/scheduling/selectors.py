@@ -528,6 +528,13 @@ def block_page(block, *, now=None) -> BlockPage:
 # --- the peer's own lists --------------------------------------------------------------------
 
 
+def completed_count(peer) -> int:
+    """How many blocks the peer completed (their public page shows it)."""
+    return Claim.objects.filter(
+        business_id=peer.business_id, peer=peer, status=ClaimStatus.COMPLETED
+    ).count()
+
+
 def upcoming_claims(peer, *, now=None):
     """The peer's active claims that have not ended yet, soonest first."""
     now = now or timezone.now()

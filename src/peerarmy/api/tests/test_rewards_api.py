@@ -16,7 +16,7 @@ from peerarmy.accounts.inputs import TokenInput
 from peerarmy.accounts.services import create_peer_token, create_token
 from peerarmy.api.api import endpoints
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.rewards import selectors, sepa, services
+from peerarmy.rewards import payouts, selectors, sepa, services
 from peerarmy.rewards.models import (
     Cause,
     Event,
@@ -506,6 +506,23 @@ def test_a_voucher_is_looked_up_and_redeemed_in_part(api, business, peer):
     assert redeemed.json()["amount_minor"] == 1250
     assert redeemed.json()["remaining_minor"] == 750
     assert api.get(f"{R}/vouchers/{voucher.code}").json()["remaining_minor"] == 750
+
+
+def test_a_lookup_reads_the_code_as_the_redemption_does(api, business, peer):
+    """One rule for a voucher's code (`inputs.VoucherCode`): spaces and lower case are fine,
+    40 characters at most, no NUL; the lookup refuses what the redemption refuses."""
+    voucher = points_voucher(business, peer, points=2000)
+    spaced = voucher.code.lower().replace("-", " - ")
+
+    looked_up = api.get(f"{R}/vouchers/{spaced}")
+    too_long = api.get(f"{R}/vouchers/{'X' * 41}")
+    with_nul = api.get(f"{R}/vouchers/AB%00CD")
+    redeemed = api.post(f"{R}/vouchers/redeem", {"code": "X" * 41, "amount_minor": 1})
+
+    assert looked_up.status_code == 200 and looked_up.json()["code"] == voucher.code
+    refused(too_long, 422, "validation_failed", ["code"])
+    refused(with_nul, 422, "validation_failed", ["code"])
+    assert too_long.json()["errors"] == redeemed.json()["errors"]
 
 
 def test_the_same_idempotency_key_redeems_once(api, business, peer):
@@ -1332,6 +1349,54 @@ def test_a_batch_costs_the_same_queries_for_more_payouts(api, business, owner):
         return _queries(api, f"{PAYOUTS}/batches/{batch.pk}")
 
     assert batch_queries(1) == batch_queries(5)
+
+
+def test_a_batch_step_answers_its_payouts_for_the_same_queries(owner_api, business, owner, staff):
+    """The step answers the batch with the payouts it read (the service's answer), not with a
+    second read per step or per payout."""
+
+    def approve_queries(more):
+        for _ in range(more):
+            peer = PeerFactory(business=business)
+            adjust(business, owner, peer, 5000, memo="Bonus")
+            set_bank(peer, account_holder="Peer", iban=ANNA_IBAN)
+        batch, _skipped = prepare(business, staff)
+        with CaptureQueriesContext(connection) as ctx:
+            response = owner_api.post(f"{PAYOUTS}/batches/{batch.pk}/approve")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        assert body["status"] == "approved" and body["payout_count"] == len(body["payouts"])
+        assert [p["id"] for p in body["payouts"]] == list(
+            batch.payouts.order_by("id").values_list("pk", flat=True)
+        )
+        payouts.cancel_batch(business, owner, batch)
+        return len(ctx)
+
+    owner_api.get(f"{R}/settings")  # the token's first use is recorded once
+    assert approve_queries(1) == approve_queries(5)
+
+
+def test_the_choice_is_answered_with_its_cause_without_reading_it_again(
+    business, owner, peer, django_assert_num_queries
+):
+    from peerarmy.api.rewards import ChoiceOut
+    from peerarmy.rewards.inputs import RewardChoiceInput
+
+    cause = add_cause(
+        business,
+        owner,
+        name_it="Ciclofficina",
+        name_en="Bike workshop",
+        account_holder="A",
+        iban=SHOP_IBAN,
+    )
+    data = RewardChoiceInput.parse({"form": "donation", "cause_id": cause.pk})
+    made = services.choose_reward_form(peer, data).value
+    read = selectors.choice_of(peer)
+
+    with django_assert_num_queries(0), translation.override("en"):
+        assert ChoiceOut.resolve_cause_name(made) == "Bike workshop"
+        assert ChoiceOut.resolve_cause_name(read) == "Bike workshop"
 
 
 def _more_vouchers_and_movements(business, owner, peer, n):

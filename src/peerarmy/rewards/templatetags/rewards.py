@@ -1,19 +1,20 @@
 """Template filters for money, points and IBANs."""
 
 from django import template
-from django.utils.translation import get_language
 
-from peerarmy.rewards import iban, statements
+from peerarmy.money import format_money
+from peerarmy.rewards import iban
 
 register = template.Library()
 
 
 @register.filter
 def money(amount_minor, unit="EUR"):
-    """12345|money:"EUR" → "123,45 €" in Italian, "€123.45" in English; PTS → points."""
+    """12345|money:"EUR" → "123,45 €" in Italian, "€123.45" in English; PTS → points
+    (`peerarmy.money.format_money`)."""
     if amount_minor in (None, ""):
         return ""
-    return statements.format_money(int(amount_minor), unit or "EUR", (get_language() or "it")[:2])
+    return format_money(amount_minor, unit or "EUR")
 
 
 @register.filter

@@ -152,7 +152,7 @@ def set_bank(peer, **fields):
 
 def convert(peer, points, **kwargs):
     data = inputs.PointsConversionInput.parse({"points": points})
-    return services.convert_points(peer, data, **kwargs).value
+    return services.convert_points(peer, data, **kwargs).value.voucher
 
 
 def redeem(business, actor, code, amount_minor, **kwargs):

@@ -79,6 +79,33 @@ def test_the_command_refuses_what_the_console_and_the_api_refuse(business, staff
     assert not PayoutBatch.objects.filter(status=BatchStatus.PREPARED).exists()
 
 
+def test_the_command_names_every_field_at_fault(business, staff, owed):
+    yesterday = timezone.localdate(timezone.now(), business.tzinfo) - timedelta(days=1)
+
+    with pytest.raises(CommandError) as refused:
+        payouts(
+            "prepare",
+            *["--business", business.slug, "--by", staff.email],
+            *["--kind", "friends", "--date", yesterday.isoformat()],
+        )
+
+    # as `peerarmy business create` says them: each field with what is wrong with it
+    assert str(refused.value) == (
+        "kind: Choose peers or donations.; execution_date: The bank cannot pay on a day in "
+        "the past: choose today or later."
+    )
+    assert not PayoutBatch.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["\udcff", "giulia\x00@example.com"])
+def test_a_user_no_database_can_hold_is_not_found(business, owed, who):
+    """What a shell passes for bytes that are not UTF-8 (`--by $'\\xff'`) is a lone
+    surrogate: one line, not a traceback."""
+    with pytest.raises(CommandError, match="No user with the e-mail"):
+        payouts("prepare", "--business", business.slug, "--by", who)
+    assert not PayoutBatch.objects.exists()
+
+
 def test_the_operator_commands_skip_the_system_checks():
     assert ledger_command.Command.requires_system_checks == []
     assert payouts_command.Command.requires_system_checks == []

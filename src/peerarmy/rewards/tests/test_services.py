@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from peerarmy import events
@@ -526,3 +527,146 @@ def test_bank_details_need_the_account_holder(peer):
     with pytest.raises(ValidationFailed) as refused:
         set_bank(peer, account_holder="  ", iban=IBANS[0])
     assert refused.value.field == "account_holder"
+
+
+# --- the peer's side is an active peer's ------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", ["applicant", "rejected", "suspended"])
+def test_a_peer_who_is_not_active_cannot_change_their_wallet(
+    business, owner, peer, program, status
+):
+    """The services check it themselves (the pages ask the same rule before they show the
+    wallet; the API's peer tokens refuse such a peer first)."""
+    from peerarmy.peers.models import Peer, PeerStatus
+    from peerarmy.rewards import inputs
+    from peerarmy.rewards.models import PayoutDetails, Showcase
+
+    change_settings(business, owner, points_per_euro=100)
+    RuleFactory(program=program, reward=RewardKind.POINTS, amount=500)
+    services.handle(business, occurrence(peer, program))
+    Peer.objects.filter(pk=peer.pk).update(status=PeerStatus(status))
+    peer.refresh_from_db()
+    changes = [
+        lambda: services.choose_reward_form(
+            peer, inputs.RewardChoiceInput.parse({"form": "points"})
+        ),
+        lambda: services.set_payout_details(
+            peer, inputs.PayoutDetailsInput.parse({"account_holder": "G", "iban": IBANS[0]})
+        ),
+        lambda: services.update_showcase(peer, inputs.ShowcasePageInput.parse({"public": True})),
+        lambda: services.convert_points(peer, inputs.PointsConversionInput.parse({"points": 500})),
+    ]
+
+    for change in changes:
+        with pytest.raises(PermissionDenied, match="not active"):
+            change()
+
+    assert not PeerRewardChoice.objects.filter(peer=peer).exists()
+    assert not PayoutDetails.objects.filter(peer=peer).exists()
+    assert not Showcase.objects.filter(peer=peer).exists()
+    assert not Voucher.objects.filter(peer=peer).exists()
+    assert selectors.wallet(peer).points == 500
+
+
+def test_a_conversion_answers_its_voucher_and_what_is_left_on_it(business, owner, peer, program):
+    from peerarmy.rewards import inputs
+
+    change_settings(business, owner, points_per_euro=100)
+    RuleFactory(program=program, reward=RewardKind.POINTS, amount=550)
+    services.handle(business, occurrence(peer, program))
+
+    made = services.convert_points(peer, inputs.PointsConversionInput.parse({"points": 550}))
+
+    assert made.created and not made.replayed
+    conversion = made.value
+    assert (conversion.points, conversion.remaining_minor) == (500, 500)
+    assert conversion.remaining_minor == selectors.voucher_remaining(conversion.voucher)
+
+
+# --- the steps of a payout run are the batch's own ---------------------------------------------
+
+
+def _batch_at(business, owner, staff, peer, program, status):
+    """A batch of one payout, taken to `status` through the services."""
+    set_bank(peer, account_holder="Giulia Rossi", iban=IBANS[0])
+    earns(business, peer, program, 2500)
+    batch, _skipped = prepare(business, staff)
+    if status == BatchStatus.CANCELLED:
+        payouts.cancel_batch(business, staff, batch)
+    for step, then in (
+        (lambda: payouts.approve_batch(business, owner, batch), BatchStatus.APPROVED),
+        (lambda: payouts.mark_sent(business, staff, batch), BatchStatus.SENT),
+        (lambda: payouts.mark_paid(business, staff, batch), BatchStatus.PAID),
+    ):
+        if status in (BatchStatus.PREPARED, BatchStatus.CANCELLED):
+            break
+        step()
+        if status == then:
+            break
+    return selectors.get_batch(business, batch.pk, with_lines=True)
+
+
+@pytest.mark.parametrize("status", list(BatchStatus))
+def test_a_batch_says_which_steps_it_may_take_and_the_services_agree(
+    business, bank, owner, staff, peer, program, status
+):
+    """The batch page offers a step when the batch says it may take it
+    (`PayoutBatch.can_approve`, ...); the services refuse exactly the others."""
+    batch = _batch_at(business, owner, staff, peer, program, status)
+    assert batch.status == status
+    steps = {
+        "can_approve": lambda: payouts.approve_batch(business, owner, batch.pk),
+        "can_send": lambda: payouts.mark_sent(business, staff, batch.pk),
+        "can_mark_paid": lambda: payouts.mark_paid(business, staff, batch.pk),
+        "can_cancel": lambda: payouts.cancel_batch(business, staff, batch.pk),
+        "has_file": lambda: payouts.sepa_file(business, staff, batch.pk),
+    }
+
+    for may, step in steps.items():
+        try:
+            with transaction.atomic():
+                step()
+                raise _Undo
+        except _Undo:
+            allowed = True
+        except InvalidTransition:
+            allowed = False
+        assert allowed == getattr(batch, may), (status, may)
+    (line,) = batch.lines
+    returned = True
+    try:
+        with transaction.atomic():
+            give_back(business, staff, line.pk, reason="Account closed")
+            raise _Undo
+    except _Undo:
+        pass
+    except InvalidTransition:
+        returned = False
+    assert returned == line.can_return, status
+
+
+class _Undo(Exception):
+    """Take back a step that was allowed, so that the next one starts from the same batch."""
+
+
+def test_each_step_answers_the_batch_with_its_payouts(business, bank, owner, staff, peer, program):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    set_bank(peer, account_holder="Giulia Rossi", iban=IBANS[0])
+    earns(business, peer, program, 2500)
+    prepared = payouts.prepare_batch(business, staff).value.batch
+
+    assert prepared.payout_count == 1 and prepared.lines[0].pk is not None
+    for step, actor in (
+        (payouts.approve_batch, owner),
+        (payouts.mark_sent, staff),
+        (payouts.mark_paid, staff),
+    ):
+        batch = step(business, actor, prepared.pk).value
+        with CaptureQueriesContext(connection) as reads:
+            lines = [(line.pk, line.status, line.batch_id) for line in batch.lines]
+        assert reads.captured_queries == []  # what the adapters show, without reading again
+        assert batch.payout_count == 1
+        assert lines == [(p.pk, p.status, p.batch_id) for p in selectors.batch_lines(batch)]

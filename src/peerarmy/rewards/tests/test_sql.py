@@ -140,6 +140,64 @@ def test_transaction_by_key(a, b):
     assert b.rows() == before
 
 
+def _transaction_values(key):
+    now = timezone.now()
+    return {
+        "key": key,
+        "kind": "adjustment",
+        "reason": "",
+        "reason_args": {},
+        "memo": "",
+        "peer_id": None,
+        "program_id": None,
+        "claim_id": None,
+        "reverses_id": None,
+        "actor_id": None,
+        "occurred_at": now,
+        "created_at": now,
+    }
+
+
+def test_insert_transaction(a, b):
+    _post(b, "the-same-cause")
+    before = b.rows()
+
+    # (the test's transaction never commits: PostgreSQL's check of the entries waits for it)
+    txn_id = sql.insert_transaction(a.business.pk, _transaction_values("the-same-cause"))
+
+    written = Transaction.objects.get(pk=txn_id)
+    assert (written.business_id, written.key) == (a.business.pk, "the-same-cause")
+    with pytest.raises(ValueError):  # a row said to be B's is not written for A
+        sql.insert_transaction(
+            a.business.pk, {**_transaction_values("x"), "business_id": b.business.pk}
+        )
+    assert b.rows() == before
+
+
+def _reward_values(books, key):
+    reward = Reward.objects.filter(business=books.business).first()
+    fields = [f for f in Reward._meta.concrete_fields if not f.primary_key]
+    values = {f.attname: getattr(reward, f.attname) for f in fields}
+    return {**values, "key": key, "transaction_id": None, "status": RewardStatus.HELD}
+
+
+def test_insert_reward(a, b):
+    theirs = Reward.objects.filter(business=b.business).first()
+    b_rewards = sorted(Reward.objects.filter(business=b.business).values_list("pk", "key"))
+    before = b.rows()
+
+    reward_id = sql.insert_reward(a.business.pk, _reward_values(a, theirs.key))
+
+    written = Reward.objects.get(pk=reward_id)
+    assert (written.business_id, written.key) == (a.business.pk, theirs.key)
+    with pytest.raises(ValueError):  # one of B's rewards cannot be written as A's
+        sql.insert_reward(a.business.pk, _reward_values(b, "x"))
+    assert sorted(Reward.objects.filter(business=b.business).values_list("pk", "key")) == (
+        b_rewards
+    )
+    assert b.rows() == before
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL posts in a function")
 def test_post_on_database(a, b):
     _post(b, "cause")

@@ -16,7 +16,6 @@ from peerarmy.errors import ValidationFailed
 from peerarmy.rewards.statements import (
     Statement,
     StatementLine,
-    format_money,
     period_bounds,
     period_label,
     statement_csv,
@@ -63,52 +62,6 @@ def a_statement(language="it", lines=None, **overrides):
 def csv_rows(data, delimiter):
     assert data.startswith(BOM)
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
-
-
-# --- format_money ---
-
-
-@pytest.mark.parametrize(
-    ("minor", "unit", "italian", "english"),
-    [
-        (0, "EUR", f"0,00{NBSP}€", "€0.00"),
-        (1, "EUR", f"0,01{NBSP}€", "€0.01"),
-        (-123_450, "EUR", f"-1.234,50{NBSP}€", "-€1,234.50"),
-        (1_234_567, "EUR", f"12.345,67{NBSP}€", "€12,345.67"),
-        (1_200, "USD", f"12,00{NBSP}$", "$12.00"),
-        (1_234, "JPY", f"1.234{NBSP}JPY", f"JPY{NBSP}1,234"),
-    ],
-)
-def test_money_reads_as_each_language_writes_it(minor, unit, italian, english):
-    assert format_money(minor, unit, "it") == italian
-    assert format_money(minor, unit, "en") == english
-
-
-@pytest.mark.parametrize(
-    ("points", "english"),
-    [(1, "1 point"), (-1, "-1 point"), (0, "0 points"), (1_200, "1,200 points"), (-5, "-5 points")],
-)
-def test_points_have_no_decimals_and_a_singular(points, english):
-    assert format_money(points, "PTS", "en") == english
-
-
-def test_points_in_italian_group_thousands_with_a_dot():
-    assert format_money(1_200, "PTS", "it").startswith("1.200 ")
-    assert format_money(1_234_567, "PTS", "it").startswith("1.234.567 ")
-
-
-@pytest.mark.parametrize(
-    ("arguments", "field"),
-    [
-        ((100, "euro", "it"), "unit"),
-        ((12.5, "EUR", "it"), "amount_minor"),
-        ((100, "EUR", "fr"), "language"),
-    ],
-)
-def test_money_refuses_what_it_cannot_show(arguments, field):
-    with pytest.raises(ValidationFailed) as raised:
-        format_money(*arguments)
-    assert raised.value.field == field
 
 
 # --- periods ---

@@ -25,6 +25,7 @@ from peerarmy.rewards.inputs import (
     ProgramRewardsInput,
     RewardChoiceInput,
     RewardSettingsInput,
+    RuleChange,
     ShowcasePageInput,
     TransactionCorrectionInput,
     VoucherRedemptionInput,
@@ -177,6 +178,28 @@ class RuleForm(RewardsForm):
                 )
             return minor // 100
         return euros_to_cents(text)
+
+
+class RuleActiveForm(RewardsForm):
+    """A rule's switch: `active` ("true" or "false"), the rest of the rule as it is. The same
+    input and service as the API's PATCH `{"active": false}` (`RuleChange`, `update_rule`)."""
+
+    input_class = RuleChange
+
+    active = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, rule, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = RuleChange.of(rule).model_dump()
+
+    def to_input_active(self, raw):
+        if raw in (None, ""):  # the switch says which way, or it is not a switch
+            raise forms.ValidationError(_("Say whether the rule is on or off."), code="required")
+        return raw
+
+    def input_data(self):
+        """The rule as it is, with `active` as sent: as the API applies a PATCH."""
+        return {**self.current, **super().input_data()}
 
 
 class ProgramRewardsForm(RewardsForm):

@@ -207,6 +207,9 @@ BADGE = {"slug": "ten-deliveries", "name_it": "Dieci consegne", "name_en": "Ten 
         ({"slug": "s" * 51}, {"slug"}),
         ({"slug": "taken"}, {"slug"}),
         ({"name_en": "x" * 81, "description_it": "y" * 201}, {"name_en", "description_it"}),
+        # no code can be made of these: the input says so (the service used to say it again)
+        ({"slug": "", "name_it": "日本", "name_en": ""}, {"slug"}),
+        ({"slug": "!!!"}, {"slug"}),
     ],
 )
 def test_a_new_badge_is_refused_alike_on_both_paths(staff_api, staff_en, business, bad, fields):
@@ -264,6 +267,67 @@ def test_a_new_rule_is_refused_alike_on_both_paths(
 
     assert_same_errors(on_api, on_page, form="rule_form", expected=fields)
     assert not RewardRule.objects.exists()
+
+
+# A rule's switch: the console's row button and the API's PATCH `active` are one change (the
+# rule's input `RuleChange`, the service `update_rule`). The console answers with a message
+# after its redirect (the switch has no box), so its words are compared with the API's.
+
+
+def _switch(api, page, rule, active):
+    """The same switch sent on both paths: (the API's answer, the console's messages)."""
+    on_api = api.patch(f"/api/v1/rewards/rules/{rule.pk}", {"active": active})
+    on_page = page.post(
+        f"{B}/manage/rewards/rules/{rule.pk}/toggle/",
+        {"active": str(active).lower()},
+        follow=True,
+    )
+    assert on_page.redirect_chain[-1][0].endswith(f"{B}/manage/rewards/rules/")
+    return on_api, [str(m) for m in on_page.context["messages"]]
+
+
+def test_a_rules_switch_is_one_change_on_both_paths(staff_api, staff_en, program):
+    on_api_rule = RuleFactory(program=program, amount=1500)
+    on_page_rule = RuleFactory(program=program, amount=1500)
+
+    for active, says in ((False, "The rule is switched off."), (True, "The rule is active again.")):
+        on_api = staff_api.patch(f"/api/v1/rewards/rules/{on_api_rule.pk}", {"active": active})
+        _api, on_page = _switch(staff_api, staff_en, on_page_rule, active)
+
+        assert on_api.status_code == 200 and on_api.json()["active"] is active
+        assert on_page == [says]
+        for rule in (on_api_rule, on_page_rule):
+            rule.refresh_from_db()
+            assert rule.active is active
+
+
+@pytest.mark.parametrize("active", ["maybe", "2"])
+def test_a_rules_switch_is_refused_alike_on_both_paths(staff_api, staff_en, program, active):
+    rule = RuleFactory(program=program, amount=1500)
+
+    on_api, on_page = _switch(staff_api, staff_en, rule, active)
+
+    assert on_api.status_code == 422
+    assert [e["field"] for e in on_api.json()["errors"]] == ["active"]
+    assert [e["message"] for e in on_api.json()["errors"]] == on_page == ["Enter true or false."]
+    rule.refresh_from_db()
+    assert rule.active
+
+
+def test_a_rule_the_input_no_longer_takes_cannot_be_switched_on_either_path(
+    staff_api, staff_en, program
+):
+    """The switch runs the rule's whole input, as any change of the rule: a rule stored
+    before its rules tightened (no amount) is refused alike, naming what is wrong."""
+    rule = RuleFactory(program=program, amount=1500)
+    RewardRule.objects.filter(pk=rule.pk).update(amount=0)
+
+    on_api, on_page = _switch(staff_api, staff_en, rule, False)
+
+    assert [e["field"] for e in on_api.json()["errors"]] == ["amount"]
+    assert [e["message"] for e in on_api.json()["errors"]] == on_page
+    rule.refresh_from_db()
+    assert rule.active
 
 
 # --- the owner's decisions and corrections ------------------------------------------------------

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.rewards import sepa, services
 from peerarmy.rewards.models import (
     BatchStatus,
@@ -275,9 +276,18 @@ def test_a_rule_typed_in_euros_with_a_decimal_comma(staff_en, business, program)
     page = staff_en.get(url(business, "rewards_rules")).content.decode()
     assert "€1,234.50" in page and "Deactivate" in page
 
-    staff_en.post(url(business, "rewards_rule_toggle", rule_id=saved.pk))
+    staff_en.post(url(business, "rewards_rule_toggle", rule_id=saved.pk), {"active": "false"})
     saved.refresh_from_db()
     assert not saved.active
+    # the switch says which way: sent twice, the rule stays off (it used to flip back on)
+    again = staff_en.post(
+        url(business, "rewards_rule_toggle", rule_id=saved.pk), {"active": "false"}, follow=True
+    )
+    saved.refresh_from_db()
+    assert not saved.active and "The rule is switched off." in again.content.decode()
+    unsaid = staff_en.post(url(business, "rewards_rule_toggle", rule_id=saved.pk), follow=True)
+    saved.refresh_from_db()
+    assert not saved.active and "Say whether the rule is on or off." in unsaid.content.decode()
 
 
 def test_a_rule_without_an_amount_is_explained_next_to_the_field(staff_en, business, program):
@@ -531,6 +541,49 @@ def test_an_expired_voucher_is_refused(staff_en, business, voucher):
     assert services.voucher_remaining(voucher) == 2000
 
 
+def test_a_voucher_is_looked_up_as_a_till_types_its_code(staff_en, business, voucher):
+    typed = voucher.code.lower().replace("-", " - ")  # "abcd - efgh - jklm"
+
+    response = staff_en.get(url(business, "rewards_vouchers"), {"code": f"  {typed} "})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="voucher-{voucher.code}"' in page and "€20.00" in page
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        # PostgreSQL cannot hold a NUL: it used to reach the query and answer 500
+        ("AB\x00CD", "Remove the invisible NUL character from this text."),
+        # the lookup used to cut the code at 30 characters, the redemption takes 40
+        ("X" * 41, "Use at most 40 characters."),
+    ],
+)
+def test_a_code_no_voucher_can_have_is_refused_by_the_lookup_as_by_the_redemption(
+    staff_en, business, voucher, typed, says
+):
+    response = staff_en.get(url(business, "rewards_vouchers"), {"code": typed})
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="lookup-error"' in page and says in page
+    assert 'id="voucher-' not in page
+
+
+def test_a_code_the_lookup_takes_is_a_code_the_redemption_takes(staff_en, business, voucher):
+    """40 characters with spaces: both read it the same way (not found, said as such)."""
+    typed = "NOPE " * 8
+
+    looked_up = staff_en.get(url(business, "rewards_vouchers"), {"code": typed})
+    redeemed = staff_en.post(
+        url(business, "rewards_vouchers"), {"code": typed, "amount_minor": "1"}
+    )
+
+    assert "No voucher has this code." in looked_up.content.decode()
+    assert "No voucher has this code." in redeemed.content.decode()
+
+
 # --- the peer's wallet ------------------------------------------------------------------------
 
 
@@ -734,10 +787,11 @@ def test_a_public_page_shows_what_the_peer_chose_to_show_and_nothing_private(
 def test_a_private_page_or_an_inactive_peer_is_not_found(client, business):
     private = PeerFactory(business=business)
     set_showcase(private, public=False)
-    applicant = ApplicantFactory(business=business)
-    set_showcase(applicant, public=True)
+    suspended = PeerFactory(business=business)
+    set_showcase(suspended, public=True)  # made public while active, then suspended
+    Peer.objects.filter(pk=suspended.pk).update(status=PeerStatus.SUSPENDED)
 
-    for peer in (private, applicant):
+    for peer in (private, suspended):
         assert client.get(url(business, "showcase", peer_id=peer.pk)).status_code == 404
 
 

@@ -18,16 +18,16 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from peerarmy.errors import DomainError, ValidationFailed
-from peerarmy.peers.models import PeerStatus
+from peerarmy.errors import DomainError, PermissionDenied, ValidationFailed
+from peerarmy.inputs import InvalidInput
+from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import get_program, programs_for_business
 from peerarmy.rewards import export, payouts, selectors, services, statements
-from peerarmy.rewards.inputs import ProgramRewardsInput, RewardSettingsInput
+from peerarmy.rewards.inputs import ProgramRewardsInput, RewardSettingsInput, VoucherLookupInput
 from peerarmy.rewards.ledger import INSUFFICIENT
-from peerarmy.rewards.models import BatchStatus, PayoutStatus, PeerRewardChoice
-from peerarmy.scheduling.models import ClaimStatus
-from peerarmy.scheduling.selectors import claims_of_peer
+from peerarmy.rewards.models import PeerRewardChoice
+from peerarmy.scheduling.selectors import completed_count
 from peerarmy.web.forms.rewards import (
     FIRST_YEAR,
     BadgeForm,
@@ -41,6 +41,7 @@ from peerarmy.web.forms.rewards import (
     ProgramRewardsForm,
     RedeemForm,
     RewardChoiceForm,
+    RuleActiveForm,
     RuleForm,
     SettingsForm,
     ShowcaseForm,
@@ -93,11 +94,6 @@ def _submit(request, form, call):
         else:
             messages.error(request, exc.message)
         return False, None
-
-
-def _money(amount_minor, unit):
-    """An amount as the pages show it, in the active language."""
-    return statements.format_money(int(amount_minor), unit, (get_language() or "it")[:2])
 
 
 def _is_owner(request):
@@ -208,16 +204,15 @@ def held_decline(request, business, reward_id):
 
 
 def _batch_page(request, business, batch, *, return_form=None, returning=None):
+    """A batch read with its lines (`get_batch(..., with_lines=True)`); which steps it may
+    take next are the batch's own (`can_approve`, `can_cancel`, ...), as the services ask."""
     return render(
         request,
         "web/manage/rewards_batch.html",
         {
             "batch": batch,
-            "lines": selectors.batch_lines(batch),
+            "lines": batch.lines,
             "is_owner": _is_owner(request),
-            "can_cancel": batch.status in (BatchStatus.PREPARED, BatchStatus.APPROVED),
-            "has_file": batch.status in (BatchStatus.APPROVED, BatchStatus.SENT, BatchStatus.PAID),
-            "returnable": (PayoutStatus.SENT, PayoutStatus.PAID),
             # the reason typed for one returned payment, refused: shown on its line
             "return_form": return_form or PayoutReturnForm(business=business),
             "returning": returning,
@@ -227,7 +222,7 @@ def _batch_page(request, business, batch, *, return_form=None, returning=None):
 
 @console_page()
 def batch_detail(request, business, batch_id):
-    return _batch_page(request, business, selectors.get_batch(business, batch_id))
+    return _batch_page(request, business, selectors.get_batch(business, batch_id, with_lines=True))
 
 
 def _batch_action(request, business, batch_id, service, done_message):
@@ -309,7 +304,7 @@ def payout_return(request, business, payout_id):
             % {"who": who},
         )
     elif form.errors:
-        batch = selectors.get_batch(business, payout.batch_id)
+        batch = selectors.get_batch(business, payout.batch_id, with_lines=True)
         return _batch_page(request, business, batch, return_form=form, returning=payout.pk)
     return redirect("web:rewards_batch", business_slug=business.slug, batch_id=payout.batch_id)
 
@@ -383,12 +378,18 @@ def rules(request, business):
 
 @console_page(POST)
 def rule_toggle(request, business, rule_id):
+    """The rule's switch: the form sends `active` (on or off), and the rule changes through
+    `update_rule`, as the API's PATCH does."""
     rule = selectors.get_rule(business, rule_id)
-    done, outcome = _attempt(
-        request,
-        lambda: services.set_rule_active(business, request.user, rule, not rule.active),
+    form = RuleActiveForm(request.POST, rule=rule, business=business)
+    done, outcome = _submit(
+        request, form, lambda data: services.update_rule(business, request.user, rule, data)
     )
-    if done:
+    if not done:
+        for errors in form.errors.values():  # a row's switch has no box to show them next to
+            for message in errors:
+                messages.error(request, message)
+    else:
         messages.success(
             request,
             _("The rule is active again.")
@@ -489,25 +490,40 @@ def vouchers(request, business):
                 request,
                 _("%(amount)s taken off voucher %(code)s: %(left)s left on it.")
                 % {
-                    "amount": _money(redeemed.amount_minor, currency),
+                    "amount": format_money(redeemed.amount_minor, currency),
                     "code": code,
-                    "left": _money(redeemed.remaining_minor, currency),
+                    "left": format_money(redeemed.remaining_minor, currency),
                 },
             )
             return redirect(_url(business, "rewards_vouchers") + f"?code={code}")
-    found = None
-    wanted = "".join(request.GET.get("code", "").split()).upper()[:30]
-    voucher = selectors.find_voucher(business, wanted) if wanted else None
-    if voucher is not None:
-        found = {
-            "voucher": voucher,
-            "remaining": selectors.voucher_remaining(voucher),
-            "expired": voucher.expires_at <= timezone.now(),
-        }
+    wanted, refused, found = _voucher_lookup(business, request.GET.get("code"))
     return render(
         request,
         "web/manage/rewards_vouchers.html",
-        {"form": form, "wanted": wanted, "found": found},
+        {"form": form, "wanted": wanted, "refused": refused, "found": found},
+    )
+
+
+def _voucher_lookup(business, typed):
+    """(the code as looked up, why it was refused, the voucher found) for the "Check a
+    voucher" box: the code is read by its input, as a redemption's is."""
+    if not typed:
+        return "", "", None
+    try:
+        wanted = VoucherLookupInput.parse({"code": typed}).code
+    except InvalidInput as exc:
+        return "", exc.errors[0][1], None
+    voucher = selectors.find_voucher(business, wanted) if wanted else None
+    if voucher is None:
+        return wanted, "", None
+    return (
+        wanted,
+        "",
+        {
+            "voucher": voucher,
+            "remaining": selectors.voucher_remaining(voucher),
+            "expired": voucher.has_expired(),
+        },
     )
 
 
@@ -516,10 +532,9 @@ def _ledger_page(request, business, *, memo_form=None, correcting=None):
         request.GET.get("page")
     )
     shown = list(page.object_list)
-    corrected = selectors.corrected_among(business, [t.pk for t in shown])
     for txn in shown:
         txn.words = selectors.describe(txn, business)
-        txn.corrected = txn.pk in corrected
+        txn.corrected = txn.correction_id is not None
     if memo_form is not None and correcting not in {t.pk for t in shown}:
         # the row is on another page: say what was wrong above the journal
         for errors in memo_form.errors.values():
@@ -586,16 +601,20 @@ def transaction_correct(request, business, transaction_id):
 # --- the peer's wallet -----------------------------------------------------------------------
 
 
-def _active_peer(request, business):
+def _wallet_peer(request, business):
+    """The visitor's peer, if the wallet is theirs (`services.check_wallet_peer`, the rule
+    every change of the wallet checks too); None otherwise."""
     peer = peer_for_user(business, request.user)
-    if peer is None or peer.status != PeerStatus.ACTIVE:
+    try:
+        services.check_wallet_peer(peer)
+    except PermissionDenied:
         return None
     peer.business = business  # the selectors read it; spare them the query
     return peer
 
 
-def _active_peer_or_404(request, business):
-    peer = _active_peer(request, business)
+def _wallet_peer_or_404(request, business):
+    peer = _wallet_peer(request, business)
     if peer is None:
         raise Http404
     return peer
@@ -641,7 +660,7 @@ def _wallet_page(request, business, peer, **forms):
 
 @peer_page()
 def wallet(request, business):
-    peer = _active_peer(request, business)
+    peer = _wallet_peer(request, business)
     if peer is None:
         return redirect("web:me", business_slug=business.slug)
     return _wallet_page(request, business, peer)
@@ -649,23 +668,23 @@ def wallet(request, business):
 
 @peer_page(POST)
 def wallet_points(request, business):
-    peer = _active_peer_or_404(request, business)
+    peer = _wallet_peer_or_404(request, business)
     form = ConvertPointsForm(request.POST, business=business)
     done, outcome = _submit(request, form, lambda data: services.convert_points(peer, data))
     if not done:
         return _wallet_page(request, business, peer, convert_form=form)
-    voucher = outcome.value
+    voucher = outcome.value.voucher
     messages.success(
         request,
         _("Your points are now voucher %(code)s, worth %(value)s. Show the code in the shop.")
-        % {"code": voucher.code, "value": _money(voucher.value_minor, voucher.currency)},
+        % {"code": voucher.code, "value": format_money(voucher.value_minor, voucher.currency)},
     )
     return redirect(_url(business, "me_wallet") + "#vouchers")
 
 
 @peer_page(POST)
 def wallet_choice(request, business):
-    peer = _active_peer_or_404(request, business)
+    peer = _wallet_peer_or_404(request, business)
     form = RewardChoiceForm(
         request.POST, causes=list(selectors.causes(business, active=True)), business=business
     )
@@ -678,7 +697,7 @@ def wallet_choice(request, business):
 
 @peer_page(POST)
 def wallet_bank(request, business):
-    peer = _active_peer_or_404(request, business)
+    peer = _wallet_peer_or_404(request, business)
     form = PayoutDetailsForm(request.POST, business=business)
     done, _outcome = _submit(request, form, lambda data: services.set_payout_details(peer, data))
     if not done:
@@ -689,7 +708,7 @@ def wallet_bank(request, business):
 
 @peer_page(POST)
 def wallet_showcase(request, business):
-    peer = _active_peer_or_404(request, business)
+    peer = _wallet_peer_or_404(request, business)
     form = ShowcaseForm(request.POST, business=business)
     done, outcome = _submit(request, form, lambda data: services.update_showcase(peer, data))
     if not done:
@@ -704,7 +723,7 @@ def wallet_showcase(request, business):
 @peer_page()
 def wallet_statement_pick(request, business):
     """The month picker's form goes here; the statement has its own address."""
-    _active_peer_or_404(request, business)
+    _wallet_peer_or_404(request, business)
     form = StatementForm(request.GET, business=business)
     if not form.is_valid():
         messages.error(request, _("Choose a month and a year up to this one."))
@@ -716,7 +735,7 @@ def wallet_statement_pick(request, business):
 
 @peer_page()
 def wallet_statement(request, business, year, month):
-    peer = _active_peer_or_404(request, business)
+    peer = _wallet_peer_or_404(request, business)
     kind = request.GET.get("format", "pdf")
     if kind not in ("csv", "pdf") or not FIRST_YEAR <= year <= 9000:
         raise Http404
@@ -744,16 +763,15 @@ def wallet_statement(request, business, year, month):
 def showcase(request, business, peer_id):
     """A peer's page for everyone, only when they made it public: the name they chose, what
     they do and what they earned in badges; no e-mail, surname or address."""
-    page = selectors.public_showcase(business, peer_id)
-    peer = page.peer
+    found = selectors.public_showcase(business, peer_id)
     return render(
         request,
         "web/public/showcase.html",
         {
-            "page": page,
-            "peer": peer,
-            "skills": list(peer.skills.all()),
-            "badges": selectors.badges_of(peer),
-            "completed": claims_of_peer(peer, status=ClaimStatus.COMPLETED).count(),
+            "page": found.showcase,
+            "peer": found.peer,
+            "skills": found.skills,
+            "badges": found.badges,
+            "completed": completed_count(found.peer),
         },
     )

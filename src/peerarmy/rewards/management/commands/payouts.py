@@ -21,6 +21,16 @@ from peerarmy.rewards.inputs import PayoutBatchInput, PayoutReturnInput
 from peerarmy.tenancy.selectors import find_business
 
 
+def _faults(exc: DomainError) -> str:
+    """Every field at fault, on one line, as `peerarmy business create` says them
+    (`execution_date: The bank cannot pay on a day in the past: …`); the message alone when
+    the refusal names no field."""
+    errors = exc.field_errors
+    if not errors:
+        return str(exc.message)
+    return "; ".join(f"{field}: {message}" if field else str(message) for field, message in errors)
+
+
 class Command(BaseCommand):
     help = "Payout runs: prepare, approve, export as SEPA, mark sent or paid, record returns."
     requires_system_checks = []  # an operator's command: start at once
@@ -33,7 +43,7 @@ class Command(BaseCommand):
             if name != "list":
                 p.add_argument("--by", required=True, help="the e-mail of the member acting")
             if name == "prepare":
-                p.add_argument("--kind", choices=["peers", "donations"], default="peers")
+                p.add_argument("--kind", default="peers", help="peers (default) or donations")
                 p.add_argument("--date", help="execution date, YYYY-MM-DD (default today)")
             if name in ("approve", "sepa", "sent", "paid", "cancel"):
                 p.add_argument("--batch", type=int, required=True)
@@ -56,7 +66,7 @@ class Command(BaseCommand):
             try:
                 self._run(business, actor, action, options)
             except DomainError as exc:
-                raise CommandError(str(exc.message)) from None
+                raise CommandError(_faults(exc)) from None
 
     def _run(self, business, actor, action, options):
         if action == "list":
