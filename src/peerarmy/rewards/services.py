@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peerarmy import db
-from peerarmy.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from peerarmy.errors import (
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
 from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.money import POINTS, format_money
 from peerarmy.notifications.services import enqueue_email
@@ -72,13 +78,6 @@ if TYPE_CHECKING:  # the inputs are built when a change is made, not when the ap
     )
 
 VOUCHER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out at the till
-
-
-class IdempotencyKeyReused(DomainError):
-    """A retry's key names an earlier change that was not this one."""
-
-    code = "idempotency_key_reused"
-    status = 409
 
 
 def rewards_settings(business) -> RewardSettings:
