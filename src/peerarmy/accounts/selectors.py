@@ -3,24 +3,25 @@
 from django.contrib.auth import get_user_model
 
 from peerarmy.errors import NotFound
+from peerarmy.tenancy.selectors import storable
 
 from .models import ApiToken, TokenKind
 
 
+def find_user_by_email(email):
+    """The account with this e-mail address (in any case), or None; an address no database
+    can hold (a lone surrogate from a shell, a NUL) is simply not found."""
+    if not storable(email):
+        return None
+    return get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
+
+
 def get_user_by_email(email):
     """The account with this e-mail address (in any case); `NotFound` if there is none."""
-    user = get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
+    user = find_user_by_email(email)
     if user is None:
         raise NotFound()
     return user
-
-
-def find_user_by_email(email):
-    """The account with this e-mail address (in any case), or None."""
-    try:
-        return get_user_by_email(email)
-    except NotFound:
-        return None
 
 
 def tokens_for_business(business):

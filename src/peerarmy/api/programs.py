@@ -48,7 +48,7 @@ class ProgramOut(Schema):
 
     @staticmethod
     def resolve_required_skills(program):
-        return [skill.slug for skill in program.required_skills.all()]
+        return program.required_skill_slugs
 
 
 ProgramPatch = patch_model(ProgramInput, "ProgramPatch")

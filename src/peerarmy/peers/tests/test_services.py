@@ -74,23 +74,17 @@ def test_an_applicant_is_recorded_with_profile_and_linked_to_their_customer_reco
         ),
         ({"languages": [{"code": "it"}, {"code": "it"}]}, "languages", "Name each language once."),
         ({"latitude": None}, "latitude", "Give both latitude and longitude, or neither."),
-        ({"latitude": 91, "longitude": 11}, "latitude", "Latitude must be between -90 and 90."),
-        (
-            {"longitude": 181, "latitude": 44},
-            "longitude",
-            "Longitude must be between -180 and 180.",
-        ),
+        ({"latitude": 91, "longitude": 11}, "latitude", "Enter a value of at most 90."),
+        ({"longitude": -181, "latitude": 44}, "longitude", "Enter a value of at least -180."),
+        ({"latitude": "inf", "longitude": 11}, "latitude", "Enter a number."),
         (
             {"latitude": None, "longitude": None, "home_address": ""},
             "home_address",
             "Tell us your home area, by address or on the map.",
         ),
         ({"home_address": "x" * 201}, "home_address", "Use at most 200 characters."),
-        (
-            {"travel_radius_km": 0},
-            "travel_radius_km",
-            "The travel radius must be between 1 and 500 km.",
-        ),
+        ({"travel_radius_km": 0}, "travel_radius_km", "Enter a value of at least 1."),
+        ({"travel_radius_km": 501}, "travel_radius_km", "Enter a value of at most 500."),
         ({"travel_radius_km": "far"}, "travel_radius_km", "Enter a whole number."),
         ({"showcase_links": ["javascript:alert(1)"]}, "showcase_links", "is not a web address"),
         (
