@@ -99,7 +99,9 @@ def get_program(request, program_id: ObjectId):
 )
 def patch_program(request, program_id: ObjectId, payload: ProgramPatch):
     program = selectors.get_program(request.business, program_id)
-    data = apply_patch(ProgramInput, ProgramInput.of(program).model_dump(), payload)
+    data = apply_patch(
+        ProgramInput, ProgramInput.of(program).model_dump(), payload, program=program
+    )
     outcome = update_program(
         business=request.business, actor=request.auth.user, program=program, data=data
     )

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from peerarmy.inputs import Input, Text, broken, rule_errors, text, whole
 from peerarmy.peers.inputs import LanguageCodes
@@ -73,9 +73,11 @@ class ProgramInput(Input):
         return slugify(self.title_en or self.title_it)[:ADDRESS_LENGTH].strip("-")
 
     @model_validator(mode="after")
-    def _an_address(self):
-        # A title of only signs ("???") makes no address: one must be typed.
-        if not self.address:
+    def _an_address(self, info: ValidationInfo):
+        # A new program whose titles are only signs ("???") makes no address: one must be
+        # typed. An edit (the context names the `program`) without one keeps the program's.
+        editing = (info.context or {}).get("program") is not None
+        if not self.address and not editing:
             rule_errors([("slug", _("Enter a valid address."))], type(self).__name__)
         return self
 

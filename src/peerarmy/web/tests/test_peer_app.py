@@ -212,3 +212,12 @@ def test_profile_errors_come_back_next_to_the_field(english, business, repair):
     html = response.content.decode()
     assert "Enter a value of at most 500." in html
     assert 'id="id_travel_radius_km_error"' in html
+
+
+def test_the_profile_form_takes_its_hints_from_the_input():
+    from peerarmy.web.forms.peers import PeerProfileForm
+
+    form = PeerProfileForm()
+    attrs = form.fields["travel_radius_km"].widget.attrs
+    assert (attrs["min"], attrs["max"]) == (1, 500)
+    assert form.fields["display_name"].widget.attrs["maxlength"] == 80
