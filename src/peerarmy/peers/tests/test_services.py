@@ -7,8 +7,8 @@ from django.utils import translation
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.inputs import InvalidInput
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.peers.inputs import PeerProfileInput, RejectInput
 from peerarmy.peers import selectors
+from peerarmy.peers.inputs import PeerProfileInput, RejectInput
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.peers.services import apply_as_peer, approve_peer, reject_peer, update_profile
 from peerarmy.tenancy.tests.factories import (
