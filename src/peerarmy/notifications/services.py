@@ -98,12 +98,6 @@ def enqueue_email_rendered(
     return message
 
 
-def schedule_delivery(message_id):
-    """For a message written by other means than this module (a database function): make
-    sure it is delivered once the current transaction commits."""
-    _schedule_delivery(message_id)
-
-
 def _schedule_delivery(message_id, run_after=None):
     """Make sure the message gets delivered once the current transaction commits.
 
