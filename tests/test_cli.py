@@ -85,6 +85,34 @@ def test_token_create_refuses_a_peer(business, peer):
         call_command("token", "create", "--business", "nope", "--user", peer.user.email)
 
 
+# What Linux hands over for a byte of an argument that is not UTF-8 ($'\xff'): a lone
+# surrogate, which no database can hold.
+NOT_UTF8 = "\udcff"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["token", "create", "--business", NOT_UTF8, "--user", "owner"], "No business"),
+        (["token", "create", "--business", "bicigialla", "--user", NOT_UTF8], "No account"),
+        (["import", "customers", "x.csv", "--business", NOT_UTF8], "No business"),
+        (["superfans", "top", "--business", NOT_UTF8], "No business"),
+        (["superfans", "score", "--business", NOT_UTF8], "No business"),
+        (["business", "create", NOT_UTF8, "--name", "X", "--owner", "x@ex.org"], "slug: "),
+        (["business", "create", "bottega", "--name", "X", "--owner", NOT_UTF8], "--owner: "),
+    ],
+)
+def test_a_slug_or_address_no_database_can_hold_is_one_line_not_a_traceback(
+    business, owner, argv, message
+):
+    argv = [owner.email if arg == "owner" else arg for arg in argv]
+    with pytest.raises(CommandError) as exc:
+        call_command(*argv)
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    assert not Business.objects.exclude(pk=business.pk).exists()
+
+
 def test_match_solve_runs_in_a_plain_shell_without_settings(tmp_path):
     """`peerarmy match solve` is a pure computation: no SECRET_KEY, no database, and a lone
     surrogate in an id (valid JSON) is one line and status 2, not a traceback."""

@@ -3,33 +3,25 @@
 from django.contrib.auth import get_user_model
 
 from peerarmy.errors import NotFound
+from peerarmy.tenancy.selectors import storable
 
 from .models import ApiToken, TokenKind
 
 
+def find_user_by_email(email):
+    """The account with this e-mail address (in any case), or None; an address no database
+    can hold (a lone surrogate from a shell, a NUL) is simply not found."""
+    if not storable(email):
+        return None
+    return get_user_model().objects.filter(email__iexact=(email or "").strip()).first()
+
+
 def get_user_by_email(email):
-    """The account with this e-mail address (in any case); `NotFound` if there is none. An
-    address no database can hold (a lone surrogate, which is what a command line gives for
-    bytes that are not UTF-8, or a NUL) is simply not found."""
-    email = (email or "").strip()
-    try:
-        email.encode("utf-8")
-    except UnicodeEncodeError:
-        raise NotFound() from None
-    if "\x00" in email:
-        raise NotFound()
-    user = get_user_model().objects.filter(email__iexact=email).first()
+    """The account with this e-mail address (in any case); `NotFound` if there is none."""
+    user = find_user_by_email(email)
     if user is None:
         raise NotFound()
     return user
-
-
-def find_user_by_email(email):
-    """The account with this e-mail address (in any case), or None."""
-    try:
-        return get_user_by_email(email)
-    except NotFound:
-        return None
 
 
 def tokens_for_business(business):

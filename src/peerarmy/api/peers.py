@@ -48,11 +48,11 @@ class PeerOut(Schema):
 
     @staticmethod
     def resolve_skills(peer):
-        return [skill.slug for skill in peer.skills.all()]
+        return peer.skill_slugs
 
     @staticmethod
     def resolve_languages(peer):
-        return [{"code": pl.language, "level": pl.level} for pl in peer.languages.all()]
+        return [{"code": pl.language, "level": pl.level} for pl in peer.language_list]
 
 
 class PeerRejectBody(patch_model(RejectInput, "PeerRejectSent")):

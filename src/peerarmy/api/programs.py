@@ -48,7 +48,7 @@ class ProgramOut(Schema):
 
     @staticmethod
     def resolve_required_skills(program):
-        return [skill.slug for skill in program.required_skills.all()]
+        return program.required_skill_slugs
 
 
 ProgramPatch = patch_model(ProgramInput, "ProgramPatch")
@@ -99,7 +99,9 @@ def get_program(request, program_id: ObjectId):
 )
 def patch_program(request, program_id: ObjectId, payload: ProgramPatch):
     program = selectors.get_program(request.business, program_id)
-    data = apply_patch(ProgramInput, ProgramInput.of(program).model_dump(), payload)
+    data = apply_patch(
+        ProgramInput, ProgramInput.of(program).model_dump(), payload, program=program
+    )
     outcome = update_program(
         business=request.business, actor=request.auth.user, program=program, data=data
     )

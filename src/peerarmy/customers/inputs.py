@@ -12,6 +12,7 @@ from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from peerarmy.inputs import Input
+from peerarmy.tenancy.inputs import SiteLanguage
 
 from .models import ImportKind
 
@@ -45,3 +46,11 @@ class ImportInput(Input):
         None, description="shopify, woocommerce or generic; found from the file's header when "
         "left out or empty."
     )  # fmt: skip
+
+
+class ImportCommandInput(ImportInput):
+    """`peerarmy import`'s options: the import's, and the language of its messages (the
+    business's when left out). The console and the API take the reader's language instead,
+    so theirs is context, not a field."""
+
+    language: Annotated[SiteLanguage | None, BeforeValidator(_empty_is_none)] = None

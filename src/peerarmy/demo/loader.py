@@ -23,7 +23,9 @@ from peerarmy.customers.models import Customer
 from peerarmy.customers.services import import_file
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import Peer, PeerLanguage, Skill
-from peerarmy.programs.models import Program, ProgramStatus
+from peerarmy.programs.inputs import ProgramInput
+from peerarmy.programs.models import Program
+from peerarmy.programs.services import create_program, publish_program
 from peerarmy.rewards.ledger import purge_business
 from peerarmy.superfans.services import score_business
 from peerarmy.tenancy.inputs import BusinessInput, MemberInput
@@ -262,24 +264,29 @@ def _load_business(spec, users, now):
         ]
     )
 
+    # Programs through their input and service, as the console makes them; only the date of
+    # publication is history (a service publishes now).
     for p in spec.programs:
-        published = p.published_days_ago is not None
-        program = Program.objects.create(
+        program = create_program(
             business=business,
-            kind=p.kind,
-            slug=p.slug,
-            status=ProgramStatus.PUBLISHED if published else ProgramStatus.DRAFT,
-            title_it=p.title_it,
-            title_en=p.title_en,
-            summary_it=p.summary_it,
-            summary_en=p.summary_en,
-            description_it=p.description_it,
-            description_en=p.description_en,
-            required_languages=p.required_languages,
-            min_reliability=p.min_reliability,
-            published_at=ago(p.published_days_ago) if published else None,
-        )
-        program.required_skills.set([skills[slug] for slug in p.required_skills])
+            actor=owner,
+            data=ProgramInput(
+                kind=p.kind,
+                slug=p.slug,
+                title_it=p.title_it,
+                title_en=p.title_en,
+                summary_it=p.summary_it,
+                summary_en=p.summary_en,
+                description_it=p.description_it,
+                description_en=p.description_en,
+                required_skills=list(p.required_skills),
+                required_languages=list(p.required_languages),
+                min_reliability=p.min_reliability,
+            ),
+        ).value
+        if p.published_days_ago is not None:
+            publish_program(business=business, actor=owner, program=program)
+            Program.objects.filter(pk=program.pk).update(published_at=ago(p.published_days_ago))
 
     return {"customers": len(customers), "peers": len(peers), "programs": len(spec.programs)}
 

@@ -11,9 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
-from peerarmy.db import insert_returning_id
-
-from . import renderers
+from . import renderers, sql
 from .models import DeliveryAttempt, OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -56,10 +54,9 @@ def enqueue_deferred(*, business_id, to, language, event, renderer, payload) -> 
     """Write an e-mail that the renderer called `renderer` fills in when it is delivered
     (see renderers.py); one INSERT, for hot paths. Returns the message id."""
     now = timezone.now()
-    message_id = insert_returning_id(
-        OutboxMessage,
+    message_id = sql.insert_message(
+        business_id,
         {
-            "business_id": business_id,
             "channel": OutboxMessage.Channel.EMAIL.value,
             "event": event,
             "recipient": to,

@@ -1,19 +1,17 @@
 """The typed inputs of every change to a peer (see `peerarmy.inputs`): the profile a person
 applies with and keeps up to date, and the reason of a rejection."""
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from peerarmy.inputs import Input, Text, broken, rule_errors, text
+from peerarmy.inputs import Input, Latitude, Longitude, Text, broken, rule_errors, text, whole
 
 from .models import LANGUAGE_NAMES, LanguageLevel
 
 MAX_SHOWCASE_LINKS = 5
 MAX_LINK_LENGTH = 300
-MICRODEGREE = Decimal("0.000001")
 
 
 def _known_languages(codes: list[str]) -> list[str]:
@@ -68,28 +66,6 @@ def _display_name_given(name: str) -> str:
     return name
 
 
-def _coordinate(limit: int, message):
-    """A latitude or longitude within ±`limit`, kept to six decimals (about 10 cm): the
-    browser's geolocation gives many more."""
-
-    def check(value: Decimal) -> Decimal:
-        if not -limit <= value <= limit:
-            raise broken(message())
-        return value.quantize(MICRODEGREE, rounding=ROUND_HALF_UP)
-
-    return Annotated[Decimal, AfterValidator(check)]
-
-
-Latitude = _coordinate(90, lambda: _("Latitude must be between -90 and 90."))
-Longitude = _coordinate(180, lambda: _("Longitude must be between -180 and 180."))
-
-
-def _radius(km: int) -> int:
-    if not 1 <= km <= 500:
-        raise broken(_("The travel radius must be between 1 and 500 km."))
-    return km
-
-
 def _links(links: list[str]) -> list[str]:
     links = [link.strip() for link in links if link and link.strip()]
     if len(links) > MAX_SHOWCASE_LINKS:
@@ -115,7 +91,7 @@ class PeerProfileInput(Input):
     home_address: text(200) = Field("", description="A street or neighbourhood; never shown.")
     latitude: Latitude | None = None
     longitude: Longitude | None = None
-    travel_radius_km: Annotated[int, AfterValidator(_radius)] = 10
+    travel_radius_km: whole(1, 500) = 10
     showcase_links: Annotated[list[Text], AfterValidator(_links)] = Field(
         [], description=f"Up to {MAX_SHOWCASE_LINKS} web addresses (https://…)."
     )
@@ -157,8 +133,8 @@ class PeerProfileInput(Input):
             ],
             skills=[skill.slug for skill in peer.skills.all()],
             home_address=peer.home_address,
-            latitude=peer.latitude,
-            longitude=peer.longitude,
+            latitude=None if peer.latitude is None else float(peer.latitude),
+            longitude=None if peer.longitude is None else float(peer.longitude),
             travel_radius_km=peer.travel_radius_km,
             showcase_links=list(peer.showcase_links or []),
         )

@@ -158,6 +158,21 @@ class Peer(models.Model):
     def __str__(self):
         return self.display_name
 
+    # The peer's skills and languages as the selectors prefetched them (`skills`,
+    # `languages`): pages and the API read these and run no query of their own.
+
+    @property
+    def skill_list(self) -> list:
+        return list(self.skills.all())
+
+    @property
+    def skill_slugs(self) -> list[str]:
+        return [skill.slug for skill in self.skills.all()]
+
+    @property
+    def language_list(self) -> list:
+        return list(self.languages.all())
+
     @property
     def language_codes(self):
         return {pl.language for pl in self.languages.all()}

@@ -30,13 +30,20 @@ def peers_for_business(business, *, status=None, skill=None, language=None, q=No
     return qs.distinct().order_by("status", "display_name", "pk")
 
 
+def applicants(business, *, limit: int) -> list[Peer]:
+    """The first `limit` applicants waiting for a decision, by name (the dashboard's)."""
+    return list(peers_for_business(business, status=PeerStatus.APPLICANT)[:limit])
+
+
 def get_peer(business, peer_id, *, for_update=False) -> Peer:
-    """The business's peer (or applicant) `peer_id`; `NotFound` for any other id, another
-    business's included. Locked for the transaction with `for_update`."""
+    """The business's peer (or applicant) `peer_id`, with its account, skills and languages;
+    `NotFound` for any other id, another business's included. Locked for the transaction
+    with `for_update`."""
     qs = Peer.objects.filter(business=business, pk=peer_id)
     if for_update:
-        # Only the peer's row is locked: no join, so no other table's row with it.
-        qs = qs.select_for_update()
+        # Only the peer's row is locked: no join, so no other table's row with it (the
+        # account, skills and languages come in queries of their own, after the lock).
+        qs = qs.select_for_update().prefetch_related("user", "skills", "languages")
     else:
         qs = qs.select_related("user").prefetch_related("skills", "languages")
     peer = qs.first()

@@ -1,11 +1,13 @@
 """Every change to a peer: applying, editing the profile, approving, rejecting."""
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from peerarmy.inputs import FieldErrors, Outcome
+from peerarmy.inputs import FieldErrors, Outcome, stored_degrees
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.selectors import members_of
 from peerarmy.tenancy.services import check_can_manage
@@ -35,16 +37,10 @@ def _skills(business, data: PeerProfileInput):
 
 
 def _save_profile(peer, data: PeerProfileInput, skills):
-    for field in (
-        "display_name",
-        "bio",
-        "latitude",
-        "longitude",
-        "home_address",
-        "travel_radius_km",
-        "showcase_links",
-    ):
+    for field in ("display_name", "bio", "home_address", "travel_radius_km", "showcase_links"):
         setattr(peer, field, getattr(data, field))
+    peer.latitude = stored_degrees(data.latitude)
+    peer.longitude = stored_degrees(data.longitude)
     peer.save()
     peer.skills.set(skills)
     levels = data.levels
@@ -55,6 +51,12 @@ def _save_profile(peer, data: PeerProfileInput, skills):
         PeerLanguage.objects.update_or_create(
             business=peer.business, peer=peer, language=code, defaults={"level": level}
         )
+    # The peer as saved: a prefetch made before the change would show the old skills and
+    # languages to whoever shows the result.
+    cache = getattr(peer, "_prefetched_objects_cache", {})
+    cache.pop("skills", None)
+    cache.pop("languages", None)
+    prefetch_related_objects([peer], "skills", "languages")
     return peer
 
 
@@ -103,13 +105,26 @@ def update_profile(*, business, actor, peer, data: PeerProfileInput) -> Outcome[
     return Outcome(_save_profile(peer, data, skills))
 
 
+# Why a peer who is no longer an applicant cannot be decided on, one sentence per status.
+NOT_AN_APPLICANT = {
+    PeerStatus.ACTIVE: gettext_lazy(
+        "This peer is already in the army; only applicants can be decided on."
+    ),
+    PeerStatus.REJECTED: gettext_lazy(
+        "This application was already rejected; only applicants can be decided on."
+    ),
+    PeerStatus.SUSPENDED: gettext_lazy(
+        "This peer is suspended; only applicants can be decided on."
+    ),
+}
+
+
 def _decide(business, peer, actor, status, reason=""):
+    """The applicant decided on: the locked row, with its account, skills and languages
+    (what the console and the API show of it)."""
     locked = selectors.get_peer(business, peer.pk, for_update=True)
     if locked.status != PeerStatus.APPLICANT:
-        raise InvalidTransition(
-            _("This peer is %(status)s; only applicants can be decided on.")
-            % {"status": locked.get_status_display().lower()}
-        )
+        raise InvalidTransition(str(NOT_AN_APPLICANT[PeerStatus(locked.status)]))
     locked.status = status
     locked.decided_at = timezone.now()
     locked.decided_by = actor

@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from peerarmy.inputs import Input, Text, broken, text, whole
+from peerarmy.inputs import Input, Text, broken, rule_errors, text, whole
 from peerarmy.peers.inputs import LanguageCodes
 
 from .models import ProgramKind
@@ -19,15 +20,31 @@ def _title_required(value: str) -> str:
 
 Title = Annotated[text(120), AfterValidator(_title_required)]
 
+ADDRESS_LENGTH = 60  # the model's slug
+
+
+def _address(value: str) -> str | None:
+    """An address as typed, as the web writes it ("Bike guides" is "bike-guides"); an
+    empty one is none."""
+    if not value:
+        return None
+    slug = slugify(value)
+    if not slug:
+        raise broken(_("Enter a valid address."))
+    if len(slug) > ADDRESS_LENGTH:
+        raise broken(_("Use at most %(n)d characters.") % {"n": ADDRESS_LENGTH})
+    return slug
+
 
 class ProgramInput(Input):
     """A program's kind, address, texts in both languages, and who may join it."""
 
     kind: ProgramKind
-    slug: text(60) | None = Field(
+    slug: Annotated[text(ADDRESS_LENGTH), AfterValidator(_address)] | None = Field(
         None,
-        description="The last part of the program's web address; made from the English "
-        "title when left out or empty.",
+        description="The last part of the program's web address, written as the web writes "
+        "it (“Bike guides” is bike-guides); made from the English title when left out or "
+        "empty (an edit keeps the address the program has).",
     )
     title_it: Title
     title_en: Title
@@ -47,6 +64,22 @@ class ProgramInput(Input):
     @classmethod
     def _once_each(cls, values):
         return list(dict.fromkeys(values))
+
+    @property
+    def address(self) -> str:
+        """The address typed, or one made from the English (else the Italian) title."""
+        if self.slug:
+            return self.slug
+        return slugify(self.title_en or self.title_it)[:ADDRESS_LENGTH].strip("-")
+
+    @model_validator(mode="after")
+    def _an_address(self, info: ValidationInfo):
+        # A new program whose titles are only signs ("???") makes no address: one must be
+        # typed. An edit (the context names the `program`) without one keeps the program's.
+        editing = (info.context or {}).get("program") is not None
+        if not self.address and not editing:
+            rule_errors([("slug", _("Enter a valid address."))], type(self).__name__)
+        return self
 
     @classmethod
     def of(cls, program) -> "ProgramInput":

@@ -120,5 +120,16 @@ class Program(models.Model):
     def is_published(self):
         return self.status == ProgramStatus.PUBLISHED
 
+    # The skills as the selectors and services prefetched them (`required_skills`): pages and
+    # the API read these and run no query of their own.
+
+    @property
+    def required_skill_list(self) -> list:
+        return list(self.required_skills.all())
+
+    @property
+    def required_skill_slugs(self) -> list[str]:
+        return [skill.slug for skill in self.required_skills.all()]
+
 
 PROGRAM_LANGUAGE_CHOICES = LANGUAGE_CHOICES

@@ -24,12 +24,12 @@ def published_programs(business):
 
 
 def get_program(business, program_id, *, for_update=False) -> Program:
-    """The business's program `program_id`; `NotFound` for any other id, another business's
-    included."""
+    """The business's program `program_id`, with its required skills; `NotFound` for any
+    other id, another business's included. Locked for the transaction with `for_update`."""
     qs = Program.objects.filter(business=business, pk=program_id)
     if for_update:
         qs = qs.select_for_update()
-    program = qs.first()
+    program = qs.prefetch_related("required_skills").first()
     if program is None:
         raise NotFound()
     return program

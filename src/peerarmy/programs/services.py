@@ -1,9 +1,8 @@
 """Every change to a program: create, edit, publish, close, delete a draft."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, prefetch_related_objects
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,15 +22,11 @@ def _check(business, data: ProgramInput, program=None):
     """The rules that need the business's data, all reported at once; returns the address
     and the skills."""
     errors = FieldErrors()
-    if data.slug:
-        slug = slugify(data.slug)[:60].strip("-")
-    elif program is not None:
+    if data.slug is None and program is not None:
         slug = program.slug  # keep the address people may already have shared
     else:
-        slug = slugify(data.title_en or data.title_it)[:60].strip("-")
-    if not slug:
-        errors.add("slug", _("Enter a valid address."))
-    elif selectors.slug_taken(business, slug, program=program):
+        slug = data.address
+    if selectors.slug_taken(business, slug, program=program):
         errors.add("slug", SLUG_TAKEN)
     skills = skills_by_slug(business, data.required_skills)
     unknown = [s for s in data.required_skills if s not in skills]
@@ -66,6 +61,8 @@ def _save(program, data: ProgramInput, slug, skills):
         errors.add("slug", SLUG_TAKEN)
         errors.raise_if_any()
     program.required_skills.set(skills)
+    # What the console and the API show of the result: its skills as saved.
+    prefetch_related_objects([program], "required_skills")
     return program
 
 

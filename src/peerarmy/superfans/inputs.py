@@ -9,16 +9,10 @@ from pydantic import AfterValidator, Field, model_validator
 
 from peerarmy.inputs import ID, Input, broken, rule_errors, whole
 
-# Every weight's field, in the order of the score's components.
-WEIGHT_FIELDS = (
-    "weight_recency",
-    "weight_frequency",
-    "weight_monetary",
-    "weight_nps",
-    "weight_reviews",
-    "weight_referrals",
-    "weight_mentions",
-)
+from .scoring import COMPONENTS
+
+# Every weight's field (`weight_<component>`), in the order of the score's components.
+WEIGHT_FIELDS = tuple(f"weight_{key}" for key in COMPONENTS)
 SEGMENT_FIELDS = ("superfan_threshold", "top_percent", "lapsed_after_days")
 DEFAULT_EXPIRES_IN_DAYS = 14
 MAX_EXPIRES_IN_DAYS = 60

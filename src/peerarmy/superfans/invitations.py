@@ -18,13 +18,15 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from peerarmy.customers.models import Customer
 from peerarmy.errors import DomainError, InvalidTransition, NotFound
 from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
+from peerarmy.peers.inputs import PeerProfileInput
+from peerarmy.peers.models import Peer
 from peerarmy.programs.models import ProgramStatus
 from peerarmy.programs.selectors import get_program
 from peerarmy.tenancy.services import check_can_manage
@@ -131,7 +133,7 @@ def _find(business, token, *, lock=False):
         raise InvitationInvalid(
             _("%(business)s has withdrawn this invitation.") % {"business": business.name}
         )
-    if invitation.status == InvitationStatus.EXPIRED or invitation.expires_at <= timezone.now():
+    if invitation.current_status == InvitationStatus.EXPIRED:
         raise InvitationExpired()
     return invitation
 
@@ -142,36 +144,6 @@ def check_invitation(*, business, token):
 
 
 # --- sending ----------------------------------------------------------------------------
-
-
-def _open_invitations(business, customer_ids):
-    return Invitation.objects.filter(
-        business=business,
-        customer_id__in=customer_ids,
-        status=InvitationStatus.SENT,
-        expires_at__gt=timezone.now(),
-    )
-
-
-def _skip_reasons(business, customers):
-    """Why each customer who cannot be invited cannot: {customer id: reason}."""
-    ids = [c.pk for c in customers]
-    in_army = selectors.peer_customer_ids(business, customers)
-    open_until = dict(_open_invitations(business, ids).values_list("customer_id", "expires_at"))
-    reasons = {}
-    for customer in customers:
-        if not customer.accepts_marketing:
-            reasons[customer.pk] = _(
-                "no marketing consent: this customer has not agreed to receive e-mails from you"
-            )
-        elif customer.pk in in_army:
-            reasons[customer.pk] = _("already in your army (or has applied)")
-        elif customer.pk in open_until:
-            until = timezone.localtime(open_until[customer.pk], business.tzinfo)
-            reasons[customer.pk] = _("already invited: the invitation is open until %(date)s") % {
-                "date": date_format(until, "SHORT_DATE_FORMAT")
-            }
-    return reasons
 
 
 def _program(business, program_id):
@@ -205,12 +177,12 @@ def invite_customers(*, business, actor, data: InviteInput) -> Outcome[InviteRes
     if len(locked) != len(data.customer_ids):
         raise NotFound()
     customers = [locked[pk] for pk in data.customer_ids]
-    reasons = _skip_reasons(business, customers)
+    refused = selectors.not_invitable(business, customers)
     result = InviteResult()
     now = timezone.now()
     for customer in customers:
-        if customer.pk in reasons:
-            result.skipped.append((customer, reasons[customer.pk]))
+        if customer.pk in refused:
+            result.skipped.append((customer, refused[customer.pk].reason))
             continue
         nonce = secrets.token_urlsafe(24)
         invitation = Invitation.objects.create(
@@ -274,10 +246,13 @@ def accept_invitation(*, business, token, peer) -> Outcome[Invitation]:
 
 
 @transaction.atomic
-def apply_with_invitation(*, business, user, token, data, language=None) -> Outcome:
-    """The invited customer applies with the peers' application input (`data`, as
+def apply_with_invitation(
+    *, business, user, token, data: PeerProfileInput, language=None
+) -> Outcome[Peer]:
+    """The invited customer applies with the peers' application input (as
     `peers.services.apply_as_peer` takes it): the new peer is linked to the customer record
-    and the invitation is accepted, or neither happens. The value is the new peer."""
+    and the invitation is accepted, or neither happens. The value is the new peer.
+    `language` (it, en) is context nobody types, as for `apply_as_peer`."""
     from peerarmy.peers.services import apply_as_peer
 
     invitation = _find(business, token, lock=True)
@@ -297,11 +272,27 @@ def apply_with_invitation(*, business, user, token, data, language=None) -> Outc
 # --- the business's side ----------------------------------------------------------------
 
 
-def mark_expired(*, business):
-    """Invitations past their date are expired; returns how many changed."""
+def mark_expired(*, business) -> int:
+    """Write down that invitations past their date have expired; returns how many changed.
+    The worker's sweep runs it (`tasks.expire_invitations`): reads never do, they see a
+    past-due invitation as expired already (`Invitation.current_status`)."""
     return Invitation.objects.filter(
         business=business, status=InvitationStatus.SENT, expires_at__lte=timezone.now()
     ).update(status=InvitationStatus.EXPIRED)
+
+
+# Why an invitation that is no longer open cannot be revoked, one sentence per status.
+NOT_OPEN = {
+    InvitationStatus.ACCEPTED: gettext_lazy(
+        "This invitation has been accepted; only open invitations can be revoked."
+    ),
+    InvitationStatus.EXPIRED: gettext_lazy(
+        "This invitation has expired; only open invitations can be revoked."
+    ),
+    InvitationStatus.REVOKED: gettext_lazy(
+        "This invitation is already revoked; only open invitations can be revoked."
+    ),
+}
 
 
 @transaction.atomic
@@ -313,15 +304,9 @@ def revoke_invitation(*, business, actor, invitation) -> Outcome[Invitation]:
         .select_related("customer")
         .get(pk=invitation.pk, business=business)
     )
-    status = locked.status
-    if status == InvitationStatus.SENT and locked.expires_at <= timezone.now():
-        status = InvitationStatus.EXPIRED
+    status = locked.current_status
     if status != InvitationStatus.SENT:
-        raise InvalidTransition(
-            _("This invitation is %(status)s; only open invitations can be revoked.")
-            % {"status": InvitationStatus(status).label.lower()},
-            code="invitation_not_open",
-        )
+        raise InvalidTransition(str(NOT_OPEN[status]), code="invitation_not_open")
     locked.status = InvitationStatus.REVOKED
     locked.save(update_fields=["status"])
     return Outcome(locked)

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
@@ -146,3 +147,11 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.customer} ({self.get_status_display()})"
+
+    @property
+    def current_status(self) -> str:
+        """The status as people see it: an open invitation past its date has expired, even
+        before the worker's sweep writes it down."""
+        if self.status == InvitationStatus.SENT and self.expires_at <= timezone.now():
+            return InvitationStatus.EXPIRED
+        return self.status

@@ -1,12 +1,15 @@
 """Reads of superfan scores and segments that the console, the API and the CLI share."""
 
 import math
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from peerarmy.customers.models import Customer, Mention, NpsResponse, Order, Referral, Review
@@ -29,15 +32,11 @@ SEGMENT_KEYS = [key for key, _label in SEGMENTS]
 PROMOTER_MIN_NPS = 9
 
 
-def scoring_settings(business, *, for_update=False):
-    """The business's weights and segment settings, created with the defaults on first use
-    (locked for the caller's transaction with `for_update`)."""
-    if for_update:
-        settings = ScoringSettings.objects.select_for_update().filter(business=business).first()
-        if settings is not None:
-            return settings
-    settings, _created = ScoringSettings.objects.get_or_create(business=business)
-    return settings
+def scoring_settings(business) -> ScoringSettings:
+    """The business's weights and segment settings; the defaults (unsaved) until the owner
+    sets them. A read: it writes nothing."""
+    found = ScoringSettings.objects.filter(business=business).first()
+    return found or ScoringSettings(business=business)
 
 
 def _all_scores(business):
@@ -122,6 +121,12 @@ def ranked_scores(business, *, segment=None, min_score=None, q=None, consent_onl
     if consent_only:
         qs = qs.filter(customer__accepts_marketing=True)
     return qs.order_by("-score", "customer_id")
+
+
+def top_scores(business, n: int, *, segment=None, consent_only=False) -> list[SuperfanScore]:
+    """The `n` best scored customers, optionally of one segment or only those who accept
+    e-mail (`peerarmy superfans top`)."""
+    return list(ranked_scores(business, segment=segment, consent_only=consent_only)[:n])
 
 
 def segment_counts(business):
@@ -210,13 +215,27 @@ def customer_history(business, customer, *, limit):
 # --- invitations ------------------------------------------------------------------------
 
 
+def _status_now(status, now):
+    """The filter of the invitations whose status, as people see it (`current_status`), is
+    `status`: an open invitation past its date has expired, whether or not the worker's
+    sweep has written it down yet."""
+    if status == InvitationStatus.SENT:
+        return Q(status=InvitationStatus.SENT, expires_at__gt=now)
+    if status == InvitationStatus.EXPIRED:
+        return Q(status=InvitationStatus.EXPIRED) | Q(
+            status=InvitationStatus.SENT, expires_at__lte=now
+        )
+    return Q(status=status)
+
+
 def invitations_for_business(business, *, status=None):
-    """The business's invitations, newest first, optionally of one status."""
+    """The business's invitations, newest first, optionally of one status as people see it
+    (an open invitation past its date is expired). A read: it writes nothing."""
     qs = Invitation.objects.filter(business=business).select_related(
         "customer", "program", "invited_by", "peer"
     )
     if status:
-        qs = qs.filter(status=status)
+        qs = qs.filter(_status_now(status, timezone.now()))
     return qs.order_by("-sent_at", "-pk")
 
 
@@ -246,13 +265,52 @@ def latest_invitations(business, customer_ids):
     return latest
 
 
-def effective_status(invitation, now):
-    """An invitation's status as people see it: an open one past its date has expired."""
-    if invitation is None:
-        return ""
-    if invitation.status == InvitationStatus.SENT and invitation.expires_at <= now:
-        return InvitationStatus.EXPIRED
-    return invitation.status
+def open_invitations(business, customer_ids):
+    """The invitations to these customers that are open now (sent, not past their date)."""
+    return Invitation.objects.filter(business=business, customer_id__in=customer_ids).filter(
+        _status_now(InvitationStatus.SENT, timezone.now())
+    )
+
+
+@dataclass(frozen=True)
+class NotInvitable:
+    """Why a customer cannot be invited: `code` (no_consent, in_army, invited) and `reason`,
+    in words."""
+
+    code: str
+    reason: str
+
+
+def not_invitable(business, customers, *, in_army=None) -> dict[int, NotInvitable]:
+    """The one rule of who may be invited: {customer id: why not} for those of `customers`
+    who cannot be (no consent to e-mails, already in the army or applied, an invitation
+    open). Inviting skips them; the console offers no box to tick for them. `in_army`: the
+    ids `peer_customer_ids` gave, when the caller has them already."""
+    ids = [c.pk for c in customers]
+    if in_army is None:
+        in_army = peer_customer_ids(business, customers)
+    open_until = dict(open_invitations(business, ids).values_list("customer_id", "expires_at"))
+    found = {}
+    for customer in customers:
+        if not customer.accepts_marketing:
+            found[customer.pk] = NotInvitable(
+                "no_consent",
+                gettext_now(
+                    "no marketing consent: this customer has not agreed to receive e-mails from you"
+                ),
+            )
+        elif customer.pk in in_army:
+            found[customer.pk] = NotInvitable(
+                "in_army", gettext_now("already in your army (or has applied)")
+            )
+        elif customer.pk in open_until:
+            until = timezone.localtime(open_until[customer.pk], business.tzinfo)
+            found[customer.pk] = NotInvitable(
+                "invited",
+                gettext_now("already invited: the invitation is open until %(date)s")
+                % {"date": date_format(until, "SHORT_DATE_FORMAT")},
+            )
+    return found
 
 
 def has_account(email) -> bool:

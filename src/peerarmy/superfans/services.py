@@ -28,10 +28,8 @@ from peerarmy.inputs import Outcome
 from peerarmy.tenancy.services import check_can_manage
 
 from . import scoring, selectors, sql
-from .inputs import SEGMENT_FIELDS, ScoringSettingsInput
+from .inputs import SEGMENT_FIELDS, WEIGHT_FIELDS, ScoringSettingsInput
 from .models import ScoringSettings
-
-WEIGHT_FIELDS = {key: f"weight_{key}" for key in scoring.COMPONENTS}
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,8 @@ class ScoreRunResult:
 
 
 def weights_for(settings: ScoringSettings):
-    return {key: getattr(settings, name) for key, name in WEIGHT_FIELDS.items()}
+    """{component: weight}, as the scoring core takes them."""
+    return {name.removeprefix("weight_"): getattr(settings, name) for name in WEIGHT_FIELDS}
 
 
 def counted_orders(business):
@@ -212,17 +211,20 @@ def update_scoring_settings(
     not send from the stored settings). Scores are recomputed in the background once a change
     of weights is committed."""
     check_can_manage(actor, business)
-    settings = selectors.scoring_settings(business, for_update=True)
+    # Written on the first change: until then the defaults are read, never stored.
+    settings, _created = ScoringSettings.objects.select_for_update().get_or_create(
+        business=business
+    )
     changed = [
         name
-        for name in (*WEIGHT_FIELDS.values(), *SEGMENT_FIELDS)
+        for name in (*WEIGHT_FIELDS, *SEGMENT_FIELDS)
         if getattr(settings, name) != getattr(data, name)
     ]
     for name in changed:
         setattr(settings, name, getattr(data, name))
     if changed:
         settings.save(update_fields=changed)
-        if any(name in WEIGHT_FIELDS.values() for name in changed):
+        if any(name in WEIGHT_FIELDS for name in changed):
             transaction.on_commit(lambda: _enqueue_scoring(business.pk))
     return Outcome(settings)
 

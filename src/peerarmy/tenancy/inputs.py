@@ -5,11 +5,10 @@ from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
-from peerarmy.inputs import Input, Text, broken, text
+from peerarmy.inputs import Email, Input, Text, broken, text
 
 from .models import RESERVED_SLUGS, Business, Role, slug_validator
 
@@ -47,6 +46,10 @@ def _site_language(code: str) -> str:
     return code
 
 
+# A language the site speaks (it, en): a business's default, the language of a message.
+SiteLanguage = Annotated[Text, AfterValidator(_site_language)]
+
+
 def _lower(value: str) -> str:
     return value.lower()
 
@@ -55,7 +58,6 @@ def _brand_colour_rules():
     return Business._meta.get_field("brand_color").validators
 
 
-Email = Annotated[text(254, min_length=1), AfterValidator(_lower), _django([validate_email])]
 Slug = Annotated[
     text(50, min_length=1),
     AfterValidator(_lower),
@@ -64,13 +66,8 @@ Slug = Annotated[
 ]
 
 
-def _optional_email(value: str) -> str:
-    if value:
-        try:
-            validate_email(value)
-        except DjangoValidationError as exc:
-            raise broken(" ".join(str(m) for m in exc.messages)) from None
-    return value
+def _empty_is_none(value):
+    return None if value == "" else value
 
 
 class BusinessInput(Input):
@@ -80,11 +77,13 @@ class BusinessInput(Input):
     name: text(120, min_length=1)
     owner_email: Email
     city: text(120) = ""
-    default_language: Annotated[Text, AfterValidator(_site_language)] = "it"
+    default_language: SiteLanguage = "it"
     timezone: Annotated[Text, AfterValidator(_known_zone)] = "Europe/Rome"
     currency: text(3, min_length=1) = "EUR"
     brand_color: Annotated[Text, _django(_brand_colour_rules)] = "#1f6feb"
-    contact_email: Annotated[text(254), AfterValidator(_optional_email)] = ""
+    contact_email: Annotated[Email | None, BeforeValidator(_empty_is_none)] = Field(
+        None, description="Where people write to the business; none when left out or empty."
+    )
     tagline_it: text(200) = ""
     tagline_en: text(200) = ""
     about_it: Text = ""

@@ -15,9 +15,26 @@ def businesses_by_slug():
     return Business.objects.order_by("slug")
 
 
+def storable(text) -> bool:
+    """Whether a row could hold this text at all. What a shell hands over may hold a lone
+    surrogate (Linux gives one for every byte of an argument that is not UTF-8), and a URL
+    or a JSON body may hold NUL: no database stores either (PostgreSQL refuses both, SQLite
+    cannot encode a surrogate), so such a text names nothing and is not even asked for."""
+    if not isinstance(text, str):
+        return True
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def get_business_by_slug(slug) -> Business:
-    """The business at address `slug`; `NotFound` if there is none."""
-    business = Business.objects.filter(slug=slug).first()
+    """The business at address `slug`; `NotFound` if there is none (a slug no database can
+    hold included)."""
+    business = find_business(slug)
     if business is None:
         raise NotFound()
     return business
@@ -25,10 +42,8 @@ def get_business_by_slug(slug) -> Business:
 
 def find_business(slug):
     """The business at address `slug`, or None (the tenant middleware's and the operator
-    commands' question). A slug no database can hold (a lone surrogate) is simply not found."""
-    try:
-        (slug or "").encode("utf-8")
-    except UnicodeEncodeError:
+    commands' question). A slug no database can hold is simply not found."""
+    if not storable(slug):
         return None
     return Business.objects.filter(slug=slug).first()
 

@@ -48,7 +48,10 @@ def create_business(*, data: BusinessInput, owner_password=None) -> Outcome[NewB
     if selectors.business_exists(data.slug):
         errors.add("slug", _slug_taken(data.slug))
     errors.raise_if_any()
-    business = Business(**data.model_dump(exclude={"owner_email"}))
+    business = Business(
+        **data.model_dump(exclude={"owner_email", "contact_email"}),
+        contact_email=data.contact_email or "",
+    )
     try:
         with transaction.atomic():
             business.save()

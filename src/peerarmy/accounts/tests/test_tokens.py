@@ -95,3 +95,11 @@ def test_a_peer_is_refused_a_long_name_too(client, business, peer):
     assert response.status_code == 200
     assert response.context["form"].errors == {"name": ["Use at most 100 characters."]}
     assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("email", ["\udcff", "a\x00b@example.org", "\ud800@example.org"])
+def test_an_address_no_database_can_hold_is_simply_not_found(owner, email):
+    assert selectors.find_user_by_email(email) is None
+    with pytest.raises(NotFound):
+        selectors.get_user_by_email(email)
+    assert selectors.find_user_by_email(f" {owner.email.upper()} ") == owner

@@ -75,6 +75,27 @@ def test_invitations_list_newest_first_filtered_by_status(api, business, staff):
     assert response.status_code == 422 and problem_fields(response) == ["status"]
 
 
+def test_a_past_due_invitation_reads_expired_and_no_read_writes_it(api, business, staff):
+    (invitation,) = invite(business, staff, [fan(business)]).invited
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+
+    listed = api.get(INVITATIONS).json()["results"]
+    read = api.get(f"{INVITATIONS}{invitation.pk}").json()
+
+    assert [i["status"] for i in listed] == ["expired"]
+    assert read["status"] == "expired"
+    # A read writes nothing: the worker's sweep writes the expiry down.
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.SENT
+    revoke = api.post(f"{INVITATIONS}{invitation.pk}/revoke", HTTP_ACCEPT_LANGUAGE="en")
+    assert revoke.status_code == 409 and revoke.json()["code"] == "invitation_not_open"
+    assert revoke.json()["detail"] == (
+        "This invitation has expired; only open invitations can be revoked."
+    )
+
+
 def test_one_invitation_reads_and_revokes(api, business, staff):
     (invitation,) = invite(business, staff, [fan(business)]).invited
 

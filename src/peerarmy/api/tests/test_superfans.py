@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from peerarmy.customers.models import FinancialStatus
+from peerarmy.superfans.models import ScoringSettings
 from peerarmy.superfans.selectors import scoring_settings
 from peerarmy.superfans.services import score_business
 from peerarmy.superfans.tests.factories import (
@@ -189,6 +190,8 @@ def test_segments_with_their_counts(api, shop, business):
 
 def test_settings_read_and_change(api, business):
     assert api.get(f"{URL}settings").json()["weight_monetary"] == 25
+    # A read writes nothing: the defaults are stored by the first change.
+    assert not ScoringSettings.objects.filter(business=business).exists()
 
     response = api.patch(f"{URL}settings", {"weight_mentions": 20, "lapsed_after_days": 180})
 

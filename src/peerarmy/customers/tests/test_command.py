@@ -74,7 +74,7 @@ def test_the_plain_summary_and_progress(business, export):
     assert "(shopify), Orders: 4 rows read, 1 found: 1 created, 0 updated, 0 unchanged" in out
     assert "unchanged; 1 bad rows (1 errors)." in out
     assert "1 new customer came with the orders." in out
-    assert "line 5, column “Email”" in out
+    assert "  line 5, column “Email”: “not-an-email” is not an e-mail address." in out
     assert "reading" in err and "saving" in err
 
 
@@ -95,3 +95,13 @@ def test_a_missing_file_and_an_unknown_business_are_refused(business, tmp_path):
         )
     with pytest.raises(CommandError, match="No business"):
         run("customers", str(tmp_path / "nope.csv"), "--business", "nobody")
+
+
+def test_the_language_of_the_messages_is_the_input_s_to_check(business, export):
+    with pytest.raises(CommandError) as error:
+        run("orders", str(export), "--business", business.slug, "--language", "fr")
+    assert str(error.value) == "--language: Choose one of: it, en."
+    assert not Order.objects.exists()
+
+    out, _err = run("orders", str(export), "--business", business.slug, "--language", "it")
+    assert "“not-an-email” non è un indirizzo e-mail." in out

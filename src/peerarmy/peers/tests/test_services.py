@@ -2,16 +2,19 @@
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.inputs import InvalidInput
 from peerarmy.notifications.models import OutboxMessage
+from peerarmy.peers import selectors
 from peerarmy.peers.inputs import PeerProfileInput, RejectInput
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.peers.services import apply_as_peer, approve_peer, reject_peer, update_profile
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
     CustomerFactory,
+    PeerFactory,
     SkillFactory,
     UserFactory,
 )
@@ -74,23 +77,17 @@ def test_an_applicant_is_recorded_with_profile_and_linked_to_their_customer_reco
         ),
         ({"languages": [{"code": "it"}, {"code": "it"}]}, "languages", "Name each language once."),
         ({"latitude": None}, "latitude", "Give both latitude and longitude, or neither."),
-        ({"latitude": 91, "longitude": 11}, "latitude", "Latitude must be between -90 and 90."),
-        (
-            {"longitude": 181, "latitude": 44},
-            "longitude",
-            "Longitude must be between -180 and 180.",
-        ),
+        ({"latitude": 91, "longitude": 11}, "latitude", "Enter a value of at most 90."),
+        ({"longitude": -181, "latitude": 44}, "longitude", "Enter a value of at least -180."),
+        ({"latitude": "inf", "longitude": 11}, "latitude", "Enter a number."),
         (
             {"latitude": None, "longitude": None, "home_address": ""},
             "home_address",
             "Tell us your home area, by address or on the map.",
         ),
         ({"home_address": "x" * 201}, "home_address", "Use at most 200 characters."),
-        (
-            {"travel_radius_km": 0},
-            "travel_radius_km",
-            "The travel radius must be between 1 and 500 km.",
-        ),
+        ({"travel_radius_km": 0}, "travel_radius_km", "Enter a value of at least 1."),
+        ({"travel_radius_km": 501}, "travel_radius_km", "Enter a value of at most 500."),
         ({"travel_radius_km": "far"}, "travel_radius_km", "Enter a whole number."),
         ({"showcase_links": ["javascript:alert(1)"]}, "showcase_links", "is not a web address"),
         (
@@ -224,6 +221,74 @@ def test_an_active_peer_cannot_be_approved_twice(business, staff, peer):
         approve_peer(business=business, actor=staff, peer=peer)
 
 
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        ("active", "This peer is already in the army; only applicants can be decided on."),
+        ("rejected", "This application was already rejected; only applicants can be decided on."),
+        ("suspended", "This peer is suspended; only applicants can be decided on."),
+    ],
+)
+def test_a_peer_who_is_no_longer_an_applicant_is_told_so_in_one_sentence(
+    business, staff, status, message
+):
+    decided = PeerFactory(business=business, status=status)
+    with translation.override("en"), pytest.raises(InvalidTransition) as exc:
+        approve_peer(business=business, actor=staff, peer=decided)
+    assert exc.value.message == message
+
+
+def test_a_decided_peer_comes_back_with_what_pages_and_the_api_show(
+    business, staff, django_assert_num_queries
+):
+    repair = SkillFactory(business=business, slug="repair")
+    approved = approve_peer(
+        business=business,
+        actor=staff,
+        peer=ApplicantFactory(business=business, skills=[repair], languages=["it"]),
+    ).value
+    rejected = reject_peer(
+        business=business,
+        actor=staff,
+        peer=ApplicantFactory(business=business, skills=[repair], languages=["en"]),
+        data=RejectInput(reason="Not this season."),
+    ).value
+
+    with django_assert_num_queries(0):
+        shown = [
+            (
+                peer.status,
+                peer.user.email,
+                peer.skill_slugs,
+                [pl.language for pl in peer.language_list],
+            )
+            for peer in (approved, rejected)
+        ]
+    assert shown == [
+        ("active", approved.user.email, ["repair"], ["it"]),
+        ("rejected", rejected.user.email, ["repair"], ["en"]),
+    ]
+
+
+def test_the_selectors_give_peers_with_what_pages_and_the_api_show(
+    business, django_assert_num_queries
+):
+    repair = SkillFactory(business=business, slug="repair")
+    applicant = ApplicantFactory(business=business, skills=[repair], languages=["it", "fr"])
+    listed = list(selectors.peers_for_business(business))
+    found = selectors.get_peer(business, applicant.pk)
+    (waiting,) = selectors.applicants(business, limit=5)
+
+    with django_assert_num_queries(0):
+        for peer in (*listed, found, waiting):
+            assert (peer.user.email, peer.skill_list, peer.skill_slugs) == (
+                applicant.user.email,
+                [repair],
+                ["repair"],
+            )
+            assert sorted(pl.language for pl in peer.language_list) == ["fr", "it"]
+
+
 def test_a_peer_edits_their_profile(business, peer):
     outcome = update_profile(
         business=business,
@@ -232,9 +297,29 @@ def test_a_peer_edits_their_profile(business, peer):
         data=profile(display_name="Giulia B.", languages=[{"code": "it", "level": "native"}]),
     )
     assert not outcome.created
+    # the value is the peer as saved, not what was read before the change
+    assert outcome.value.language_codes == {"it"}
     peer.refresh_from_db()
     assert peer.display_name == "Giulia B."
     assert peer.language_codes == {"it"}
+
+
+def test_a_profile_saved_shows_its_new_languages_even_when_the_old_were_read(
+    business, django_assert_num_queries
+):
+    peer = selectors.get_peer(business, PeerFactory(business=business, languages=["it"]).pk)
+    assert peer.language_codes == {"it"}  # prefetched
+
+    saved = update_profile(
+        business=business,
+        actor=peer.user,
+        peer=peer,
+        data=profile(languages=[{"code": "fr"}, {"code": "de"}]),
+    ).value
+
+    with django_assert_num_queries(0):
+        assert saved.language_codes == {"fr", "de"}
+        assert saved.skill_slugs == []
 
 
 def test_only_the_peer_edits_their_profile(business, other_business, peer, staff):

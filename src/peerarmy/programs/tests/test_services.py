@@ -109,6 +109,70 @@ def test_an_edit_without_an_address_keeps_the_one_people_may_have_shared(busines
     assert (program.slug, program.title_en) == ("bologna-by-bike-with-a-local", "Bologna by night")
 
 
+@pytest.mark.parametrize(
+    ("typed", "address"),
+    [("Bike Guides", "bike-guides"), ("  bici--gialla  ", "bici-gialla"), ("Città", "citta")],
+)
+def test_an_address_is_written_as_the_web_writes_it_by_the_input(typed, address):
+    assert program_input(slug=typed).slug == address
+    assert program_input(slug=typed).address == address
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"slug": "!!!"}, "Enter a valid address."),
+        ({"slug": "ﬀ" * 31}, "Use at most 60 characters."),
+        ({"title_it": "???", "title_en": "!!!"}, "Enter a valid address."),
+    ],
+)
+def test_an_address_that_cannot_be_one_is_the_input_s_to_refuse(change, message):
+    with pytest.raises(InvalidInput) as exc:
+        program_input(**change)
+    assert exc.value.errors == [("slug", message)]
+
+
+def test_an_edit_without_an_address_keeps_it_even_when_the_titles_make_none(business, staff):
+    program = create_program(business=business, actor=staff, data=program_input()).value
+    data = ProgramInput.parse(
+        {**DATA, "title_it": "???", "title_en": "!!!"}, context={"program": program}
+    )
+    update_program(business=business, actor=staff, program=program, data=data)
+    program.refresh_from_db()
+    assert (program.slug, program.title_en) == ("bologna-by-bike-with-a-local", "!!!")
+
+
+def test_a_long_title_makes_an_address_of_at_most_60_characters():
+    data = program_input(title_en="Bolog " * 15)  # cut at 60, the 60th is a hyphen
+    assert data.address == "-".join(["bolog"] * 10)
+
+
+def test_every_program_a_service_or_selector_gives_shows_its_skills_without_a_query(
+    business, staff, django_assert_num_queries
+):
+    SkillFactory(business=business, slug="repair")
+    SkillFactory(business=business, slug="guide")
+    created = create_program(
+        business=business, actor=staff, data=program_input(required_skills=["repair"])
+    ).value
+    with django_assert_num_queries(0):
+        assert created.required_skill_slugs == ["repair"]
+    updated = update_program(
+        business=business,
+        actor=staff,
+        program=created,
+        data=program_input(required_skills=["guide", "repair"]),
+    ).value
+    published = publish_program(business=business, actor=staff, program=updated).value
+    closed = close_program(business=business, actor=staff, program=published).value
+    found = get_program(business, created.pk)
+
+    with django_assert_num_queries(0):
+        for program in (updated, published, closed, found):
+            assert sorted(program.required_skill_slugs) == ["guide", "repair"]
+            assert sorted(s.slug for s in program.required_skill_list) == ["guide", "repair"]
+
+
 def test_the_kind_of_a_published_program_is_fixed(business, staff):
     program = create_program(business=business, actor=staff, data=program_input()).value
     publish_program(business=business, actor=staff, program=program)

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.core import signing
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.notifications.models import OutboxMessage
-from peerarmy.superfans import invitations
+from peerarmy.superfans import invitations, selectors
 from peerarmy.superfans.invitations import (
     InvitationExpired,
     InvitationInvalid,
@@ -335,3 +335,77 @@ def test_only_members_revoke(business, peer, sent):
     with pytest.raises(PermissionDenied):
         revoke_invitation(business=business, actor=peer.user, invitation=invitation)
     assert Invitation.objects.get().status == InvitationStatus.SENT
+
+
+@pytest.mark.parametrize(
+    ("status", "past_due", "message"),
+    [
+        (
+            "accepted",
+            False,
+            "This invitation has been accepted; only open invitations can be revoked.",
+        ),
+        (
+            "revoked",
+            False,
+            "This invitation is already revoked; only open invitations can be revoked.",
+        ),
+        ("expired", False, "This invitation has expired; only open invitations can be revoked."),
+        ("sent", True, "This invitation has expired; only open invitations can be revoked."),
+    ],
+)
+def test_an_invitation_no_longer_open_is_not_revoked_and_says_why_in_one_sentence(
+    business, staff, status, past_due, message
+):
+    (invitation,) = invite(business, staff, fan(business)).invited
+    changes = {"status": status}
+    if past_due:
+        changes["expires_at"] = timezone.now() - timedelta(minutes=1)
+    Invitation.objects.filter(pk=invitation.pk).update(**changes)
+
+    with translation.override("en"), pytest.raises(InvalidTransition) as exc:
+        revoke_invitation(business=business, actor=staff, invitation=invitation)
+
+    assert exc.value.message == message
+    assert Invitation.objects.get().status == status
+
+
+def test_one_rule_says_who_cannot_be_invited_and_why(business, staff):
+    ready, quiet, enrolled, invited, lapsed = (
+        fan(business),
+        fan(business, accepts_marketing=False),
+        fan(business),
+        fan(business),
+        fan(business),
+    )
+    PeerFactory(business=business, customer=enrolled)
+    invite(business, staff, invited, lapsed)
+    Invitation.objects.filter(customer=lapsed).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )  # past due, not swept yet: open no longer
+
+    refused = selectors.not_invitable(business, [ready, quiet, enrolled, invited, lapsed])
+
+    assert {pk: why.code for pk, why in refused.items()} == {
+        quiet.pk: "no_consent",
+        enrolled.pk: "in_army",
+        invited.pk: "invited",
+    }
+    result = invite(business, staff, ready, quiet, enrolled, invited, lapsed)
+    assert {i.customer for i in result.invited} == {ready, lapsed}
+    assert {(c, why) for c, why in result.skipped} == {
+        (c, refused[c.pk].reason) for c in (quiet, enrolled, invited)
+    }
+
+
+def test_a_past_due_invitation_reads_expired_before_the_sweep_writes_it(business, staff):
+    (invitation,) = invite(business, staff, fan(business)).invited
+    Invitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    invitation.refresh_from_db()
+
+    assert invitation.current_status == InvitationStatus.EXPIRED
+    assert list(selectors.invitations_for_business(business, status="expired")) == [invitation]
+    assert list(selectors.invitations_for_business(business, status="sent")) == []
+    assert invitation.status == InvitationStatus.SENT  # nothing was written

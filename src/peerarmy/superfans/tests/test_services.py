@@ -18,7 +18,7 @@ from peerarmy.superfans.selectors import (
     scoring_settings,
     segment_counts,
 )
-from peerarmy.superfans.services import score_business
+from peerarmy.superfans.services import score_business, weights_for
 from peerarmy.tenancy.tests.factories import CustomerFactory, PeerFactory, UserFactory
 
 from .factories import (
@@ -293,7 +293,6 @@ def test_scoring_reads_and_writes_in_bulk(business, other_business):
             MentionFactory(customer=customer)
 
     make(3)
-    scoring_settings(business)  # created on first use
     score_business(business)  # the first run of a business copies straight in; measure updates
     with CaptureQueriesContext(connection) as few:
         score_business(business)
@@ -418,3 +417,25 @@ def test_a_new_threshold_alone_does_not_rescore(
     with django_capture_on_commit_callbacks() as callbacks:
         change_settings(business, owner, {"superfan_threshold": 70})
     assert callbacks == []
+
+
+def test_the_settings_are_read_as_defaults_and_stored_by_the_first_change(business, staff):
+    from peerarmy.superfans.models import ScoringSettings
+    from peerarmy.superfans.tests.factories import change_settings
+
+    defaults = scoring_settings(business)
+    score_business(business)
+
+    assert (defaults.pk, defaults.weight_monetary) == (None, 25)
+    assert weights_for(defaults) == {
+        "recency": 15,
+        "frequency": 20,
+        "monetary": 25,
+        "nps": 15,
+        "reviews": 10,
+        "referrals": 10,
+        "mentions": 5,
+    }
+    assert not ScoringSettings.objects.filter(business=business).exists()
+    change_settings(business, staff, {"weight_mentions": 30})
+    assert ScoringSettings.objects.get(business=business).weight_mentions == 30

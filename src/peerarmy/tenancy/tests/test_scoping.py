@@ -21,3 +21,15 @@ def test_a_scoped_query_sees_only_its_business(business, other_business):
         assert list(Peer.objects.all()) == [mine]
     with scopes_disabled():
         assert Peer.objects.count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["\udcff", "bici\x00gialla", "\ud800"])
+def test_a_slug_no_database_can_hold_names_no_business(business, slug):
+    from peerarmy.errors import NotFound
+    from peerarmy.tenancy.selectors import find_business, get_business_by_slug
+
+    assert find_business(slug) is None
+    with pytest.raises(NotFound):
+        get_business_by_slug(slug)
+    assert get_business_by_slug(business.slug) == business

@@ -119,8 +119,18 @@ def test_business_create_names_every_fault_on_one_line():
         )
     message = str(exc.value)
     assert "slug: This address is reserved." in message
-    assert "owner_email: " in message and "timezone: Unknown time zone." in message
+    assert "--owner: " in message and "--timezone: Unknown time zone." in message
     assert not Business.objects.exists()
+
+
+def test_business_create_leaves_the_language_to_the_input():
+    with pytest.raises(CommandError) as exc:
+        call_command("business", "create", "bottega", "--name", "X", "--owner", "x@ex.org",
+                     "--language", "fr")  # fmt: skip
+    assert str(exc.value) == "--language: Choose one of: it, en."
+    call_command("business", "create", "bottega", "--name", "X", "--owner", "x@ex.org",
+                 "--language", "en")  # fmt: skip
+    assert Business.objects.get(slug="bottega").default_language == "en"
 
 
 def test_business_create_refuses_an_address_already_taken(business):

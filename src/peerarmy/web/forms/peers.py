@@ -51,7 +51,7 @@ class PeerProfileForm(InputForm):
         label=_("How far you would travel (km)"),
         required=False,
         initial=10,
-        widget=forms.NumberInput(attrs={"min": 1, "max": 500, "inputmode": "numeric"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     showcase_links = LinksField(
         label=_("Showcase links"),

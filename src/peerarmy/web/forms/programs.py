@@ -86,6 +86,10 @@ class ProgramForm(InputForm):
                 # Screen readers and spell checkers read each text in its own language.
                 self.fields[name].widget.attrs["lang"] = name[-2:]
 
+    def input_context(self):
+        # An edit names the program: without an address typed, it keeps the one it has.
+        return {**(super().input_context() or {}), "program": self.program}
+
     def text_pairs(self):
         return [(self[it], self[en]) for it, en in self.TEXT_PAIRS]
 

@@ -198,6 +198,19 @@ def test_the_dashboard_counts_what_needs_attention(staff_en, business):
     assert '<span class="num">1</span>' in html
 
 
+def test_the_dashboard_lists_the_first_five_applicants_by_name(staff_en, business):
+    for name in ["Fabio", "Bea", "Gino", "Ada", "Carla", "Dino", "Elsa"]:
+        ApplicantFactory(business=business, display_name=name)
+    PeerFactory(business=business, display_name="Aldo")  # active: not an applicant
+
+    html = staff_en.get("/bicigialla/manage/").content.decode()
+
+    shown = [
+        n for n in ["Ada", "Aldo", "Bea", "Carla", "Dino", "Elsa", "Fabio", "Gino"] if n in html
+    ]
+    assert shown == ["Ada", "Bea", "Carla", "Dino", "Elsa"]
+
+
 # --- applications -----------------------------------------------------------------------
 
 
@@ -303,6 +316,8 @@ def test_approving_a_row_of_the_list_with_htmx_swaps_the_row(staff_en, applicant
     assert html.startswith(f'<tr id="peer-{applicant.pk}">')
     assert "badge-active" in html
     assert "Marco is now in the army." in html
+    # the row shows what the service's result carries: the languages, the e-mail
+    assert "English, Italian" in html and "marco@example.org" in html
 
 
 def test_rejecting_with_htmx_and_no_reason_shows_the_error_in_the_panel(staff_en, applicant):
@@ -322,7 +337,10 @@ def test_deciding_twice_is_a_message_not_a_crash(staff_en, applicant):
         f"/bicigialla/manage/peers/{applicant.pk}/reject/", {"reason": "Still no."}, follow=True
     )
     assert response.status_code == 200
-    assert b"only applicants can be decided on" in response.content
+    assert (
+        "This application was already rejected; only applicants can be decided on."
+        in response.content.decode()
+    )
 
 
 # --- the peers list ---------------------------------------------------------------------

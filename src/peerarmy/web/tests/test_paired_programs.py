@@ -33,6 +33,8 @@ BAD = [
     ({"required_languages": ["klingon"]}, {"required_languages"}),
     ({"required_skills": ["no-such-skill"]}, {"required_skills"}),
     ({"slug": "taken"}, {"slug"}),
+    ({"slug": "Taken"}, {"slug"}),  # the same address, as the web writes it
+    ({"slug": "!!!"}, {"slug"}),
     ({"description_it": "a\x00b"}, {"description_it"}),
 ]
 
@@ -97,3 +99,37 @@ def test_an_emptied_box_on_an_edit_is_refused_like_a_null(staff_api, staff_en, b
     assert on_api.json()["errors"][0]["message"] == "This field is required."
     program.refresh_from_db()
     assert program.min_reliability == 60
+
+
+def test_titles_that_make_no_address_are_refused_alike_on_create(staff_api, staff_en, business):
+    body = {**GOOD, "title_it": "???", "title_en": "!!!"}
+
+    on_api = staff_api.post("/api/v1/programs/", body)
+    on_page = staff_en.post("/bicigialla/manage/programs/new/", as_form(body))
+
+    assert_same_errors(on_api, on_page, expected={"slug"})
+    assert on_api.json()["errors"][0]["message"] == "Enter a valid address."
+    assert not Program.objects.filter(business=business).exists()
+
+
+def test_an_address_typed_in_words_is_saved_alike_on_both_paths(staff_api, staff_en, business):
+    on_api = staff_api.post("/api/v1/programs/", {**GOOD, "slug": "Bike Guides"})
+    on_page = staff_en.post(
+        "/bicigialla/manage/programs/new/", as_form({**GOOD, "slug": "Night Rides"})
+    )
+
+    assert on_api.status_code == 201 and on_page.status_code == 302
+    assert on_api.json()["slug"] == "bike-guides"
+    assert set(Program.objects.values_list("slug", flat=True)) == {"bike-guides", "night-rides"}
+
+
+def test_an_edit_with_titles_that_make_no_address_keeps_it_alike(staff_api, staff_en, business):
+    program = ProgramFactory(business=business, status=ProgramStatus.DRAFT, slug="bg", **GOOD)
+    body = {**GOOD, "title_it": "???", "title_en": "!!!"}
+
+    on_api = staff_api.patch(f"/api/v1/programs/{program.pk}", body)
+    on_page = staff_en.post(f"/bicigialla/manage/programs/{program.pk}/", as_form(body))
+
+    assert on_api.status_code == 200 and on_page.status_code == 302
+    program.refresh_from_db()
+    assert (program.slug, program.title_en) == ("bg", "!!!")

@@ -103,8 +103,10 @@ def test_a_good_application_creates_an_applicant_and_tells_the_staff(
         ({"longitude": ""}, "longitude", "Give both latitude and longitude, or neither."),
         ({"latitude": "north"}, "latitude", "Enter a number."),
         ({"latitude": "NaN"}, "latitude", "Enter a number."),
-        ({"latitude": "1e400"}, "latitude", "Latitude must be between -90 and 90."),
-        ({"longitude": "-181"}, "longitude", "Longitude must be between -180 and 180."),
+        ({"latitude": "1e400"}, "latitude", "Enter a number."),
+        ({"latitude": "90.5"}, "latitude", "Enter a value of at most 90."),
+        ({"longitude": "-181"}, "longitude", "Enter a value of at least -180."),
+        ({"travel_radius_km": "0"}, "travel_radius_km", "Enter a value of at least 1."),
         ({"travel_radius_km": "many"}, "travel_radius_km", "Enter a whole number."),
         ({"display_name": "  "}, "display_name", "Tell us the name to show to others."),
         ({"skills": ["juggling"]}, "skills", "juggling"),
@@ -208,5 +210,14 @@ def test_profile_errors_come_back_next_to_the_field(english, business, repair):
     english.force_login(peer.user)
     response = english.post("/bicigialla/me/profile/", good_application(travel_radius_km="900"))
     html = response.content.decode()
-    assert "The travel radius must be between 1 and 500 km." in html
+    assert "Enter a value of at most 500." in html
     assert 'id="id_travel_radius_km_error"' in html
+
+
+def test_the_profile_form_takes_its_hints_from_the_input():
+    from peerarmy.web.forms.peers import PeerProfileForm
+
+    form = PeerProfileForm()
+    attrs = form.fields["travel_radius_km"].widget.attrs
+    assert (attrs["min"], attrs["max"]) == (1, 500)
+    assert form.fields["display_name"].widget.attrs["maxlength"] == 80

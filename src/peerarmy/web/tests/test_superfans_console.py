@@ -200,6 +200,40 @@ def test_the_list_shows_consent_and_invitation_status_and_offers_only_invitable_
     assert ">no<" in row[: row.index("</tr>")]
 
 
+def test_a_past_due_invitation_not_yet_swept_can_be_sent_again_from_list_and_page(
+    staff_en, business, staff
+):
+    from peerarmy.superfans.tests.factories import invite
+
+    lapsed = scored(business, 90, first_name="Past", last_name="Due").customer
+    (old,) = invite(business, staff, [lapsed]).invited
+    Invitation.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1))
+
+    listed = staff_en.get(LIST).content.decode()
+    page = staff_en.get(f"{LIST}{lapsed.pk}/").content.decode()
+
+    assert set(re.findall(r'name="customer" value="(\d+)"', listed)) == {str(lapsed.pk)}
+    row = listed[listed.index(f'id="customer-{lapsed.pk}"') :]
+    assert "Expired" in row[: row.index("</tr>")]
+    assert "An invitation is open" not in page and ">Invite</button>" in page
+    response = staff_en.post(INVITE, {"customer": [lapsed.pk]}, follow=True)
+    assert "1 customer invited" in response.content.decode()
+    assert Invitation.objects.filter(customer=lapsed).count() == 2
+
+
+def test_a_customer_page_says_why_a_customer_cannot_be_invited(staff_en, business, staff):
+    from peerarmy.superfans.tests.factories import invite
+
+    quiet = scored(business, 80, accepts_marketing=False).customer
+    open_ = scored(business, 70).customer
+    invite(business, staff, [open_])
+
+    assert "has not agreed to receive your e-mails" in (
+        staff_en.get(f"{LIST}{quiet.pk}/").content.decode()
+    )
+    assert "An invitation is open" in staff_en.get(f"{LIST}{open_.pk}/").content.decode()
+
+
 def test_the_list_is_paginated_by_fifty_with_ranks_continuing(staff_en, business):
     for i in range(55):
         scored(business, 100 - i, first_name=f"C{i:02d}", last_name="X")
@@ -353,6 +387,22 @@ def test_a_customer_page_shows_the_explanation_components_and_a_merged_timeline(
     assert "An invitation is open" in html
 
 
+def test_the_timeline_says_each_order_and_review_in_one_sentence(staff_en, business):
+    mario = scored(business, 50).customer
+    now = timezone.now()
+    OrderFactory(customer=mario, external_id="#1", refunded_minor=500, cancelled_at=now)
+    OrderFactory(customer=mario, external_id="#2", cancelled_at=now)
+    ReviewFactory(customer=mario, rating=1, title="")
+    ReviewFactory(customer=mario, rating=4, title="Good")
+
+    html = staff_en.get(f"{LIST}{mario.pk}/").content.decode()
+    timeline = html[html.index('id="timeline-title"') :]
+
+    assert "€5.00 refunded · cancelled" in timeline
+    assert ">cancelled<" in timeline
+    assert ">1 star<" in timeline and ">4 stars · Good<" in timeline
+
+
 def test_a_customer_page_offers_the_invite_form_and_it_invites(staff_en, business):
     mario = scored(business, 88, first_name="Mario").customer
     url = f"{LIST}{mario.pk}/"
@@ -396,6 +446,8 @@ def good_settings(**changes):
 def test_the_settings_form_shows_the_current_settings_and_saves_new_ones(staff_en, business):
     html = staff_en.get(SETTINGS).content.decode()
     assert 'name="weight_monetary"' in html and 'value="25"' in html
+    # A read writes nothing: the defaults are stored by the first change.
+    assert not ScoringSettings.objects.filter(business=business).exists()
 
     response = staff_en.post(SETTINGS, good_settings(), follow=True)
 
@@ -438,7 +490,9 @@ def test_the_settings_form_explains_what_is_wrong(staff_en, business, changes, f
 # --- the invitations list ---------------------------------------------------------------
 
 
-def test_the_invitations_list_filters_by_status_and_marks_expired_ones(staff_en, business, staff):
+def test_the_invitations_list_filters_by_status_and_shows_past_due_ones_expired(
+    staff_en, business, staff
+):
     from peerarmy.superfans.tests.factories import invite
 
     old = scored(business, 90, first_name="Old", last_name="One").customer
@@ -453,7 +507,9 @@ def test_the_invitations_list_filters_by_status_and_marks_expired_ones(staff_en,
     assert "Old One" in everything and "New One" in everything
     assert "Old One" in expired and "New One" not in expired
     assert "New One" in sent and "Old One" not in sent
-    assert Invitation.objects.get(customer=old).status == InvitationStatus.EXPIRED
+    assert expired.count("badge-closed") == 1  # the "Expired" badge
+    # A read writes nothing: the worker's sweep writes the expiry down.
+    assert Invitation.objects.get(customer=old).status == InvitationStatus.SENT
     # only the open one can be revoked
     assert everything.count("Revoke…") == 1
     assert len(result.invited) == 2

@@ -10,8 +10,13 @@ from peerarmy.accounts import selectors as token_selectors
 from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError
 from peerarmy.peers import services as peer_services
-from peerarmy.peers.models import PeerStatus
-from peerarmy.peers.selectors import get_peer, peer_counts, peers_for_business, skills_of_business
+from peerarmy.peers.selectors import (
+    applicants,
+    get_peer,
+    peer_counts,
+    peers_for_business,
+    skills_of_business,
+)
 from peerarmy.programs import services as program_services
 from peerarmy.programs.selectors import get_program, program_counts, programs_for_business
 from peerarmy.web.forms.accounts import TokenForm
@@ -21,6 +26,7 @@ from peerarmy.web.forms.programs import ProgramFilterForm, ProgramForm
 from .base import console_page, is_htmx, safe_next
 
 PEERS_PER_PAGE = 25
+DASHBOARD_APPLICANTS = 5
 GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
 
 
@@ -32,7 +38,7 @@ def dashboard(request, business):
         {
             "peer_counts": peer_counts(business),
             "program_counts": program_counts(business),
-            "applicants": peers_for_business(business, status=PeerStatus.APPLICANT)[:5],
+            "applicants": applicants(business, limit=DASHBOARD_APPLICANTS),
         },
     )
 

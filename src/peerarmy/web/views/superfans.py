@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
@@ -23,7 +22,7 @@ from peerarmy.superfans import invitations, selectors
 from peerarmy.superfans.explain import component_rows, explanation
 from peerarmy.superfans.models import Invitation, InvitationStatus
 from peerarmy.superfans.selectors import (
-    effective_status,
+    NotInvitable,
     ranked_scores,
     score_for_customer,
     scoring_settings,
@@ -58,14 +57,11 @@ class Row:
     invitation: Invitation | None
     invitation_status: str
     is_peer: bool
+    not_invitable: NotInvitable | None  # why not, by the rule inviting applies
 
     @property
     def can_invite(self):
-        return (
-            self.customer.accepts_marketing
-            and not self.is_peer
-            and self.invitation_status != InvitationStatus.SENT
-        )
+        return self.not_invitable is None
 
 
 def _rows(business, scores, first_rank):
@@ -73,7 +69,7 @@ def _rows(business, scores, first_rank):
     customers = [s.customer for s in scores]
     latest = selectors.latest_invitations(business, [c.pk for c in customers])
     peers = selectors.peer_customer_ids(business, customers)
-    now = timezone.now()
+    refused = selectors.not_invitable(business, customers, in_army=peers)
     rows = []
     for offset, score in enumerate(scores):
         invitation = latest.get(score.customer_id)
@@ -85,8 +81,9 @@ def _rows(business, scores, first_rank):
                 spend_text=format_money(score.spend_minor, business.currency),
                 explanation=explanation(score),
                 invitation=invitation,
-                invitation_status=effective_status(invitation, now),
+                invitation_status=invitation.current_status if invitation else "",
                 is_peer=score.customer_id in peers,
+                not_invitable=refused.get(score.customer_id),
             )
         )
     return rows
@@ -134,13 +131,6 @@ def superfans_score(request, business):
         )
     return redirect(
         safe_next(request, reverse("web:manage_superfans", kwargs={"business_slug": business.slug}))
-    )
-
-
-def _skipped_text(skipped):
-    return "; ".join(
-        _("%(name)s: %(reason)s") % {"name": customer.full_name or customer.email, "reason": reason}
-        for customer, reason in skipped
     )
 
 
@@ -207,13 +197,15 @@ def customer_timeline(business, customer):
     events = []
     for order in history["orders"]:
         amount = format_money(order.total_minor, order.currency or business.currency)
-        detail = ""
-        if order.refunded_minor:
-            detail = _("%(amount)s refunded") % {
-                "amount": format_money(order.refunded_minor, order.currency or business.currency)
-            }
-        if order.cancelled_at:
-            detail = " · ".join(filter(None, [detail, _("cancelled")]))
+        refunded = format_money(order.refunded_minor, order.currency or business.currency)
+        if order.refunded_minor and order.cancelled_at:
+            detail = _("%(amount)s refunded · cancelled") % {"amount": refunded}
+        elif order.refunded_minor:
+            detail = _("%(amount)s refunded") % {"amount": refunded}
+        elif order.cancelled_at:
+            detail = _("cancelled")
+        else:
+            detail = ""
         events.append(
             Event(
                 when=order.placed_at,
@@ -230,8 +222,12 @@ def customer_timeline(business, customer):
                 when=review.reviewed_at,
                 kind="review",
                 kind_label=pgettext("timeline", "Review"),
-                title=ngettext("%(n)d star", "%(n)d stars", review.rating) % {"n": review.rating}
-                + (f" · {review.title}" if review.title else ""),
+                title=(
+                    ngettext("%(n)d star · %(title)s", "%(n)d stars · %(title)s", review.rating)
+                    if review.title
+                    else ngettext("%(n)d star", "%(n)d stars", review.rating)
+                )
+                % {"n": review.rating, "title": review.title},
                 detail=review.body,
             )
         )
@@ -276,9 +272,6 @@ def superfan_detail(request, business, customer_id):
     customer = selectors.get_customer(business, customer_id)
     score = score_for_customer(business, customer.pk)
     history = selectors.invitations_of_customer(business, customer)
-    now = timezone.now()
-    for invitation in history:
-        invitation.effective_status = effective_status(invitation, now)
     peer = selectors.peer_of_customer(business, customer)
     return render(
         request,
@@ -292,7 +285,7 @@ def superfan_detail(request, business, customer_id):
             "timeline": customer_timeline(business, customer),
             "invitations": history,
             "peer": peer,
-            "open_invitation": any(i.effective_status == InvitationStatus.SENT for i in history),
+            "not_invitable": selectors.not_invitable(business, [customer]).get(customer.pk),
             "invite_form": InviteForm(programs=published_programs(business), business=business),
             "next_url": request.get_full_path(),
         },
@@ -328,7 +321,6 @@ def scoring_settings_view(request, business):
 
 @console_page()
 def invitation_list(request, business):
-    invitations.mark_expired(business=business)
     form = InvitationFilterForm(request.GET)
     status = form.cleaned_data.get("status") if form.is_valid() else None
     qs = selectors.invitations_for_business(business, status=status or None)

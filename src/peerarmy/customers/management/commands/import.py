@@ -15,14 +15,25 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from peerarmy.customers.importers.readers import UnreadableFile
-from peerarmy.customers.inputs import ImportInput
+from peerarmy.customers.inputs import ImportCommandInput
 from peerarmy.customers.models import ImportKind
 from peerarmy.customers.services import FORMAT_CHOICES, Phase, import_file
 from peerarmy.errors import DomainError
+from peerarmy.inputs import InvalidInput
 from peerarmy.tenancy.selectors import find_business
 
 SHOWN_ERRORS = 20
 BAR_WIDTH = 30
+# The input's fields under the names the command gives them.
+OPTIONS = {"format": "--format", "language": "--language"}
+
+
+def _faults(exc: InvalidInput) -> str:
+    """Every option at fault, on one line: `--language: Choose one of: it, en.`"""
+    return "; ".join(
+        f"{OPTIONS.get(field, field)}: {message}" if field else message
+        for field, message in exc.errors
+    )
 
 
 class ProgressBar:
@@ -74,8 +85,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--language",
-            choices=["it", "en"],
-            help="language of the error messages (default: the business's language)",
+            help="language of the error messages, it or en (default: the business's language)",
         )
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
@@ -83,10 +93,15 @@ class Command(BaseCommand):
         found = find_business(business)
         if found is None:
             raise CommandError(f"No business with the slug {business!r}.")
-        language = options["language"] or found.default_language
         stderr = getattr(self.stderr, "_out", sys.stderr)
         try:
-            data = ImportInput.parse({"kind": kind, "format": options["format"]})
+            data = ImportCommandInput.parse(
+                {"kind": kind, "format": options["format"], "language": options["language"]}
+            )
+        except InvalidInput as exc:
+            raise CommandError(_faults(exc)) from exc
+        language = data.language or found.default_language
+        try:
             result = import_file(
                 found, data, file, language=language, progress=ProgressBar(stderr)
             ).value
@@ -131,10 +146,12 @@ class Command(BaseCommand):
                 % {"n": result.customers_created}
             )
         for error in result.errors[:SHOWN_ERRORS]:
-            where = _("line %(line)d") % {"line": error.line}
+            values = {"line": error.line, "column": error.column, "message": error.message}
             if error.column:
-                where += ", " + _("column “%(column)s”") % {"column": error.column}
-            self.stdout.write(f"  {where}: {error.message}")
+                line = _("line %(line)d, column “%(column)s”: %(message)s") % values
+            else:
+                line = _("line %(line)d: %(message)s") % values
+            self.stdout.write(f"  {line}")
         if result.error_count > SHOWN_ERRORS:
             self.stdout.write(
                 _("  … and %(n)d more (all of them: --json, or the import's page in the console).")

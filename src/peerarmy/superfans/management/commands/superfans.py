@@ -101,10 +101,8 @@ class Command(BaseCommand):
         if not selectors.has_scores(business):
             self.stderr.write(_("No scores yet: scoring the customers first."))
             services.score_business(business)
-        rows = list(
-            selectors.ranked_scores(
-                business, segment=options["segment"], consent_only=options["consent_only"]
-            )[: options["n"]]
+        rows = selectors.top_scores(
+            business, options["n"], segment=options["segment"], consent_only=options["consent_only"]
         )
         items = [score_item(row) for row in rows]
         if options["json"]:

@@ -8,10 +8,22 @@ from peerarmy.tenancy.inputs import BusinessInput
 from peerarmy.tenancy.selectors import businesses_by_slug
 from peerarmy.tenancy.services import create_business
 
+# The input's fields under the names the command gives them.
+OPTIONS = {
+    "name": "--name",
+    "owner_email": "--owner",
+    "city": "--city",
+    "default_language": "--language",
+    "timezone": "--timezone",
+}
+
 
 def _faults(exc: InvalidInput) -> str:
-    """Every field at fault, on one line: `slug: This address is reserved.`"""
-    return "; ".join(f"{field}: {message}" if field else message for field, message in exc.errors)
+    """Every field at fault, on one line: `slug: This address is reserved.; --language: …`"""
+    return "; ".join(
+        f"{OPTIONS.get(field, field)}: {message}" if field else message
+        for field, message in exc.errors
+    )
 
 
 class Command(BaseCommand):
@@ -25,7 +37,9 @@ class Command(BaseCommand):
         create.add_argument("--name", required=True)
         create.add_argument("--owner", required=True, help="the owner's e-mail address")
         create.add_argument("--city", default="")
-        create.add_argument("--language", default="it", choices=["it", "en"])
+        create.add_argument(
+            "--language", default="it", help="the business's language: it or en (default it)"
+        )
         create.add_argument("--timezone", default="Europe/Rome")
         sub.add_parser("list", help="list every business")
 
