@@ -4,14 +4,13 @@ that turn what a person typed into the input's shapes (amounts in euros, coordin
 
 import re
 import types
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import typing
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from peerarmy.peers.services import MAX_SHOWCASE_LINKS
-
-MICRODEGREE = Decimal("0.000001")
 
 
 class DomainErrorsMixin:
@@ -126,7 +125,6 @@ class InputForm(DomainErrorsMixin, forms.Form):
 
 def _is_text(info):
     """Whether an input field takes a text (str, or str or None)."""
-    import typing
 
     annotation = info.annotation
     if annotation is str:
@@ -157,9 +155,16 @@ def _hint_limits(form):
 
 
 def _metadata(info):
+    """The constraints of an input's field, also those of a type inside `X | None`."""
     import annotated_types
+    from pydantic.fields import FieldInfo
 
-    for item in info.metadata:
+    items = list(info.metadata)
+    for arg in typing.get_args(info.annotation):
+        if typing.get_origin(arg) is typing.Annotated:
+            for extra in typing.get_args(arg)[1:]:
+                items.extend(extra.metadata if isinstance(extra, FieldInfo) else [extra])
+    for item in items:
         if isinstance(item, annotated_types.GroupedMetadata):
             yield from item
         else:
@@ -195,22 +200,16 @@ class LinksField(forms.Field):
         return [link.strip() for link in (value or []) if link and link.strip()]
 
 
-class CoordinateField(forms.DecimalField):
-    """A latitude or longitude; the browser's geolocation gives many decimals, keep six."""
+class CoordinateField(forms.CharField):
+    """A box for a latitude or a longitude (a number with many decimals, as a browser's
+    position gives). Its limits and its precision are the input's (`inputs.Latitude`)."""
 
-    def __init__(self, *, limit, **kwargs):
-        super().__init__(required=False, **kwargs)
-        self.widget.attrs.update({"step": "any", "min": -limit, "max": limit})
+    widget = forms.NumberInput
 
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is None:
-            return None
-        if not value.is_finite():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        if abs(value) >= 1000:
-            return value  # out of range: the service says so, quantize() would overflow
-        return value.quantize(MICRODEGREE, rounding=ROUND_HALF_UP)
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "any", "inputmode": "decimal"})
 
 
 def parse_money(text):

@@ -45,8 +45,8 @@ class PeerProfileForm(InputForm):
         help_text=_("A street or neighbourhood is enough; we never show it to others."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
-    latitude = CoordinateField(label=_("Latitude"), limit=90)
-    longitude = CoordinateField(label=_("Longitude"), limit=180)
+    latitude = CoordinateField(label=_("Latitude"))
+    longitude = CoordinateField(label=_("Longitude"))
     travel_radius_km = forms.IntegerField(
         label=_("How far you would travel (km)"),
         required=False,
