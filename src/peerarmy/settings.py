@@ -184,6 +184,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "peerarmy.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[peerarmy] "
 ACCOUNT_RATE_LIMITS = False if TESTING else {}
+# How long a process keeps what it read of an API token (its user, business, peer or
+# membership): a revocation in this process is at once, a suspension or a removal within this.
+API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=0 if TESTING else 10)
 
 # --- internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "it"

@@ -3,8 +3,11 @@
 A member's token (kind `member`) acts for the staff; a peer's token (kind `peer`) reaches only
 that peer's own endpoints, even if the same person is also staff."""
 
+import time
 from typing import NamedTuple
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +17,7 @@ from peerarmy.errors import PermissionDenied, ValidationFailed
 from peerarmy.inputs import Outcome
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.selectors import peer_of_account
-from peerarmy.tenancy.selectors import is_member
+from peerarmy.tenancy.selectors import get_membership
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
 from .inputs import TokenInput
@@ -88,31 +91,117 @@ def revoke_token(*, business, actor, token) -> Outcome[ApiToken]:
         return Outcome(token, replayed=True)
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    forget_token(token.key_hash)
     return Outcome(token)
 
 
+# --- authenticating a bearer token -------------------------------------------------------------
+#
+# Every API request names its token; reading the token, its user, its business and its peer or
+# membership is three or four queries compiled afresh each time, more than most endpoints cost
+# themselves. A process keeps what it read for a few seconds (API_TOKEN_CACHE_SECONDS), as
+# plain values: each request gets its own model instances, so nothing one request changes
+# leaks into another. Revoking a token forgets it at once in this process; in the others, and
+# for a peer suspended or a member removed, the change takes effect within those seconds.
+
+
+class _Known(NamedTuple):
+    token: tuple
+    user: tuple
+    business: tuple
+    peer: tuple | None
+    membership: tuple | None
+    until: float
+
+
+_known: dict[str, _Known] = {}
+_KNOWN_MAX = 10_000
+
+
+def _values(obj):
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def _instance(model, values):
+    return model.from_db("default", [f.attname for f in model._meta.concrete_fields], values)
+
+
+def forget_token(key_hash):
+    """Drop what this process remembers of a token (on revocation)."""
+    _known.pop(key_hash, None)
+
+
+def _remember(key, token, peer, membership, now):
+    if len(_known) >= _KNOWN_MAX:
+        _known.clear()
+    seconds = getattr(settings, "API_TOKEN_CACHE_SECONDS", 10)
+    if seconds > 0:
+        _known[key] = _Known(
+            _values(token),
+            _values(token.user),
+            _values(token.business),
+            _values(peer) if peer is not None else None,
+            _values(membership) if membership is not None else None,
+            now + seconds,
+        )
+
+
+def _from_known(entry):
+    from peerarmy.peers.models import Peer
+    from peerarmy.tenancy.models import Business, Membership
+
+    token = _instance(ApiToken, entry.token)
+    token.user = _instance(get_user_model(), entry.user)
+    token.business = _instance(Business, entry.business)
+    token.peer = None
+    if entry.peer is not None:
+        token.peer = _instance(Peer, entry.peer)
+        token.peer.user, token.peer.business = token.user, token.business
+    token.membership = None
+    if entry.membership is not None:
+        token.membership = _instance(Membership, entry.membership)
+        token.membership.user, token.membership.business = token.user, token.business
+    return token
+
+
 def authenticate_token(header: str):
-    """The active token named by an `Authorization: Bearer <token>` header, or None.
+    """The active token named by an `Authorization: Bearer <token>` header, or None; with
+    `token.peer` (the peer a peer token's account is in the business, any status, or None)
+    and `token.membership` (a member token's membership).
 
     A member's token must still belong to a member of its business: a person who leaves the
-    business loses API access at once. A peer's token authenticates while its user's account
-    is active; whether the peer may act (an active peer of the business) is checked by the
-    peer endpoints, which answer 403 otherwise.
+    business loses API access (within API_TOKEN_CACHE_SECONDS). A peer's token authenticates
+    while its user's account is active; whether the peer may act (an active peer of the
+    business) is checked by the peer endpoints, which answer 403 otherwise.
     """
     scheme, _sep, raw = (header or "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         return None
+    key = hash_token(raw.strip())
+    clock = time.monotonic()
+    entry = _known.get(key)
+    if entry is not None and entry.until > clock:
+        return _from_known(entry)
     with scopes_disabled():
         token = (
             ApiToken.objects.select_related("business", "user")
-            .filter(key_hash=hash_token(raw.strip()), revoked_at__isnull=True)
+            .filter(key_hash=key, revoked_at__isnull=True)
             .first()
         )
         if token is None or not token.user.is_active:
+            forget_token(key)
             return None
-        if token.kind == TokenKind.MEMBER and not is_member(token.user_id, token.business_id):
-            return None
+        token.peer, token.membership = None, None
+        if token.kind == TokenKind.MEMBER:
+            token.membership = get_membership(token.user, token.business)
+            if token.membership is None:
+                forget_token(key)
+                return None
+        else:
+            token.peer = peer_of_account(token.business, token.user_id)
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
+    _remember(key, token, token.peer, token.membership, clock)
     return token
