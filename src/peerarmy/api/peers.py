@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from peerarmy.inputs import apply_patch, patch_model
 from peerarmy.peers import selectors
@@ -19,19 +20,29 @@ from .problems import problem_responses
 router = Router(tags=["peers"])
 
 
-class PeerLanguageOut(Schema):
-    code: str
+class PeerLanguageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str = Field(validation_alias="language")
     level: str
 
 
-class PeerOut(Schema):
+class PeerOut(BaseModel):
+    """A peer, read straight from the model's attributes by pydantic (faster than ninja's
+    per-attribute getter on a list of fifty)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     status: str
     display_name: str
-    email: str = Field(description="The e-mail address of the peer's account.")
+    email: str = Field(
+        validation_alias=AliasPath("user", "email"),
+        description="The e-mail address of the peer's account.",
+    )
     bio: str
-    skills: list[str] = Field(description="Skill slugs.")
-    languages: list[PeerLanguageOut]
+    skills: list[str] = Field(validation_alias="skill_slugs", description="Skill slugs.")
+    languages: list[PeerLanguageOut] = Field(validation_alias="language_list")
     home_address: str
     latitude: float | None
     longitude: float | None
@@ -41,18 +52,6 @@ class PeerOut(Schema):
     applied_at: datetime
     decided_at: datetime | None
     rejection_reason: str
-
-    @staticmethod
-    def resolve_email(peer):
-        return peer.user.email
-
-    @staticmethod
-    def resolve_skills(peer):
-        return peer.skill_slugs
-
-    @staticmethod
-    def resolve_languages(peer):
-        return [{"code": pl.language, "level": pl.level} for pl in peer.language_list]
 
 
 class PeerRejectBody(patch_model(RejectInput, "PeerRejectSent")):

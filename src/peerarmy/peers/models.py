@@ -163,19 +163,22 @@ class Peer(models.Model):
 
     @property
     def skill_list(self) -> list:
-        return list(self.skills.all())
+        # What a selector attached (selectors.PeerPage), or the prefetched relation.
+        attached = self.__dict__.get("attached_skills")
+        return list(attached) if attached is not None else list(self.skills.all())
 
     @property
     def skill_slugs(self) -> list[str]:
-        return [skill.slug for skill in self.skills.all()]
+        return [skill.slug for skill in self.skill_list]
 
     @property
     def language_list(self) -> list:
-        return list(self.languages.all())
+        attached = self.__dict__.get("attached_languages")
+        return list(attached) if attached is not None else list(self.languages.all())
 
     @property
     def language_codes(self):
-        return {pl.language for pl in self.languages.all()}
+        return {pl.language for pl in self.language_list}
 
 
 class PeerLanguage(models.Model):

@@ -5,15 +5,11 @@ from django_scopes import scopes_disabled
 
 from peerarmy.errors import NotFound
 
-from .models import Peer, PeerStatus, Skill
+from .models import Peer, PeerLanguage, PeerStatus, Skill
 
 
 def peers_for_business(business, *, status=None, skill=None, language=None, q=None):
-    qs = (
-        Peer.objects.filter(business=business)
-        .select_related("user")
-        .prefetch_related("skills", "languages")
-    )
+    qs = Peer.objects.filter(business=business).select_related("user")
     if status:
         qs = qs.filter(status=status)
     if skill:
@@ -27,7 +23,57 @@ def peers_for_business(business, *, status=None, skill=None, language=None, q=No
             | Q(user__email__icontains=q)
             | Q(home_address__icontains=q)
         )
-    return qs.distinct().order_by("status", "display_name", "pk")
+    if skill or language:
+        qs = qs.distinct()
+    return PeerPage(qs.order_by("status", "display_name", "pk"))
+
+
+class PeerPage:
+    """The business's peers in list order, read a page at a time: the page's peers, their
+    accounts, then their skills and languages in one query each, attached to the peers
+    (`peer.skill_list`, `peer.language_list`). Prefetching the two relations instead builds
+    two querysets per peer, which costs more than the queries themselves. Supports what a
+    paginator asks: `count()`, `len()`, slicing, iteration."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+        self._count = None
+
+    def count(self):
+        if self._count is None:
+            self._count = self.queryset.count()
+        return self._count
+
+    def __len__(self):
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[0 : self.count()])
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        return attach_skills_and_languages(list(self.queryset[index]))
+
+    def filter(self, **lookups):
+        return PeerPage(self.queryset.filter(**lookups))
+
+
+def attach_skills_and_languages(peers):
+    """Attach each peer's skills and languages, in one query each."""
+    by_id = {peer.pk: peer for peer in peers}
+    for peer in peers:
+        peer.attached_skills, peer.attached_languages = [], []
+    if not by_id:
+        return peers
+    through = Peer.skills.through
+    for link in through.objects.filter(peer_id__in=by_id).select_related("skill"):
+        by_id[link.peer_id].attached_skills.append(link.skill)
+    for peer in peers:
+        peer.attached_skills.sort(key=lambda skill: skill.slug)
+    for spoken in PeerLanguage.objects.filter(peer_id__in=by_id).order_by("language"):
+        by_id[spoken.peer_id].attached_languages.append(spoken)
+    return peers
 
 
 def applicants(business, *, limit: int) -> list[Peer]:
