@@ -315,6 +315,8 @@ def _email_consumer(match_request, template, event, **context):
                 "request_url": _request_url(match_request),
                 **context,
             },
+            # The request's link is the consumer's key to it (no account needed).
+            secret_keys=("request_url", "confirm_url"),
         )
 
 

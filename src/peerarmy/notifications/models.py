@@ -44,6 +44,10 @@ class OutboxMessage(models.Model):
     # [{"filename": "block.ics", "mimetype": "text/calendar", "content": "..."}] (text only)
     attachments = models.JSONField(_("attachments"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # Working secrets in the text (a sign-in, confirmation or invitation link, a request's
+    # key): they are needed until the message leaves, and are cut out of subject, text and
+    # HTML as soon as it is sent or given up, so no database dump holds a usable link.
+    redact = models.JSONField(_("secrets to remove after delivery"), default=list, blank=True)
     status = models.CharField(
         _("status"),
         max_length=10,

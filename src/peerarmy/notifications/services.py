@@ -1,6 +1,7 @@
 """Writing messages to the outbox and delivering them."""
 
 import logging
+import re
 import time
 from datetime import timedelta
 
@@ -9,6 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
 from . import renderers, sql
@@ -18,13 +20,24 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_email(
-    *, business, to, template, context, language, event, subject=None, attachments=None
+    *,
+    business,
+    to,
+    template,
+    context,
+    language,
+    event,
+    subject=None,
+    attachments=None,
+    secret_keys=(),
 ):
     """Render an e-mail in the recipient's language and write it to the outbox.
 
     Call it inside the transaction of the change that causes it: if that transaction rolls
     back, the message disappears with it. Delivery starts once the transaction commits.
     `template` names the templates `<template>_subject.txt` and `<template>.txt`.
+    `secret_keys` names the context's working secrets (a link that signs in, confirms or
+    accepts): they are cut out of the stored message once it is delivered.
     """
     subject, body_text = render_email(
         business=business, template=template, context=context, language=language, subject=subject
@@ -37,6 +50,7 @@ def enqueue_email(
         language=language,
         event=event,
         attachments=attachments,
+        secrets=[str(context[key]) for key in secret_keys if context.get(key)],
     )
 
 
@@ -67,6 +81,7 @@ def enqueue_deferred(*, business_id, to, language, event, renderer, payload) -> 
             "renderer": renderer,
             "attachments": [],
             "language": language,
+            "redact": [],
             "status": OutboxStatus.PENDING.value,
             "attempts": 0,
             "next_attempt_at": now,
@@ -79,9 +94,19 @@ def enqueue_deferred(*, business_id, to, language, event, renderer, payload) -> 
 
 
 def enqueue_email_rendered(
-    *, business, to, subject, body_text, language, event, body_html="", attachments=None
+    *,
+    business,
+    to,
+    subject,
+    body_text,
+    language,
+    event,
+    body_html="",
+    attachments=None,
+    secrets=(),
 ):
-    """Write an already rendered e-mail to the outbox; delivery starts after commit."""
+    """Write an already rendered e-mail to the outbox; delivery starts after commit.
+    `secrets` (strings in the text) are cut out of it once it is delivered or given up."""
     message = OutboxMessage.objects.create(
         business=business,
         channel=OutboxMessage.Channel.EMAIL,
@@ -93,6 +118,7 @@ def enqueue_email_rendered(
         language=language,
         next_attempt_at=timezone.now(),
         attachments=attachments or [],
+        redact=sorted({secret for secret in secrets if secret}, key=len, reverse=True),
     )
     _schedule_delivery(message.pk)
     return message
@@ -172,6 +198,7 @@ def deliver(message_id) -> str:
                 message.status = OutboxStatus.SENT
                 message.sent_at = timezone.now()
                 message.last_error = ""
+                _redact(message)
             else:
                 message.last_error = error
                 # The address is personal data: log the message id and event only.
@@ -183,6 +210,7 @@ def deliver(message_id) -> str:
                 )
                 if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
                     message.status = OutboxStatus.FAILED
+                    _redact(message)
                 else:
                     message.next_attempt_at = timezone.now() + backoff(message.attempts)
                     _schedule_delivery(message.pk, run_after=message.next_attempt_at)
@@ -193,9 +221,29 @@ def deliver(message_id) -> str:
                     "sent_at",
                     "last_error",
                     "next_attempt_at",
+                    "subject",
+                    "body_text",
+                    "body_html",
+                    "redact",
                 ]
             )
         return message.status
+
+
+def _redact(message):
+    """Cut the message's working secrets out of what is kept of it: each link holding one
+    becomes a note, in the message's language, that it was removed after sending."""
+    if not message.redact:
+        return
+    with translation.override(message.language or settings.LANGUAGE_CODE):
+        note = str(_("[link removed after sending]"))
+    for secret in message.redact:
+        # The whole link around the secret goes, up to a space, a quote or a tag's edge.
+        link = re.compile(r"[^\s\"'<>]*" + re.escape(secret) + r"[^\s\"'<>]*")
+        message.subject = link.sub(note, message.subject)[:255]
+        message.body_text = link.sub(note, message.body_text)
+        message.body_html = link.sub(note, message.body_html)
+    message.redact = []
 
 
 def _render(message):

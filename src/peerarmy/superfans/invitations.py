@@ -207,6 +207,7 @@ def invite_customers(*, business, actor, data: InviteInput) -> Outcome[InviteRes
                 "invite_url": invite_url(business, make_token(invitation.pk, nonce)),
                 "expires_at": invitation.expires_at,
             },
+            secret_keys=("invite_url",),
         )
         result.invited.append(invitation)
     warnings = tuple(

@@ -24,6 +24,7 @@ def values(to):
         "renderer": "test",
         "attachments": [],
         "language": "it",
+        "redact": [],
         "status": OutboxStatus.PENDING.value,
         "attempts": 0,
         "next_attempt_at": now,
