@@ -296,11 +296,12 @@ def wrk(path, *, seconds, connections, headers=(), script=None):
     return rps, p50, p99, statuses
 
 
-def pg_admin(base, sql):
+def pg_admin(base, sql, *, database="postgres", sql_list=()):
     import psycopg
 
-    with psycopg.connect(f"{base.rstrip('/')}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
+    with psycopg.connect(f"{base.rstrip('/')}/{database}", autocommit=True) as conn:
+        for statement in [sql] if sql else sql_list:
+            conn.execute(statement)
 
 
 def main():
@@ -323,6 +324,11 @@ def main():
         f"population: {BLOCKS:,} blocks x {CAPACITY} seats, {PEERS:,} peers "
         f"({len(data['peer_tokens']):,} active, each with a token), in {time.time() - started:.0f} s"
     )
+    # What autovacuum does on a live database after a bulk load: fresh planner statistics
+    # (without them the planner takes 2,000 blocks for one row and sorts them all).
+    pg_admin(
+        database_url.rsplit("/", 1)[0], None, database=DB, sql_list=["VACUUM ANALYZE", "CHECKPOINT"]
+    )
     peer = f"Authorization: Bearer {data['peer_tokens'][0]}"
     staff = f"Authorization: Bearer {data['staff_token']}"
     claim_script = CLAIM_LUA % {
@@ -343,6 +349,8 @@ def main():
             0.15,
         ),
         ("openapi.json", "/api/v1/openapi.json", (), None, 0.5),
+        # the floor again at the end: the ratios use the higher of the two
+        ("/healthz (again)", "/healthz", (), None, None),
     ]
     server = serve(database_url, args.workers, args.threads)
     results = []
@@ -366,7 +374,7 @@ def main():
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    floor = results[0][2]
+    floor = max(results[0][2], results[-1][2])
     print(
         f"\n{args.connections} connections, {args.seconds} s each, peerarmy serve "
         f"{args.workers} workers x {args.threads} threads, PostgreSQL, DEBUG=0\n"

@@ -20,7 +20,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from peerarmy.inputs import apply_patch, parse, patch_model
@@ -76,7 +76,9 @@ Day = Annotated[date, AfterValidator(_sane_year)]
 # --- what goes out: the staff's view ----------------------------------------------------------
 
 
-class ProgramRef(Schema):
+class ProgramRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     title: str
 
@@ -512,8 +514,11 @@ def put_limits(request, program_id: ObjectId, payload: FairnessLimitsPatch):
 # --- the peer's side: what goes out ------------------------------------------------------------
 
 
-class PeerBlockOut(Schema):
-    """A block as a peer sees it: no other peer's name."""
+class PeerBlockOut(BaseModel):
+    """A block as a peer sees it: no other peer's name. Read straight from the block's
+    attributes by pydantic (a list holds a hundred)."""
+
+    model_config = ConfigDict(from_attributes=True)
 
     id: int
     program: ProgramRef
@@ -535,12 +540,10 @@ class PeerBlockOut(Schema):
         description="If set, check-in needs your position within this many metres."
     )
 
-    @staticmethod
-    def resolve_duration_minutes(block):
-        return int(block.duration.total_seconds() // 60)
 
+class Refusal(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
 
-class Refusal(Schema):
     code: str = Field(
         description="What a claim would be refused with: block_full, overlaps_claimed_block, "
         "min_rest_violated, weekly_hours_exceeded, too_many_future_blocks."
@@ -548,28 +551,29 @@ class Refusal(Schema):
     message: str
 
 
-class ClaimableOut(Schema):
+class ClaimableOut(BaseModel):
+    """One block of the claimable list (`selectors.ClaimableBlock`), read from its
+    attributes."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     block: PeerBlockOut
-    distance_km: float | None = Field(description="From your home area; null if unknown.")
+    distance_km: float | None = Field(
+        validation_alias="distance_shown",
+        description="From your home area; null if unknown.",
+    )
     full: bool
     waiting: bool = Field(description="You are on its waitlist.")
     can_claim: bool
     can_join_waitlist: bool
-    refusal: Refusal | None = Field(description="Why it cannot be claimed now, if it cannot.")
-    reasons: list[str] = Field(description="Everything to read next to the block, in words.")
-
-    @staticmethod
-    def resolve_distance_km(item):
-        return None if item.distance_km is None else round(item.distance_km, 2)
-
-    @staticmethod
-    def resolve_refusal(item):
-        refusal = item.refusal
-        return {"code": refusal[0], "message": refusal[1]} if refusal else None
-
-    @staticmethod
-    def resolve_reasons(item):
-        return [str(reason) for reason in item.explanation]
+    refusal: Refusal | None = Field(
+        validation_alias="refusal_shown",
+        description="Why it cannot be claimed now, if it cannot.",
+    )
+    reasons: list[str] = Field(
+        validation_alias="explanation",
+        description="Everything to read next to the block, in words.",
+    )
 
 
 class ClaimOut(Schema):

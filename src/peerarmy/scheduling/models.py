@@ -223,6 +223,10 @@ class Block(BlockFields):
         return self.ends_at - self.starts_at
 
     @property
+    def duration_minutes(self):
+        return int(self.duration.total_seconds() // 60)
+
+    @property
     def has_coordinates(self):
         return self.latitude is not None and self.longitude is not None
 

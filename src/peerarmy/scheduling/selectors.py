@@ -235,6 +235,17 @@ class ClaimableBlock:
         return self.full and not self.reasons and not self.waiting
 
     @property
+    def distance_shown(self):
+        """The distance as the API shows it: km to two decimals."""
+        return None if self.distance_km is None else round(self.distance_km, 2)
+
+    @property
+    def refusal_shown(self):
+        """`refusal` as the API shows it: {"code", "message"} or None."""
+        refusal = self.refusal
+        return {"code": refusal[0], "message": refusal[1]} if refusal else None
+
+    @property
     def explanation(self):
         """Everything the peer should read next to the block, in words."""
         return self.reasons + ([str(errors.BlockFull.default_message)] if self.full else [])
@@ -254,21 +265,45 @@ class ClaimableBlock:
 CANDIDATE_BATCH = 400
 
 
+# What the list shows of a block, read with the candidates: the page's blocks are built from
+# these rows, without a second query. A field left out here is read when first used.
+PAGE_FIELDS = (
+    "business_id",
+    "program_id",
+    "status",
+    "ends_at",
+    "released_at",
+    "place_name",
+    "address",
+    "capacity",
+    "seats_taken",
+    "reward_minor",
+    "reward_currency",
+    "reward_points",
+    "check_in_radius_m",
+)
+CANDIDATE_FIELDS = (
+    "id",
+    "starts_at",
+    "latitude",
+    "longitude",
+    "is_remote",
+    "required_languages",
+    "min_reliability",
+    "max_distance_km",
+)
+# Both, in the model's own order (what `Model.from_db` expects).
+_READ = {*CANDIDATE_FIELDS, *PAGE_FIELDS}
+READ_FIELDS = tuple(f.attname for f in Block._meta.concrete_fields if f.attname in _READ)
+_AT = [READ_FIELDS.index(name) for name in CANDIDATE_FIELDS]
+
+
 def _nearest_first_page(facts, peer, qs, tz, lat, lon, limit):
     """The candidates that can make the first `limit` of the list, read soonest first in
     batches: the list is ordered by local day, so once `limit` candidates are found, only the
     rest of that day can still come before them. {pk: (day, distance or 0, starts_at,
-    distance)}."""
-    rows_qs = qs.order_by("starts_at", "pk").values_list(
-        "pk",
-        "starts_at",
-        "latitude",
-        "longitude",
-        "is_remote",
-        "required_languages",
-        "min_reliability",
-        "max_distance_km",
-    )
+    distance, block)}, the block holding CANDIDATE_FIELDS and PAGE_FIELDS."""
+    rows_qs = qs.order_by("starts_at", "pk").values_list(*READ_FIELDS)
     through = Block.required_skills.through
     candidates = {}
     last_day = None
@@ -279,13 +314,16 @@ def _nearest_first_page(facts, peer, qs, tz, lat, lon, limit):
             batch_qs = batch_qs.filter(
                 Q(starts_at__gt=after[0]) | Q(starts_at=after[0], pk__gt=after[1])
             )
-        rows = list(batch_qs[:CANDIDATE_BATCH])
+        # The first batch is about the page and a day more: most lists end within it.
+        size = CANDIDATE_BATCH if after is not None else min(CANDIDATE_BATCH, limit + 40)
+        rows = list(batch_qs[:size])
         skills = {}
         for block_id, skill_id in through.objects.filter(
             block_id__in=[row[0] for row in rows]
         ).values_list("block_id", "skill_id"):
             skills.setdefault(block_id, []).append((skill_id, skill_id))
-        for pk, starts_at, blat, blon, remote, langs, min_rel, max_km in rows:
+        for row in rows:
+            pk, starts_at, blat, blon, remote, langs, min_rel, max_km = (row[i] for i in _AT)
             local_day = starts_at.astimezone(tz).date()
             if last_day is not None and local_day > last_day:
                 return candidates
@@ -302,12 +340,14 @@ def _nearest_first_page(facts, peer, qs, tz, lat, lon, limit):
             distance = rules.distance_to(lat, lon, place)
             if rules.place_problems(place, distance, peer.travel_radius_km):
                 continue
-            candidates[pk] = (local_day, distance or 0.0, starts_at, distance)
+            block = Block.from_db(qs.db, READ_FIELDS, row)
+            candidates[pk] = (local_day, distance or 0.0, starts_at, distance, block)
             if last_day is None and len(candidates) >= limit:
                 last_day = local_day
-        if len(rows) < CANDIDATE_BATCH:
+        if len(rows) < size:
             return candidates
-        after = (rows[-1][1], rows[-1][0])
+        last = rows[-1]
+        after = (last[_AT[1]], last[_AT[0]])
 
 
 def _place_matches(place):
@@ -328,8 +368,9 @@ def claimable_blocks(
     business's time zone; `place` a text found in the place's name or address;
     `without_held` leaves out the blocks the peer already holds.
 
-    Seven queries plus two per 400 blocks read (soonest first; reading stops once the page is
-    complete); only the page (`limit`) is turned into model instances.
+    Six queries plus two per 400 blocks read (soonest first; reading stops once the page is
+    complete, the first batch is the page and a day more); the page's blocks are built from
+    the rows read, the rest of each block left deferred.
     """
     now = now or timezone.now()
     business = peer.business
@@ -385,7 +426,6 @@ def claimable_blocks(
     if not ordered:
         return []
 
-    blocks = Block.objects.filter(business=business).select_related("program").in_bulk(ordered)
     held = held_claims(peer, since=rules.held_since(now, tz))
     waiting = set(
         WaitlistEntry.objects.filter(
@@ -394,7 +434,7 @@ def claimable_blocks(
     )
     result = []
     for pk in ordered:
-        block = blocks[pk]
+        block = candidates[pk][4]
         block.program = programs[block.program_id]
         problem = rules.fairness_problem(
             block_id=pk,
