@@ -17,9 +17,9 @@ from peerarmy.errors import PermissionDenied, ValidationFailed
 from peerarmy.inputs import Outcome
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.selectors import peer_of_account
-from peerarmy.tenancy.selectors import get_membership
 from peerarmy.tenancy.services import check_can_manage, check_is_owner
 
+from . import sql
 from .inputs import TokenInput
 from .models import ApiToken, TokenKind, hash_token, new_raw_token
 
@@ -182,26 +182,21 @@ def authenticate_token(header: str):
     entry = _known.get(key)
     if entry is not None and entry.until > clock:
         return _from_known(entry)
-    with scopes_disabled():
-        token = (
-            ApiToken.objects.select_related("business", "user")
-            .filter(key_hash=key, revoked_at__isnull=True)
-            .first()
-        )
-        if token is None or not token.user.is_active:
-            forget_token(key)
-            return None
-        token.peer, token.membership = None, None
-        if token.kind == TokenKind.MEMBER:
-            token.membership = get_membership(token.user, token.business)
-            if token.membership is None:
-                forget_token(key)
-                return None
-        else:
-            token.peer = peer_of_account(token.business, token.user_id)
-        now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+    found = sql.token_with_holder(key)
+    if found is None or not found[1].is_active:
+        forget_token(key)
+        return None
+    token, token.user, token.business, token.peer, token.membership = found
+    if token.kind == TokenKind.MEMBER and token.membership is None:
+        forget_token(key)  # the member left the business
+        return None
+    for holder in (token.peer, token.membership):
+        if holder is not None:
+            holder.user, holder.business = token.user, token.business
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        with scopes_disabled():
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-            token.last_used_at = now
+        token.last_used_at = now
     _remember(key, token, token.peer, token.membership, clock)
     return token
