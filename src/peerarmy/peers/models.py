@@ -154,6 +154,11 @@ class Peer(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["business", "user"], name="peer_unique_user")
         ]
+        indexes = [
+            # The peers list's order (`selectors.peers_for_business`): a page is read from
+            # the index, not sorted out of every peer of the business.
+            models.Index(fields=["business", "status", "display_name", "id"], name="peer_list")
+        ]
 
     def __str__(self):
         return self.display_name
@@ -201,3 +206,8 @@ class PeerLanguage(models.Model):
 
     def __str__(self):
         return f"{self.get_language_display()} ({self.get_level_display()})"
+
+    def get_language_display(self):
+        # Django's own builds a dict of every language on each call; a list page calls it
+        # for every language of every peer.
+        return LANGUAGE_NAMES.get(self.language, self.language)
