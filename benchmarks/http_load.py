@@ -9,7 +9,7 @@ on the loopback, loaded by wrk (a C load generator) with 50 connections, one end
                                      random peers on random blocks (most are refused: full,
                                      overlapping, over a limit; every answer counts)
     GET  /<business>/manage/peers/   a console list page (an owner's session)
-    GET  /api/v1/openapi.json        the API's description (no token)
+    GET  /api/v1/openapi.json        the API's description (no token), plain and gzipped
 
 It prints requests/s, p50 and p99 of each, their ratio to /healthz in the same run, the
 answers by status, and the invariant after the claims: no block holds more active claims than
@@ -53,6 +53,10 @@ def setup_django(database_url):
         DEBUG="0",
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="peerarmy.settings",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
     )
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
     import django
@@ -296,6 +300,83 @@ def wrk(path, *, seconds, connections, headers=(), script=None):
     return rps, p50, p99, statuses
 
 
+def in_process(runs, data, repeat):
+    """ms per request of each endpoint called in this process by Django's test client: no
+    HTTP, no server, one thread. What the application itself costs."""
+    import random as rnd
+
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    rng = rnd.Random(SEED)
+    out = {}
+    for label, path, headers, script, _target in runs:
+        extra = {}
+        for header in headers:
+            name, _sep, value = header.partition(": ")
+            if name == "Cookie":
+                for part in value.split("; "):
+                    key, _eq, val = part.partition("=")
+                    client.cookies[key] = val
+            else:
+                extra["HTTP_" + name.upper().replace("-", "_")] = value
+
+        def call(n, path=path, extra=extra, script=script):
+            if script is None:
+                return client.get(path, **extra)
+            block = rng.choice(data["blocks"])
+            return client.post(
+                f"/api/v1/me/blocks/{block}/claim",
+                HTTP_AUTHORIZATION=f"Bearer {rng.choice(data['peer_tokens'])}",
+                HTTP_IDEMPOTENCY_KEY=f"inproc-{n}-{rng.random()}",
+            )
+
+        for n in range(5):
+            answer = call(n)
+            assert answer.status_code < 300 or script, f"{label}: {answer.status_code}"
+        started = time.perf_counter()
+        for n in range(repeat):
+            call(n)
+        out[label] = (time.perf_counter() - started) / repeat * 1000
+    return out
+
+
+def pgbench(base, seconds, connections):
+    """Transactions/s of PostgreSQL's own write benchmark (`pgbench -b simple-update`: an
+    UPDATE, a SELECT and an INSERT per transaction) on this machine: the database's ceiling
+    for a claim's kind of work."""
+    binary = shutil.which("pgbench")
+    if binary is None:
+        return None
+    url = f"{base.rstrip('/')}/{DB}_pgbench"
+    pg_admin(base, f'DROP DATABASE IF EXISTS "{DB}_pgbench"')
+    pg_admin(base, f'CREATE DATABASE "{DB}_pgbench"')
+    try:
+        subprocess.run([binary, "-q", "-i", "-s", "10", url], check=True, capture_output=True)  # noqa: S603
+        out = subprocess.run(  # noqa: S603
+            [
+                binary,
+                "-b",
+                "simple-update",
+                "-M",
+                "prepared",
+                "-c",
+                str(connections),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                url,
+            ],  # fmt: skip
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    finally:
+        pg_admin(base, f'DROP DATABASE IF EXISTS "{DB}_pgbench"')
+
+
 def pg_admin(base, sql, *, database="postgres", sql_list=()):
     import psycopg
 
@@ -311,6 +392,8 @@ def main():
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--repeat", type=int, default=200, help="requests per endpoint in process")
+    parser.add_argument("--only", default="", help="only the endpoints whose label holds this")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
@@ -349,9 +432,13 @@ def main():
             0.15,
         ),
         ("openapi.json", "/api/v1/openapi.json", (), None, 0.5),
+        # as browsers and generated clients ask for it
+        ("openapi.json gzip", "/api/v1/openapi.json", ("Accept-Encoding: gzip",), None, 0.5),
         # the floor again at the end: the ratios use the higher of the two
         ("/healthz (again)", "/healthz", (), None, None),
     ]
+    if args.only:
+        runs = [runs[0], *(r for r in runs[1:-1] if args.only in r[0]), runs[-1]]
     server = serve(database_url, args.workers, args.threads)
     results = []
     try:
@@ -388,6 +475,22 @@ def main():
         answers = ", ".join(f"{c}: {n}" for c, n in sorted(statuses.items()))
         print(f"{label:<22} {rps:>9.0f} {p50:>8.1f} {p99:>8.1f} {ratio:>6.2f} {mark:>7}  {answers}")
     print(f"\noverbooked blocks after the claims: {overbooked()}")
+
+    # The ceilings, in the same run: what the application costs without HTTP, and what the
+    # database does at its best on this machine.
+    costs = in_process(runs[:-1], data, args.repeat)
+    base_ms = costs["/healthz"]
+    print("\nin process (Django's test client, one thread, no HTTP):\n")
+    print(f"{'endpoint':<22} {'ms/req':>9} {'ratio':>6}")
+    for label, ms in costs.items():
+        print(f"{label:<22} {ms:>9.2f} {base_ms / ms:>6.2f}")
+    tps = pgbench(args.postgres, args.seconds, args.connections)
+    if tps is not None:
+        claims = next((r[2] for r in results if r[0] == "claim POST"), 0)
+        print(
+            f"\npgbench simple-update, {args.connections} clients: {tps:,.0f} transactions/s; "
+            f"claim attempts over HTTP are {claims / tps:.2f} of it"
+        )
 
 
 if __name__ == "__main__":

@@ -136,3 +136,20 @@ def test_the_openapi_document_is_built_once_and_revalidated_by_etag(client, monk
     document = json.loads(first.content)
     assert "/api/v1/programs/" in document["paths"]
     assert document["info"]["title"] == "peerarmy API"
+
+
+def test_the_openapi_document_travels_gzipped_to_clients_that_take_it(client):
+    import gzip
+
+    plain = client.get("/api/v1/openapi.json")
+    zipped = client.get("/api/v1/openapi.json", HTTP_ACCEPT_ENCODING="gzip, deflate")
+
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < len(plain.content) / 5
+    assert zipped["ETag"] != plain["ETag"]
+    again = client.get(
+        "/api/v1/openapi.json", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"]
+    )
+    assert again.status_code == 304

@@ -1,5 +1,6 @@
 """The JSON API at /api/v1/: one ninja router per app, bearer tokens, problem+json errors."""
 
+import gzip
 import hashlib
 import json
 from dataclasses import dataclass
@@ -99,14 +100,24 @@ def openapi_document(request):
             api.get_openapi_schema(path_prefix=request.path.rsplit("openapi.json", 1)[0]),
             cls=NinjaJSONEncoder,
             ensure_ascii=False,
+            separators=(",", ":"),
         ).encode()
-        cached = _documents[language] = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-    body, etag = cached
+        tag = hashlib.sha256(body).hexdigest()[:32]
+        # A tenth of the size for every client that takes gzip (browsers, generated clients).
+        cached = _documents[language] = {
+            False: (body, f'"{tag}"'),
+            True: (gzip.compress(body, mtime=0), f'"{tag}-gzip"'),
+        }
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    body, etag = cached[zipped]
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
     else:
         response = HttpResponse(body, content_type="application/json")
+        if zipped:
+            response["Content-Encoding"] = "gzip"
     response["ETag"] = etag
+    response["Vary"] = "Accept-Encoding, Accept-Language, Cookie"
     response["Cache-Control"] = "public, max-age=300"
     return response
 
