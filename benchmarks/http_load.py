@@ -51,7 +51,7 @@ def setup_django(database_url):
         DATABASE_URL=database_url,
         PEERARMY_TESTING="0",
         DEBUG="0",
-        LOG_LEVEL="WARNING",
+        LOG_LEVEL="ERROR",
         DJANGO_SETTINGS_MODULE="peerarmy.settings",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
