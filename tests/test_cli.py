@@ -150,3 +150,30 @@ def test_match_solve_runs_in_a_plain_shell_without_settings(tmp_path):
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["import", "customers", "/dev/null", "--business", "bicigialla", "--language", "de"],
+        [
+            "business",
+            "create",
+            "x-shop",
+            "--name",
+            "X",
+            "--owner",
+            "x@example.org",
+            "--language",
+            "de",
+        ],
+    ],
+)
+def test_a_language_that_is_not_offered_is_a_usage_error(argv, business):
+    """Exit 2, as for any wrong command line, with one line naming the option."""
+    from django.core.management import ManagementUtility
+
+    utility = ManagementUtility(["peerarmy", *argv])
+    with pytest.raises(SystemExit) as ended:
+        utility.execute()
+    assert ended.value.code == 2

@@ -99,7 +99,8 @@ class Command(BaseCommand):
                 {"kind": kind, "format": options["format"], "language": options["language"]}
             )
         except InvalidInput as exc:
-            raise CommandError(_faults(exc)) from exc
+            # a usage error, as when the command line itself is wrong (exit 2)
+            raise CommandError(_faults(exc), returncode=2) from exc
         language = data.language or found.default_language
         try:
             result = import_file(

@@ -61,7 +61,9 @@ class Command(BaseCommand):
             )
             business, owner, created = create_business(data=data).value
         except InvalidInput as exc:
-            raise CommandError(_faults(exc)) from exc
+            # a language that is not offered is a usage error (exit 2), as it always was
+            usage = any(field == "default_language" for field, _message in exc.errors)
+            raise CommandError(_faults(exc), returncode=2 if usage else 1) from exc
         except DomainError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(
