@@ -26,7 +26,6 @@ Targets (issue 14), as ratios to /healthz at 50 connections: the peer's GET >= 0
 import argparse
 import http.client
 import os
-import random
 import re
 import shutil
 import signal
@@ -34,7 +33,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,98 +63,48 @@ def setup_django(database_url):
 
 
 def populate():
-    """A business with a published delivery program, BLOCKS open blocks of CAPACITY seats,
-    PEERS active peers each with an API token, an owner with a staff token and a session."""
+    """The scheduling benchmark's business (`scheduling.populate`: a published delivery
+    program, BLOCKS open blocks of CAPACITY seats, PEERS peers), with the first tenth of
+    STAFF_PEERS turned applicants, a language for everyone, an API token for each peer, and
+    an owner with a staff token and a session."""
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
-    from django.core.management import call_command
-    from django.utils import timezone
     from django_scopes import scopes_disabled
 
     from peerarmy.accounts.models import ApiToken, TokenKind, User, hash_token, new_raw_token
     from peerarmy.peers.models import Peer, PeerLanguage, PeerStatus
-    from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
-    from peerarmy.scheduling.models import Block
-    from peerarmy.tenancy.models import Business, Membership, Role
+    from peerarmy.tenancy.models import Membership, Role
 
-    call_command("migrate", verbosity=0)
-    rng = random.Random(SEED)
-    now = timezone.now().replace(microsecond=0)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from scheduling import populate as scheduling_population
+
+    business, _program, blocks, peers, _block = scheduling_population(
+        blocks=BLOCKS, peers=PEERS, capacity=CAPACITY, seed=SEED
+    )
+    applicants = [peer.pk for peer in peers[: STAFF_PEERS // 10]]
     with scopes_disabled():
-        business = Business.objects.create(slug="bench", name="Bench", city="Bologna")
+        Peer.objects.filter(pk__in=applicants).update(status=PeerStatus.APPLICANT)
         owner = User.objects.create_user(email="owner@bench.example", password="bench-owner-pw")
         Membership.objects.create(business=business, user=owner, role=Role.OWNER)
-        program = Program.objects.create(
-            business=business,
-            kind=ProgramKind.DELIVERY,
-            slug="consegne",
-            status=ProgramStatus.PUBLISHED,
-            title_it="Consegne",
-            title_en="Deliveries",
-        )
-
-        def block(n):
-            starts = now + timedelta(days=1 + rng.randrange(60), hours=rng.randrange(12))
-            return Block(
-                business=business,
-                program=program,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=2),
-                released_at=now - timedelta(days=1),
-                place_name=f"Zona {n % 40}",
-                latitude=round(44.4949 + rng.uniform(-0.05, 0.05), 6),
-                longitude=round(11.3426 + rng.uniform(-0.07, 0.07), 6),
-                capacity=CAPACITY,
-                reward_minor=2500,
-            )
-
-        blocks = Block.objects.bulk_create([block(n) for n in range(BLOCKS)], batch_size=1000)
-        users = User.objects.bulk_create(
-            [User(email=f"peer{n}@bench.example", password="!") for n in range(PEERS)],
-            batch_size=2000,
-        )
-        peers = Peer.objects.bulk_create(
-            [
-                Peer(
-                    business=business,
-                    user=u,
-                    status=PeerStatus.ACTIVE if n >= STAFF_PEERS // 10 else PeerStatus.APPLICANT,
-                    display_name=f"Peer {n}",
-                    home_address=f"Via {n}, Bologna",
-                    latitude=44.4949,
-                    longitude=11.3426,
-                    travel_radius_km=25,
-                )
-                for n, u in enumerate(users)
-            ],
-            batch_size=2000,
-        )
         PeerLanguage.objects.bulk_create(
             [PeerLanguage(business=business, peer=p, language="it") for p in peers],
             batch_size=2000,
         )
         raws = [new_raw_token() for _ in range(len(peers) + 1)]
+        holders = [(peer.user_id, TokenKind.PEER) for peer in peers] + [
+            (owner.pk, TokenKind.MEMBER)
+        ]
         ApiToken.objects.bulk_create(
             [
                 ApiToken(
                     business=business,
-                    user_id=peer.user_id,
+                    user_id=user_id,
                     name="bench",
-                    kind=TokenKind.PEER,
+                    kind=kind,
                     prefix=raw[:10],
                     key_hash=hash_token(raw),
                 )
-                for peer, raw in zip(peers, raws, strict=False)
-            ]
-            + [
-                ApiToken(
-                    business=business,
-                    user=owner,
-                    name="bench staff",
-                    kind=TokenKind.MEMBER,
-                    prefix=raws[-1][:10],
-                    key_hash=hash_token(raws[-1]),
-                )
+                for (user_id, kind), raw in zip(holders, raws, strict=True)
             ],
             batch_size=2000,
         )
@@ -165,10 +113,10 @@ def populate():
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
         session.create()
-    active = [(p, raw) for p, raw in zip(peers, raws, strict=False) if p.status == "active"]
+    skipped = set(applicants)
     return {
         "blocks": [b.pk for b in blocks],
-        "peer_tokens": [raw for _p, raw in active],
+        "peer_tokens": [raw for p, raw in zip(peers, raws, strict=False) if p.pk not in skipped],
         "staff_token": raws[-1],
         "session": session.session_key,
     }

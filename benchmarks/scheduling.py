@@ -77,7 +77,10 @@ def setup_django(database_url):
     django.setup()
 
 
-def populate():
+def populate(*, blocks=BLOCKS, peers=PEERS, capacity=CAPACITY, seed=SEED):
+    """A business with a published delivery program (default fairness limits), `blocks`
+    open blocks of `capacity` seats around Bologna over 60 days, `peers` active peers at its
+    centre; also used by http_load.py."""
     from django.core.management import call_command
     from django.utils import timezone
     from django_scopes import scopes_disabled
@@ -89,7 +92,7 @@ def populate():
     from peerarmy.tenancy.models import Business
 
     call_command("migrate", verbosity=0)
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     now = timezone.now().replace(microsecond=0)
     with scopes_disabled():
         business = Business.objects.create(slug="bench", name="Bench", city="Bologna")
@@ -114,16 +117,16 @@ def populate():
                 place_name=f"Zone {n % 40}",
                 latitude=round(44.4949 + rng.uniform(-0.05, 0.05), 6),
                 longitude=round(11.3426 + rng.uniform(-0.07, 0.07), 6),
-                capacity=CAPACITY,
+                capacity=capacity,
                 reward_minor=2500,
             )
 
-        blocks = Block.objects.bulk_create([block(n) for n in range(BLOCKS)], batch_size=1000)
+        made_blocks = Block.objects.bulk_create([block(n) for n in range(blocks)], batch_size=1000)
         users = User.objects.bulk_create(
-            [User(email=f"peer{n}@bench.example", password="!") for n in range(PEERS)],
+            [User(email=f"peer{n}@bench.example", password="!") for n in range(peers)],
             batch_size=2000,
         )
-        peers = Peer.objects.bulk_create(
+        made_peers = Peer.objects.bulk_create(
             [
                 Peer(
                     business=business,
@@ -138,7 +141,7 @@ def populate():
             ],
             batch_size=2000,
         )
-    return business, program, blocks, peers, block
+    return business, program, made_blocks, made_peers, block
 
 
 def _claim_jobs(jobs, threads, start_at):
