@@ -96,8 +96,8 @@ def test_listing_takes_a_fixed_number_of_queries(
             starts_at=timezone.now() + timedelta(days=1, hours=3 * n),
             ends_at=timezone.now() + timedelta(days=1, hours=3 * n + 1),
         )
-    # The peer's skills and languages, the programs and their skills, the candidates and
-    # their skills, the page, the held claims, the waitlists.
+    # The peer's skills and languages, the programs and their skills, the candidates (the
+    # page's blocks are built from them) and their skills, the held claims, the waitlists.
     with django_assert_max_num_queries(9):
         assert len(claimable_blocks(peer)) == 30
 
