@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from ninja import Query, Router, Schema
-from ninja.pagination import paginate
 from pydantic import AliasPath, BaseModel, ConfigDict, Field
 
 from peerarmy.inputs import apply_patch, patch_model
@@ -13,7 +12,7 @@ from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.services import approve_peer, reject_peer
 
 from .auth import member_business
-from .pagination import LimitOffset
+from .pagination import LimitOffset, json_page
 from .params import ObjectId, Text
 from .problems import problem_responses
 
@@ -73,15 +72,26 @@ class PeerFilters(Schema):
     )
 
 
+class PagedPeerOut(LimitOffset.Output):
+    results: list[PeerOut]
+
+
 @router.get(
     "/",
-    response={200: list[PeerOut], **problem_responses(401, 422)},
+    response={200: PagedPeerOut, **problem_responses(401, 422)},
     summary="List peers",
 )
-@paginate(LimitOffset)
-def list_peers(request, filters: Query[PeerFilters]):
+def list_peers(request, filters: Query[PeerFilters], page: Query[LimitOffset.Input]):
+    # Paginated by hand rather than by `@paginate`: on PostgreSQL the page comes as JSON
+    # from the database (`peers.sql`), written as `PeerOut` writes it, and goes out as is.
     business = member_business(request)
-    return selectors.peers_for_business(business, **filters.model_dump())
+    found = selectors.peers_page_json(
+        business, **filters.model_dump(), limit=page.limit, offset=page.offset
+    )
+    if found is not None:
+        return json_page(request, *found, page)
+    peers = selectors.peers_for_business(business, **filters.model_dump())
+    return LimitOffset().paginate_queryset(peers, page, request)
 
 
 @router.get(

@@ -5,6 +5,7 @@ from django_scopes import scopes_disabled
 
 from peerarmy.errors import NotFound
 
+from . import sql
 from .models import Peer, PeerLanguage, PeerStatus, Skill
 
 
@@ -26,6 +27,15 @@ def peers_for_business(business, *, status=None, skill=None, language=None, q=No
     if skill or language:
         qs = qs.distinct()
     return PeerPage(qs.order_by("status", "display_name", "pk"))
+
+
+def peers_page_json(business, *, status=None, skill=None, language=None, q=None, limit, offset):
+    """(count, the page as JSON bytes) of `peers_for_business` with the same filters, written
+    by the database as the API writes a peer; None where the database cannot (not
+    PostgreSQL): read `peers_for_business` instead."""
+    return sql.peer_page_json(
+        business.pk, status=status, skill=skill, language=language, q=q, limit=limit, offset=offset
+    )
 
 
 class PeerPage:

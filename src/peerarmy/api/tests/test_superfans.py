@@ -49,11 +49,16 @@ def shop(business):
     ReviewFactory(customer=giulia, rating=5)
     ReferralFactory(customer=giulia)
     MentionFactory(customer=giulia)
-    peer_customer = CustomerFactory(business=business, email="peer@example.org")
+    # Names fixed: a Faker name such as "Concetta" would match the search for "once".
+    peer_customer = CustomerFactory(
+        business=business, email="peer@example.org", first_name="Pietro", last_name="Bassi"
+    )
     OrderFactory(customer=peer_customer)
     NpsResponseFactory(customer=peer_customer, score=9)
     PeerFactory(business=business, customer=peer_customer)
-    once = CustomerFactory(business=business, email="once@example.org")
+    once = CustomerFactory(
+        business=business, email="once@example.org", first_name="Olga", last_name="Neri"
+    )
     OrderFactory(customer=once, placed_at=days_ago(200), total_minor=2_000)
     return {"giulia": giulia, "peer": peer_customer, "once": once}
 
