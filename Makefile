@@ -26,10 +26,12 @@ setup-dev: $(VENV)/.dev messages
 messages: $(VENV)/.runtime
 	@$(BIN)/python scripts/i18n.py compile
 
+# HOST=0.0.0.0:8000 serves the demo to phones on the same network: the pages listed and the
+# e-mails' links then use this machine's network address.
 demo: setup
-	DEBUG=1 $(BIN)/peerarmy migrate
-	DEBUG=1 $(BIN)/peerarmy demo
-	DEBUG=1 $(BIN)/peerarmy serve --bind $(HOST) --with-worker
+	DEBUG=1 BIND=$(HOST) $(BIN)/peerarmy migrate
+	DEBUG=1 BIND=$(HOST) $(BIN)/peerarmy demo
+	DEBUG=1 BIND=$(HOST) $(BIN)/peerarmy serve --bind $(HOST) --with-worker
 
 test: setup-dev
 	bash scripts/test.sh

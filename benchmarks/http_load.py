@@ -258,7 +258,9 @@ def in_process(runs, data, repeat):
     client = Client(HTTP_HOST="127.0.0.1")
     rng = rnd.Random(SEED)
     out = {}
-    for label, path, headers, script, _target in runs:
+    for label, path, headers, script, *_rest in runs:
+        if len(_rest) > 1:  # the same endpoint at another number of clients
+            continue
         extra = {}
         for header in headers:
             name, _sep, value = header.partition(": ")
@@ -370,8 +372,12 @@ def main():
         ("/healthz", "/healthz", (), None, None),
         ("peer's GET /api/v1/me/", "/api/v1/me/", (peer,), None, 0.5),
         ("claimable list", "/api/v1/me/blocks/claimable", (peer,), None, 0.25),
+        # what a phone shows at once: the first twenty
+        ("claimable list, 20", "/api/v1/me/blocks/claimable?limit=20", (peer,), None, 0.25),
         ("staff peers list", "/api/v1/peers/", (staff,), None, 0.25),
         ("claim POST", "/api/v1/me/blocks/0/claim", (), claim_script, 0.3),
+        # the latency a peer feels when the server is busy but not flooded
+        ("claim POST, 8 clients", "/api/v1/me/blocks/0/claim", (), claim_script, None, 8),
         (
             "console peers page",
             "/bench/manage/peers/",
@@ -390,15 +396,16 @@ def main():
     server = serve(database_url, args.workers, args.threads)
     results = []
     try:
-        for label, path, headers, script, target in runs:
+        for label, path, headers, script, target, *clients in runs:
+            connections = clients[0] if clients else args.connections
             # a short warm-up, so that every worker has loaded what the endpoint needs
-            wrk(path, seconds=2, connections=args.connections, headers=headers, script=script)
+            wrk(path, seconds=2, connections=connections, headers=headers, script=script)
             results.append(
                 (label, target)
                 + wrk(
                     path,
                     seconds=args.seconds,
-                    connections=args.connections,
+                    connections=connections,
                     headers=headers,
                     script=script,
                 )

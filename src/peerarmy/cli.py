@@ -32,6 +32,29 @@ COMMANDS = {
 # test` runs `check --deploy`, and `peerarmy manage check` runs them on demand; `migrate`
 # keeps its checks, since it is where a broken installation should stop.
 CHECKED = {"migrate"}
+# Commands that start or change an installation say which database they use, so that a
+# command run against the wrong one (another folder, a forgotten DATABASE_URL) is seen at once.
+SAYS_DATABASE = {"migrate", "demo", "serve", "worker", "business", "import"}
+
+
+def database_in_use() -> str:
+    """The database this process uses, in words, without any password."""
+    from django.db import connection
+
+    found = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite {found['NAME']}"
+    where = f"{found.get('HOST') or 'local socket'}" + (
+        f":{found['PORT']}" if found.get("PORT") else ""
+    )
+    return f"{connection.display_name} {found['NAME']} on {where}"
+
+
+def _say_database():
+    import django
+
+    django.setup()
+    print(f"peerarmy: database {database_in_use()}", file=sys.stderr, flush=True)
 
 
 def _django(argv, *, skip_checks=False):
@@ -55,9 +78,10 @@ def _has_checks(name):
 
 def _serve(args):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerarmy.settings")
-    import django
-
-    django.setup()
+    # The address served is the default public address (SITE_URL) of this process, its
+    # workers and its background worker: e-mail links then point where the server listens.
+    os.environ["BIND"] = args.bind
+    _say_database()
     from django.conf import settings
     from django.core.management import call_command
 
@@ -66,7 +90,10 @@ def _serve(args):
     worker = None
     if args.with_worker:
         worker = subprocess.Popen([sys.executable, "-m", "peerarmy.cli", "worker"])  # noqa: S603
-    print(f"peerarmy is serving at http://{args.bind}/", flush=True)
+    print(
+        f"peerarmy is serving at http://{args.bind}/ (public address {settings.SITE_URL}/)",
+        flush=True,
+    )
     from gunicorn.app.wsgiapp import WSGIApplication
 
     sys.argv = [
@@ -133,6 +160,9 @@ def main(argv=None):
         from peerarmy.matching.solve_cli import main as solve
 
         return solve(rest)
+    if command in SAYS_DATABASE and not {"-h", "--help"} & set(rest):
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerarmy.settings")
+        _say_database()
     _django([command, *rest], skip_checks=command not in CHECKED)
     if command == "migrate" and not {"-h", "--help"} & set(rest):
         _django(["createcachetable"], skip_checks=True)  # the shared cache's table, if used

@@ -4,7 +4,11 @@ DATABASE_URL   sqlite:///var/peerarmy.sqlite3 (default) or postgres://user@host:
 EMAIL_URL      consolemail:// (default), smtp://user:pass@host:587, smtp+tls://..., smtp+ssl://...
 SECRET_KEY     required unless DEBUG is on
 DEBUG          off by default; `peerarmy demo` and `make demo` turn it on
-ALLOWED_HOSTS  comma separated, default localhost,127.0.0.1
+ALLOWED_HOSTS  comma separated, default localhost,127.0.0.1 and SITE_URL's host
+SITE_URL       the public address in e-mail links; default the address `peerarmy serve --bind`
+               (or BIND) serves, the machine's network address for 0.0.0.0
+PEERARMY_HOME  the folder of var/ (the SQLite database, static files, uploads); default the
+               checkout, or ~/.peerarmy for an installed package
 CACHE_URL      dbcache://peerarmy_cache (default, a table `peerarmy migrate` creates) or
                redis://host:6379/1: the cache every process shares (rate limits)
 """
@@ -14,8 +18,11 @@ from pathlib import Path
 
 import environ
 
+from peerarmy.network import home, served_address
+
 BASE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = Path(environ.Env().str("PEERARMY_HOME", default=str(Path.cwd())))
+# One home whatever the current folder: `peerarmy` run from elsewhere opens the same database.
+PROJECT_DIR = home()
 VAR_DIR = PROJECT_DIR / "var"
 
 env = environ.Env()
@@ -34,7 +41,22 @@ if not SECRET_KEY:
         "(or DEBUG=1 for a development machine)."
     )
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# The public address of this installation, used in links inside e-mails: by default the one
+# this server is bound to (`peerarmy serve --bind`, or BIND), so that the demo served to a
+# phone on the same network sends links the phone can open.
+SITE_URL = env.str("SITE_URL", default=served_address(env.str("BIND", default="127.0.0.1:8000")))
+SITE_URL = SITE_URL.rstrip("/")
+
+
+def _site_host():
+    from urllib.parse import urlsplit
+
+    return urlsplit(SITE_URL).hostname or "localhost"
+
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=list(dict.fromkeys(["localhost", "127.0.0.1", "[::1]", _site_host()]))
+)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -281,8 +303,6 @@ if TESTING:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
-# The public address of this installation, used in links inside e-mails.
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Matching: the worker's sweep runs each matching program's batch this often (minutes).
 MATCHING_BATCH_MINUTES = env.int("MATCHING_BATCH_MINUTES", default=5)

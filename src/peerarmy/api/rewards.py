@@ -6,14 +6,16 @@ their rewards, their bank account and points turned into vouchers.
 Every body is the change's typed input (`peerarmy.rewards.inputs`), as on the console; every
 lookup is a selector that answers 404 for another business's ids."""
 
+import json
 from datetime import date, datetime
 
 from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Path, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from peerarmy.inputs import MAX_ID, apply_patch, patch_model
+from peerarmy.inputs import MAX_ID, apply_patch, parse, patch_model
 from peerarmy.programs.selectors import get_program as get_business_program
 from peerarmy.rewards import checks, payouts, selectors, services, statements
 from peerarmy.rewards.iban import mask_iban
@@ -749,15 +751,51 @@ def _batch_step(request, batch_id, step):
     return step(business, request.auth.user, batch).value
 
 
+class BatchApproveBody(Schema):
+    confirm: bool = Field(
+        False,
+        description="Needed (true) to approve a batch you prepared yourself: you confirm that "
+        "you checked its payments.",
+    )
+
+
+def _approve_body(request) -> BatchApproveBody:
+    """The optional body of an approval: none at all (as before `confirm` existed) reads as
+    `{}`; anything else is checked like every body, its errors named by field."""
+    if not request.body.strip():
+        return BatchApproveBody()
+    try:
+        data = json.loads(request.body)
+    except ValueError as exc:
+        raise HttpError(400, "Cannot parse request body") from exc
+    return parse(BatchApproveBody, data)
+
+
 @payouts_router.post(
     "/batches/{batch_id}/approve",
-    response={200: BatchDetailOut, **problem_responses(401, 403, 404, 409, 422)},
+    response={200: BatchDetailOut, **problem_responses(400, 401, 403, 404, 409, 422)},
     summary="Approve a payout batch (owner)",
-    description="Money out needs two people: only the owner approves, and not a batch they "
-    "prepared themselves (403).",
+    description="Only an owner approves. An owner approves a batch they prepared themselves "
+    "only with `confirm: true` (else 422 naming `confirm`); when the rewards settings ask "
+    "for two people (`payouts_need_two_people`) and the business has a second member, "
+    "not at all (403): another owner approves it, or a member of staff prepares it. The "
+    "body may be left out.",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": BatchApproveBody.model_json_schema()}},
+        }
+    },
 )
 def approve_batch(request, batch_id: ObjectId):
-    return _batch_step(request, batch_id, payouts.approve_batch)
+    confirmed = _approve_body(request).confirm
+    return _batch_step(
+        request,
+        batch_id,
+        lambda business, actor, batch: payouts.approve_batch(
+            business, actor, batch, confirmed=confirmed
+        ),
+    )
 
 
 @payouts_router.post(

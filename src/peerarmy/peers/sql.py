@@ -81,7 +81,7 @@ def _statement(status, skill, language, q):
         'applied_at', {_utc('p."applied_at"')},
         'decided_at', {_utc('p."decided_at"')},
         'rejection_reason', p."rejection_reason"
-    )"""
+    )"""  # noqa: S608 - the code's own table and column names; every value a parameter
     order = 'p."status", p."display_name", p."id"'
     # Table and column names are the code's own; every value is a parameter.
     return (

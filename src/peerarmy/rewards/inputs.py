@@ -135,6 +135,11 @@ class RewardSettingsInput(RewardsInput):
     voucher_validity_days: whole(1, MAX_VALIDITY_DAYS)
     yearly_ceiling_minor: Minor = Field(description="0: no warning.")
     ceiling_warning_percent: whole(1, 100)
+    payouts_need_two_people: bool = Field(
+        False,
+        description="Whoever prepares a payout run cannot approve it. Applies once the "
+        "business has a second member.",
+    )
 
     @classmethod
     def of(cls, settings) -> "RewardSettingsInput":

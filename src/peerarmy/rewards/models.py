@@ -259,6 +259,14 @@ class RewardSettings(models.Model):
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    payouts_need_two_people = models.BooleanField(
+        _("payout runs need two people"),
+        default=False,
+        help_text=_(
+            "Whoever prepares a payout run cannot approve it: another owner approves it, or "
+            "a member of staff prepares it. It applies once the business has a second member."
+        ),
+    )
 
     objects = ScopedManager(business="business")
 
@@ -693,6 +701,8 @@ class PayoutBatch(models.Model):
     )
     created_at = models.DateTimeField()
     approved_at = models.DateTimeField(null=True, blank=True)
+    # Approved by the owner who prepared it, alone, after confirming with their password.
+    approved_alone = models.BooleanField(default=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

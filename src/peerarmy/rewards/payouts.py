@@ -1,5 +1,6 @@
-"""Payout runs: staff gather the balances to pay into a batch, the owner approves it (two people
-for money out), the batch leaves as a SEPA credit transfer file, and marking it sent, paid or a
+"""Payout runs: staff gather the balances to pay into a batch, the owner approves it (an owner
+alone approves their own run after confirming it; with two people required by the settings,
+someone else does), the batch leaves as a SEPA credit transfer file, and marking it sent, paid or a
 payment returned posts the ledger transactions.
 
 Each step answers the batch with its payouts (`batch.lines`, `batch.payout_count`), so that
@@ -169,20 +170,47 @@ def _answer(batch, lines) -> PayoutBatch:
     return batch
 
 
+def needs_two_people(business) -> bool:
+    """Whether the run's preparer may not approve it: the owner asked for two people, and
+    there is a second member to be the other one."""
+    from peerarmy.tenancy.selectors import member_count
+
+    return rewards_settings(business).payouts_need_two_people and member_count(business) > 1
+
+
+def approves_alone(batch, actor) -> bool:
+    """Whether `actor` approving `batch` would be approving their own run."""
+    return batch.prepared_by_id is not None and batch.prepared_by_id == actor.pk
+
+
 @transaction.atomic
-def approve_batch(business, actor, batch) -> Outcome[PayoutBatch]:
-    """The owner approves money out; whoever prepared the batch cannot approve it."""
+def approve_batch(business, actor, batch, *, confirmed=False) -> Outcome[PayoutBatch]:
+    """The owner approves money out. A run the owner prepared themselves is approved only
+    with `confirmed` (the console asks for their password and a tick, the API for
+    `confirm`), and not at all when the settings ask for two people and there are two."""
     check_is_owner(actor, business)
     batch = _batch(business, batch)
     if not batch.can_approve:
         raise InvalidTransition(_("Only a batch waiting for approval can be approved."))
-    if batch.prepared_by_id == actor.pk:
+    alone = approves_alone(batch, actor)
+    if alone and needs_two_people(business):
         raise PermissionDenied(
-            _("Money out needs two people: someone else prepared it, you approve it.")
+            _(
+                "Your payout runs need two people: another owner approves a run you "
+                "prepared, or a member of staff prepares it."
+            )
         )
+    if alone and not confirmed:
+        errors = FieldErrors()
+        errors.add(
+            "confirm",
+            _("You prepared this run yourself: confirm that you checked its payments."),
+        )
+        errors.raise_if_any()
     batch.status = BatchStatus.APPROVED
     batch.approved_by = actor
     batch.approved_at = timezone.now()
+    batch.approved_alone = alone
     batch.save()
     return Outcome(_answer(batch, selectors.batch_lines(batch)))
 

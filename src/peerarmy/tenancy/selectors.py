@@ -70,6 +70,11 @@ def memberships_of(user):
     )
 
 
+def member_count(business) -> int:
+    """How many people run the business (owners and staff)."""
+    return Membership.objects.filter(business=business).count()
+
+
 def members_of(business):
     """The business's owner and staff, with their accounts (who hears about applications)."""
     return list(business.memberships.select_related("user").order_by("pk"))

@@ -827,15 +827,38 @@ def test_a_payout_run_from_completed_blocks_to_a_bank_file(
     assert api.get(f"{R}/ledger/check").json()["ok"] is True
 
 
-def test_the_owner_cannot_approve_a_run_they_prepared(owner_api, business, owner, peer):
+def test_an_owner_approves_a_run_they_prepared_only_with_confirm(owner_api, business, owner, peer):
     adjust(business, owner, peer, 5000, memo="Season bonus")
     set_bank(peer, account_holder="Anna", iban=ANNA_IBAN)
     batch = owner_api.post(f"{PAYOUTS}/batches", {}).json()["batch"]
 
-    response = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve")
+    unconfirmed = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve")
+    no_body = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve", "")
+    not_a_yes = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve", {"confirm": "maybe"})
+    not_json = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve", "{confirm")
+    confirmed = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve", {"confirm": True})
+
+    refused(unconfirmed, 422, "validation_failed", ["confirm"])
+    refused(no_body, 422, "validation_failed", ["confirm"])
+    refused(not_a_yes, 422, "validation_failed", ["confirm"])
+    refused(not_json, 400, "invalid_json")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "approved"
+
+
+def test_two_people_asked_for_refuse_the_owners_own_run(
+    api, owner_api, business, owner, staff, peer
+):
+    adjust(business, owner, peer, 5000, memo="Season bonus")
+    set_bank(peer, account_holder="Anna", iban=ANNA_IBAN)
+    change_settings(business, owner, payouts_need_two_people=True)
+    batch = owner_api.post(f"{PAYOUTS}/batches", {}).json()["batch"]
+
+    response = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/approve", {"confirm": True})
     cancelled = owner_api.post(f"{PAYOUTS}/batches/{batch['id']}/cancel")
 
-    assert refused(response, 403, "permission_denied")["detail"].startswith("Money out needs")
+    assert refused(response, 403, "permission_denied")["detail"].startswith(
+        "Your payout runs need two people"
+    )
     assert cancelled.json()["status"] == "cancelled"
     assert {p["status"] for p in cancelled.json()["payouts"]} == {"cancelled"}
 

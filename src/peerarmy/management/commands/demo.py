@@ -1,11 +1,13 @@
 """`peerarmy demo [--reset]`: load the demo businesses, Bici Gialla and Lecce B&B."""
 
+import io
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from peerarmy.demo import DEMO_LOGINS, DEMO_PASSWORD, DemoConflict, load_demo
+from peerarmy.network import is_loopback
 
 
 class Command(BaseCommand):
@@ -59,3 +61,24 @@ class Command(BaseCommand):
         width = max(len(email) for _who, email, _path in DEMO_LOGINS)
         for who, email, _path in DEMO_LOGINS:
             self.stdout.write(f"  {email:<{width}}  {who}")
+        self.stdout.write("")
+        self._print_phone_hint(site)
+
+    def _print_phone_hint(self, site):
+        """How to open the demo on a phone: the address to type (and a QR code to scan) when
+        the server is reachable from the network, else how to make it so."""
+        if is_loopback(site):
+            self.stdout.write(
+                "To try it on a phone on the same Wi-Fi network, serve it to the network:\n"
+                "  make demo HOST=0.0.0.0:8000\n"
+                "and this list will show the address to open (with a QR code to scan)."
+            )
+            return
+        import segno
+
+        page = f"{site}/bicigialla/"
+        self.stdout.write(f"On a phone on the same Wi-Fi network, open {page}")
+        self.stdout.write("or scan this code:")
+        buffer = io.StringIO()
+        segno.make(page, error="m").terminal(out=buffer, compact=True)
+        self.stdout.write(buffer.getvalue())

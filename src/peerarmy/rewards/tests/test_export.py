@@ -6,6 +6,7 @@ import csv
 import io
 import shutil
 import subprocess
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -35,6 +36,8 @@ pytestmark = pytest.mark.django_db
 
 HLEDGER = shutil.which("hledger")
 needs_hledger = pytest.mark.skipif(HLEDGER is None, reason="hledger is not installed")
+LEDGER = shutil.which("ledger")
+needs_ledger = pytest.mark.skipif(LEDGER is None, reason="ledger-cli is not installed")
 
 
 @pytest.fixture
@@ -149,6 +152,32 @@ def test_a_budget_is_a_periodic_transaction_that_ledger_cli_reads_too(books, pro
         "    assets:bank",
     ]
     assert not [line for line in lines if line.startswith("~") and line != "~ monthly"]
+
+
+@needs_ledger
+def test_ledger_cli_reads_the_journal_with_its_budget_and_finds_it_balanced(
+    books, program, tmp_path
+):
+    """The docs promise both tools: ledger-cli reads the same journal (budget included) with
+    no error, and every unit's accounts total zero."""
+    journal = str(export_to(books, tmp_path / "books.journal", "ledger"))
+
+    def ledger_cli(*args):
+        done = subprocess.run(  # noqa: S603 - a fixed program and arguments
+            [LEDGER, "-f", journal, *args], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0 and not done.stderr, done.stderr
+        return done.stdout
+
+    # every transaction balances, so the books total zero (the last line of the balance)
+    assert ledger_cli("balance").splitlines()[-1].strip() == "0"
+    assert len(ledger_cli("print").split("\n\n")) >= 8
+    # the budget is read as ledger-cli's periodic transaction: spent minus the month's budget
+    account = f"expenses:rewards:program-{program.pk}"
+    euros = ["-l", "commodity == 'EUR'"]
+    spent = ledger_cli("balance", account, *euros).split()[0]
+    left = ledger_cli("--budget", "--monthly", "balance", account, *euros).split()[0]
+    assert Decimal(left) == Decimal(spent) - 1000
 
 
 @needs_hledger

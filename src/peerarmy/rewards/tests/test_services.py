@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from peerarmy import events
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
+from peerarmy.inputs import InvalidInput
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.rewards import checks, ledger, payouts, selectors, sepa, services
 from peerarmy.rewards.models import (
@@ -455,18 +456,65 @@ def test_a_payout_run_from_preparation_to_the_bank_and_back(
     assert sound(business)
 
 
-def test_whoever_prepared_a_run_cannot_approve_it(business, bank, owner, peer, program):
+def test_an_owner_alone_approves_their_own_run_once_they_confirm_it(
+    business, bank, owner, peer, program
+):
+    """A shop with one member can pay its peers: the owner prepares and approves, with an
+    explicit confirmation instead of a second person."""
     set_bank(peer, account_holder="Giulia Rossi", iban=IBANS[0])
     earns(business, peer, program, 2500)
     batch, _skipped = prepare(business, owner)
 
-    with pytest.raises(PermissionDenied) as refused:
+    with pytest.raises(InvalidInput) as unconfirmed:
         payouts.approve_batch(business, owner, batch.pk)
+    assert [field for field, _m in unconfirmed.value.field_errors] == ["confirm"]
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.PREPARED
+    assert mails("payouts.prepared") == []  # nobody else to ask
+
+    approved = payouts.approve_batch(business, owner, batch.pk, confirmed=True).value
+
+    assert (approved.status, approved.approved_by, approved.approved_alone) == (
+        BatchStatus.APPROVED,
+        owner,
+        True,
+    )
+    sepa.validate_pain001(payouts.sepa_file(business, owner, batch.pk))
+
+
+def test_two_people_when_the_settings_ask_and_there_are_two(
+    business, bank, owner, staff, peer, program
+):
+    set_bank(peer, account_holder="Giulia Rossi", iban=IBANS[0])
+    earns(business, peer, program, 2500)
+    change_settings(business, owner, payouts_need_two_people=True)
+    batch, _skipped = prepare(business, owner)
+
+    with pytest.raises(PermissionDenied) as refused:
+        payouts.approve_batch(business, owner, batch.pk, confirmed=True)
 
     assert "two people" in str(refused.value)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.PREPARED
-    assert mails("payouts.prepared") == []  # nobody else to ask
+    payouts.cancel_batch(business, owner, batch.pk)
+    # prepared by someone else, the owner approves it as usual, with no confirmation
+    batch, _skipped = prepare(business, staff)
+    approved = payouts.approve_batch(business, owner, batch.pk).value
+    assert (approved.status, approved.approved_alone) == (BatchStatus.APPROVED, False)
+
+
+def test_two_people_asked_for_by_a_lone_owner_do_not_lock_the_money(
+    business, bank, owner, peer, program
+):
+    """The setting applies once there is a second member: alone, the owner still pays."""
+    set_bank(peer, account_holder="Giulia Rossi", iban=IBANS[0])
+    earns(business, peer, program, 2500)
+    change_settings(business, owner, payouts_need_two_people=True)
+    batch, _skipped = prepare(business, owner)
+
+    approved = payouts.approve_batch(business, owner, batch.pk, confirmed=True).value
+
+    assert approved.status == BatchStatus.APPROVED
 
 
 def test_a_peer_without_bank_details_is_left_out_and_listed(business, bank, staff, peer, program):

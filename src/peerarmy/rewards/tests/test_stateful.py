@@ -21,7 +21,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from peerarmy.errors import PermissionDenied, ValidationFailed
+from peerarmy.errors import ValidationFailed
+from peerarmy.inputs import InvalidInput
 from peerarmy.rewards import checks, ledger, payouts, sepa, services
 from peerarmy.rewards.models import (
     Account,
@@ -431,12 +432,12 @@ class Books(RuleBasedStateMachine):
 
     def _approve(self, batch_id):
         own = self.batches[batch_id][0] == self.owner
-        event(f"approval {'refused: own batch' if own else 'given'}")
-        if own:
-            with pytest.raises(PermissionDenied):
+        event(f"approval {'of an own batch, confirmed' if own else 'given'}")
+        if own:  # the owner's own run: only once they confirm it (no two-people setting)
+            with pytest.raises(InvalidInput):
                 payouts.approve_batch(self.business, self.owner, batch_id)
-            return False
-        batch = payouts.approve_batch(self.business, self.owner, batch_id).value
+        batch = payouts.approve_batch(self.business, self.owner, batch_id, confirmed=own).value
+        assert batch.approved_alone == own
         assert batch.status == BatchStatus.APPROVED
         self.batches[batch_id][1] = BatchStatus.APPROVED
         summary = sepa.summary(payouts.sepa_file(self.business, self.staff, batch_id))

@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from peerarmy.rewards.inputs import (
     BadgeInput,
@@ -270,6 +270,15 @@ class SettingsForm(RewardsForm):
     ceiling_warning_percent = forms.IntegerField(
         label=_("Warn at (% of the ceiling)"), required=False
     )
+    payouts_need_two_people = forms.BooleanField(
+        label=_("Payout runs need two people"),
+        required=False,
+        help_text=_(
+            "Whoever prepares a payout run cannot approve it: another owner approves it, or a "
+            "member of staff prepares it. It applies once the business has a second member; "
+            "until then you approve your own runs with your password."
+        ),
+    )
 
 
 class RedeemForm(RewardsForm):
@@ -404,3 +413,39 @@ class StatementForm(forms.Form):
         self.fields["year"].validators.append(MaxValueValidator(today.year))
         self.initial.setdefault("year", today.year)
         self.initial.setdefault("month", today.month)
+
+
+class ApproveAloneForm(forms.Form):
+    """An owner approving a payout run they prepared themselves: with nobody else to check
+    it, they tick that they checked every payment and confirm with their password (a
+    session left open on a shared computer is not enough to send money out)."""
+
+    confirm = forms.BooleanField(required=True)
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(), required=True
+    )
+
+    def __init__(self, *args, user, batch, **kwargs):
+        from peerarmy.money import format_money
+
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["confirm"].label = ngettext(
+            "I checked the payment of this run: %(total)s.",
+            "I checked the %(count)s payments of this run: %(total)s in all.",
+            batch.payout_count,
+        ) % {"count": batch.payout_count, "total": format_money(batch.total_minor, batch.currency)}
+        self.fields["confirm"].error_messages["required"] = _(
+            "Tick the box to confirm that you checked the payments."
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.has_usable_password():
+            raise forms.ValidationError(
+                _("Set a password for your account first (Account, then Password).")
+            )
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."))
+        return password

@@ -804,3 +804,74 @@ def test_a_public_page_in_italian(client, business):
 
     assert response.status_code == 200
     assert '<html lang="it">' in response.content.decode()
+
+
+def test_an_owner_alone_approves_their_own_run_with_a_tick_and_their_password(
+    owner_client, owner, business, payable
+):
+    """A shop run by one person pays its peers: the owner prepares the run, and approves it
+    after ticking that they checked it and typing their password."""
+    from peerarmy.tenancy.tests.factories import PASSWORD
+
+    batch, _skipped = prepare(business, owner)
+    page_url = url(business, "rewards_batch", batch_id=batch.pk)
+    approve_url = url(business, "rewards_batch_approve", batch_id=batch.pk)
+
+    page = owner_client.get(page_url).content.decode()
+    assert "You prepared this run yourself" in page
+    assert "I checked the payment of this run: €25.00." in page
+
+    no_tick = owner_client.post(approve_url, {"password": PASSWORD})
+    wrong = owner_client.post(approve_url, {"confirm": "on", "password": "not-it"})
+    for refused in (no_tick, wrong):
+        assert refused.status_code == 400
+        batch.refresh_from_db()
+        assert batch.status == BatchStatus.PREPARED
+    assert "Tick the box to confirm that you checked the payments." in no_tick.content.decode()
+    assert "This is not your password." in wrong.content.decode()
+
+    done = owner_client.post(approve_url, {"confirm": "on", "password": PASSWORD}, follow=True)
+
+    batch.refresh_from_db()
+    assert (batch.status, batch.approved_alone) == (BatchStatus.APPROVED, True)
+    assert "The payout run is approved" in done.content.decode()
+    assert "who prepared it too, and confirmed it with their password" in (done.content.decode())
+    sepa.validate_pain001(
+        owner_client.get(url(business, "rewards_batch_sepa", batch_id=batch.pk)).content
+    )
+
+
+def test_with_two_people_asked_for_the_owner_is_told_who_approves(
+    owner_client, owner, staff, business, payable
+):
+    change_settings(business, owner, payouts_need_two_people=True)
+    batch, _skipped = prepare(business, owner)
+
+    page = owner_client.get(url(business, "rewards_batch", batch_id=batch.pk)).content.decode()
+    refused = owner_client.post(
+        url(business, "rewards_batch_approve", batch_id=batch.pk), follow=True
+    )
+
+    assert "Your payout runs need two people" in page
+    assert 'name="password"' not in page
+    assert "Your payout runs need two people" in refused.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.PREPARED
+
+
+def test_the_owner_turns_two_people_on_in_the_settings(owner_client, owner, business):
+    data = {
+        "debtor_name": "",
+        "debtor_iban": "",
+        "debtor_bic": "",
+        "payout_minimum_minor": "20",
+        "points_per_euro": "100",
+        "voucher_validity_days": "365",
+        "yearly_ceiling_minor": "5000",
+        "ceiling_warning_percent": "80",
+        "payouts_need_two_people": "on",
+    }
+    response = owner_client.post(url(business, "rewards_settings"), data)
+
+    assert response.status_code == 302, response.content.decode()
+    assert RewardSettings.objects.get(business=business).payouts_need_two_people is True

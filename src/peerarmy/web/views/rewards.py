@@ -30,6 +30,7 @@ from peerarmy.rewards.models import PeerRewardChoice
 from peerarmy.scheduling.selectors import completed_count
 from peerarmy.web.forms.rewards import (
     FIRST_YEAR,
+    ApproveAloneForm,
     BadgeForm,
     CauseForm,
     ConvertPointsForm,
@@ -203,9 +204,17 @@ def held_decline(request, business, reward_id):
     return _back(request, business, "rewards")
 
 
-def _batch_page(request, business, batch, *, return_form=None, returning=None):
+def _batch_page(
+    request, business, batch, *, return_form=None, returning=None, approve_form=None, status=200
+):
     """A batch read with its lines (`get_batch(..., with_lines=True)`); which steps it may
-    take next are the batch's own (`can_approve`, `can_cancel`, ...), as the services ask."""
+    take next are the batch's own (`can_approve`, `can_cancel`, ...), as the services ask.
+    An owner approving a run they prepared confirms it (`ApproveAloneForm`), unless the
+    settings ask for two people, and there are two."""
+    alone = _is_owner(request) and payouts.approves_alone(batch, request.user)
+    two_people = alone and payouts.needs_two_people(business)
+    if alone and not two_people and approve_form is None:
+        approve_form = ApproveAloneForm(user=request.user, batch=batch)
     return render(
         request,
         "web/manage/rewards_batch.html",
@@ -213,10 +222,13 @@ def _batch_page(request, business, batch, *, return_form=None, returning=None):
             "batch": batch,
             "lines": batch.lines,
             "is_owner": _is_owner(request),
+            "approve_form": approve_form if alone and not two_people else None,
+            "two_people": two_people,
             # the reason typed for one returned payment, refused: shown on its line
             "return_form": return_form or PayoutReturnForm(business=business),
             "returning": returning,
         },
+        status=status,
     )
 
 
@@ -235,13 +247,23 @@ def _batch_action(request, business, batch_id, service, done_message):
 
 @console_page(POST)
 def batch_approve(request, business, batch_id):
-    return _batch_action(
-        request,
-        business,
-        batch_id,
-        payouts.approve_batch,
-        _("The payout run is approved: download the bank file and upload it to your bank."),
+    batch = selectors.get_batch(business, batch_id, with_lines=True)
+    confirmed = False
+    alone = _is_owner(request) and payouts.approves_alone(batch, request.user)
+    if alone and not payouts.needs_two_people(business):
+        form = ApproveAloneForm(request.POST, user=request.user, batch=batch)
+        if not form.is_valid():
+            return _batch_page(request, business, batch, approve_form=form, status=400)
+        confirmed = True
+    done, _outcome = _attempt(
+        request, lambda: payouts.approve_batch(business, request.user, batch, confirmed=confirmed)
     )
+    if done:
+        messages.success(
+            request,
+            _("The payout run is approved: download the bank file and upload it to your bank."),
+        )
+    return redirect("web:rewards_batch", business_slug=business.slug, batch_id=batch.pk)
 
 
 @console_page(POST)

@@ -1,9 +1,10 @@
 """`peerarmy payouts …`: the payout run from the command line, through the same services as the
-console (two people for money out: one prepares, the owner approves).
+console: one prepares, an owner approves (an owner approving a run they prepared says
+`--confirm`; with two people asked for in the rewards settings, someone else approves).
 
   payouts list     --business SLUG
   payouts prepare  --business SLUG --by EMAIL [--kind peers|donations] [--date YYYY-MM-DD]
-  payouts approve  --business SLUG --by EMAIL --batch ID
+  payouts approve  --business SLUG --by EMAIL --batch ID [--confirm]
   payouts sepa     --business SLUG --by EMAIL --batch ID [-o FILE]
   payouts sent|paid|cancel --business SLUG --by EMAIL --batch ID
   payouts return   --business SLUG --by EMAIL --payout ID --reason TEXT
@@ -47,6 +48,12 @@ class Command(BaseCommand):
                 p.add_argument("--date", help="execution date, YYYY-MM-DD (default today)")
             if name in ("approve", "sepa", "sent", "paid", "cancel"):
                 p.add_argument("--batch", type=int, required=True)
+            if name == "approve":
+                p.add_argument(
+                    "--confirm",
+                    action="store_true",
+                    help="approve a run you prepared yourself: you checked its payments",
+                )
             if name == "sepa":
                 p.add_argument("--output", "-o", help="file to write (default standard output)")
             if name == "return":
@@ -89,7 +96,7 @@ class Command(BaseCommand):
             for left in prepared.skipped:
                 self.stderr.write(f"skipped peer {left.peer_id}: {left.reason}")
         elif action == "approve":
-            payouts.approve_batch(business, actor, options["batch"])
+            payouts.approve_batch(business, actor, options["batch"], confirmed=options["confirm"])
             self.stdout.write(f"batch {options['batch']} approved")
         elif action == "sepa":
             data = payouts.sepa_file(business, actor, options["batch"])
