@@ -22,9 +22,14 @@ class _PreparedCursor:
 
     def __init__(self, connection):
         import psycopg
+        from psycopg.types.datetime import TimestamptzLoader
 
         self._connection = connection
         self._cursor = psycopg.Cursor(connection.connection)
+        # psycopg's own (C) loader for timestamps: Django's replaces it with a Python
+        # subclass that costs about 5 us a value (a list of 140 blocks reads 420 of them).
+        # Both answer aware datetimes in the session's time zone, which Django keeps at UTC.
+        self._cursor.adapters.register_loader("timestamptz", TimestamptzLoader)
 
     def execute(self, sql, params=()):
         self._connection.validate_no_broken_transaction()

@@ -53,14 +53,16 @@ def _statement(status, skill, language, q):
             '(p."display_name" ILIKE %(q)s OR u."email" ILIKE %(q)s '
             'OR p."home_address" ILIKE %(q)s)'
         )
-    matching = 'FROM "peers_peer" p JOIN "accounts_user" u ON u."id" = p."user_id" WHERE ' + (
-        " AND ".join(where)
-    )
+    account = 'JOIN "accounts_user" u ON u."id" = p."user_id"'
+    conditions = " AND ".join(where)
+    # The count reads the account only to search its e-mail address.
+    counted = f'FROM "peers_peer" p {account if q else ""} WHERE {conditions}'
+    matching = f'FROM "peers_peer" p {account} WHERE {conditions}'
     row = f"""json_build_object(
         'id', p."id",
         'status', p."status",
         'display_name', p."display_name",
-        'email', u."email",
+        'email', p."email",
         'bio', p."bio",
         'skills', COALESCE((
             SELECT json_agg(s."slug" ORDER BY s."slug")
@@ -84,13 +86,12 @@ def _statement(status, skill, language, q):
     )"""  # noqa: S608 - the code's own table and column names; every value a parameter
     order = 'p."status", p."display_name", p."id"'
     # Table and column names are the code's own; every value is a parameter.
+    # The page's rows are read in order and limited first; only they are written as JSON.
     return (
-        f"SELECT (SELECT count(*) {matching}), "  # noqa: S608
+        f"SELECT (SELECT count(*) {counted}), "  # noqa: S608
         f"COALESCE((SELECT json_agg({row} ORDER BY {order}) "
-        f'FROM (SELECT p."id" {matching} ORDER BY {order} '
-        f"LIMIT %(limit)s OFFSET %(offset)s) page "
-        f'JOIN "peers_peer" p ON p."id" = page."id" '
-        f'JOIN "accounts_user" u ON u."id" = p."user_id"), ' + "'[]'::json)::text"
+        f'FROM (SELECT p.*, u."email" {matching} ORDER BY {order} '
+        f"LIMIT %(limit)s OFFSET %(offset)s) p), " + "'[]'::json)::text"
     )
 
 

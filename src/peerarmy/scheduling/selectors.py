@@ -298,37 +298,26 @@ READ_FIELDS = tuple(f.attname for f in Block._meta.concrete_fields if f.attname 
 _AT = [READ_FIELDS.index(name) for name in CANDIDATE_FIELDS]
 
 
-def _nearest_first_page(facts, peer, qs, tz, lat, lon, limit):
+def _nearest_first_page(facts, peer, query, tz, lat, lon, limit):
     """The candidates that can make the first `limit` of the list, read soonest first in
-    batches: the list is ordered by local day, so once `limit` candidates are found, only the
-    rest of that day can still come before them. {pk: (day, distance or 0, starts_at,
-    distance, block)}, the block holding CANDIDATE_FIELDS and PAGE_FIELDS."""
-    rows_qs = qs.order_by("starts_at", "pk").values_list(*READ_FIELDS)
-    through = Block.required_skills.through
+    batches (`sql.candidate_rows`): the list is ordered by local day, so once `limit`
+    candidates are found, only the rest of that day can still come before them. {pk: (day,
+    distance or 0, starts_at, distance, block)}, the block holding READ_FIELDS."""
     candidates = {}
     last_day = None
     after = None
+    at_id, at_starts = READ_FIELDS.index("id"), READ_FIELDS.index("starts_at")
     while True:
-        batch_qs = rows_qs
-        if after is not None:
-            batch_qs = batch_qs.filter(
-                Q(starts_at__gt=after[0]) | Q(starts_at=after[0], pk__gt=after[1])
-            )
         # The first batch is about the page and a day more: most lists end within it.
         size = CANDIDATE_BATCH if after is not None else min(CANDIDATE_BATCH, limit + 40)
-        rows = list(batch_qs[:size])
-        skills = {}
-        for block_id, skill_id in through.objects.filter(
-            block_id__in=[row[0] for row in rows]
-        ).values_list("block_id", "skill_id"):
-            skills.setdefault(block_id, []).append((skill_id, skill_id))
-        for row in rows:
-            pk, starts_at, blat, blon, remote, langs, min_rel, max_km = (row[i] for i in _AT)
+        rows = sql.candidate_rows(query, READ_FIELDS, after=after, limit=size)
+        for values, skills in rows:
+            pk, starts_at, blat, blon, remote, langs, min_rel, max_km = (values[i] for i in _AT)
             local_day = starts_at.astimezone(tz).date()
             if last_day is not None and local_day > last_day:
                 return candidates
             asks = Requirement(
-                skills=tuple(skills.get(pk, ())),
+                skills=tuple((skill, skill) for skill in skills),
                 languages=tuple(langs or ()),
                 min_reliability=min_rel or 0,
             )
@@ -340,22 +329,23 @@ def _nearest_first_page(facts, peer, qs, tz, lat, lon, limit):
             distance = rules.distance_to(lat, lon, place)
             if rules.place_problems(place, distance, peer.travel_radius_km):
                 continue
-            block = Block.from_db(qs.db, READ_FIELDS, row)
+            block = Block.from_db("default", READ_FIELDS, values)
             candidates[pk] = (local_day, distance or 0.0, starts_at, distance, block)
             if last_day is None and len(candidates) >= limit:
                 last_day = local_day
         if len(rows) < size:
             return candidates
-        last = rows[-1]
-        after = (last[_AT[1]], last[_AT[0]])
+        last = rows[-1][0]
+        after = (last[at_starts], last[at_id])
 
 
-def _place_matches(place):
-    """Blocks whose place (name, address, or "Remote" for a remote one) holds `place`."""
-    words = Q(place_name__icontains=place) | Q(address__icontains=place)
-    if place.lower() in str(_("Remote")).lower():
-        words |= Q(is_remote=True)
-    return words
+def _requirement(program, skill_ids) -> Requirement:
+    """What a program read by `sql.published_programs` asks (skills by id: no words needed)."""
+    return Requirement(
+        skills=tuple((skill, skill) for skill in skill_ids),
+        languages=tuple(program.required_languages or ()),
+        min_reliability=program.min_reliability or 0,
+    )
 
 
 def claimable_blocks(
@@ -368,70 +358,60 @@ def claimable_blocks(
     business's time zone; `place` a text found in the place's name or address;
     `without_held` leaves out the blocks the peer already holds.
 
-    Six queries plus two per 400 blocks read (soonest first; reading stops once the page is
-    complete, the first batch is the page and a day more); the page's blocks are built from
-    the rows read, the rest of each block left deferred.
+    Five statements plus one per 400 blocks read (soonest first; reading stops once the page
+    is complete, the first batch is the page and a day more), prepared ones in `sql`; the
+    page's blocks are built from the rows read, the rest of each block left deferred.
     """
     now = now or timezone.now()
     business = peer.business
     tz = business.tzinfo
-    facts = PeerFacts.of(peer)
-    if not facts.active:
+    if peer.status != PeerStatus.ACTIVE:
         return []
-    programs = {
-        p.pk: p
-        for p in Program.objects.filter(business=business, status=ProgramStatus.PUBLISHED)
-        .select_related("fairness_limits")
-        .prefetch_related("required_skills")
-        if eligible(facts, Requirement.of_program(p))
-    }
-    if not programs:
-        return []
-
-    qs = Block.objects.filter(
-        business=business,
-        status=BlockStatus.OPEN,
-        program_id__in=list(programs),
-        released_at__lte=now,
-        starts_at__gt=now,
+    skill_ids, languages = sql.peer_skills_and_languages(business.pk, peer.pk)
+    facts = PeerFacts(
+        active=True, skill_ids=skill_ids, languages=languages, reliability=peer.reliability
     )
+    published = {
+        found.program.pk: found
+        for found in sql.published_programs(business.pk)
+        if eligible(facts, _requirement(found.program, found.skill_ids))
+    }
+    if not published:
+        return []
+    programs = {pk: found.program for pk, found in published.items()}
+    limits = {pk: limits_from(found.limits) for pk, found in published.items()}
+
+    day_range = None
     if day is not None:
         start = datetime(day.year, day.month, day.day, tzinfo=tz)
-        qs = qs.filter(starts_at__gte=start, starts_at__lt=start + timedelta(days=1))
-    if place:
-        qs = qs.filter(_place_matches(place))
-    if without_held:
-        qs = qs.exclude(
-            pk__in=Claim.objects.filter(
-                business=business, peer=peer, status=ClaimStatus.ACTIVE
-            ).values("block_id")
-        )
-    lat = lon = None
+        day_range = (start, start + timedelta(days=1))
+    lat = lon = box = None
     if peer.latitude is not None and peer.longitude is not None:
         # A bounding box around the peer's radius lets the index-less coordinates be cut
         # down by the database before the exact distance is computed here.
         lat, lon = float(peer.latitude), float(peer.longitude)
         dlat = peer.travel_radius_km / KM_PER_DEGREE
         dlon = peer.travel_radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
-        qs = qs.filter(
-            Q(is_remote=True)
-            | Q(latitude__isnull=True)
-            | Q(
-                latitude__range=(lat - dlat, lat + dlat),
-                longitude__range=(lon - dlon, lon + dlon),
-            )
-        )
-    candidates = _nearest_first_page(facts, peer, qs, tz, lat, lon, limit)
+        box = (lat - dlat, lat + dlat, lon - dlon, lon + dlon)
+    query = sql.CandidateQuery(
+        business_id=business.pk,
+        peer_id=peer.pk,
+        program_ids=tuple(sorted(programs)),
+        now=now,
+        day=day_range,
+        place=place,
+        # "Remote" (in the reader's language) finds the remote blocks too
+        place_remote=bool(place) and place.lower() in str(_("Remote")).lower(),
+        box=box,
+        without_held=without_held,
+    )
+    candidates = _nearest_first_page(facts, peer, query, tz, lat, lon, limit)
     ordered = sorted(candidates, key=lambda pk: candidates[pk][:3])[:limit]
     if not ordered:
         return []
 
     held = held_claims(peer, since=rules.held_since(now, tz))
-    waiting = set(
-        WaitlistEntry.objects.filter(
-            business=business, peer=peer, status=WaitlistStatus.WAITING, block_id__in=ordered
-        ).values_list("block_id", flat=True)
-    )
+    waiting = sql.waiting_block_ids(business.pk, peer.pk)
     result = []
     for pk in ordered:
         block = candidates[pk][4]
@@ -441,7 +421,7 @@ def claimable_blocks(
             starts_at=block.starts_at,
             ends_at=block.ends_at,
             held=held,
-            limits=limits_for(block.program),
+            limits=limits[block.program_id],
             now=now,
             tz=tz,
         )

@@ -322,3 +322,196 @@ def take_seat_and_claim(business_id, block_id, peer_id, claimed_at, key):
     if row is None:
         return None
     return (row[0], *db.convert(Claim, _SEAT_TIMES, row[1:]))
+
+
+# --- the claimable list's candidates -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CandidateQuery:
+    """What narrows the blocks read for a peer's claimable list (`candidate_rows`)."""
+
+    business_id: int
+    peer_id: int
+    program_ids: tuple
+    now: datetime
+    day: tuple[datetime, datetime] | None = None  # [start, end) of a local day
+    place: str | None = None  # text in the place's name or address
+    place_remote: bool = False  # the text also means "remote"
+    box: tuple[float, float, float, float] | None = None  # lat min, lat max, lon min, lon max
+    without_held: bool = False
+
+
+def _like_pattern(text):
+    """`text` anywhere, as Django's `icontains` writes it (its own % and _ literal)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@functools.lru_cache(maxsize=256)
+def _candidates_sql(vendor, fields, programs, day, place, remote, box, without_held, after):
+    columns = ", ".join(f'b."{_column(Block, name)}"' for name in fields)
+    skills = Block.required_skills.through._meta.db_table
+    marks = ", ".join(["%s"] * programs)
+    where = [
+        "b.business_id = %s",
+        f"b.status = '{OPEN}'",
+        f"b.program_id IN ({marks})",
+        "b.released_at <= %s",
+        "b.starts_at > %s",
+    ]
+    if day:
+        where.append("b.starts_at >= %s AND b.starts_at < %s")
+    if place:
+        escape = "" if vendor == "postgresql" else " ESCAPE '\\'"
+        words = [
+            f"UPPER(b.place_name) LIKE UPPER(%s){escape}",
+            f"UPPER(b.address) LIKE UPPER(%s){escape}",
+        ]
+        if remote:
+            words.append("b.is_remote")
+        where.append(f"({' OR '.join(words)})")
+    if without_held:
+        where.append(
+            f'b.id NOT IN (SELECT c.block_id FROM "{_table(Claim)}" c WHERE c.business_id = %s '
+            f"AND c.peer_id = %s AND c.status = '{ACTIVE}')"
+        )
+    if box:
+        where.append(
+            "(b.is_remote OR b.latitude IS NULL OR "
+            "(b.latitude BETWEEN %s AND %s AND b.longitude BETWEEN %s AND %s))"
+        )
+    if after:
+        where.append("(b.starts_at > %s OR (b.starts_at = %s AND b.id > %s))")
+    return (
+        f"SELECT {columns}, "
+        f'(SELECT {_list_of("x.skill_id", vendor)} FROM "{skills}" x WHERE x.block_id = b.id) '
+        f'FROM "{_table(Block)}" b WHERE {" AND ".join(where)} '
+        "ORDER BY b.starts_at, b.id LIMIT %s"
+    )
+
+
+def candidate_rows(query: CandidateQuery, fields: tuple, *, after=None, limit) -> list:
+    """The open, released, future blocks of the business's programs `program_ids`, soonest
+    first (then by id), narrowed by `query`, from after `after` = (starts_at, id) on, at most
+    `limit`: [(values of `fields` as the ORM reads them, required skill ids)]. One statement
+    (prepared on PostgreSQL) with the skills, instead of two compiled ORM queries."""
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [query.business_id, *query.program_ids, adapt(query.now), adapt(query.now)]
+    if query.day:
+        params += [adapt(query.day[0]), adapt(query.day[1])]
+    if query.place:
+        params += [_like_pattern(query.place)] * 2
+    if query.without_held:
+        params += [query.business_id, query.peer_id]
+    if query.box:
+        params += list(query.box)
+    if after:
+        params += [adapt(after[0]), adapt(after[0]), after[1]]
+    params.append(limit)
+    sql = _candidates_sql(
+        connection.vendor,
+        fields,
+        len(query.program_ids),
+        bool(query.day),
+        bool(query.place),
+        query.place_remote,
+        bool(query.box),
+        query.without_held,
+        bool(after),
+    )
+    with db.hot_cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [(db.convert(Block, fields, row[:-1]), _ids(row[-1])) for row in rows]
+
+
+# --- the claimable list's context: the peer's skills and languages, the published programs -------
+
+_PROGRAM_READ = (
+    "id", "business_id", "kind", "slug", "status", "title_it", "title_en",
+    "required_languages", "min_reliability",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PublishedProgram:
+    """A published program as the claimable list needs it: the program (its other fields
+    deferred), its required skill ids, and its fairness limits (None: the defaults)."""
+
+    program: Program
+    skill_ids: tuple
+    limits: dict | None
+
+
+@functools.lru_cache(maxsize=4)
+def _peer_lists_sql(vendor):
+    peer_skills = Peer.skills.through._meta.db_table
+    return (
+        f'SELECT (SELECT {_list_of("x.skill_id", vendor)} FROM "{peer_skills}" x '
+        "WHERE x.peer_id = p.id), "
+        f'(SELECT {_list_of("x.language", vendor)} FROM "{_table(PeerLanguage)}" x '
+        "WHERE x.peer_id = p.id AND x.business_id = p.business_id) "
+        f'FROM "{_table(Peer)}" p WHERE p.id = %s AND p.business_id = %s'
+    )
+
+
+def peer_skills_and_languages(business_id, peer_id) -> tuple[frozenset, frozenset]:
+    """(skill ids, language codes) of the business's peer; empty sets for any other peer."""
+    with db.hot_cursor() as cursor:
+        cursor.execute(_peer_lists_sql(connection.vendor), [peer_id, business_id])
+        row = cursor.fetchone()
+    if row is None:
+        return frozenset(), frozenset()
+    languages = frozenset(row[1].split(",")) if row[1] else frozenset()
+    return frozenset(_ids(row[0])), languages
+
+
+@functools.lru_cache(maxsize=4)
+def _published_sql(vendor):
+    columns = ", ".join(f'g."{_column(Program, name)}"' for name in _PROGRAM_READ)
+    limits = ", ".join(f'f."{_column(FairnessLimits, name)}"' for name in _LIMITS)
+    program_skills = Program.required_skills.through._meta.db_table
+    return (
+        f"SELECT {columns}, {limits}, f.id, "
+        f'(SELECT {_list_of("x.skill_id", vendor)} FROM "{program_skills}" x '
+        "WHERE x.program_id = g.id) "
+        f'FROM "{_table(Program)}" g '
+        f'LEFT JOIN "{_table(FairnessLimits)}" f ON f.program_id = g.id '
+        "AND f.business_id = g.business_id "
+        f"WHERE g.business_id = %s AND g.status = %s ORDER BY g.id"
+    )
+
+
+def published_programs(business_id) -> list[PublishedProgram]:
+    """The business's published programs, with their required skills and limits."""
+    from peerarmy.programs.models import ProgramStatus
+
+    with db.hot_cursor() as cursor:
+        cursor.execute(_published_sql(connection.vendor), [business_id, ProgramStatus.PUBLISHED])
+        rows = cursor.fetchall()
+    found = []
+    width = len(_PROGRAM_READ)
+    for row in rows:
+        program = db.instance(Program, _PROGRAM_READ, row[:width])
+        limit_values, limits_id = row[width : width + len(_LIMITS)], row[width + len(_LIMITS)]
+        limits = None if limits_id is None else dict(zip(_LIMITS, limit_values, strict=True))
+        found.append(PublishedProgram(program, _ids(row[-1]), limits))
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _waiting_sql(vendor):
+    return (
+        f'SELECT block_id FROM "{_table(WaitlistEntry)}" '
+        "WHERE business_id = %s AND peer_id = %s AND status = %s"
+    )
+
+
+def waiting_block_ids(business_id, peer_id) -> set[int]:
+    """The blocks on whose waitlist the business's peer is waiting."""
+    with db.hot_cursor() as cursor:
+        cursor.execute(
+            _waiting_sql(connection.vendor), [business_id, peer_id, Waiting.WAITING.value]
+        )
+        return {row[0] for row in cursor.fetchall()}

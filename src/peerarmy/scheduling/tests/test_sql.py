@@ -111,3 +111,80 @@ def test_no_claim_rule_is_left_in_the_database():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_proc WHERE proname = 'scheduling_quick_claim'")
         assert cursor.fetchone()[0] == 0
+
+
+def _query(business, peer, program_ids, **extra):
+    return sql.CandidateQuery(
+        business_id=business.pk,
+        peer_id=peer.pk,
+        program_ids=tuple(program_ids),
+        now=timezone.now(),
+        **extra,
+    )
+
+
+def test_candidate_rows_read_only_the_business_blocks(business, program, ours, theirs):
+    fields = ("id", "business_id", "starts_at")
+    ours_open = BlockFactory(program=program)
+    theirs_program = theirs["block"].program_id
+
+    rows = sql.candidate_rows(
+        _query(business, ours["peer"], [program.pk, theirs_program]), fields, limit=50
+    )
+    # Even asked for their program's id, none of their blocks is read.
+    assert {values[0] for values, _skills in rows} == {ours["block"].pk, ours_open.pk}
+    assert all(values[1] == business.pk for values, _skills in rows)
+    held_out = sql.candidate_rows(
+        _query(business, ours["peer"], [program.pk], without_held=True), fields, limit=50
+    )
+    assert [values[0] for values, _skills in held_out] == [ours_open.pk]
+    assert unchanged(theirs)
+
+
+def test_candidate_rows_find_a_place_as_icontains_does(business, program, ours):
+    fields = ("id",)
+    odd = BlockFactory(program=program, place_name="Officina 50%_off", address="Via \\ Roma")
+    remote = BlockFactory(program=program, is_remote=True, place_name="Anywhere")
+
+    def found(place, remote_too=False):
+        query = _query(business, ours["peer"], [program.pk], place=place, place_remote=remote_too)
+        return {values[0] for values, _s in sql.candidate_rows(query, fields, limit=50)}
+
+    assert found("50%_") == {odd.pk}
+    assert found("OFFICINA") == {odd.pk}
+    assert found("\\ ro") == {odd.pk}
+    assert found("%") == {odd.pk}
+    assert found("Remote", remote_too=True) == {remote.pk}
+
+
+def test_the_claimable_context_reads_nothing_of_another_business(
+    business, other_business, program, ours, theirs
+):
+    from peerarmy.programs.models import ProgramStatus
+    from peerarmy.scheduling.models import WaitlistEntry, WaitlistStatus
+    from peerarmy.tenancy.tests.factories import SkillFactory
+
+    ProgramFactory(business=other_business, status=ProgramStatus.PUBLISHED)
+    program.status = ProgramStatus.PUBLISHED
+    program.save()
+    WaitlistEntry.objects.create(
+        business=other_business,
+        block=theirs["block"],
+        peer=theirs["peer"],
+        status=WaitlistStatus.WAITING,
+    )
+    ours["peer"].skills.add(SkillFactory(business=business))
+
+    published = sql.published_programs(business.pk)
+    assert [p.program.pk for p in published] == [program.pk]
+    assert all(p.program.business_id == business.pk for p in published)
+    skills, _languages = sql.peer_skills_and_languages(business.pk, ours["peer"].pk)
+    assert len(skills) == 1
+    # Their peer, asked for with our business: nothing.
+    assert sql.peer_skills_and_languages(business.pk, theirs["peer"].pk) == (
+        frozenset(),
+        frozenset(),
+    )
+    assert sql.waiting_block_ids(business.pk, theirs["peer"].pk) == set()
+    assert sql.waiting_block_ids(other_business.pk, theirs["peer"].pk) == {theirs["block"].pk}
+    assert unchanged(theirs)
