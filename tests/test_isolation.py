@@ -53,6 +53,7 @@ from peerarmy.scheduling.models import (
 )
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.superfans.tests.factories import invite
+from peerarmy.tenancy.models import StaffInvitation
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
     BusinessFactory,
@@ -75,6 +76,7 @@ PUBLIC_ROUTE_NAMES = {
     "join",
     "showcase",
     "invitation",
+    "team_join",
     "peer_calendar",
     "program_calendar",
     # matching: the consumer's request form and the pages their e-mailed link opens
@@ -225,6 +227,13 @@ def world(db):
     _t, visiting_peer_raw = create_peer_token(business=target, peer_user=visiting_peer.user).value
     _t, staff_raw = create_token(business=target, actor=staff).value
     matching = _matching_world(target, peer)
+    from peerarmy.tenancy import team
+    from peerarmy.tenancy.inputs import StaffInviteInput
+    from peerarmy.tenancy.models import Membership
+
+    staff_invitation = team.invite(
+        target, owner, StaffInviteInput(email=f"{MARKER.lower()}-invited@example.org")
+    ).value
     return {
         **matching,
         "target": target,
@@ -256,6 +265,8 @@ def world(db):
         "outsider_peer_raw": outsider_peer_raw,
         "visiting_peer_raw": visiting_peer_raw,
         "staff_raw": staff_raw,
+        "staff_membership": Membership.objects.get(business=target, user=staff),
+        "staff_invitation": staff_invitation,
     }
 
 
@@ -330,6 +341,8 @@ def kwarg_values(world):
         # a program's matching pages and endpoints need a guides or layover program
         "matching_program_id": world["matching_program"].pk,
         "token_id": world["token"].pk,
+        "member_id": world["staff_membership"].pk,
+        "staff_invitation_id": world["staff_invitation"].pk,
         "invitation_id": world["invitation"].pk,
         "job_id": world["job"].pk,
         "block_id": world["block"].pk,
@@ -437,6 +450,13 @@ def snapshot(target, *, own_tokens_of=None):
         sorted(
             _not_own(DayOff.objects.filter(business=target), own_tokens_of).values_list(
                 "pk", "peer_id", "first", "last"
+            )
+        ),
+        # the team: nobody outside it joins, leaves, changes a role or an invitation
+        sorted(target.memberships.values_list("pk", "user_id", "role")),
+        sorted(
+            StaffInvitation.objects.filter(business=target).values_list(
+                "pk", "accepted_at", "cancelled_at"
             )
         ),
     )

@@ -95,3 +95,16 @@ class MemberInput(Input):
 
     email: Email
     role: Role = Role.STAFF
+
+
+class StaffInviteInput(Input):
+    """Whom an owner invites to run the business with them, and as what."""
+
+    email: Email = Field(description="The address the invitation goes to.")
+    role: Role = Field(Role.STAFF, description="staff (the default) or owner.")
+
+
+class RoleInput(Input):
+    """A member's new role."""
+
+    role: Role

@@ -128,3 +128,37 @@ class Membership(models.Model):
     @property
     def is_owner(self):
         return self.role == Role.OWNER
+
+
+class StaffInvitation(models.Model):
+    """An owner's invitation to run the business with them: sent by e-mail to `email`, with a
+    personal link whose secret is kept only as a hash. It is accepted once, by the account
+    with that address, and expires after `STAFF_INVITATION_DAYS`."""
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    nonce_hash = models.CharField(max_length=64, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("valid until"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        indexes = [models.Index(fields=["business", "email"], name="staff_invitation_email")]
+
+    def __str__(self):
+        return f"{self.email} · {self.business}"
+
+    def is_pending(self, now) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and self.expires_at > now

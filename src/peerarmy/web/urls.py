@@ -16,6 +16,7 @@ from .views import (
     public,
     rewards,
     superfans,
+    team,
 )
 
 app_name = "web"
@@ -33,6 +34,7 @@ urlpatterns = [
     path(B + "programs/<slug:program_slug>/", public.program_detail, name="program_detail"),
     path(B + "join/", public.join, name="join"),
     path(B + "invite/<str:token>/", superfans.invitation, name="invitation"),
+    path(B + "team/join/<str:token>/", team.team_join, name="team_join"),
     path(
         B + "programs/<slug:program_slug>/blocks.ics",
         calendar.program_calendar,
@@ -267,6 +269,16 @@ urlpatterns = [
         matching_console.settings,
         name="manage_matching_settings",
     ),
+    path(M + "team/", team.team_page, name="manage_team"),
+    path(M + "team/invite/", team.team_invite, name="manage_team_invite"),
+    path(
+        M + "team/invitations/<int:staff_invitation_id>/withdraw/",
+        team.team_invitation_withdraw,
+        name="manage_team_invitation_withdraw",
+    ),
+    path(M + "team/<int:member_id>/role/", team.team_member_role, name="manage_team_role"),
+    path(M + "team/<int:member_id>/remove/", team.team_member_remove, name="manage_team_remove"),
+    path(M + "team/<int:member_id>/transfer/", team.team_transfer, name="manage_team_transfer"),
     path(M + "tokens/", console.tokens, name="manage_tokens"),
     path(M + "tokens/new/", console.token_create, name="manage_token_create"),
     path(M + "tokens/<int:token_id>/revoke/", console.token_revoke, name="manage_token_revoke"),
