@@ -119,7 +119,9 @@ def test_destructive_actions_ask_first_and_the_last_owner_stays(owner_client, ow
     assert '<details class="confirm">' in page and "Yes, leave the team" in page
     mine = Membership.objects.get(business=business, user=owner)
 
-    response = owner_client.post(url(business, "manage_team_remove", member_id=mine.pk), follow=True)
+    response = owner_client.post(
+        url(business, "manage_team_remove", member_id=mine.pk), follow=True
+    )
 
     assert "A business needs an owner" in response.content.decode()
     assert Membership.objects.filter(pk=mine.pk).exists()
