@@ -126,6 +126,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peerarmy.web.context_processors.peerarmy",
             ],
+            # `|moment`: a short date and time as the reader's language writes it
+            "builtins": ["peerarmy.formats.templatetags"],
         },
     },
 ]
@@ -214,6 +216,8 @@ API_TOKEN_CACHE_SECONDS = env.int("API_TOKEN_CACHE_SECONDS", default=0 if TESTIN
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", "Italiano"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Italian dates as Italians write them, English ones as in Britain (`peerarmy/formats/`).
+FORMAT_MODULE_PATH = ["peerarmy.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/Rome")
 USE_I18N = True
 USE_TZ = True
@@ -276,12 +280,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors": {"()": "peerarmy.logs.ClientErrorsWithoutTraceback"}},
     # The level is on the handler too: records of Django's own loggers (django.request's
     # warnings for every 4xx) reach it by propagation, which ignores the root logger's level.
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
+            "filters": ["client_errors"],
             "level": env.str("LOG_LEVEL", default="INFO"),
         }
     },

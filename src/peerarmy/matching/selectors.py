@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy, override
 
 from peerarmy.errors import NotFound
+from peerarmy.formats import short_moment
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
@@ -326,7 +327,7 @@ def eligible_peers(program) -> list[Peer]:
 
 def local_text(moment, business) -> str:
     """A moment as the reader writes it ("sab 6 dic 2026, 15:00"), in the business's zone."""
-    return formats.date_format(moment.astimezone(business.tzinfo), "D j M Y, H:i")
+    return short_moment(moment.astimezone(business.tzinfo))
 
 
 class InReadersLanguage:

@@ -23,6 +23,7 @@ from .models import (
     Badge,
     Balance,
     Cause,
+    Condition,
     Entry,
     Event,
     Payout,
@@ -100,6 +101,42 @@ def rules(business, *, program=None, active=None):
     if active is not None:
         found = found.filter(active=active)
     return found.order_by("program_id", "event", "id")
+
+
+def rule_words(rule, currency) -> str:
+    """What a rule gives, in the peer's words: "€15.00", "200 points", "a shop voucher of
+    €10.00", "the badge “Night owl”", "€5.00 given to Cucine Popolari", and when, unless
+    always."""
+    from peerarmy.money import format_money
+
+    amount = format_money(rule.amount, POINTS if rule.reward == RewardKind.POINTS else currency)
+    if rule.from_event:
+        amount = _("the amount promised")
+    what = {
+        RewardKind.CASH: amount,
+        RewardKind.POINTS: amount,
+        RewardKind.VOUCHER: _("a shop voucher of %(amount)s") % {"amount": amount},
+        RewardKind.BADGE: _("the badge “%(name)s”")
+        % {"name": rule.badge.name if rule.badge else ""},
+        RewardKind.DONATION: _("%(amount)s given to %(cause)s")
+        % {"amount": amount, "cause": rule.cause.name if rule.cause else ""},
+    }.get(rule.reward, amount)
+    when = {
+        Condition.WEEKEND: _("on Saturdays and Sundays"),
+        Condition.MIN_MINUTES: _("if it lasts at least %(n)s minutes") % {"n": rule.threshold},
+        Condition.NTH: _("once you have done it %(n)s times") % {"n": rule.threshold},
+        Condition.EVERY_NTH: _("every %(n)s times") % {"n": rule.threshold},
+    }.get(rule.condition)
+    return f"{what} ({when})" if when else what
+
+
+def promised_rewards(business, event) -> dict[int, list[str]]:
+    """{program id: what a peer gets when `event` happens in it, in words}, from the
+    program's active rules (one query): what a proposal tells the peer they will earn."""
+    found = {}
+    for rule in rules(business, active=True).filter(event=event):
+        found.setdefault(rule.program_id, []).append(rule_words(rule, business.currency))
+    return found
 
 
 def get_rule(business, rule_id, *, for_update=False) -> RewardRule:

@@ -304,6 +304,8 @@ def test_approving_with_htmx_swaps_the_panel_in_place(staff_en, applicant):
     assert html.lstrip().startswith('<section id="decision"')
     assert "Active member of the army." in html
     assert 'hx-swap-oob="true"' in html and "Marco is now in the army." in html
+    # the status badge at the top of the page follows the decision (no "Applicant" left)
+    assert '<span id="peer-status" class="badge badge-active" hx-swap-oob="true">Active' in html
 
 
 def test_approving_a_row_of_the_list_with_htmx_swaps_the_row(staff_en, applicant):

@@ -361,3 +361,34 @@ def test_the_pages_render_in_both_languages(client, business, guides, local, lan
         response = browser.get(url(business, name))
         assert response.status_code == 200
         assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_a_proposal_says_what_the_peer_earns_once_it_is_done(
+    local_client, business, guides, local, owner
+):
+    """The program's reward rules for a completed meeting, in words, on the proposal."""
+    from peerarmy.rewards import inputs as reward_inputs
+    from peerarmy.rewards import services as rewards
+
+    for reward, amount in (("cash", 1500), ("points", 200)):
+        rewards.create_rule(
+            business,
+            owner,
+            reward_inputs.NewRuleInput(
+                program_id=guides.pk, event="match.completed", reward=reward, amount=amount
+            ),
+        )
+    rewards.create_rule(  # another event: not promised for a meeting
+        business,
+        owner,
+        reward_inputs.NewRuleInput(
+            program_id=guides.pk, event="block.completed", reward="cash", amount=9900
+        ),
+    )
+    proposal_for(local, guides)
+
+    page = local_client.get(url(business, "me_matches")).content.decode()
+
+    assert "You earn, once it is done" in page
+    assert "€15.00 + 200 points" in page
+    assert "€99.00" not in page

@@ -133,7 +133,7 @@ def test_a_refused_series_change_is_explained_and_changes_nothing(
 
     page = response.content.decode()
     assert response.status_code == 200
-    assert "Block of Nov. 8, 2031, 10 a.m.: 2 peers already hold it" in page
+    assert "Block of Saturday 8 November 2031, 10:00: 2 peers already hold it" in page
     assert [b.capacity for b in fresh(blocks)] == [2] * 5
 
 

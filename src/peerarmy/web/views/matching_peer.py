@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from peerarmy.errors import DomainError, NotFound
 from peerarmy.matching import selectors, services
 from peerarmy.matching.inputs import MAX_SLOTS
+from peerarmy.rewards import selectors as rewards_selectors
+from peerarmy.rewards.models import Event
 from peerarmy.web.forms.matching import DayOffForm, DeclineForm, ProfileForm, SlotFormSet
 
 from .base import peer_page
@@ -131,7 +133,7 @@ def day_off_delete(request, business, day_off_id):
 # --- proposals and matches -------------------------------------------------------------------
 
 
-def _describe(match, settings):
+def _describe(match, settings, promised=None):
     """What the peer reads about a match's request (never who asked: the template adds the
     consumer's name and e-mail only once the peer has accepted)."""
     found = settings.get(match.program_id)
@@ -143,6 +145,8 @@ def _describe(match, settings):
         for name, perk in zip(perk_names, match.perks, strict=False)
     ]
     match.place = match.request.meeting_address or match.request.airport
+    # what the program's reward rules give the peer once the meeting is done
+    match.promised = (promised or {}).get(match.program_id, [])
     return match
 
 
@@ -153,10 +157,13 @@ def matches(request, business):
         return redirect("web:me", business_slug=business.slug)
     now = timezone.now()
     settings = selectors.settings_by_program(business)
-    proposals = [_describe(m, settings) for m in selectors.peer_proposals(peer)]
+    promised = rewards_selectors.promised_rewards(business, Event.MATCH_COMPLETED)
+    proposals = [_describe(m, settings, promised) for m in selectors.peer_proposals(peer)]
     for match in proposals:
         match.explanation = selectors.describe_match(match)
-    upcoming = [_describe(m, settings) for m in selectors.peer_upcoming_matches(peer, now=now)]
+    upcoming = [
+        _describe(m, settings, promised) for m in selectors.peer_upcoming_matches(peer, now=now)
+    ]
     past = [_describe(m, settings) for m in selectors.peer_past_matches(peer, now=now)]
     return render(
         request,
