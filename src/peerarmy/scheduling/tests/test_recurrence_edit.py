@@ -157,7 +157,9 @@ def test_a_capacity_below_the_seats_taken_is_refused_and_nothing_changes(busines
     assert refused.value.field == "capacity"
     message = str(refused.value.message)
     assert "2 peers already hold it" in message
-    assert message.startswith("Block of Saturday 1 November 2031, 10:00:")  # the block, in local time
+    assert message.startswith(
+        "Block of Saturday 1 November 2031, 10:00:"
+    )  # the block, in local time
     assert [(b.capacity, b.reward_points, b.sequence) for b in fresh(blocks)] == [(2, 0, 0)] * 5
     template.refresh_from_db()
     assert template.capacity == 2
