@@ -310,5 +310,11 @@ if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
+# Geocoding a peer's home area: the shipped gazetteer of Italian municipalities by default;
+# a Nominatim-compatible service first where GEOCODER_URL is set (e.g. one's own Nominatim).
+GEOCODER_URL = env.str("GEOCODER_URL", default="")
+GEOCODER_TIMEOUT = env.float("GEOCODER_TIMEOUT", default=5.0)
+GEOCODER_USER_AGENT = env.str("GEOCODER_USER_AGENT", default="peerarmy")
+
 # Matching: the worker's sweep runs each matching program's batch this often (minutes).
 MATCHING_BATCH_MINUTES = env.int("MATCHING_BATCH_MINUTES", default=5)

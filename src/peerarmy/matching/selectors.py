@@ -271,6 +271,50 @@ def offer_of(peer) -> MatchingOffer:
     return MatchingOffer(profile=profile_of(peer), slots=tuple(weekly_slots(peer)))
 
 
+def missing_for_matching(peer) -> list:
+    """What keeps requests from reaching the peer, when the business matches requests in
+    a program the peer may join: their weekly hours, or their offer switched off."""
+    from peerarmy.peers.selectors import Missing
+
+    programs = Program.objects.filter(
+        business_id=peer.business_id,
+        status=ProgramStatus.PUBLISHED,
+        kind__in=[ProgramKind.GUIDES, ProgramKind.LAYOVER],
+    )
+    if not programs.exists():
+        return []
+    found = []
+    if not weekly_slots(peer).exists():
+        found.append(
+            Missing(
+                "hours",
+                gettext_lazy(
+                    "Your weekly hours, so that visitors' requests can be offered to you."
+                ),
+                gettext_lazy("Weekly hours: without them no request is offered to them."),
+                where="availability",
+            )
+        )
+    elif not profile_of(peer).accepting:
+        found.append(
+            Missing(
+                "paused",
+                gettext_lazy("You paused requests: switch them back on in your availability."),
+                gettext_lazy("They paused requests."),
+                where="availability",
+            )
+        )
+    return found
+
+
+def missing_for_any_work(peer) -> list:
+    """Everything the peer has yet to tell us before work can reach them: their profile's
+    gaps (`peers.selectors.missing_for_work`) and matching's."""
+    from peerarmy.peers.selectors import missing_for_work
+
+    return missing_for_work(peer) + missing_for_matching(peer)
+
+
 def profile_of(peer) -> MatchingProfile:
     """The peer's matching profile, or the defaults of one not saved yet (a read writes
     nothing; the first save makes it)."""

@@ -133,8 +133,11 @@ class PeerProfileInput(Input):
             ],
             skills=[skill.slug for skill in peer.skills.all()],
             home_address=peer.home_address,
-            latitude=None if peer.latitude is None else float(peer.latitude),
-            longitude=None if peer.longitude is None else float(peer.longitude),
+            # A position found from the address is found again from the address as edited.
+            latitude=None if peer.latitude is None or peer.located_at else float(peer.latitude),
+            longitude=(
+                None if peer.longitude is None or peer.located_at else float(peer.longitude)
+            ),
             travel_radius_km=peer.travel_radius_km,
             showcase_links=list(peer.showcase_links or []),
         )

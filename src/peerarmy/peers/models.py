@@ -120,6 +120,9 @@ class Peer(models.Model):
         blank=True,
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
+    # Where the position came from when the peer gave only an address: the municipality it
+    # names ("Bologna (BO)"); empty when they gave the position themselves, or none was found.
+    located_at = models.CharField(_("placed at"), max_length=120, blank=True)
     travel_radius_km = models.PositiveSmallIntegerField(
         _("travel radius (km)"),
         default=10,

@@ -1,6 +1,9 @@
 """Reads of peers that the console, the peer's app, the API and other apps share."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from peerarmy.errors import NotFound
@@ -160,3 +163,57 @@ def skills_of_business(business):
 def skills_by_slug(business, slugs) -> dict:
     """{slug: Skill} for those of `slugs` that the business has."""
     return {s.slug: s for s in Skill.objects.filter(business=business, slug__in=list(slugs))}
+
+
+# --- what stops a peer from being offered work ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    """Something a peer has not told us yet, without which no work reaches them: `code`
+    (position, languages, hours), what to tell the peer, what to tell the staff, and where
+    the peer fills it in (`where`: "profile" or "availability")."""
+
+    code: str
+    to_peer: str
+    to_staff: str
+    where: str = "profile"
+
+
+def missing_for_work(peer) -> list[Missing]:
+    """What the peer's profile lacks for the claimable list and matching: a position (both
+    only offer work near it) and a language."""
+    found = []
+    if peer.latitude is None or peer.longitude is None:
+        if peer.home_address:
+            found.append(
+                Missing(
+                    "position",
+                    _(
+                        "We could not find a town or a postcode in “%(address)s”: add one "
+                        "(for example “Via Zamboni 33, Bologna” or “40126”), or use your "
+                        "location, so that we can offer you work near you."
+                    )
+                    % {"address": peer.home_address},
+                    _("A position: their home area names no town or postcode we know."),
+                )
+            )
+        else:
+            found.append(
+                Missing(
+                    "position",
+                    _(
+                        "Your home area (a town or a postcode), so that we can offer you work near you."
+                    ),
+                    _("A position: they gave no home area."),
+                )
+            )
+    if not peer.language_list:
+        found.append(
+            Missing(
+                "languages",
+                _("The languages you speak: work is offered in a language you speak."),
+                _("A language: they gave none."),
+            )
+        )
+    return found

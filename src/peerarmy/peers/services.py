@@ -12,7 +12,7 @@ from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.selectors import members_of
 from peerarmy.tenancy.services import check_can_manage
 
-from . import selectors
+from . import geocoding, selectors
 from .inputs import MAX_SHOWCASE_LINKS, PeerProfileInput, RejectInput
 from .models import Peer, PeerLanguage, PeerStatus
 
@@ -41,6 +41,15 @@ def _save_profile(peer, data: PeerProfileInput, skills):
         setattr(peer, field, getattr(data, field))
     peer.latitude = stored_degrees(data.latitude)
     peer.longitude = stored_degrees(data.longitude)
+    peer.located_at = ""
+    if data.latitude is None and data.home_address:
+        # Only an address: placed at the centre of the town or postcode it names (matching
+        # and the claimable list need a position); the peer sees where, and can correct it.
+        place = geocoding.locate(data.home_address)
+        if place is not None:
+            peer.latitude = stored_degrees(place.latitude)
+            peer.longitude = stored_degrees(place.longitude)
+            peer.located_at = place.label[:120]
     peer.save()
     peer.skills.set(skills)
     levels = data.levels

@@ -42,7 +42,10 @@ class PeerProfileForm(InputForm):
     home_address = forms.CharField(
         label=_("Home area"),
         required=False,
-        help_text=_("A street or neighbourhood is enough; we never show it to others."),
+        help_text=_(
+            "Your town or postcode, with the street if you like: “Via Zamboni 33, Bologna” or "
+            "“40126”. We never show it to others."
+        ),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     latitude = CoordinateField(label=_("Latitude"))

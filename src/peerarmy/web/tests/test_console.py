@@ -468,3 +468,28 @@ def test_a_token_of_another_business_cannot_be_revoked(staff_en, other_business,
     assert staff_en.post(f"/bicigialla/manage/tokens/{token.pk}/revoke/").status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_the_peer_and_the_staff_are_told_what_stops_work_reaching_a_peer(staff_en, business):
+    """An address with no town, and no weekly hours while the business matches requests."""
+    from django.conf import settings
+    from django.test import Client
+
+    from peerarmy.programs.models import ProgramKind, ProgramStatus
+    from peerarmy.tenancy.tests.factories import PeerFactory, ProgramFactory
+
+    ProgramFactory(business=business, kind=ProgramKind.GUIDES, status=ProgramStatus.PUBLISHED)
+    peer = PeerFactory(business=business, latitude=None, longitude=None, home_address="Bolognina")
+    client = Client()  # the peer's own browser
+    client.force_login(peer.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get(f"/{business.slug}/me/").content.decode()
+    console = staff_en.get(f"/{business.slug}/manage/peers/{peer.pk}/").content.decode()
+
+    assert "Before we can offer you work, tell us:" in page
+    assert "We could not find a town or a postcode in “Bolognina”" in page
+    assert "Your weekly hours" in page and f"/{business.slug}/me/matching/" in page
+    assert "Before work can reach them, they still have to give:" in console
+    assert "A position: their home area names no town or postcode we know." in console
+    assert "Weekly hours: without them no request is offered to them." in console

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from peerarmy.accounts import selectors as token_selectors
 from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError
+from peerarmy.matching.selectors import missing_for_any_work
 from peerarmy.peers import services as peer_services
 from peerarmy.peers.selectors import (
     applicants,
@@ -166,7 +167,9 @@ def peers(request, business):
 def peer_detail(request, business, peer_id):
     peer = get_peer(business, peer_id)
     return render(
-        request, "web/manage/peer_detail.html", {"peer": peer, "reject_form": RejectForm()}
+        request,
+        "web/manage/peer_detail.html",
+        {"peer": peer, "reject_form": RejectForm(), "missing": missing_for_any_work(peer)},
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from peerarmy.accounts import selectors as token_selectors
 from peerarmy.accounts import services as token_services
 from peerarmy.errors import DomainError, InvalidTransition
+from peerarmy.matching.selectors import missing_for_any_work
 from peerarmy.peers import services
 from peerarmy.peers.selectors import peer_for_user, skills_of_business
 from peerarmy.programs.selectors import programs_for_peer
@@ -27,6 +28,7 @@ def me(request, business):
     context = {"peer": peer}
     if peer is not None:
         context["eligibilities"] = programs_for_peer(peer)
+        context["missing"] = missing_for_any_work(peer)
     return render(request, "web/me/status.html", context)
 
 
