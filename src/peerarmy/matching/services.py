@@ -32,6 +32,7 @@ from peerarmy import events
 from peerarmy.errors import InvalidTransition, NotFound, PermissionDenied
 from peerarmy.inputs import FieldErrors, Outcome, stored_degrees
 from peerarmy.notifications.services import enqueue_email
+from peerarmy.peers import geocoding
 from peerarmy.programs.eligibility import Failure, Requirement, describe
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 from peerarmy.scheduling.models import Claim, ClaimStatus
@@ -249,6 +250,12 @@ def _check_request(found, data: MatchRequestInput, now) -> dict:
         errors.add(start_field, _("Ask at most 90 days ahead."))
 
     latitude, longitude = stored_degrees(data.latitude), stored_degrees(data.longitude)
+    if (latitude is None or longitude is None) and data.meeting_address:
+        # An address with its town or postcode is placed there (the shipped gazetteer, or
+        # the geocoding service where one is configured).
+        place = geocoding.locate(data.meeting_address)
+        if place is not None:
+            latitude, longitude = stored_degrees(place.latitude), stored_degrees(place.longitude)
     if latitude is None or longitude is None:
         if (
             airport
@@ -260,7 +267,10 @@ def _check_request(found, data: MatchRequestInput, now) -> dict:
         elif found.latitude is not None:
             latitude, longitude = found.latitude, found.longitude
         else:
-            errors.add("latitude", _("Choose where to meet on the map."))
+            errors.add(
+                "meeting_address",
+                _("Tell us where to meet: an address with its town, or a postcode."),
+            )
     if data.group_size > found.max_group_size:  # at least 1: the input's own rule
         errors.add(
             "group_size", _("A group of 1 to %(max)d people.") % {"max": found.max_group_size}

@@ -112,7 +112,12 @@ class PeerProfileInput(Input):
                 )
             )
         elif self.latitude is None and not self.home_address:
-            errors.append(("home_address", _("Tell us your home area, by address or on the map.")))
+            errors.append(
+                (
+                    "home_address",
+                    _("Tell us your home area: a town or a postcode, or use your location."),
+                )
+            )
         rule_errors(errors, type(self).__name__)
         return self
 

@@ -83,7 +83,7 @@ def test_an_applicant_is_recorded_with_profile_and_linked_to_their_customer_reco
         (
             {"latitude": None, "longitude": None, "home_address": ""},
             "home_address",
-            "Tell us your home area, by address or on the map.",
+            "Tell us your home area: a town or a postcode, or use your location.",
         ),
         ({"home_address": "x" * 201}, "home_address", "Use at most 200 characters."),
         ({"travel_radius_km": 0}, "travel_radius_km", "Enter a value of at least 1."),
