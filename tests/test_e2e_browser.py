@@ -91,6 +91,7 @@ def test_visitor_joins_the_army_and_staff_approve(live_server, browser, settings
     page.get_by_label("Email").first.fill("giulia@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label(re.compile("Password \\(again\\)")).fill(PASSWORD)
+    page.get_by_label(re.compile("privacy notice", re.I)).check()
     page.get_by_role("button", name=re.compile("Sign up", re.I)).click()
     page.wait_for_load_state()
 

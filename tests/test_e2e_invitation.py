@@ -55,6 +55,7 @@ def test_an_invited_customer_joins_from_the_email_link(live_server, browser, set
     assert page.get_by_label("Email").first.input_value() == "mario@example.org"
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label(re.compile(r"Password \(again\)")).fill(PASSWORD)
+    page.get_by_label(re.compile("privacy notice", re.I)).check()
     page.get_by_role("button", name=re.compile("Sign up", re.I)).click()
     page.wait_for_url(re.compile(r"/bicigialla/me/apply/"))
 

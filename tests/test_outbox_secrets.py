@@ -84,6 +84,7 @@ def test_a_sign_up_confirmation_is_delivered_and_not_kept(
                 "email": "new@example.org",
                 "password1": "a long pass 8472",
                 "password2": "a long pass 8472",
+                "privacy": "on",
             },
             HTTP_HOST="evil.example",
         )

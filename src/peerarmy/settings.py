@@ -206,7 +206,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "peerarmy.accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[peerarmy] "
+ACCOUNT_FORMS = {"signup": "peerarmy.accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""  # the subjects name the business themselves
 ACCOUNT_RATE_LIMITS = False if TESTING else {}
 # How long a process keeps what it read of an API token (its user, business, peer or
 # membership): a revocation in this process is at once, a suspension or a removal within this.

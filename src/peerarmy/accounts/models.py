@@ -48,6 +48,11 @@ class User(AbstractUser):
         default="it",
         help_text=_("The language of the e-mails we send you."),
     )
+    # The business whose "Join the army" led to the sign-up: its brand on the sign-up and
+    # verification pages and e-mails, and its application form after the first log-in, on
+    # whichever device the person confirms their address.
+    joined_from = models.CharField(_("signed up from"), max_length=50, blank=True)
+    privacy_accepted_at = models.DateTimeField(_("privacy notice accepted"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

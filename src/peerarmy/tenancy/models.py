@@ -20,6 +20,7 @@ RESERVED_SLUGS = {
     "manage",
     "www",
     "home",
+    "privacy",
 }
 
 slug_validator = RegexValidator(

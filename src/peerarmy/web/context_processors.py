@@ -1,10 +1,43 @@
+import re
 from functools import cache
 
 from django.conf import settings
 
+# The first part of a path that names a business: "/bicigialla/apply/" → "bicigialla".
+_SLUG_IN_PATH = re.compile(r"^/([a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?)/")
+
+
+def _entry_business(request):
+    """On the sign-up, log-in, verification and password pages (`/accounts/…`), the business
+    the person came from: the page they are going back to (`next`), the business whose "Join
+    the army" they followed, or the one their account was made from. Its brand then heads
+    the page, as it does the e-mails."""
+    if not request.path.startswith("/accounts/"):
+        return None
+    from peerarmy.accounts.forms import JOIN_SESSION_KEY
+    from peerarmy.tenancy.selectors import find_business
+
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    found = _SLUG_IN_PATH.match(target)
+    slug = found.group(1) if found else None
+    session = getattr(request, "session", None)
+    slug = slug or (session.get(JOIN_SESSION_KEY) if session is not None else None)
+    user = getattr(request, "user", None)
+    if not slug and user is not None and user.is_authenticated:
+        slug = user.joined_from or None
+    if not slug and request.path.startswith("/accounts/confirm-email/"):
+        # The verification link opened on another device: the account it confirms says.
+        from allauth.account.models import EmailConfirmationHMAC
+
+        key = request.path.removeprefix("/accounts/confirm-email/").strip("/")
+        confirmation = EmailConfirmationHMAC.from_key(key) if key else None
+        if confirmation is not None:
+            slug = confirmation.email_address.user.joined_from or None
+    return find_business(slug) if slug else None
+
 
 def peerarmy(request):
-    business = getattr(request, "business", None)
+    business = getattr(request, "business", None) or _entry_business(request)
 
     @cache
     def is_member():

@@ -28,6 +28,7 @@ R = B + "requests/<str:token>/"
 urlpatterns = [
     path("", home.index, name="index"),
     path("home/", home.home, name="home"),
+    path("privacy/", home.privacy, name="privacy"),
     path("i18n/", include("django.conf.urls.i18n")),
     # public pages of a business
     path(B, public.landing, name="landing"),

@@ -102,7 +102,12 @@ def test_an_invited_customer_signs_up_applies_and_is_linked_to_the_record(
     with django_capture_on_commit_callbacks(execute=True):
         response = english.post(
             response["Location"],
-            {"email": "mario@example.org", "password1": PASSWORD, "password2": PASSWORD},
+            {
+                "email": "mario@example.org",
+                "password1": PASSWORD,
+                "password2": PASSWORD,
+                "privacy": "on",
+            },
         )
     assert response.status_code == 302
     assert response["Location"] == APPLY
@@ -267,7 +272,13 @@ def test_typing_another_address_at_sign_up_still_signs_up_the_invited_one(
     signup = english.post(link)["Location"]
 
     response = english.post(
-        signup, {"email": "mario@work.example", "password1": PASSWORD, "password2": PASSWORD}
+        signup,
+        {
+            "email": "mario@work.example",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "privacy": "on",
+        },
     )
 
     # Then the account's main, verified address is the invited one (allauth's rule for a

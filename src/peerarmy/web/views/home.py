@@ -5,10 +5,20 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from peerarmy.accounts.forms import JOIN_SESSION_KEY
 from peerarmy.peers.selectors import peer_profiles_of
 from peerarmy.tenancy.selectors import business_exists, listed_businesses, memberships_of
 
-JOIN_SESSION_KEY = "join_business"
+
+@require_safe
+def privacy(request):
+    """The privacy notice every sign-up accepts: in the name of the business the person is
+    joining (`?b=<slug>`, or the one whose "Join the army" they followed)."""
+    from peerarmy.tenancy.selectors import find_business
+
+    slug = request.GET.get("b", "") or request.session.get(JOIN_SESSION_KEY, "")
+    business = find_business(slug) if slug else None
+    return render(request, "web/privacy.html", {"business": business, "notice_business": business})
 
 
 @require_safe
