@@ -74,3 +74,9 @@ def _errors_csv(job):
 def errors_csv_filename(job):
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", job.filename.rsplit(".", 1)[0]).strip("-.")
     return f"{stem[:60] or 'import'}-errors-{job.pk}.csv"
+
+
+def has_customers(business) -> bool:
+    from .models import Customer
+
+    return Customer.objects.filter(business=business).exists()

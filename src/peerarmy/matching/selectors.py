@@ -507,3 +507,16 @@ def live_match(match_request):
 def consumer_sees_peer(match_request) -> bool:
     """The peer's name and contact are shown only once they accepted."""
     return match_request.status in (RequestStatus.MATCHED, RequestStatus.COMPLETED)
+
+
+def waiting_requests_count(business) -> int:
+    """Visitors' requests confirmed and still looking for a local."""
+    return MatchRequest.objects.filter(business=business, status=RequestStatus.OPEN).count()
+
+
+def has_requests(business) -> bool:
+    return (
+        MatchRequest.objects.filter(business=business)
+        .exclude(status=RequestStatus.UNCONFIRMED)
+        .exists()
+    )

@@ -22,6 +22,7 @@ from .models import (
     AccountKind,
     Badge,
     Balance,
+    BatchStatus,
     Cause,
     Condition,
     Entry,
@@ -820,3 +821,27 @@ def overview(business, *, now=None) -> Overview:
         near_ceiling=near,
         vouchers_outstanding=shown_total(AccountKind.VOUCHER),
     )
+
+
+# --- the console's "today" and first steps ---------------------------------------------------
+
+
+def held_count(business) -> int:
+    """Rewards held over a budget, waiting for the owner."""
+    return Reward.objects.filter(business=business, status=RewardStatus.HELD).count()
+
+
+def batches_to_approve(business) -> list[PayoutBatch]:
+    return list(
+        PayoutBatch.objects.filter(business=business, status=BatchStatus.PREPARED).order_by(
+            "created_at", "pk"
+        )
+    )
+
+
+def has_bank_account(business) -> bool:
+    return RewardSettings.objects.filter(business=business).exclude(debtor_iban="").exists()
+
+
+def has_rewards(business) -> bool:
+    return Reward.objects.filter(business=business, status=RewardStatus.POSTED).exists()

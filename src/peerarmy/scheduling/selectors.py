@@ -787,3 +787,26 @@ def peer_by_email(business, email):
         .select_related("user", "business")
         .first()
     )
+
+
+# --- the console's "today" -------------------------------------------------------------------
+
+
+def unfilled_soon(business, *, now=None, hours=48, limit=5):
+    """(how many, the first `limit`) open blocks that start within `hours` with a seat still
+    free, soonest first, with their program."""
+    from django.db.models import F
+
+    now = now or timezone.now()
+    found = Block.objects.filter(
+        business=business,
+        status=BlockStatus.OPEN,
+        starts_at__gt=now,
+        starts_at__lte=now + timedelta(hours=hours),
+        seats_taken__lt=F("capacity"),
+    )
+    return found.count(), list(found.select_related("program").order_by("starts_at", "pk")[:limit])
+
+
+def has_blocks(business) -> bool:
+    return Block.objects.filter(business=business).exists()

@@ -336,3 +336,7 @@ def customer_timeline(business, customer_id, *, limit=50):
         "referrals": newest(Referral, "referred_at"),
         "mentions": newest(Mention, "posted_at"),
     }
+
+
+def has_invitations(business) -> bool:
+    return Invitation.objects.filter(business=business).exists()

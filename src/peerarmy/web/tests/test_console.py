@@ -493,3 +493,49 @@ def test_the_peer_and_the_staff_are_told_what_stops_work_reaching_a_peer(staff_e
     assert "Before work can reach them, they still have to give:" in console
     assert "A position: their home area names no town or postcode we know." in console
     assert "Weekly hours: without them no request is offered to them." in console
+
+
+def test_the_dashboard_says_what_needs_someone_today_and_the_first_steps(staff_en, business, owner):
+    """A new business sees its way to a first reward, each step linked; today's list counts
+    the unfilled blocks of the next 48 hours (and names them), the waiting requests,
+    applications, held rewards, payout runs to approve and undelivered e-mails."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from peerarmy.notifications.models import OutboxMessage, OutboxStatus
+    from peerarmy.programs.models import ProgramStatus
+    from peerarmy.scheduling.tests.factories import BlockFactory
+    from peerarmy.tenancy.tests.factories import ProgramFactory
+
+    program = ProgramFactory(business=business, status=ProgramStatus.PUBLISHED)
+    soon = BlockFactory(
+        program=program,
+        starts_at=timezone.now() + timedelta(hours=5),
+        ends_at=timezone.now() + timedelta(hours=7),
+        capacity=2,
+    )
+    BlockFactory(  # next week: not today's business
+        program=program,
+        starts_at=timezone.now() + timedelta(days=7),
+        ends_at=timezone.now() + timedelta(days=7, hours=2),
+    )
+    OutboxMessage.objects.create(
+        business=business,
+        recipient="gone@example.org",
+        subject="s",
+        body_text="b",
+        event="x",
+        status=OutboxStatus.FAILED,
+        next_attempt_at=timezone.now(),
+    )
+
+    page = staff_en.get(f"/{business.slug}/manage/").content.decode()
+
+    assert "Getting started" in page
+    assert "Publish a first program" in page and "Import your customers" in page
+    assert f'href="/{business.slug}/manage/imports/"' in page
+    assert "<strong>1</strong> block in the next 48 hours still has a free seat" in page
+    assert f"/{business.slug}/manage/blocks/{soon.pk}/" in page
+    assert "0 of 2 seats taken" in page
+    assert "<strong>1</strong> e-mail could not be delivered" in page

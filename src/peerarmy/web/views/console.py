@@ -8,8 +8,11 @@ from django.utils.translation import gettext as _
 
 from peerarmy.accounts import selectors as token_selectors
 from peerarmy.accounts import services as token_services
+from peerarmy.customers import selectors as customer_selectors
 from peerarmy.errors import DomainError
+from peerarmy.matching import selectors as matching_selectors
 from peerarmy.matching.selectors import missing_for_any_work
+from peerarmy.notifications import selectors as notification_selectors
 from peerarmy.peers import services as peer_services
 from peerarmy.peers.selectors import (
     applicants,
@@ -20,6 +23,9 @@ from peerarmy.peers.selectors import (
 )
 from peerarmy.programs import services as program_services
 from peerarmy.programs.selectors import get_program, program_counts, programs_for_business
+from peerarmy.rewards import selectors as rewards_selectors
+from peerarmy.scheduling import selectors as scheduling_selectors
+from peerarmy.superfans import selectors as superfan_selectors
 from peerarmy.web.forms.accounts import TokenForm
 from peerarmy.web.forms.peers import PeerFilterForm, RejectForm
 from peerarmy.web.forms.programs import ProgramFilterForm, ProgramForm
@@ -33,15 +39,81 @@ GET, GET_POST, POST = ("GET", "HEAD"), ("GET", "HEAD", "POST"), ("POST",)
 
 @console_page()
 def dashboard(request, business):
+    counts = peer_counts(business)
+    programs_by_status = program_counts(business)
+    unfilled, soon = scheduling_selectors.unfilled_soon(business)
+    steps = _first_steps(business, counts, programs_by_status)
     return render(
         request,
         "web/manage/dashboard.html",
         {
-            "peer_counts": peer_counts(business),
-            "program_counts": program_counts(business),
+            "peer_counts": counts,
+            "program_counts": programs_by_status,
             "applicants": applicants(business, limit=DASHBOARD_APPLICANTS),
+            # today: what needs someone now
+            "unfilled": unfilled,
+            "unfilled_soon": soon,
+            "waiting_requests": matching_selectors.waiting_requests_count(business),
+            "held_rewards": rewards_selectors.held_count(business),
+            "batches_to_approve": rewards_selectors.batches_to_approve(business),
+            "failed_emails": notification_selectors.failed_count(business),
+            # the first-run guide, until every step is done
+            "steps": steps,
+            "steps_done": sum(1 for step in steps if step["done"]),
         },
     )
+
+
+def _first_steps(business, counts, programs_by_status):
+    """A new business's way from nothing to its first reward: each step with whether it is
+    done and the page where it is done."""
+
+    def url(name):
+        return reverse(f"web:{name}", kwargs={"business_slug": business.slug})
+
+    return [
+        {
+            "title": _("Give the bank account payouts are paid from"),
+            "done": rewards_selectors.has_bank_account(business),
+            "url": url("rewards_settings"),
+        },
+        {
+            "title": _("Import your customers (a Shopify export or a spreadsheet)"),
+            "done": customer_selectors.has_customers(business),
+            "url": url("manage_imports"),
+        },
+        {
+            "title": _("See who your superfans are"),
+            "done": superfan_selectors.has_scores(business),
+            "url": url("manage_superfans"),
+        },
+        {
+            "title": _("Invite your superfans to join"),
+            "done": superfan_selectors.has_invitations(business),
+            "url": url("manage_superfans"),
+        },
+        {
+            "title": _("Publish a first program"),
+            "done": bool(programs_by_status.get("published")),
+            "url": url("manage_programs"),
+        },
+        {
+            "title": _("Approve a first peer"),
+            "done": bool(counts.get("active")),
+            "url": url("manage_peers") + "?status=applicant",
+        },
+        {
+            "title": _("Open a first block, or receive a first request"),
+            "done": scheduling_selectors.has_blocks(business)
+            or matching_selectors.has_requests(business),
+            "url": url("manage_blocks"),
+        },
+        {
+            "title": _("Reward a peer for the first time"),
+            "done": rewards_selectors.has_rewards(business),
+            "url": url("rewards_rules"),
+        },
+    ]
 
 
 # --- programs ---------------------------------------------------------------------------
