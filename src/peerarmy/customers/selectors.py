@@ -9,12 +9,12 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from peerarmy.errors import NotFound
+from peerarmy.excel import safe_text
 
 from .models import ImportJob, ImportRowError
 
 # Excel runs a cell that starts with one of these as a formula: an uploaded file must not be
 # able to plant one in the errors file someone opens later.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def import_jobs_for_business(business):
@@ -38,9 +38,7 @@ def row_errors(job):
     return ImportRowError.objects.filter(business=job.business_id, job=job).order_by("line", "pk")
 
 
-def _safe_cell(value):
-    value = str(value)
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+_safe_cell = safe_text
 
 
 def errors_csv_chunks(job):

@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from peerarmy.excel import safe_text
+
 from . import selectors
 
 MAX_EXPORT_DAYS = 400
@@ -16,7 +18,6 @@ DEFAULT_EXPORT_DAYS = 28
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 # Excel runs a cell that starts with one of these as a formula; peers choose their own names,
 # so a name must not be able to plant one in the file the staff opens.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_range(business, start=None, end=None, *, today=None):
@@ -37,9 +38,7 @@ def place_text(block):
     return block.place_name or block.address
 
 
-def _text(value):
-    value = str(value)
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+_text = safe_text
 
 
 def _reward(block):

@@ -123,10 +123,12 @@ urlpatterns = [
         M + "programs/<int:program_id>/close/", console.program_close, name="manage_program_close"
     ),
     path(M + "peers/", console.peers, name="manage_peers"),
+    path(M + "peers/export.csv", console.peers_export, name="manage_peers_export"),
     path(M + "peers/<int:peer_id>/", console.peer_detail, name="manage_peer"),
     path(M + "peers/<int:peer_id>/approve/", console.peer_approve, name="manage_peer_approve"),
     path(M + "peers/<int:peer_id>/reject/", console.peer_reject, name="manage_peer_reject"),
     path(M + "superfans/", superfans.superfans, name="manage_superfans"),
+    path(M + "superfans/export.csv", superfans.superfans_export, name="manage_superfans_export"),
     path(M + "superfans/score/", superfans.superfans_score, name="manage_superfans_score"),
     path(M + "superfans/invite/", superfans.superfans_invite, name="manage_superfans_invite"),
     path(

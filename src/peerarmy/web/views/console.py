@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from peerarmy.errors import DomainError
 from peerarmy.matching import selectors as matching_selectors
 from peerarmy.matching.selectors import missing_for_any_work
 from peerarmy.notifications import selectors as notification_selectors
+from peerarmy.peers import export as peer_export
 from peerarmy.peers import services as peer_services
 from peerarmy.peers.selectors import (
     applicants,
@@ -233,6 +235,17 @@ def peers(request, business):
             "next_url": request.get_full_path(),
         },
     )
+
+
+@console_page()
+def peers_export(request, business):
+    """The list as filtered, as a CSV file for Excel."""
+    form = PeerFilterForm(request.GET, skills=skills_of_business(business))
+    body = peer_export.peers_csv(business, **form.filters())
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{peer_export.filename(business)}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @console_page()

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from peerarmy.errors import DomainError
 from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import published_programs
+from peerarmy.superfans import export as superfan_export
 from peerarmy.superfans import invitations, selectors
 from peerarmy.superfans.explain import component_rows, explanation
 from peerarmy.superfans.models import Invitation, InvitationStatus
@@ -111,6 +113,21 @@ def superfans(request, business):
             "InvitationStatus": InvitationStatus,
         },
     )
+
+
+@console_page()
+def superfans_export(request, business):
+    """The list as filtered, as a CSV file for Excel."""
+    form = SuperfanFilterForm(request.GET)
+    try:
+        body = superfan_export.superfans_csv(business, **form.filters())
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:manage_superfans", business_slug=business.slug)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{superfan_export.filename(business)}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @console_page(POST)
