@@ -77,6 +77,10 @@ PUBLIC_ROUTE_NAMES = {
     "showcase",
     "invitation",
     "team_join",
+    # the peer's app on a phone: the manifest, its icon and the service worker's script
+    "app_manifest",
+    "app_icon",
+    "app_service_worker",
     "peer_calendar",
     "program_calendar",
     # matching: the consumer's request form and the pages their e-mailed link opens
@@ -364,6 +368,7 @@ def kwarg_values(world):
         "run_id": world["run"].pk,
         "day_off_id": world["day_off"].pk,
         "code": world["voucher"].code,
+        "size": 192,
         "year": 2031,
         "month": 3,
         "program_slug": world["program"].slug,

@@ -4,6 +4,7 @@
 from django.urls import include, path
 
 from .views import (
+    app,
     blocks,
     calendar,
     console,
@@ -36,6 +37,10 @@ urlpatterns = [
     path(B + "join/", public.join, name="join"),
     path(B + "invite/<str:token>/", superfans.invitation, name="invitation"),
     path(B + "team/join/<str:token>/", team.team_join, name="team_join"),
+    # the peer's app on a phone: installable, and readable offline
+    path(B + "manifest.webmanifest", app.manifest, name="app_manifest"),
+    path(B + "app/icon-<int:size>.png", app.icon, name="app_icon"),
+    path(B + "sw.js", app.service_worker, name="app_service_worker"),
     path(
         B + "programs/<slug:program_slug>/blocks.ics",
         calendar.program_calendar,

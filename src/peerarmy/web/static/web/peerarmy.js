@@ -34,7 +34,32 @@
     root.querySelectorAll("[data-geolocate]").forEach(setUpGeolocation);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  // The peer's app on a phone: the business's service worker keeps the pages they opened, and
+  // the page says when it is showing them without a network.
+  function setUpOffline() {
+    var worker = document.querySelector('meta[name="peerarmy-worker"]');
+    if (worker && "serviceWorker" in navigator) {
+      navigator.serviceWorker.register(worker.content, { scope: worker.dataset.scope })
+        .catch(function () { /* the site works without it */ });
+    }
+    var note = document.getElementById("offline-note");
+    function show() { if (note) note.hidden = navigator.onLine; }
+    window.addEventListener("online", show);
+    window.addEventListener("offline", show);
+    show();
+    // Logging out leaves nothing of the peer's pages on the phone.
+    document.querySelectorAll("form[data-forget-offline]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        if ("caches" in window) {
+          caches.keys().then(function (keys) {
+            keys.forEach(function (key) { if (key.indexOf("peerarmy-") === 0) caches.delete(key); });
+          });
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { init(document); setUpOffline(); });
   // Content swapped in by htmx gets the same treatment.
   document.addEventListener("htmx:load", function (event) { init(event.target); });
 })();
