@@ -163,9 +163,9 @@ def test_peers_claim_wait_get_promoted_check_in_and_complete_a_block(
 
     # When Anna releases the block
     mail.outbox.clear()
-    upcoming.get_by_role("listitem").filter(has_text=_hours(soon, business)).get_by_role(
-        "button", name="Release"
-    ).click()
+    card = upcoming.get_by_role("listitem").filter(has_text=_hours(soon, business))
+    card.get_by_text("Release…").click()  # it asks first
+    card.get_by_role("button", name="Yes, release it").click()
     expect(anna_page.get_by_text("You have released the block.")).to_be_visible()
     expect(upcoming).to_contain_text("You have not claimed any block yet.")
     anna_claim.refresh_from_db()

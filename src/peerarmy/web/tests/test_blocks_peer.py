@@ -50,7 +50,7 @@ def test_a_peer_sees_a_block_and_claims_it_with_one_tap(peer_client, business, p
     page = peer_client.get(url(business, "my_blocks")).content.decode()
     assert f'id="claim-{claim.pk}"' in page
     assert f'id="block-{block.pk}"' not in page  # no longer offered: it is already theirs
-    assert "Release</button>" in page
+    assert "Release…</summary>" in page and "Yes, release it</button>" in page  # asks first
 
 
 def test_a_double_submit_with_the_same_key_claims_once(peer_client, business, peer, program):

@@ -229,7 +229,8 @@ def test_run_detail_shows_the_loads_before_and_after_and_the_gini(staff_en, busi
 
     for row in run.loads:
         assert row["name"] in page
-    assert f"{run.gini:.3f}" in page or f"{run.gini:.3f}".replace(".", ",") in page
+    assert f"{run.gini:.2f}" in page or f"{run.gini:.2f}".replace(".", ",") in page
+    assert "How unevenly the matches were spread" in page
     runs_page = staff_en.get(url(business, "manage_match_runs")).content.decode()
     assert url(business, "manage_match_run", run_id=run.pk) in runs_page
 
