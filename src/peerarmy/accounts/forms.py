@@ -22,6 +22,7 @@ class SignupForm(AllauthSignupForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["privacy"] = self.fields.pop("privacy")  # last, just above the button
         self.fields["privacy"].help_text = format_html(
             '<a href="{}" target="_blank" rel="noopener">{}</a>',
             reverse("web:privacy"),

@@ -532,7 +532,7 @@ def test_the_dashboard_says_what_needs_someone_today_and_the_first_steps(staff_e
 
     page = staff_en.get(f"/{business.slug}/manage/").content.decode()
 
-    assert "Getting started" in page
+    assert "First steps" in page
     assert "Publish a first program" in page and "Import your customers" in page
     assert f'href="/{business.slug}/manage/imports/"' in page
     assert "<strong>1</strong> block in the next 48 hours still has a free seat" in page
