@@ -263,6 +263,27 @@ def stored_degrees(value) -> Decimal | None:
     return None if value is None else Decimal(repr(float(value))).quantize(Decimal("0.000001"))
 
 
+def _phone(value: str) -> str:
+    """A phone number as typed ("333 123 4567", "+39 051 123456", "0039 …"), Italian unless it
+    says otherwise, kept in the international form ("+393331234567"); empty stays empty."""
+    import phonenumbers
+
+    text = value.strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, "IT")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise broken(_("Enter a phone number, for example +39 333 123 4567."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# A phone number, optional: empty, or valid and written the international way.
+Phone = Annotated[str, Field(max_length=32), AfterValidator(_phone)]
+
+
 def _valid_email(value: str) -> str:
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.core.validators import validate_email

@@ -100,6 +100,7 @@ class MatchRequestOut(Schema):
     interests: list[str] = Field(description="Interest slugs of the program.")
     accessibility: str
     note: str
+    phone: str = Field(description="The consumer's phone, if they gave one; empty otherwise.")
     unmatched_reason: str = Field(description="Why nobody was found, as a code; empty if found.")
     created_at: datetime
     confirmed_at: datetime | None
@@ -429,6 +430,9 @@ class MatchingProfileOut(Schema):
     languages: list[MatchingLanguageOut] = Field(description="From your peer profile.")
     home_address: str = Field(description="From your peer profile.")
     travel_radius_km: int | None
+    phone: str = Field(
+        description="Given to the visitors you accept; empty: not shared (international form)."
+    )
 
 
 def _profile_out(peer, offer):
@@ -438,6 +442,7 @@ def _profile_out(peer, offer):
     return {
         "accepting": profile.accepting,
         "max_per_week": profile.max_per_week,
+        "phone": profile.phone,
         "interests": profile.interests,
         "interest_choices": [
             {"slug": slug, "name": name}
@@ -564,6 +569,9 @@ class PeerMatchOut(ProposalOut):
     consumer_name: str | None = Field(description="Once you accepted; null before.")
     consumer_email: str | None = Field(description="Once you accepted; null before.")
     note: str | None = Field(description="The consumer's note, once you accepted.")
+    consumer_phone: str | None = Field(
+        description="Once you accepted, if the consumer chose to share it (international form)."
+    )
     cancelled_by: str
     responded_at: datetime | None
     completed_at: datetime | None
@@ -579,6 +587,10 @@ class PeerMatchOut(ProposalOut):
     @staticmethod
     def resolve_note(match):
         return _contact(match, "note")
+
+    @staticmethod
+    def resolve_consumer_phone(match):
+        return _contact(match, "phone") or None
 
 
 @peer_router.get(

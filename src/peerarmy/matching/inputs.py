@@ -29,6 +29,7 @@ from peerarmy.inputs import (
     Latitude,
     Longitude,
     Moment,
+    Phone,
     Text,
     broken,
     error_message,
@@ -115,6 +116,9 @@ class MatchRequestInput(Input):
     interests: Interests = Field([], description="Slugs of the program's interests.")
     accessibility: text(300) = ""
     note: text(1000) = ""
+    phone: Phone = Field(
+        "", description="Given to the local once they accept (a call or WhatsApp); optional."
+    )
 
     @classmethod
     def _common(cls, match_request) -> dict:
@@ -129,6 +133,7 @@ class MatchRequestInput(Input):
             "interests": list(match_request.interests),
             "accessibility": match_request.accessibility,
             "note": match_request.note,
+            "phone": match_request.phone,
         }
 
 
@@ -253,6 +258,9 @@ class MatchingProfileInput(Input):
     interests: Interests
     slots: Annotated[list[MatchingSlotInput], AfterValidator(_slots)] = Field(
         description="Replace every weekly slot."
+    )
+    phone: Phone = Field(
+        "", description="Given to the visitors you accept (a call or WhatsApp); optional."
     )
 
 

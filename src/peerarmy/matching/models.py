@@ -160,6 +160,8 @@ class MatchingProfile(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(21)],
     )
     interests = models.JSONField(_("interests"), default=list, blank=True)
+    # Given to the visitors the peer accepts (a call or a WhatsApp message), never before.
+    phone = models.CharField(_("phone to share"), max_length=32, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager(business="business")
@@ -287,6 +289,8 @@ class MatchRequest(models.Model):
     interests = models.JSONField(_("interests"), default=list, blank=True)
     accessibility = models.CharField(_("accessibility needs"), max_length=300, blank=True)
     note = models.TextField(_("note"), max_length=1000, blank=True)
+    # Given to the local once they accept, if the consumer wants to be called or messaged.
+    phone = models.CharField(_("phone to share"), max_length=32, blank=True)
     unmatched_reason = models.CharField(max_length=20, blank=True)
     unmatched_detail = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -359,6 +363,17 @@ class ConsumerContact:
     name: str
     email: str
     note: str
+    phone: str = ""
+
+    @property
+    def whatsapp_url(self) -> str:
+        return whatsapp_url(self.phone)
+
+
+def whatsapp_url(phone: str) -> str:
+    """The WhatsApp link of an international number ("+39333…" → "https://wa.me/39333…")."""
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return f"https://wa.me/{digits}" if digits else ""
 
 
 class MatchRun(models.Model):
@@ -504,7 +519,9 @@ class Match(models.Model):
         if self.status not in CONTACT_MATCH:
             return None
         request = self.request
-        return ConsumerContact(name=request.name, email=request.email, note=request.note)
+        return ConsumerContact(
+            name=request.name, email=request.email, note=request.note, phone=request.phone
+        )
 
     def has_ended(self, now=None) -> bool:
         return self.ends_at <= (now or timezone.now())

@@ -157,6 +157,7 @@ def update_profile(peer, data: MatchingProfileInput) -> Outcome[MatchingOffer]:
     profile.accepting = data.accepting
     profile.max_per_week = data.max_per_week
     profile.interests = list(data.interests)
+    profile.phone = data.phone
     profile.save()
     WeeklyAvailability.objects.filter(peer=peer).delete()
     slots = WeeklyAvailability.objects.bulk_create(
@@ -288,6 +289,7 @@ def _check_request(found, data: MatchRequestInput, now) -> dict:
         "meeting_minutes": min(found.meeting_minutes, int((ends - starts).total_seconds() // 60)),
         "airport": getattr(data, "airport", ""),
         "meeting_address": data.meeting_address,
+        "phone": data.phone,
         "latitude": latitude,
         "longitude": longitude,
         "group_size": data.group_size,

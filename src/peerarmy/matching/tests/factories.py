@@ -67,7 +67,7 @@ def set_settings(program, **changes):
     return services.update_settings(program.business, owner_of(program.business), program, data)
 
 
-def set_profile(peer, *, accepting=True, max_per_week=3, interests=(), slots=()):
+def set_profile(peer, *, accepting=True, max_per_week=3, interests=(), slots=(), phone=""):
     """The peer's offer; `slots` as (weekday, starts, ends)."""
     data = MatchingProfileInput.parse(
         {
@@ -75,6 +75,7 @@ def set_profile(peer, *, accepting=True, max_per_week=3, interests=(), slots=())
             "max_per_week": max_per_week,
             "interests": list(interests),
             "slots": [{"weekday": d, "starts": s, "ends": e} for d, s, e in slots],
+            "phone": phone,
         }
     )
     return services.update_profile(peer, data).value.profile

@@ -126,6 +126,14 @@ class MatchRequestForm(InputForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    phone = forms.CharField(
+        label=gettext_lazy("Your phone (optional)"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only your local gets it, once they accept, to call you or write on WhatsApp."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
     # A trap for bots: hidden from people (and from screen readers), filled in by scripts.
     website = forms.CharField(
         label=gettext_lazy("Leave this field empty"),
@@ -619,6 +627,14 @@ class ProfileForm(InputForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Requests that share your interests come to you first."),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Phone to share (optional)"),
+        required=False,
+        help_text=gettext_lazy(
+            "Only the visitors you accept get it, to call you or write on WhatsApp."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
     # Not shown: the rows of `slots` are typed in the formset; the errors about all of them
     # are shown here.

@@ -62,6 +62,7 @@ def _availability_page(request, business, peer, *, profile_form=None, slots=None
                 "accepting": profile.accepting,
                 "max_per_week": profile.max_per_week,
                 "interests": profile.interests,
+                "phone": profile.phone,
             },
         )
     return render(

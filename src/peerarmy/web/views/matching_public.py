@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError
 from peerarmy.matching import selectors, services
-from peerarmy.matching.models import RequestStatus
+from peerarmy.matching.models import RequestStatus, whatsapp_url
 from peerarmy.programs.models import ProgramKind
 from peerarmy.web.forms.matching import CancelRequestForm, MatchRequestForm
 
@@ -142,9 +142,12 @@ def _accepted_match(match_request):
     if match is None:
         return None
     found = selectors.settings_of(match_request.program)
+    phone = selectors.profile_of(match.peer).phone  # the peer chose to share it, or not
     return {
         "peer_first_name": selectors.first_name(match.peer),
         "peer_email": match.peer.user.email,
+        "peer_phone": phone,
+        "peer_whatsapp": whatsapp_url(phone),
         "when": selectors.when_text(match),
         "perks": [name for name in found.perk_names(match.perks) if name],
     }
