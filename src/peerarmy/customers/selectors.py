@@ -78,3 +78,18 @@ def has_customers(business) -> bool:
     from .models import Customer
 
     return Customer.objects.filter(business=business).exists()
+
+
+def search_customers(business, text, *, limit=10):
+    """Customers whose name or e-mail holds `text` ("Rossi", "giulia@"), by name."""
+    from django.db.models import Q
+
+    from .models import Customer
+
+    return list(
+        Customer.objects.filter(business=business)
+        .filter(
+            Q(email__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text)
+        )
+        .order_by("last_name", "first_name", "pk")[:limit]
+    )

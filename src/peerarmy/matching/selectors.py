@@ -520,3 +520,15 @@ def has_requests(business) -> bool:
         .exclude(status=RequestStatus.UNCONFIRMED)
         .exists()
     )
+
+
+def search_requests(business, text, *, limit=10):
+    """Visitors' requests whose name or e-mail holds `text`, newest first."""
+    from django.db.models import Q
+
+    return list(
+        MatchRequest.objects.filter(business=business)
+        .filter(Q(name__icontains=text) | Q(email__icontains=text))
+        .select_related("program")
+        .order_by("-created_at", "-pk")[:limit]
+    )

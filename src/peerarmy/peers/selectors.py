@@ -32,6 +32,11 @@ def peers_for_business(business, *, status=None, skill=None, language=None, q=No
     return PeerPage(qs.order_by("status", "display_name", "pk"))
 
 
+def search_peers(business, text, *, limit=10) -> list[Peer]:
+    """Peers whose name, e-mail or home area holds `text`, in list order."""
+    return peers_for_business(business, q=text)[0:limit]
+
+
 def peers_page_json(business, *, status=None, skill=None, language=None, q=None, limit, offset):
     """(count, the page as JSON bytes) of `peers_for_business` with the same filters, written
     by the database as the API writes a peer; None where the database cannot (not

@@ -127,6 +127,7 @@ urlpatterns = [
     path(
         M + "programs/<int:program_id>/close/", console.program_close, name="manage_program_close"
     ),
+    path(M + "search/", console.search, name="manage_search"),
     path(M + "peers/", console.peers, name="manage_peers"),
     path(M + "peers/export.csv", console.peers_export, name="manage_peers_export"),
     path(M + "peers/<int:peer_id>/", console.peer_detail, name="manage_peer"),

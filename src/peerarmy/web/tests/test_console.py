@@ -539,3 +539,26 @@ def test_the_dashboard_says_what_needs_someone_today_and_the_first_steps(staff_e
     assert f"/{business.slug}/manage/blocks/{soon.pk}/" in page
     assert "0 of 2 seats taken" in page
     assert "<strong>1</strong> e-mail could not be delivered" in page
+
+
+def test_the_console_searches_peers_customers_and_requests_by_name_or_email(
+    staff_en, business, other_business
+):
+    from peerarmy.matching.tests.factories import matching_program, submitted_request
+    from peerarmy.tenancy.tests.factories import CustomerFactory, PeerFactory
+
+    PeerFactory(business=business, display_name="Giulia Rossi")
+    customer = CustomerFactory(business=business, email="g.rossi@example.org", last_name="Rossi")
+    guides = matching_program(business)
+    submitted_request(guides, name="Rossi family", email="family@example.org")
+    PeerFactory(business=other_business, display_name="Mario Rossi")  # not ours
+    CustomerFactory(business=other_business, email="rossi@theirs.example")
+
+    page = staff_en.get(f"/{business.slug}/manage/search/", {"q": "rossi"}).content.decode()
+    short = staff_en.get(f"/{business.slug}/manage/search/", {"q": "r"}).content.decode()
+
+    assert 'role="search"' in page  # the box sits under every console tab
+    assert "Giulia Rossi" in page and "Rossi family" in page
+    assert f"/{business.slug}/manage/superfans/{customer.pk}/" in page
+    assert "Mario Rossi" not in page and "rossi@theirs.example" not in page
+    assert "Type at least two letters." in short

@@ -21,6 +21,7 @@ from peerarmy.peers.selectors import (
     get_peer,
     peer_counts,
     peers_for_business,
+    search_peers,
     skills_of_business,
 )
 from peerarmy.programs import services as program_services
@@ -116,6 +117,28 @@ def _first_steps(business, counts, programs_by_status):
             "url": url("rewards_rules"),
         },
     ]
+
+
+SEARCH_LIMIT = 10
+
+
+@console_page()
+def search(request, business):
+    """The console header's search: peers, customers and visitors' requests whose name or
+    e-mail holds the text, ten of each, each linked to its page."""
+    text = (request.GET.get("q") or "").strip()[:100]
+    found = {}
+    if len(text) >= 2:
+        found = {
+            "peers": search_peers(business, text, limit=SEARCH_LIMIT),
+            "customers": customer_selectors.search_customers(business, text, limit=SEARCH_LIMIT),
+            "requests": matching_selectors.search_requests(business, text, limit=SEARCH_LIMIT),
+        }
+    return render(
+        request,
+        "web/manage/search.html",
+        {"q": text, "found": found, "too_short": 0 < len(text) < 2, "limit": SEARCH_LIMIT},
+    )
 
 
 # --- programs ---------------------------------------------------------------------------
