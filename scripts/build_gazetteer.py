@@ -38,9 +38,7 @@ def _rings(wkb: bytes):
     order = "<" if wkb[0] == 1 else ">"
     at = 1
     (kind,) = read("I", 4)
-    polygons = read("I", 4)[0] if kind == 6 else 1
-    if kind == 6:
-        pass
+    polygons = read("I", 4)[0] if kind == 6 else 1  # a MultiPolygon counts its polygons
     rings = []
     for _p in range(polygons):
         if kind == 6:
