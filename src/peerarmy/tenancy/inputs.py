@@ -108,3 +108,32 @@ class RoleInput(Input):
     """A member's new role."""
 
     role: Role
+
+
+class ShopSettingsInput(Input):
+    """What an owner changes of their business in the console: how it is named and shown,
+    where it is, its language and clock (its address, /<slug>/, and currency stay)."""
+
+    name: text(120, min_length=1)
+    city: text(120) = ""
+    default_language: SiteLanguage = "it"
+    timezone: Annotated[Text, AfterValidator(_known_zone)] = "Europe/Rome"
+    brand_color: Annotated[Text, _django(_brand_colour_rules)] = "#1f6feb"
+    contact_email: Annotated[Email | None, BeforeValidator(_empty_is_none)] = Field(
+        None, description="Where people write to the business; none when left out or empty."
+    )
+    tagline_it: text(200) = ""
+    tagline_en: text(200) = ""
+    about_it: Text = ""
+    about_en: Text = ""
+
+    @classmethod
+    def of(cls, business) -> "ShopSettingsInput":
+        return cls.model_construct(
+            **{
+                name: (getattr(business, name) or None)
+                if name == "contact_email"
+                else getattr(business, name)
+                for name in cls.model_fields
+            }
+        )

@@ -83,6 +83,19 @@ def _mark_email_verified(user):
 
 
 @transaction.atomic
+def update_shop(business, actor, data) -> Outcome[Business]:
+    """The owner changes how the business is named and shown, where it is, its language and
+    its clock (`ShopSettingsInput`)."""
+    check_is_owner(actor, business)
+    business = Business.objects.select_for_update().get(pk=business.pk)
+    for name in type(data).model_fields:
+        value = getattr(data, name)
+        setattr(business, name, "" if value is None else value)
+    business.save()
+    return Outcome(business)
+
+
+@transaction.atomic
 def add_member(*, business, actor, data: MemberInput) -> Outcome[Membership]:
     """The owner gives a person with an account a role in the business (staff by default);
     a member already in it gets the new role."""

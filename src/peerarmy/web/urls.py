@@ -279,6 +279,7 @@ urlpatterns = [
         name="manage_matching_settings",
     ),
     path(M + "team/", team.team_page, name="manage_team"),
+    path(M + "shop/", team.shop_settings, name="manage_shop"),
     path(M + "team/invite/", team.team_invite, name="manage_team_invite"),
     path(
         M + "team/invitations/<int:staff_invitation_id>/withdraw/",

@@ -141,3 +141,65 @@ def test_the_team_page_is_in_italian_too(client, owner, business):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "it"
     page = client.get(url(business, "manage_team")).content.decode()
     assert "Invita qualcuno" in page and "Membri" in page
+
+
+SHOP = {
+    "name": "Bici Gialla srl",
+    "city": "Bologna",
+    "tagline_it": "Officina sotto i portici",
+    "tagline_en": "Workshop under the porticoes",
+    "about_it": "Dal 1998.",
+    "about_en": "Since 1998.",
+    "brand_color": "#ffcc00",
+    "contact_email": "ciao@bicigialla.example",
+    "default_language": "en",
+    "timezone": "Europe/Rome",
+}
+
+
+def test_an_owner_describes_the_shop_in_the_console(owner_client, business):
+    page = owner_client.get(url(business, "manage_shop")).content.decode()
+    assert "Rome (Europe)" in page  # a clock people read, not a zone's name
+
+    response = owner_client.post(url(business, "manage_shop"), SHOP)
+
+    assert response.status_code == 302
+    business.refresh_from_db()
+    assert (
+        business.name,
+        business.tagline_en,
+        business.brand_color,
+        business.default_language,
+    ) == (
+        "Bici Gialla srl",
+        "Workshop under the porticoes",
+        "#ffcc00",
+        "en",
+    )
+    landing = owner_client.get(f"/{business.slug}/").content.decode()
+    assert "Workshop under the porticoes" in landing
+
+
+def test_bad_settings_are_named_at_once_and_nothing_changes(owner_client, business):
+    before = business.name
+    response = owner_client.post(
+        url(business, "manage_shop"),
+        {**SHOP, "name": "", "brand_color": "yellow", "timezone": "Mars/Base"},
+    )
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert {"name", "brand_color", "timezone"} <= set(form.errors)
+    business.refresh_from_db()
+    assert business.name == before
+
+
+def test_staff_read_the_settings_but_cannot_change_them(client, staff, business):
+    client.force_login(staff)
+    english(client)
+    page = client.get(url(business, "manage_shop")).content.decode()
+    client.post(url(business, "manage_shop"), SHOP)
+
+    assert "Only an owner changes these settings." in page
+    business.refresh_from_db()
+    assert business.name != "Bici Gialla srl"

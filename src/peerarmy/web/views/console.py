@@ -76,6 +76,11 @@ def _first_steps(business, counts, programs_by_status):
 
     return [
         {
+            "title": _("Describe your shop: a tagline, a few words about it, its colour"),
+            "done": bool(business.tagline_it or business.tagline_en or business.about_it),
+            "url": url("manage_shop"),
+        },
+        {
             "title": _("Give the bank account payouts are paid from"),
             "done": rewards_selectors.has_bank_account(business),
             "url": url("rewards_settings"),

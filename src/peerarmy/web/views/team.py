@@ -8,7 +8,9 @@ from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError
 from peerarmy.tenancy import team
-from peerarmy.web.forms.tenancy import InviteMemberForm, RoleForm
+from peerarmy.tenancy.inputs import ShopSettingsInput
+from peerarmy.tenancy.services import update_shop
+from peerarmy.web.forms.tenancy import InviteMemberForm, RoleForm, ShopSettingsForm
 
 from .base import business_page, console_page
 
@@ -157,3 +159,25 @@ def team_join(request, business, token):
         "web/public/team_join.html",
         {"invitation": invitation, "wrong_account": wrong_account},
     )
+
+
+@console_page(("GET", "HEAD", "POST"))
+def shop_settings(request, business):
+    """How the business is named and shown, where it is, its language and clock: the owner
+    changes them; staff read them."""
+    owner = _is_owner(request)
+    form = ShopSettingsForm(
+        request.POST if request.method == "POST" and owner else None,
+        initial=ShopSettingsInput.of(business).model_dump(),
+        business=business,
+    )
+    if request.method == "POST" and owner and form.is_valid():
+        try:
+            update_shop(business, request.user, form.input)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The shop's settings are saved."))
+            return redirect("web:manage_shop", business_slug=business.slug)
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "web/manage/shop.html", {"form": form, "is_owner": owner}, status=status)
