@@ -68,6 +68,13 @@ def hot_cursor(using="default"):
         yield cursor
 
 
+def like_pattern(text: str) -> str:
+    """`text` found anywhere, as a LIKE/ILIKE pattern written as Django's `icontains` writes
+    it: its own %, _ and backslash taken literally (backslash is the escape character)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 @lru_cache(maxsize=64)
 def _insert_sql(vendor, table, columns):
     cols = ", ".join(f'"{c}"' for c in columns)

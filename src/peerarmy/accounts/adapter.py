@@ -49,14 +49,16 @@ def landing(user) -> str | None:
 
 
 def origin(user, request=None):
-    """The business the person came from (signed up from, or is joining now), or None."""
+    """The business the person came from (is joining now, or signed up from), or None."""
     from peerarmy.tenancy.selectors import find_business
 
     from .forms import JOIN_SESSION_KEY
 
-    slug = getattr(user, "joined_from", "") if user is not None else ""
-    if not slug and request is not None and hasattr(request, "session"):
-        slug = request.session.get(JOIN_SESSION_KEY) or ""
+    slug = ""
+    if request is not None and hasattr(request, "session"):
+        slug = request.session.get(JOIN_SESSION_KEY) or ""  # joining now
+    if not slug and user is not None:
+        slug = getattr(user, "joined_from", "")  # the account was made from it
     return find_business(slug) if slug else None
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from django.db import connection
 
-from peerarmy.db import hot_cursor
+from peerarmy.db import hot_cursor, like_pattern
 
 
 def _utc(column):
@@ -95,12 +95,6 @@ def _statement(status, skill, language, q):
     )
 
 
-def _like(text):
-    """`text` as an ILIKE pattern that finds it anywhere, its own % and _ taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def peer_page_json(business_id, *, status=None, skill=None, language=None, q=None, limit, offset):
     """(count, the page as a JSON array in bytes) of the business's peers in list order
     (status, name), with the filters of `selectors.peers_for_business`; None where the
@@ -114,7 +108,7 @@ def peer_page_json(business_id, *, status=None, skill=None, language=None, q=Non
         "status": status,
         "skill": skill,
         "language": language,
-        "q": _like(q) if q else None,
+        "q": like_pattern(q) if q else None,
         "limit": limit,
         "offset": offset,
     }

@@ -342,12 +342,6 @@ class CandidateQuery:
     without_held: bool = False
 
 
-def _like_pattern(text):
-    """`text` anywhere, as Django's `icontains` writes it (its own % and _ literal)."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @functools.lru_cache(maxsize=256)
 def _candidates_sql(vendor, fields, programs, day, place, remote, box, without_held, after):
     columns = ", ".join(f'b."{_column(Block, name)}"' for name in fields)
@@ -401,7 +395,7 @@ def candidate_rows(query: CandidateQuery, fields: tuple, *, after=None, limit) -
     if query.day:
         params += [adapt(query.day[0]), adapt(query.day[1])]
     if query.place:
-        params += [_like_pattern(query.place)] * 2
+        params += [db.like_pattern(query.place)] * 2
     if query.without_held:
         params += [query.business_id, query.peer_id]
     if query.box:

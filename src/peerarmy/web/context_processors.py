@@ -14,26 +14,25 @@ def _entry_business(request):
     the page, as it does the e-mails."""
     if not request.path.startswith("/accounts/"):
         return None
-    from peerarmy.accounts.forms import JOIN_SESSION_KEY
+    from allauth.account.models import EmailConfirmationHMAC
+
+    from peerarmy.accounts.adapter import origin
     from peerarmy.tenancy.selectors import find_business
 
-    target = request.GET.get("next") or request.POST.get("next") or ""
-    found = _SLUG_IN_PATH.match(target)
-    slug = found.group(1) if found else None
-    session = getattr(request, "session", None)
-    slug = slug or (session.get(JOIN_SESSION_KEY) if session is not None else None)
+    found = _SLUG_IN_PATH.match(request.GET.get("next") or request.POST.get("next") or "")
+    if found:
+        business = find_business(found.group(1))
+        if business is not None:
+            return business
     user = getattr(request, "user", None)
-    if not slug and user is not None and user.is_authenticated:
-        slug = user.joined_from or None
-    if not slug and request.path.startswith("/accounts/confirm-email/"):
+    if request.path.startswith("/accounts/confirm-email/"):
         # The verification link opened on another device: the account it confirms says.
-        from allauth.account.models import EmailConfirmationHMAC
-
         key = request.path.removeprefix("/accounts/confirm-email/").strip("/")
         confirmation = EmailConfirmationHMAC.from_key(key) if key else None
         if confirmation is not None:
-            slug = confirmation.email_address.user.joined_from or None
-    return find_business(slug) if slug else None
+            user = confirmation.email_address.user
+    signed_in = user if user is not None and user.is_authenticated else None
+    return origin(signed_in, request)
 
 
 def peerarmy(request):
