@@ -12,6 +12,8 @@ from ninja import NinjaAPI, Swagger
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from peerarmy.tenancy.roles import Capability
+
 from . import problems
 from .auth import ApiTokenAuth
 from .businesses import router as businesses_router
@@ -154,7 +156,7 @@ problems.install(api)
 api.add_router("/businesses/", businesses_router)
 api.add_router("/programs/", programs_router)
 api.add_router("/peers/", peers_router)
-api.add_router("/imports/", imports_router)
+api.add_router("/imports/", imports_router, auth=ApiTokenAuth(needs=Capability.CUSTOMERS))
 api.add_router("/superfans/", superfans_router)
 api.add_router("/invitations/", invitations_router)
 api.add_router("/blocks/", blocks_router)
@@ -162,8 +164,8 @@ api.add_router("/block-templates/", templates_router)
 # /programs/{program_id}/fairness-limits: scheduling's own router beside the programs one.
 api.add_router("/programs/", limits_router)
 api.add_router("/me/", me_router)
-api.add_router("/rewards/", rewards_router)
-api.add_router("/payouts/", payouts_router)
+api.add_router("/rewards/", rewards_router, auth=ApiTokenAuth(needs=Capability.REWARDS))
+api.add_router("/payouts/", payouts_router, auth=ApiTokenAuth(needs=Capability.REWARDS))
 # /me/wallet/…: the rewards side of the peer's endpoints, beside scheduling's /me/ router.
 api.add_router("/me/wallet/", wallet_router)
 # Matching: /businesses/{slug}/matching/… for the staff; /me/matching, /me/proposals and

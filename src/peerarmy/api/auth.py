@@ -13,6 +13,7 @@ from peerarmy.accounts.models import TokenKind
 from peerarmy.errors import PermissionDenied
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.selectors import peer_of_account
+from peerarmy.tenancy.roles import REFUSALS
 
 
 def _active_token(request):
@@ -33,6 +34,12 @@ class ApiTokenAuth(HttpBearer):
         "It acts as that member, in that business only. A peer's token answers 403 here."
     )
 
+    def __init__(self, needs=None):
+        # with `needs` (a `tenancy.roles.Capability`), a member whose role lacks it is
+        # refused before the request's body is even read
+        super().__init__()
+        self.needs = needs
+
     def authenticate(self, request, token):
         api_token = _active_token(request)
         if api_token is not None and api_token.kind == TokenKind.PEER:
@@ -42,6 +49,9 @@ class ApiTokenAuth(HttpBearer):
                     "under /api/v1/me/."
                 )
             )
+        membership = getattr(api_token, "membership", None)
+        if self.needs is not None and membership is not None and not membership.can(self.needs):
+            raise PermissionDenied(str(REFUSALS[self.needs]))
         return api_token
 
 
@@ -82,10 +92,14 @@ class PeerTokenAuth(HttpBearer):
         return api_token
 
 
-def member_business(request):
-    """The business the token acts in, after checking its user still runs it."""
-    if request.auth.kind != TokenKind.MEMBER or request.auth.membership is None:
+def member_business(request, needs=None):
+    """The business the token acts in, after checking its user still runs it and, with
+    `needs` (a `tenancy.roles.Capability`), that their role includes it."""
+    membership = request.auth.membership if request.auth.kind == TokenKind.MEMBER else None
+    if membership is None:
         raise PermissionDenied()
+    if needs is not None and not membership.can(needs):
+        raise PermissionDenied(str(REFUSALS[needs]))
     return request.business
 
 

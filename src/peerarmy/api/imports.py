@@ -18,6 +18,7 @@ from peerarmy.customers.selectors import (
     row_errors,
 )
 from peerarmy.customers.services import start_import
+from peerarmy.tenancy.roles import Capability
 
 from .auth import member_business
 from .pagination import LimitOffset
@@ -76,7 +77,7 @@ class RowErrorOut(Schema):
     ),
 )
 def upload(request, payload: Form[ImportInput], file: File[UploadedFile]):
-    business = member_business(request)
+    business = member_business(request, Capability.CUSTOMERS)
     outcome = start_import(
         business=business,
         actor=request.auth.user,
@@ -95,7 +96,7 @@ def upload(request, payload: Form[ImportInput], file: File[UploadedFile]):
 )
 @paginate(LimitOffset)
 def list_imports(request):
-    return import_jobs_for_business(member_business(request))
+    return import_jobs_for_business(member_business(request, Capability.CUSTOMERS))
 
 
 @router.get(
@@ -105,7 +106,7 @@ def list_imports(request):
     description="Its status, progress and counts; poll it while it runs.",
 )
 def get_import(request, job_id: ObjectId):
-    return get_import_job(member_business(request), job_id)
+    return get_import_job(member_business(request, Capability.CUSTOMERS), job_id)
 
 
 @router.get(
@@ -115,7 +116,7 @@ def get_import(request, job_id: ObjectId):
 )
 @paginate(LimitOffset)
 def list_errors(request, job_id: ObjectId):
-    return row_errors(get_import_job(member_business(request), job_id))
+    return row_errors(get_import_job(member_business(request, Capability.CUSTOMERS), job_id))
 
 
 @router.get(
@@ -129,7 +130,7 @@ def list_errors(request, job_id: ObjectId):
     openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def errors_csv(request, job_id: ObjectId):
-    job = get_import_job(member_business(request), job_id)
+    job = get_import_job(member_business(request, Capability.CUSTOMERS), job_id)
     response = StreamingHttpResponse(errors_csv_chunks(job), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{errors_csv_filename(job)}"'
     return response

@@ -8,6 +8,7 @@ from ninja.pagination import paginate
 from peerarmy.superfans import invitations, selectors
 from peerarmy.superfans.inputs import InviteInput
 from peerarmy.superfans.models import InvitationStatus
+from peerarmy.tenancy.roles import Capability
 
 from .auth import member_business
 from .pagination import LimitOffset
@@ -66,7 +67,7 @@ class InvitationFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_invitations(request, filters: Query[InvitationFilters]):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     return selectors.invitations_for_business(business, status=filters.status)
 
 
@@ -100,7 +101,7 @@ def invite(request, payload: InviteInput):
     summary="Get an invitation",
 )
 def get_invitation(request, invitation_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     return selectors.get_invitation(business, invitation_id)
 
 

@@ -22,6 +22,7 @@ from peerarmy.matching.inputs import (
 )
 from peerarmy.matching.models import MatchRun, RequestStatus
 from peerarmy.programs.selectors import get_program
+from peerarmy.tenancy.roles import Capability
 
 from .auth import PeerTokenAuth, member_business, token_peer
 from .pagination import LimitOffset
@@ -37,7 +38,7 @@ Slug = Text  # refused with NUL, which no database can look up
 
 def _business(request, slug):
     """The token's business, if it is the one in the address; any other answers 404."""
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     if slug != business.slug:
         raise NotFound()
     return business

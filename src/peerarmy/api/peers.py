@@ -10,6 +10,7 @@ from peerarmy.peers import selectors
 from peerarmy.peers.inputs import RejectInput
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.services import approve_peer, reject_peer
+from peerarmy.tenancy.roles import Capability
 
 from .auth import member_business
 from .pagination import LimitOffset, json_page
@@ -84,7 +85,7 @@ class PagedPeerOut(LimitOffset.Output):
 def list_peers(request, filters: Query[PeerFilters], page: Query[LimitOffset.Input]):
     # Paginated by hand rather than by `@paginate`: on PostgreSQL the page comes as JSON
     # from the database (`peers.sql`), written as `PeerOut` writes it, and goes out as is.
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     found = selectors.peers_page_json(
         business, **filters.model_dump(), limit=page.limit, offset=page.offset
     )
@@ -100,7 +101,7 @@ def list_peers(request, filters: Query[PeerFilters], page: Query[LimitOffset.Inp
     summary="Get a peer",
 )
 def get_peer(request, peer_id: ObjectId):
-    return selectors.get_peer(member_business(request), peer_id)
+    return selectors.get_peer(member_business(request, Capability.PEOPLE), peer_id)
 
 
 @router.post(

@@ -38,6 +38,7 @@ from peerarmy.rewards.inputs import (
     VoucherRedemptionInput,
 )
 from peerarmy.rewards.models import BatchKind, BatchStatus, TransactionKind
+from peerarmy.tenancy.roles import Capability
 
 from .auth import PeerTokenAuth, member_business, token_peer
 from .pagination import LimitOffset
@@ -264,7 +265,7 @@ ProgramRewardsPatch = patch_model(ProgramRewardsInput, "ProgramRewardsPatch")
     "held over budget and the peers near the yearly ceiling.",
 )
 def overview(request):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     found = selectors.overview(business)
     return {
         "currency": found.currency,
@@ -303,7 +304,7 @@ class RuleFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_rules(request, filters: Query[RuleFilters]):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     return selectors.rules(business, program=filters.program, active=filters.active)
 
 
@@ -317,7 +318,7 @@ def list_rules(request, filters: Query[RuleFilters]):
     "answers 404; a badge or cause of another business 422 naming the field.",
 )
 def add_rule(request, payload: NewRuleInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     outcome = services.create_rule(business, request.auth.user, payload)
     return Status(201, outcome.value)
 
@@ -329,7 +330,7 @@ def add_rule(request, payload: NewRuleInput):
     description="Only the fields sent change; `active: false` turns it off.",
 )
 def patch_rule(request, rule_id: ObjectId, payload: RulePatch):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     rule = selectors.get_rule(business, rule_id)
     data = apply_patch(RuleChange, RuleChange.of(rule).model_dump(), payload)
     return services.update_rule(business, request.auth.user, rule, data).value
@@ -341,7 +342,7 @@ def patch_rule(request, rule_id: ObjectId, payload: RulePatch):
     summary="Get the rewards settings",
 )
 def get_settings(request):
-    return selectors.settings_of(member_business(request))
+    return selectors.settings_of(member_business(request, Capability.REWARDS))
 
 
 @router.patch(
@@ -353,7 +354,7 @@ def get_settings(request):
     "SEPA country). Only the owner may change them (403 otherwise).",
 )
 def patch_settings(request, payload: RewardsSettingsPatch):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     current = RewardSettingsInput.of(selectors.settings_of(business))
     data = apply_patch(RewardSettingsInput, current.model_dump(), payload)
     return services.update_settings(business, request.auth.user, data).value
@@ -374,7 +375,7 @@ def _program_rewards_out(business, found):
     summary="Get a program's budget and reward form",
 )
 def get_program_rewards(request, program_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     program = get_business_program(business, program_id)
     return _program_rewards_out(business, selectors.program_rewards_of(business, program))
 
@@ -388,7 +389,7 @@ def get_program_rewards(request, program_id: ObjectId):
     "or a donation for their cash rewards. Only the owner (403 otherwise).",
 )
 def patch_program_rewards(request, program_id: ObjectId, payload: ProgramRewardsPatch):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     program = get_business_program(business, program_id)
     current = ProgramRewardsInput.of(selectors.program_rewards_of(business, program))
     data = apply_patch(ProgramRewardsInput, current.model_dump(), payload)
@@ -406,7 +407,7 @@ def patch_program_rewards(request, program_id: ObjectId, payload: ProgramRewards
 )
 @paginate(LimitOffset)
 def list_causes(request):
-    return selectors.causes(member_business(request))
+    return selectors.causes(member_business(request, Capability.REWARDS))
 
 
 @router.post(
@@ -417,7 +418,7 @@ def list_causes(request):
     "are paid to. Only the owner (403 otherwise).",
 )
 def add_cause(request, payload: CauseInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     return Status(201, services.create_cause(business, request.auth.user, payload).value)
 
 
@@ -428,7 +429,7 @@ def add_cause(request, payload: CauseInput):
 )
 @paginate(LimitOffset)
 def list_badges(request):
-    return selectors.badges(member_business(request))
+    return selectors.badges(member_business(request, Capability.REWARDS))
 
 
 @router.post(
@@ -438,7 +439,7 @@ def list_badges(request):
     description="A code (`slug`, made from the name if left out) unique in the business.",
 )
 def add_badge(request, payload: BadgeInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     return Status(201, services.create_badge(business, request.auth.user, payload).value)
 
 
@@ -457,7 +458,9 @@ class HeldFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_held(request, filters: Query[HeldFilters]):
-    return selectors.held_rewards(member_business(request), program=filters.program)
+    return selectors.held_rewards(
+        member_business(request, Capability.REWARDS), program=filters.program
+    )
 
 
 @router.post(
@@ -468,7 +471,7 @@ def list_held(request, filters: Query[HeldFilters]):
     "waiting answers 409.",
 )
 def approve_held(request, reward_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     reward = selectors.get_reward(business, reward_id)
     return services.approve_held_reward(business, request.auth.user, reward).value
 
@@ -480,7 +483,7 @@ def approve_held(request, reward_id: ObjectId):
     description="The peer is e-mailed the reason (required).",
 )
 def decline_held(request, reward_id: ObjectId, payload: DeclineRewardInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     reward = selectors.get_reward(business, reward_id)
     return services.decline_held_reward(business, request.auth.user, reward, payload).value
 
@@ -529,7 +532,7 @@ def redeem(
         description="Makes retries safe: the same key redeems once.",
     ),
 ):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     key = (idempotency_key or "").strip()
     outcome = services.redeem_voucher(
         business,
@@ -557,7 +560,7 @@ def redeem(
     "lower case in the code are fine.",
 )
 def get_voucher(request, code: VoucherCodePath):
-    return _voucher_out(selectors.get_voucher(member_business(request), code))
+    return _voucher_out(selectors.get_voucher(member_business(request, Capability.REWARDS), code))
 
 
 # --- the ledger ----------------------------------------------------------------------------
@@ -577,7 +580,7 @@ class TransactionFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_transactions(request, filters: Query[TransactionFilters]):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     return selectors.transactions(business, peer=filters.peer, kind=filters.kind)
 
 
@@ -595,7 +598,7 @@ def list_transactions(request, filters: Query[TransactionFilters]):
     "would take a balance below zero answers 409 `insufficient_balance`.",
 )
 def correct(request, transaction_id: ObjectId, payload: TransactionCorrectionInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     original = selectors.get_transaction(business, transaction_id)
     outcome = services.correct_transaction(business, request.auth.user, original, payload)
     return Status(200 if outcome.replayed else 201, outcome.value)
@@ -609,7 +612,7 @@ def correct(request, transaction_id: ObjectId, payload: TransactionCorrectionInp
     "`insufficient_balance`) with a note (`memo`, required) the peer reads.",
 )
 def adjust(request, peer_id: ObjectId, payload: BalanceAdjustmentInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     peer = selectors.get_peer(business, peer_id)
     return Status(
         201, services.adjust_peer_balance(business, request.auth.user, peer, payload).value
@@ -625,7 +628,7 @@ def adjust(request, peer_id: ObjectId, payload: BalanceAdjustmentInput):
     "zero, exact corrections, budgets in step with the rewards.",
 )
 def ledger_check(request):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     violations = checks.check_business(business.pk)
     return {
         "ok": not violations,
@@ -708,7 +711,9 @@ class BatchFilters(Schema):
 )
 @paginate(LimitOffset)
 def list_batches(request, filters: Query[BatchFilters]):
-    return selectors.batches(member_business(request), status=filters.status, kind=filters.kind)
+    return selectors.batches(
+        member_business(request, Capability.REWARDS), status=filters.status, kind=filters.kind
+    )
 
 
 @payouts_router.post(
@@ -721,7 +726,7 @@ def list_batches(request, filters: Query[BatchFilters]):
     "owner approves it next; whoever prepared it cannot.",
 )
 def prepare(request, payload: PayoutBatchInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     prepared = payouts.prepare_batch(business, request.auth.user, payload).value
     return Status(
         201,
@@ -742,11 +747,13 @@ def prepare(request, payload: PayoutBatchInput):
     description="With its payouts; IBANs are masked.",
 )
 def get_batch(request, batch_id: ObjectId):
-    return selectors.get_batch(member_business(request), batch_id, with_lines=True)
+    return selectors.get_batch(
+        member_business(request, Capability.REWARDS), batch_id, with_lines=True
+    )
 
 
 def _batch_step(request, batch_id, step):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     batch = selectors.get_batch(business, batch_id)
     return step(business, request.auth.user, batch).value
 
@@ -841,7 +848,7 @@ def batch_paid(request, batch_id: ObjectId):
     },
 )
 def sepa_xml(request, batch_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     batch = selectors.get_batch(business, batch_id)
     xml = payouts.sepa_file(business, request.auth.user, batch)
     response = HttpResponse(xml, content_type="application/xml")
@@ -859,7 +866,7 @@ def sepa_xml(request, batch_id: ObjectId):
     "paid can be returned (409).",
 )
 def return_payout(request, payout_id: ObjectId, payload: PayoutReturnInput):
-    business = member_business(request)
+    business = member_business(request, Capability.REWARDS)
     payout = selectors.get_payout(business, payout_id)
     return payouts.return_payout(business, request.auth.user, payout, payload).value
 

@@ -41,6 +41,7 @@ from peerarmy.scheduling.inputs import (
     SwapOfferInput,
 )
 from peerarmy.scheduling.models import BlockStatus, ClaimStatus, SwapStatus, WaitlistStatus
+from peerarmy.tenancy.roles import Capability
 
 from .auth import PeerTokenAuth, member_business, token_peer
 from .pagination import LimitOffset
@@ -202,7 +203,7 @@ class BlockFilters(Schema):
 @paginate(LimitOffset)
 def list_blocks(request, filters: Query[BlockFilters]):
     return selectors.blocks_for_business(
-        member_business(request),
+        member_business(request, Capability.WORK),
         program_id=filters.program,
         template_id=filters.template,
         start=filters.from_,
@@ -232,7 +233,7 @@ class ExportFilters(Schema):
     operation_id=STAFF + "export_csv",
 )
 def export_csv(request, filters: Query[ExportFilters]):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     start, end = export.export_range(business, filters.from_, filters.to)
     response = HttpResponse(
         export.schedule_csv(business, start, end), content_type="text/csv; charset=utf-8"
@@ -253,7 +254,7 @@ def export_csv(request, filters: Query[ExportFilters]):
     operation_id=STAFF + "add_block",
 )
 def add_block(request, payload: NewBlockInput):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     outcome = services.create_block(business, request.auth.user, payload)
     return Status(201, outcome.value)
 
@@ -265,7 +266,7 @@ def add_block(request, payload: NewBlockInput):
     operation_id=STAFF + "get_block",
 )
 def get_block(request, block_id: ObjectId):
-    return selectors.get_block_for_api(member_business(request), block_id)
+    return selectors.get_block_for_api(member_business(request, Capability.WORK), block_id)
 
 
 @router.patch(
@@ -279,7 +280,7 @@ def get_block(request, block_id: ObjectId):
     operation_id=STAFF + "patch_block",
 )
 def patch_block(request, block_id: ObjectId, payload: BlockPatch):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     block = selectors.get_block(business, block_id)
     data = apply_patch(
         BlockInput,
@@ -300,7 +301,7 @@ def patch_block(request, block_id: ObjectId, payload: BlockPatch):
     operation_id=STAFF + "cancel",
 )
 def cancel(request, block_id: ObjectId, payload: CancelBlockBody):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     block = selectors.get_block(business, block_id)
     data = parse(CancelBlockInput, payload.model_dump(exclude_unset=True))
     return services.cancel_block(business, request.auth.user, block, data).value
@@ -314,7 +315,7 @@ def cancel(request, block_id: ObjectId, payload: CancelBlockBody):
     operation_id=STAFF + "claim_no_show",
 )
 def claim_no_show(request, claim_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     claim = selectors.get_claim(business, claim_id)
     return services.mark_no_show(business, request.auth.user, claim).value
 
@@ -328,7 +329,7 @@ def claim_no_show(request, claim_id: ObjectId):
     operation_id=STAFF + "claim_complete",
 )
 def claim_complete(request, claim_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     claim = selectors.get_claim(business, claim_id)
     return services.complete_claim(business, request.auth.user, claim).value
 
@@ -342,7 +343,7 @@ def claim_complete(request, claim_id: ObjectId):
     operation_id=STAFF + "claim_release",
 )
 def claim_release(request, claim_id: ObjectId, payload: StaffReleaseInput | None = None):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     claim = selectors.get_claim(business, claim_id)
     return services.staff_release_claim(business, request.auth.user, claim, payload).value
 
@@ -407,7 +408,7 @@ def _series_out(series):
 )
 @paginate(LimitOffset)
 def list_templates(request, filters: Query[TemplateFilters]):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     return selectors.templates_for_business(business, program_id=filters.program)
 
 
@@ -421,7 +422,7 @@ def list_templates(request, filters: Query[TemplateFilters]):
     operation_id=STAFF + "add_template",
 )
 def add_template(request, payload: SeriesInput):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     outcome = services.create_blocks_from_template(business, request.auth.user, payload)
     return Status(201, _series_out(outcome.value))
 
@@ -445,7 +446,7 @@ class TemplateChangedOut(Schema):
     operation_id=STAFF + "patch_template",
 )
 def patch_template(request, template_id: ObjectId, payload: SeriesPatchInput):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     template = selectors.get_template(business, template_id)
     outcome = recurrence.update_template_blocks(business, request.auth.user, template, payload)
     return _series_out(outcome.value)
@@ -458,7 +459,7 @@ def patch_template(request, template_id: ObjectId, payload: SeriesPatchInput):
     operation_id=STAFF + "get_template",
 )
 def get_template(request, template_id: ObjectId):
-    return selectors.get_template(member_business(request), template_id)
+    return selectors.get_template(member_business(request, Capability.WORK), template_id)
 
 
 # --- fairness limits -----------------------------------------------------------------------
@@ -489,7 +490,7 @@ FairnessLimitsPatch = patch_model(FairnessLimitsInput, "FairnessLimitsPatch")
     operation_id=STAFF + "get_limits",
 )
 def get_limits(request, program_id: ObjectId):
-    program = get_program(member_business(request), program_id)
+    program = get_program(member_business(request, Capability.WORK), program_id)
     return limits.limits_of(program)
 
 
@@ -504,7 +505,7 @@ def get_limits(request, program_id: ObjectId):
     operation_id=STAFF + "put_limits",
 )
 def put_limits(request, program_id: ObjectId, payload: FairnessLimitsPatch):
-    business = member_business(request)
+    business = member_business(request, Capability.WORK)
     program = get_program(business, program_id)
     current = FairnessLimitsInput.of(limits.limits_of(program)).model_dump()
     data = apply_patch(FairnessLimitsInput, current, payload)

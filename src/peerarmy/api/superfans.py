@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from peerarmy.inputs import apply_patch, patch_model
 from peerarmy.superfans import explain, selectors, services
 from peerarmy.superfans.inputs import ScoringSettingsInput
+from peerarmy.tenancy.roles import Capability
 
 from .auth import member_business
 from .pagination import LimitOffset
@@ -193,7 +194,7 @@ class SuperfanFilters(Schema):
     description="Computes and stores the superfan score of every customer of the business.",
 )
 def score_now(request):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     return services.score_business(business, actor=request.auth.user).value.as_dict()
 
 
@@ -203,7 +204,7 @@ def score_now(request):
     summary="List segments with their sizes",
 )
 def list_segments(request):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     return [
         {"key": key, "label": str(label), "count": count}
         for key, label, count in selectors.segment_counts(business)
@@ -216,7 +217,7 @@ def list_segments(request):
     summary="Get the scoring settings",
 )
 def get_settings(request):
-    return selectors.scoring_settings(member_business(request))
+    return selectors.scoring_settings(member_business(request, Capability.PEOPLE))
 
 
 @router.patch(
@@ -227,7 +228,7 @@ def get_settings(request):
     "background.",
 )
 def patch_settings(request, payload: ScoringSettingsPatch):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     current = ScoringSettingsInput.of(selectors.scoring_settings(business))
     data = apply_patch(ScoringSettingsInput, current.model_dump(), payload)
     outcome = services.update_scoring_settings(
@@ -243,7 +244,7 @@ def patch_settings(request, payload: ScoringSettingsPatch):
 )
 @paginate(LimitOffset)
 def list_superfans(request, filters: Query[SuperfanFilters]):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     return selectors.ranked_scores(business, **filters.model_dump())
 
 
@@ -253,7 +254,7 @@ def list_superfans(request, filters: Query[SuperfanFilters]):
     summary="Get a customer's score, explanation and timeline",
 )
 def get_superfan(request, customer_id: ObjectId):
-    business = member_business(request)
+    business = member_business(request, Capability.PEOPLE)
     row = selectors.get_score(business, customer_id)
     row.timeline = selectors.customer_timeline(business, customer_id, limit=TIMELINE_LIMIT)
     return row

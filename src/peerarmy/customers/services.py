@@ -29,7 +29,8 @@ from django_scopes import scope, scopes_disabled
 from peerarmy import events
 from peerarmy.errors import ValidationFailed
 from peerarmy.inputs import Outcome
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.tenancy.roles import Capability
+from peerarmy.tenancy.services import check_can
 
 from . import sql
 from .importers.formats import (
@@ -166,7 +167,7 @@ def import_file(
     """
     kind, fmt = data.kind.value, data.format.value if data.format else None
     if actor is not None:
-        check_can_manage(actor, business)
+        check_can(actor, business, Capability.CUSTOMERS)
     language = language or getattr(actor, "language", "") or business.default_language
     with scope(business=business), translation.override(language):
         if job is None:
@@ -696,7 +697,7 @@ def start_import(
     all or lacks the columns it needs, so the person uploading it hears about it straight
     away.
     """
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.CUSTOMERS)
     kind, fmt = data.kind.value, data.format.value if data.format else None
     language = language or actor.language or business.default_language
     with translation.override(language):

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy
 from peerarmy.errors import InvalidTransition
 from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.peers.selectors import skills_by_slug
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.tenancy.roles import Capability
+from peerarmy.tenancy.services import check_can
 
 from . import selectors
 from .inputs import ProgramInput
@@ -69,7 +70,7 @@ def _save(program, data: ProgramInput, slug, skills):
 @transaction.atomic
 def create_program(*, business, actor, data: ProgramInput) -> Outcome[Program]:
     """A new program, as a draft."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     slug, skills = _check(business, data)
     program = _save(Program(business=business), data, slug, skills)
     return Outcome(program, created=True)
@@ -79,7 +80,7 @@ def create_program(*, business, actor, data: ProgramInput) -> Outcome[Program]:
 def update_program(*, business, actor, program, data: ProgramInput) -> Outcome[Program]:
     """Change a program's texts and who may join; a closed program cannot change, nor can
     the kind of a published one."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     program = selectors.get_program(business, program.pk, for_update=True)
     if program.status == ProgramStatus.CLOSED:
         raise InvalidTransition(_("A closed program cannot be edited."))
@@ -91,7 +92,7 @@ def update_program(*, business, actor, program, data: ProgramInput) -> Outcome[P
 
 @transaction.atomic
 def publish_program(*, business, actor, program) -> Outcome[Program]:
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     program = selectors.get_program(business, program.pk, for_update=True)
     if program.status != ProgramStatus.DRAFT:
         raise InvalidTransition(_("Only a draft can be published."))
@@ -103,7 +104,7 @@ def publish_program(*, business, actor, program) -> Outcome[Program]:
 
 @transaction.atomic
 def close_program(*, business, actor, program) -> Outcome[Program]:
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     program = selectors.get_program(business, program.pk, for_update=True)
     if program.status == ProgramStatus.CLOSED:
         raise InvalidTransition(_("This program is already closed."))
@@ -117,7 +118,7 @@ def close_program(*, business, actor, program) -> Outcome[Program]:
 def delete_program(*, business, actor, program) -> Outcome[None]:
     """Delete a program that was never published; a published one is closed instead, so
     that what peers did in it stays on record."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     locked = selectors.get_program(business, program.pk, for_update=True)
     if locked.status != ProgramStatus.DRAFT:
         raise InvalidTransition(

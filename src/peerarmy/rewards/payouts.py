@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from peerarmy.errors import InvalidTransition, PermissionDenied
 from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_email
-from peerarmy.tenancy.services import check_can_manage, check_is_owner
+from peerarmy.tenancy.roles import Capability
+from peerarmy.tenancy.services import check_can, check_is_owner
 
 from . import ledger, selectors
 from .ledger import Leg
@@ -69,7 +70,7 @@ def prepare_batch(business, actor, data: PayoutBatchInput | None = None) -> Outc
     and why (no bank details)."""
     from .inputs import PayoutBatchInput
 
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     data = data or PayoutBatchInput()
     kind = BatchKind(data.kind)
     errors = FieldErrors()
@@ -218,7 +219,7 @@ def approve_batch(business, actor, batch, *, confirmed=False) -> Outcome[PayoutB
 @transaction.atomic
 def cancel_batch(business, actor, batch) -> Outcome[PayoutBatch]:
     """Cancel a run before it is sent to the bank; the balances stay owed."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     batch = _batch(business, batch)
     if not batch.can_cancel:
         raise InvalidTransition(_("A batch sent to the bank cannot be cancelled."))
@@ -237,7 +238,7 @@ def sepa_file(business, actor, batch) -> bytes:
     changes nothing: the bytes are what it gives back."""
     from . import sepa
 
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     batch = selectors.get_batch(business, batch)
     if not batch.has_file:
         raise InvalidTransition(_("The owner must approve the batch before it goes to the bank."))
@@ -299,7 +300,7 @@ def _payout_legs(business, payout, debit_kind, credit_kind):
 def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
     """The file went to the bank: each payout leaves the peer's (or cause's) balance and is
     in transit. Refused, naming the peer, if a balance no longer covers its payout."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     batch = _batch(business, batch)
     if not batch.can_send:
         raise InvalidTransition(_("Only an approved batch can be sent."))
@@ -351,7 +352,7 @@ def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
 @transaction.atomic
 def mark_paid(business, actor, batch) -> Outcome[PayoutBatch]:
     """The bank confirmed the transfers: the money left the business's bank account."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     batch = _batch(business, batch)
     if not batch.can_mark_paid:
         raise InvalidTransition(_("Only a batch sent to the bank can be marked paid."))
@@ -383,7 +384,7 @@ def mark_paid(business, actor, batch) -> Outcome[PayoutBatch]:
 def return_payout(business, actor, payout, data: PayoutReturnInput) -> Outcome[Payout]:
     """The bank returned one payment (closed account, wrong name): reverse that payout, so the
     peer's balance is restored and they can fix their bank details."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     data.require()
     reason = data.reason
     payout = selectors.get_payout(business, payout, for_update=True)

@@ -31,7 +31,8 @@ from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.money import POINTS, format_money
 from peerarmy.notifications.services import enqueue_email
 from peerarmy.tenancy.models import Membership, Role
-from peerarmy.tenancy.services import check_can_manage, check_is_owner
+from peerarmy.tenancy.roles import Capability
+from peerarmy.tenancy.services import check_can, check_is_owner
 
 from . import ledger, selectors, sql
 from .ledger import Budget, Leg
@@ -168,7 +169,7 @@ BADGE_TAKEN = gettext_lazy("A badge with this code exists already.")
 def create_badge(business, actor, data: BadgeInput) -> Outcome[Badge]:
     """A badge with a code unique in the business (the input makes it from the name if left
     out)."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     slug = data.code()
     errors = FieldErrors()
     if selectors.badge_slug_taken(business, slug):
@@ -205,7 +206,7 @@ def create_rule(business, actor, data: NewRuleInput) -> Outcome[RewardRule]:
     """A rule of one of the business's programs (another business's program is not found)."""
     from peerarmy.programs.selectors import get_program
 
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     program = get_program(business, data.program_id)
     _check_rule(business, data)
     rule = RewardRule.objects.create(business=business, program=program, **data.stored())
@@ -216,7 +217,7 @@ def create_rule(business, actor, data: NewRuleInput) -> Outcome[RewardRule]:
 def update_rule(business, actor, rule, data: RuleChange) -> Outcome[RewardRule]:
     """Change a rule (its program stays), or switch it on or off (`active`): it applies to
     the next events. The console's switch and the API's PATCH both come here."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     rule = selectors.get_rule(business, rule.pk, for_update=True)
     _check_rule(business, data)
     for name, value in data.stored().items():
@@ -782,7 +783,7 @@ def redeem_voucher(
     """Take `amount_minor` off a voucher at the till (partial redemption is fine). With a `key`
     (derived from the till's Idempotency-Key), a retry is answered with the redemption the key
     made (`replayed`); the key of another voucher or amount is refused."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.REWARDS)
     voucher = selectors.find_voucher(business, data.code)
     errors = FieldErrors()
     if voucher is None:

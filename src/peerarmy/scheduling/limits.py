@@ -6,7 +6,8 @@ from django.db import transaction
 
 from peerarmy.inputs import Outcome
 from peerarmy.programs.selectors import get_program
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.tenancy.roles import Capability
+from peerarmy.tenancy.services import check_can
 
 from .inputs import FairnessLimitsInput
 from .models import FairnessLimits
@@ -21,7 +22,7 @@ def update_fairness_limits(
 ) -> Outcome[FairnessLimits]:
     """Set the limits of `program` (one of the business's: `NotFound` otherwise); the
     Outcome says whether the program had only the defaults until now (`created`)."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     program = get_program(business, program.pk)
     limits, created = FairnessLimits.objects.select_for_update().get_or_create(
         business=business, program=program, defaults=data.model_dump()

@@ -25,7 +25,8 @@ from peerarmy.customers.models import (
     Review,
 )
 from peerarmy.inputs import Outcome
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.tenancy.roles import Capability
+from peerarmy.tenancy.services import check_can, check_can_manage
 
 from . import scoring, selectors, sql
 from .inputs import SEGMENT_FIELDS, WEIGHT_FIELDS, ScoringSettingsInput
@@ -210,7 +211,7 @@ def update_scoring_settings(
     """Set the business's weights and segment settings (the API's PATCH fills what it does
     not send from the stored settings). Scores are recomputed in the background once a change
     of weights is committed."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.SETUP)
     # Written on the first change: until then the defaults are read, never stored.
     settings, _created = ScoringSettings.objects.select_for_update().get_or_create(
         business=business

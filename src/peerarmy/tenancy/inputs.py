@@ -101,7 +101,9 @@ class StaffInviteInput(Input):
     """Whom an owner invites to run the business with them, and as what."""
 
     email: Email = Field(description="The address the invitation goes to.")
-    role: Role = Field(Role.STAFF, description="staff (the default) or owner.")
+    role: Role = Field(
+        Role.STAFF, description="staff (the default), community (a community manager) or owner."
+    )
 
 
 class RoleInput(Input):

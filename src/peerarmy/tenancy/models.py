@@ -99,10 +99,12 @@ class Business(models.Model):
 class Role(models.TextChoices):
     OWNER = "owner", pgettext_lazy("role", "Owner")
     STAFF = "staff", pgettext_lazy("role", "Staff")
+    COMMUNITY = "community", pgettext_lazy("role", "Community manager")
 
 
 class Membership(models.Model):
-    """A member of a business: its owner or one of its staff."""
+    """A member of a business: its owner, one of its staff, or a community manager; what
+    each role may do is `tenancy.roles`."""
 
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("business")
@@ -129,6 +131,19 @@ class Membership(models.Model):
     @property
     def is_owner(self):
         return self.role == Role.OWNER
+
+    def can(self, capability) -> bool:
+        """Whether this member's role includes `capability` (see `tenancy.roles`)."""
+        from .roles import can
+
+        return can(self.role, capability)
+
+    @property
+    def capabilities(self) -> dict:
+        """{capability: True} for the role, for templates (`can.rewards`)."""
+        from .roles import capabilities
+
+        return {str(c): True for c in capabilities(self.role)}
 
 
 class StaffInvitation(models.Model):

@@ -12,14 +12,26 @@ from peerarmy.inputs import FieldErrors, Outcome
 from . import selectors
 from .inputs import BusinessInput, MemberInput
 from .models import Business, Membership, Role
+from .roles import REFUSALS, Capability
 from .selectors import get_membership
 
 
 def check_can_manage(user, business):
-    """Owners and staff run the console; anyone else is refused."""
+    """Members (owners, staff, community managers) come into the console; anyone else is
+    refused. What each may do there is `check_can`."""
     membership = get_membership(user, business)
     if membership is None:
         raise PermissionDenied()
+    return membership
+
+
+def check_can(user, business, capability, *, membership=None):
+    """A member whose role includes `capability` (`tenancy.roles`); anyone else is refused,
+    a member in words that say what their role lacks. `membership`: the user's, when the
+    caller has already looked it up."""
+    membership = membership or check_can_manage(user, business)
+    if not membership.can(capability):
+        raise PermissionDenied(str(REFUSALS[Capability(capability)]))
     return membership
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +31,8 @@ from peerarmy.notifications.services import enqueue_email
 
 from .inputs import RoleInput, StaffInviteInput
 from .models import Membership, Role, StaffInvitation
-from .services import check_can_manage, check_is_owner
+from .roles import Capability
+from .services import check_can, check_is_owner
 
 STAFF_INVITATION_DAYS = 14
 TOKEN_SALT = "peerarmy.tenancy.staff-invitation"
@@ -48,19 +50,27 @@ def invitation_invalid(message=None):
 # --- reading --------------------------------------------------------------------------------
 
 
+# Owners first, then staff, then community managers.
+_ROLE_ORDER = Case(
+    *(When(role=role, then=Value(i)) for i, role in enumerate(Role)),
+    default=Value(len(Role)),
+)
+
+
 def members(business, actor) -> list[Membership]:
-    """Who runs the business, owners first, each with their account (any member may look)."""
-    check_can_manage(actor, business)
+    """Who runs the business, owners first, each with their account (owners and staff may
+    look)."""
+    check_can(actor, business, Capability.TEAM)
     return list(
         Membership.objects.filter(business=business)
         .select_related("user")
-        .order_by("role", "user__email")  # "owner" before "staff"
+        .order_by(_ROLE_ORDER, "user__email")
     )
 
 
 def pending_invitations(business, actor, *, now=None) -> list[StaffInvitation]:
     """The invitations not yet accepted, withdrawn or expired, newest first."""
-    check_can_manage(actor, business)
+    check_can(actor, business, Capability.TEAM)
     now = now or timezone.now()
     return list(
         StaffInvitation.objects.filter(

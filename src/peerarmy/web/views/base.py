@@ -10,7 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from peerarmy import errors
 from peerarmy.tenancy.middleware import get_business_or_404
-from peerarmy.tenancy.services import check_can_manage
+from peerarmy.tenancy.services import check_can, check_can_manage
 
 
 def _methods_allowed(request, methods):
@@ -58,9 +58,10 @@ def peer_page(methods=("GET", "HEAD")):
     return decorator
 
 
-def console_page(methods=("GET", "HEAD")):
-    """A page of the business console: members only. Who may come in is checked before the
-    method, so an outsider learns nothing about which URLs accept what."""
+def console_page(methods=("GET", "HEAD"), *, needs=None):
+    """A page of the business console: members only, and with `needs` (a
+    `tenancy.roles.Capability`) only members whose role includes it. Who may come in is
+    checked before the method, so an outsider learns nothing about which URLs accept what."""
 
     def decorator(view):
         @wraps(view)
@@ -70,10 +71,13 @@ def console_page(methods=("GET", "HEAD")):
                 return redirect_to_login(request.get_full_path())
             try:
                 request.membership = check_can_manage(request.user, business)
+                if needs is not None:
+                    check_can(request.user, business, needs, membership=request.membership)
             except errors.PermissionDenied as exc:
                 raise PermissionDenied(str(exc.message)) from exc
             return _methods_allowed(request, methods) or _call(view, request, business, kwargs)
 
+        wrapper.needs = needs  # what the page asks of a role (the roles test reads it)
         return wrapper
 
     return decorator

@@ -40,6 +40,7 @@ from peerarmy.scheduling.inputs import (
     StaffReleaseInput,
     SwapOfferInput,
 )
+from peerarmy.tenancy.roles import Capability
 from peerarmy.web.forms.scheduling import (
     BlockForm,
     CancelBlockForm,
@@ -291,7 +292,7 @@ def _schedule_filters(request):
     return {"view": view if view in ("week", "month") else "week", "week": None, "month": None}
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def schedule(request, business):
     tz = business.tzinfo
     today = timezone.localtime(timezone.now(), tz).date()
@@ -327,7 +328,7 @@ def schedule(request, business):
     return render(request, "web/manage/blocks/schedule.html", context)
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.WORK)
 def block_create(request, business):
     form = BlockForm(
         request.POST or None,
@@ -346,7 +347,7 @@ def block_create(request, business):
     return render(request, "web/manage/blocks/block_form.html", {"form": form, "blk": None})
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.WORK)
 def block_template(request, business):
     form = TemplateForm(
         request.POST or None,
@@ -395,12 +396,12 @@ def _block_page(request, business, block, *, cancel_form=None, status=200):
     )
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def block_detail(request, business, block_id):
     return _block_page(request, business, selectors.get_block(business, block_id))
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.WORK)
 def block_edit(request, business, block_id):
     """Edit one block or, for a block of a series that has not started, this block and all
     the following ones of the series ("Only this block" is the default)."""
@@ -446,7 +447,7 @@ def block_edit(request, business, block_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def block_cancel(request, business, block_id):
     block = selectors.get_block(business, block_id)
     form = CancelBlockForm(request.POST, business=business)
@@ -476,7 +477,7 @@ def _staff_claim_action(request, business, claim_id, action, done):
     return redirect(f"{url}#claim-{claim.pk}")
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def claim_no_show(request, business, claim_id):
     return _staff_claim_action(
         request,
@@ -487,7 +488,7 @@ def claim_no_show(request, business, claim_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def claim_complete(request, business, claim_id):
     return _staff_claim_action(
         request,
@@ -498,7 +499,7 @@ def claim_complete(request, business, claim_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def claim_release(request, business, claim_id):
     # The box as it was sent ("1" when ticked; absent when not): the input reads it, as it
     # reads the API's `excused`, and refuses what is neither true nor false.
@@ -517,7 +518,7 @@ def claim_release(request, business, claim_id):
     )
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def export_csv(request, business):
     start, end = export.export_range(
         business, _local_day(request.GET.get("from")), _local_day(request.GET.get("to"))
@@ -632,7 +633,7 @@ def swap_withdraw(request, business, offer_id):
 # --- fairness limits of a program ------------------------------------------------------------
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.SETUP)
 def fairness_limits(request, business, program_id):
     program = get_program(business, program_id)
     form = FairnessLimitsForm(

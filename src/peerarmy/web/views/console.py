@@ -29,6 +29,7 @@ from peerarmy.programs.selectors import get_program, program_counts, programs_fo
 from peerarmy.rewards import selectors as rewards_selectors
 from peerarmy.scheduling import selectors as scheduling_selectors
 from peerarmy.superfans import selectors as superfan_selectors
+from peerarmy.tenancy.roles import Capability
 from peerarmy.web.forms.accounts import TokenForm
 from peerarmy.web.forms.peers import PeerFilterForm, RejectForm
 from peerarmy.web.forms.programs import ProgramFilterForm, ProgramForm
@@ -45,7 +46,13 @@ def dashboard(request, business):
     counts = peer_counts(business)
     programs_by_status = program_counts(business)
     unfilled, soon = scheduling_selectors.unfilled_soon(business)
-    steps = _first_steps(business, counts, programs_by_status)
+    membership = request.membership
+    steps = [
+        step
+        for step in _first_steps(business, counts, programs_by_status)
+        if membership.can(step["needs"])
+    ]
+    money = membership.can(Capability.REWARDS)
     return render(
         request,
         "web/manage/dashboard.html",
@@ -57,8 +64,8 @@ def dashboard(request, business):
             "unfilled": unfilled,
             "unfilled_soon": soon,
             "waiting_requests": matching_selectors.waiting_requests_count(business),
-            "held_rewards": rewards_selectors.held_count(business),
-            "batches_to_approve": rewards_selectors.batches_to_approve(business),
+            "held_rewards": rewards_selectors.held_count(business) if money else 0,
+            "batches_to_approve": rewards_selectors.batches_to_approve(business) if money else [],
             "failed_emails": notification_selectors.failed_count(business),
             # the first-run guide, until every step is done
             "steps": steps,
@@ -69,7 +76,7 @@ def dashboard(request, business):
 
 def _first_steps(business, counts, programs_by_status):
     """A new business's way from nothing to its first reward: each step with whether it is
-    done and the page where it is done."""
+    done, the page where it is done and what a member's role needs to do it."""
 
     def url(name):
         return reverse(f"web:{name}", kwargs={"business_slug": business.slug})
@@ -79,47 +86,56 @@ def _first_steps(business, counts, programs_by_status):
             "title": _("Describe your shop: a tagline, a few words about it, its colour"),
             "done": bool(business.tagline_it or business.tagline_en or business.about_it),
             "url": url("manage_shop"),
+            "needs": Capability.SHOP,
         },
         {
             "title": _("Give the bank account payouts are paid from"),
             "done": rewards_selectors.has_bank_account(business),
             "url": url("rewards_settings"),
+            "needs": Capability.REWARDS,
         },
         {
             "title": _("Import your customers (a Shopify export or a spreadsheet)"),
             "done": customer_selectors.has_customers(business),
             "url": url("manage_imports"),
+            "needs": Capability.CUSTOMERS,
         },
         {
             "title": _("See who your superfans are"),
             "done": superfan_selectors.has_scores(business),
             "url": url("manage_superfans"),
+            "needs": Capability.PEOPLE,
         },
         {
             "title": _("Invite your superfans to join"),
             "done": superfan_selectors.has_invitations(business),
             "url": url("manage_superfans"),
+            "needs": Capability.PEOPLE,
         },
         {
             "title": _("Publish a first program"),
             "done": bool(programs_by_status.get("published")),
             "url": url("manage_programs"),
+            "needs": Capability.SETUP,
         },
         {
             "title": _("Approve a first peer"),
             "done": bool(counts.get("active")),
             "url": url("manage_peers") + "?status=applicant",
+            "needs": Capability.PEOPLE,
         },
         {
             "title": _("Open a first block, or receive a first request"),
             "done": scheduling_selectors.has_blocks(business)
             or matching_selectors.has_requests(business),
             "url": url("manage_blocks"),
+            "needs": Capability.WORK,
         },
         {
             "title": _("Reward a peer for the first time"),
             "done": rewards_selectors.has_rewards(business),
             "url": url("rewards_rules"),
+            "needs": Capability.REWARDS,
         },
     ]
 
@@ -127,7 +143,7 @@ def _first_steps(business, counts, programs_by_status):
 SEARCH_LIMIT = 10
 
 
-@console_page()
+@console_page(needs=Capability.PEOPLE)
 def search(request, business):
     """The console header's search: peers, customers and visitors' requests whose name or
     e-mail holds the text, ten of each, each linked to its page."""
@@ -149,7 +165,7 @@ def search(request, business):
 # --- programs ---------------------------------------------------------------------------
 
 
-@console_page()
+@console_page(needs=Capability.SETUP)
 def programs(request, business):
     form = ProgramFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -165,7 +181,7 @@ def programs(request, business):
     )
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.SETUP)
 def program_create(request, business):
     skills = skills_of_business(business)
     form = ProgramForm(request.POST or None, skills=skills, business=business)
@@ -184,7 +200,7 @@ def program_create(request, business):
     return render(request, "web/manage/program_form.html", {"form": form, "program": None})
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.SETUP)
 def program_edit(request, business, program_id):
     program = get_program(business, program_id)
     skills = skills_of_business(business)
@@ -226,7 +242,7 @@ def _program_action(request, business, program_id, service, done_message):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.SETUP)
 def program_publish(request, business, program_id):
     return _program_action(
         request,
@@ -237,7 +253,7 @@ def program_publish(request, business, program_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.SETUP)
 def program_close(request, business, program_id):
     return _program_action(
         request, business, program_id, program_services.close_program, _("The program is closed.")
@@ -247,7 +263,7 @@ def program_close(request, business, program_id):
 # --- applications and peers -------------------------------------------------------------
 
 
-@console_page()
+@console_page(needs=Capability.PEOPLE)
 def peers(request, business):
     form = PeerFilterForm(request.GET, skills=skills_of_business(business))
     page = Paginator(peers_for_business(business, **form.filters()), PEERS_PER_PAGE).get_page(
@@ -265,7 +281,7 @@ def peers(request, business):
     )
 
 
-@console_page()
+@console_page(needs=Capability.CUSTOMERS)
 def peers_export(request, business):
     """The list as filtered, as a CSV file for Excel."""
     form = PeerFilterForm(request.GET, skills=skills_of_business(business))
@@ -276,7 +292,7 @@ def peers_export(request, business):
     return response
 
 
-@console_page()
+@console_page(needs=Capability.PEOPLE)
 def peer_detail(request, business, peer_id):
     peer = get_peer(business, peer_id)
     return render(
@@ -318,7 +334,7 @@ def _decision_response(request, business, peer, *, reject_form=None, note=None):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.PEOPLE)
 def peer_approve(request, business, peer_id):
     peer = get_peer(business, peer_id)
     try:
@@ -332,7 +348,7 @@ def peer_approve(request, business, peer_id):
     return _decision_response(request, business, peer, note=note)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.PEOPLE)
 def peer_reject(request, business, peer_id):
     peer = get_peer(business, peer_id)
     form = RejectForm(request.POST, business=business)

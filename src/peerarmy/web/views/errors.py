@@ -11,4 +11,10 @@ def not_found(request, exception=None):
 
 
 def forbidden(request, exception=None):
-    return render(request, "web/errors/403.html", status=403)
+    # a member refused by their role is told what the role lacks; anyone else gets the
+    # page's general words (a CSRF failure's or a bare refusal's text is not for people)
+    membership = getattr(request, "membership", None)
+    reason = str(exception) if membership is not None and exception is not None else ""
+    return render(
+        request, "web/errors/403.html", {"reason": reason, "membership": membership}, status=403
+    )

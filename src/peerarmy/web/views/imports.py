@@ -15,6 +15,7 @@ from peerarmy.customers.selectors import (
 )
 from peerarmy.customers.services import start_import
 from peerarmy.errors import DomainError
+from peerarmy.tenancy.roles import Capability
 from peerarmy.web.forms.customers import ImportForm
 
 from .base import console_page
@@ -25,7 +26,7 @@ ERRORS_PER_PAGE = 50
 RUNNING = (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.CUSTOMERS)
 def imports(request, business):
     form = ImportForm(request.POST or None, request.FILES or None, business=business)
     if request.method == "POST" and form.is_valid():
@@ -55,7 +56,7 @@ def imports(request, business):
     )
 
 
-@console_page()
+@console_page(needs=Capability.CUSTOMERS)
 def import_detail(request, business, job_id):
     job = get_import_job(business, job_id)
     page = Paginator(row_errors(job), ERRORS_PER_PAGE).get_page(request.GET.get("page"))
@@ -66,7 +67,7 @@ def import_detail(request, business, job_id):
     )
 
 
-@console_page()
+@console_page(needs=Capability.CUSTOMERS)
 def import_progress(request, business, job_id):
     """The status panel, polled by htmx every second while the import runs; once it is over
     the page reloads to show the errors."""
@@ -78,7 +79,7 @@ def import_progress(request, business, job_id):
     return response
 
 
-@console_page()
+@console_page(needs=Capability.CUSTOMERS)
 def import_errors_csv(request, business, job_id):
     job = get_import_job(business, job_id)
     response = StreamingHttpResponse(errors_csv_chunks(job), content_type="text/csv; charset=utf-8")

@@ -17,6 +17,7 @@ from peerarmy.errors import DomainError
 from peerarmy.matching import selectors, services
 from peerarmy.matching.models import MatchRun
 from peerarmy.programs.models import ProgramKind
+from peerarmy.tenancy.roles import Capability
 from peerarmy.tenancy.services import check_is_owner
 from peerarmy.web.forms.matching import ReasonForm, RequestFilterForm, SettingsForm
 
@@ -91,7 +92,7 @@ def _component_rows(components):
 # --- requests --------------------------------------------------------------------------------
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def requests(request, business):
     programs = _programs(business)
     form = RequestFilterForm(request.GET or None, programs=programs)
@@ -116,7 +117,7 @@ def requests(request, business):
     )
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def request_detail(request, business, request_id):
     match_request = selectors.get_request(business, request_id)
     history = list(selectors.request_matches(match_request))[::-1]  # oldest first
@@ -144,7 +145,7 @@ def request_detail(request, business, request_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def request_cancel(request, business, request_id):
     match_request = selectors.get_request(business, request_id)
     reason = _reason(request)
@@ -166,7 +167,7 @@ def _match_action(request, business, match_id, call, done):
     return redirect(safe_next(request, fallback))
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def match_complete(request, business, match_id):
     return _match_action(
         request,
@@ -177,7 +178,7 @@ def match_complete(request, business, match_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def match_cancel(request, business, match_id):
     match = selectors.get_match(business, match_id)
     reason = _reason(request)
@@ -194,7 +195,7 @@ def match_cancel(request, business, match_id):
 # --- runs ------------------------------------------------------------------------------------
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def runs(request, business):
     programs = _programs(business)
     form = RequestFilterForm(request.GET or None, programs=programs)
@@ -208,7 +209,7 @@ def runs(request, business):
     )
 
 
-@console_page()
+@console_page(needs=Capability.WORK)
 def run_detail(request, business, run_id):
     run = selectors.get_run(business, run_id)
     results = list(selectors.run_results(run))
@@ -237,7 +238,7 @@ def run_detail(request, business, run_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.WORK)
 def run_now(request, business, program_id):
     program = selectors.get_matching_program(business, program_id)
     outcome = _attempt(
@@ -253,7 +254,7 @@ def run_now(request, business, program_id):
 # --- settings --------------------------------------------------------------------------------
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.SETUP)
 def settings(request, business, program_id):
     program = selectors.get_matching_program(business, program_id)
     current = selectors.settings_of(program)  # a read makes nothing

@@ -28,6 +28,7 @@ from peerarmy.rewards.inputs import ProgramRewardsInput, RewardSettingsInput, Vo
 from peerarmy.rewards.ledger import INSUFFICIENT
 from peerarmy.rewards.models import PeerRewardChoice
 from peerarmy.scheduling.selectors import completed_count
+from peerarmy.tenancy.roles import Capability
 from peerarmy.web.forms.rewards import (
     FIRST_YEAR,
     ApproveAloneForm,
@@ -132,12 +133,12 @@ def _overview_page(request, business, *, prepare_form=None, decline_form=None, d
     )
 
 
-@console_page()
+@console_page(needs=Capability.REWARDS)
 def overview(request, business):
     return _overview_page(request, business)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def batch_prepare(request, business):
     form = PrepareBatchForm(request.POST, business=business)
     done, outcome = _submit(
@@ -169,7 +170,7 @@ def batch_prepare(request, business):
     return redirect("web:rewards_batch", business_slug=business.slug, batch_id=prepared.batch.pk)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def held_approve(request, business, reward_id):
     reward = selectors.get_reward(business, reward_id)
     done, outcome = _attempt(
@@ -184,7 +185,7 @@ def held_approve(request, business, reward_id):
     return _back(request, business, "rewards")
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def held_decline(request, business, reward_id):
     reward = selectors.get_reward(business, reward_id)
     form = DeclineForm(request.POST, business=business)
@@ -232,7 +233,7 @@ def _batch_page(
     )
 
 
-@console_page()
+@console_page(needs=Capability.REWARDS)
 def batch_detail(request, business, batch_id):
     return _batch_page(request, business, selectors.get_batch(business, batch_id, with_lines=True))
 
@@ -245,7 +246,7 @@ def _batch_action(request, business, batch_id, service, done_message):
     return redirect("web:rewards_batch", business_slug=business.slug, batch_id=batch.pk)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def batch_approve(request, business, batch_id):
     batch = selectors.get_batch(business, batch_id, with_lines=True)
     confirmed = False
@@ -266,7 +267,7 @@ def batch_approve(request, business, batch_id):
     return redirect("web:rewards_batch", business_slug=business.slug, batch_id=batch.pk)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def batch_cancel(request, business, batch_id):
     return _batch_action(
         request,
@@ -277,7 +278,7 @@ def batch_cancel(request, business, batch_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def batch_sent(request, business, batch_id):
     return _batch_action(
         request,
@@ -288,7 +289,7 @@ def batch_sent(request, business, batch_id):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def batch_paid(request, business, batch_id):
     return _batch_action(
         request,
@@ -299,7 +300,7 @@ def batch_paid(request, business, batch_id):
     )
 
 
-@console_page()
+@console_page(needs=Capability.REWARDS)
 def batch_sepa(request, business, batch_id):
     batch = selectors.get_batch(business, batch_id)
     done, xml = _attempt(request, lambda: payouts.sepa_file(business, request.user, batch))
@@ -311,7 +312,7 @@ def batch_sepa(request, business, batch_id):
     return response
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def payout_return(request, business, payout_id):
     payout = selectors.get_payout(business, payout_id)
     form = PayoutReturnForm(request.POST, business=business)
@@ -378,7 +379,7 @@ def _rules_page(
     )
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.REWARDS)
 def rules(request, business):
     if request.method != "POST":
         return _rules_page(request, business)
@@ -398,7 +399,7 @@ def rules(request, business):
     return redirect("web:rewards_rules", business_slug=business.slug)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def rule_toggle(request, business, rule_id):
     """The rule's switch: the form sends `active` (on or off), and the rule changes through
     `update_rule`, as the API's PATCH does."""
@@ -421,7 +422,7 @@ def rule_toggle(request, business, rule_id):
     return _back(request, business, "rewards_rules")
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def program_rewards(request, business, program_id):
     program = get_program(business, program_id)
     form = ProgramRewardsForm(request.POST, prefix=f"program-{program.pk}", business=business)
@@ -438,7 +439,7 @@ def program_rewards(request, business, program_id):
     return redirect("web:rewards_rules", business_slug=business.slug)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def causes(request, business):
     form = CauseForm(request.POST, business=business)
     done, outcome = _submit(
@@ -450,7 +451,7 @@ def causes(request, business):
     return redirect(_url(business, "rewards_rules") + "#causes")
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def badges(request, business):
     form = BadgeForm(request.POST, business=business)
     done, outcome = _submit(
@@ -465,7 +466,7 @@ def badges(request, business):
 # --- the console: settings, vouchers, the journal --------------------------------------------
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.REWARDS)
 def settings_view(request, business):
     current = selectors.settings_of(business)
     form = SettingsForm(
@@ -487,7 +488,7 @@ def settings_view(request, business):
     )
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.REWARDS)
 def vouchers(request, business):
     form = RedeemForm(request.POST or None, initial={"key": uuid.uuid4().hex}, business=business)
     if request.method == "POST":
@@ -575,12 +576,12 @@ def _ledger_page(request, business, *, memo_form=None, correcting=None):
     )
 
 
-@console_page()
+@console_page(needs=Capability.REWARDS)
 def ledger(request, business):
     return _ledger_page(request, business)
 
 
-@console_page()
+@console_page(needs=Capability.REWARDS)
 def ledger_export(request, business):
     kind = request.GET.get("format", "ledger")
     buffer = io.StringIO()
@@ -600,7 +601,7 @@ def ledger_export(request, business):
     return response
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.REWARDS)
 def transaction_correct(request, business, transaction_id):
     original = selectors.get_transaction(business, transaction_id)
     form = MemoForm(request.POST, business=business)

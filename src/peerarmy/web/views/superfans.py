@@ -30,6 +30,7 @@ from peerarmy.superfans.selectors import (
     scoring_settings,
 )
 from peerarmy.superfans.services import score_business, update_scoring_settings
+from peerarmy.tenancy.roles import Capability
 from peerarmy.web.forms.superfans import (
     InvitationFilterForm,
     InviteForm,
@@ -91,7 +92,7 @@ def _rows(business, scores, first_rank):
     return rows
 
 
-@console_page()
+@console_page(needs=Capability.PEOPLE)
 def superfans(request, business):
     form = SuperfanFilterForm(request.GET)
     try:
@@ -115,7 +116,7 @@ def superfans(request, business):
     )
 
 
-@console_page()
+@console_page(needs=Capability.CUSTOMERS)
 def superfans_export(request, business):
     """The list as filtered, as a CSV file for Excel."""
     form = SuperfanFilterForm(request.GET)
@@ -130,7 +131,7 @@ def superfans_export(request, business):
     return response
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.PEOPLE)
 def superfans_score(request, business):
     try:
         result = score_business(business, actor=request.user).value
@@ -151,7 +152,7 @@ def superfans_score(request, business):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.PEOPLE)
 def superfans_invite(request, business):
     form = InviteForm(request.POST, programs=published_programs(business), business=business)
     fallback = reverse("web:manage_superfans", kwargs={"business_slug": business.slug})
@@ -228,7 +229,8 @@ def customer_timeline(business, customer):
                 when=order.placed_at,
                 kind="order",
                 kind_label=pgettext("timeline", "Order"),
-                title=_("Order %(id)s, %(amount)s") % {"id": order.external_id, "amount": amount},
+                # the badge already says "Order": the title is the number and the amount
+                title=f"{order.external_id} · {amount}",
                 detail=detail,
                 status=order.get_financial_status_display(),
             )
@@ -284,7 +286,7 @@ def customer_timeline(business, customer):
     return events
 
 
-@console_page()
+@console_page(needs=Capability.PEOPLE)
 def superfan_detail(request, business, customer_id):
     customer = selectors.get_customer(business, customer_id)
     score = score_for_customer(business, customer.pk)
@@ -312,7 +314,7 @@ def superfan_detail(request, business, customer_id):
 # --- scoring settings -------------------------------------------------------------------
 
 
-@console_page(GET_POST)
+@console_page(GET_POST, needs=Capability.SETUP)
 def scoring_settings_view(request, business):
     form = ScoringSettingsForm(
         request.POST or None,
@@ -336,7 +338,7 @@ def scoring_settings_view(request, business):
 # --- invitations ------------------------------------------------------------------------
 
 
-@console_page()
+@console_page(needs=Capability.PEOPLE)
 def invitation_list(request, business):
     form = InvitationFilterForm(request.GET)
     status = form.cleaned_data.get("status") if form.is_valid() else None
@@ -349,7 +351,7 @@ def invitation_list(request, business):
     )
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.PEOPLE)
 def invitation_revoke(request, business, invitation_id):
     invitation = selectors.get_invitation(business, invitation_id)
     try:

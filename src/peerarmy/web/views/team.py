@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from peerarmy.errors import DomainError
 from peerarmy.tenancy import team
 from peerarmy.tenancy.inputs import ShopSettingsInput
+from peerarmy.tenancy.models import Role
+from peerarmy.tenancy.roles import ROLE_SUMMARIES, Capability
 from peerarmy.tenancy.services import update_shop
 from peerarmy.web.forms.tenancy import InviteMemberForm, RoleForm, ShopSettingsForm
 
@@ -33,6 +35,9 @@ def _team_page(request, business, *, invite_form=None, status=200):
             "is_owner": _is_owner(request),
             "me": request.membership,
             "roles": RoleForm.base_fields["role"].choices,
+            "role_summaries": [
+                (value, label, ROLE_SUMMARIES[value]) for value, label in Role.choices
+            ],
         },
         status=status,
     )
@@ -52,12 +57,12 @@ def _attempt(request, call, done_message) -> bool:
     return True
 
 
-@console_page()
+@console_page(needs=Capability.TEAM)
 def team_page(request, business):
     return _team_page(request, business)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.TEAM)
 def team_invite(request, business):
     form = InviteMemberForm(request.POST, business=business)
     if form.is_valid():
@@ -75,7 +80,7 @@ def team_invite(request, business):
     return _team_page(request, business, invite_form=form, status=400)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.TEAM)
 def team_invitation_withdraw(request, business, staff_invitation_id):
     _attempt(
         request,
@@ -85,7 +90,7 @@ def team_invitation_withdraw(request, business, staff_invitation_id):
     return _back(business)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.TEAM)
 def team_member_role(request, business, member_id):
     form = RoleForm(request.POST, business=business)
     if not form.is_valid():
@@ -99,7 +104,7 @@ def team_member_role(request, business, member_id):
     return _back(business)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.TEAM)
 def team_member_remove(request, business, member_id):
     leaving_myself = request.membership.pk == member_id
     done = _attempt(
@@ -112,7 +117,7 @@ def team_member_remove(request, business, member_id):
     return _back(business)
 
 
-@console_page(POST)
+@console_page(POST, needs=Capability.TEAM)
 def team_transfer(request, business, member_id):
     _attempt(
         request,
@@ -161,7 +166,7 @@ def team_join(request, business, token):
     )
 
 
-@console_page(("GET", "HEAD", "POST"))
+@console_page(("GET", "HEAD", "POST"), needs=Capability.SHOP)
 def shop_settings(request, business):
     """How the business is named and shown, where it is, its language and clock: the owner
     changes them; staff read them."""
