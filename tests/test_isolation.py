@@ -54,6 +54,7 @@ from peerarmy.scheduling.models import (
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.superfans.tests.factories import invite
 from peerarmy.tenancy.models import StaffInvitation
+from peerarmy.tenancy.models import Closure
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
     BusinessFactory,
@@ -271,6 +272,12 @@ def world(db):
         "staff_raw": staff_raw,
         "staff_membership": Membership.objects.get(business=target, user=staff),
         "staff_invitation": staff_invitation,
+        "closure": Closure.objects.create(
+            business=target,
+            first=timezone.localdate(),
+            last=timezone.localdate() + timedelta(days=3),
+            note="Summer holidays",  # public: the landing page shows it
+        ),
     }
 
 
@@ -367,6 +374,7 @@ def kwarg_values(world):
         "match_id": world["match"].pk,
         "run_id": world["run"].pk,
         "day_off_id": world["day_off"].pk,
+        "closure_id": world["closure"].pk,
         "code": world["voucher"].code,
         "size": 192,
         "year": 2031,
@@ -459,6 +467,12 @@ def snapshot(target, *, own_tokens_of=None):
         ),
         # the team: nobody outside it joins, leaves, changes a role or an invitation
         sorted(target.memberships.values_list("pk", "user_id", "role")),
+        sorted(Closure.objects.filter(business=target).values_list("pk", "first", "last")),
+        list(
+            type(target)
+            .objects.filter(pk=target.pk)
+            .values_list("name", "logo", "cover", "opening_hours", "phone", "address")
+        ),
         sorted(
             StaffInvitation.objects.filter(business=target).values_list(
                 "pk", "accepted_at", "cancelled_at"

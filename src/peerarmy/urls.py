@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from peerarmy.api.api import api, openapi_document
-from peerarmy.web.views import health
+from peerarmy.web.views import health, media
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -12,6 +12,7 @@ urlpatterns = [
     # before ninja's own view of the same address: the document built once, not per request
     path("api/v1/openapi.json", openapi_document, name="openapi"),
     path("api/v1/", api.urls),
+    path("media/<path:path>", media.media, name="media"),
     path("", include("peerarmy.web.urls")),
 ]
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from peerarmy.accounts.models import TokenKind
-from peerarmy.errors import PermissionDenied
+from peerarmy.errors import NotFound, PermissionDenied
 from peerarmy.peers.models import PeerStatus
 from peerarmy.peers.selectors import peer_of_account
 from peerarmy.tenancy.roles import REFUSALS
@@ -23,6 +23,16 @@ def _active_token(request):
     if api_token is None or getattr(request, "business", None) is None:
         return None
     return api_token
+
+
+def _names_another_business(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    slug = match.kwargs.get("slug") if match is not None else None
+    return (
+        slug is not None
+        and request.path_info.startswith("/api/v1/businesses/")
+        and slug != request.business.slug
+    )
 
 
 class ApiTokenAuth(HttpBearer):
@@ -49,6 +59,10 @@ class ApiTokenAuth(HttpBearer):
                     "under /api/v1/me/."
                 )
             )
+        if api_token is not None and _names_another_business(request):
+            # before the body is read: another business's address is not found, whatever
+            # was sent to it
+            raise NotFound()
         membership = getattr(api_token, "membership", None)
         if self.needs is not None and membership is not None and not membership.can(self.needs):
             raise PermissionDenied(str(REFUSALS[self.needs]))

@@ -219,7 +219,7 @@ def transactions(business, *, peer=None, kind=None):
             Prefetch(
                 "entries",
                 queryset=Entry.objects.filter(business=business)
-                .select_related("account")
+                .select_related("account", "account__peer", "account__program", "account__cause")
                 .order_by("id"),
                 to_attr="entry_list",
             )
@@ -593,7 +593,9 @@ def movements(peer, *, start=None, end=None, offset=0, limit=None) -> list[Movem
             amount=-e.amount,
             reason=describe(e.transaction, business),
             link=_link(e.transaction, business),
-            reference=e.transaction.key.split(":rule-")[0],
+            # the journal's number of the movement, which the owner finds in the console's
+            # journal; never the transaction's key ("block.completed:76"), an engineer's word
+            reference=str(e.transaction_id),
             kind=e.transaction.kind,
         )
         for e in entries
@@ -660,6 +662,27 @@ def describe(txn: Transaction, business) -> str:
             "why": txn.memo,
         }
     return txn.get_kind_display()
+
+
+def account_words(account: Account) -> str:
+    """A ledger account as the owner names it ("Owed to Giulia R.", "Rewards: Bike tours"),
+    never its path in the plain-text journal ("liabilities:peers:12:payable"), which only
+    the journal's download keeps. Reads the account's peer, program and cause (select them)."""
+    kind = account.kind
+    if kind == AccountKind.PEER_PAYABLE and account.peer_id:
+        return _("Owed to %(peer)s") % {"peer": account.peer.display_name}
+    if kind == AccountKind.PEER_POINTS and account.peer_id:
+        return _("Points of %(peer)s") % {"peer": account.peer.display_name}
+    if kind == AccountKind.REWARDS and account.program_id:
+        return _("Rewards: %(program)s") % {"program": account.program.title}
+    if kind == AccountKind.PERKS and account.program_id:
+        return _("Perks: %(program)s") % {"program": account.program.title}
+    if kind == AccountKind.DONATIONS and account.cause_id:
+        return _("Donations owed to %(cause)s") % {"cause": account.cause.name}
+    if kind == AccountKind.VOUCHER:
+        return _("Voucher %(code)s") % {"code": account.name.rpartition(":")[2]}
+    label = str(account.get_kind_display())
+    return label[:1].upper() + label[1:]
 
 
 def _cause_name(business, cause_id):
@@ -841,6 +864,21 @@ def batches_to_approve(business) -> list[PayoutBatch]:
 
 def has_bank_account(business) -> bool:
     return RewardSettings.objects.filter(business=business).exclude(debtor_iban="").exists()
+
+
+def bank_account_summary(business) -> dict | None:
+    """The account payouts leave from, masked, for the shop's settings page; None if unset."""
+    from .iban import mask_iban
+
+    found = (
+        RewardSettings.objects.filter(business=business)
+        .exclude(debtor_iban="")
+        .values("debtor_name", "debtor_iban")
+        .first()
+    )
+    if found is None:
+        return None
+    return {"holder": found["debtor_name"], "iban": mask_iban(found["debtor_iban"])}
 
 
 def has_rewards(business) -> bool:

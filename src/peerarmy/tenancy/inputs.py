@@ -6,10 +6,11 @@ from typing import Annotated
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
-from peerarmy.inputs import Email, Input, Text, broken, text
+from peerarmy.inputs import Day, Email, Input, Phone, Text, broken, rule_errors, text
 
+from . import hours
 from .models import RESERVED_SLUGS, Business, Role, slug_validator
 
 
@@ -112,6 +113,31 @@ class RoleInput(Input):
     role: Role
 
 
+def _opening_day(value: str) -> str:
+    """A day's opening hours as typed, written back the one canonical way."""
+    try:
+        return hours.format_day(hours.parse_day(value))
+    except hours.HoursError as exc:
+        if exc.code == "order":
+            message = _("“%(part)s” ends before it starts.")
+        elif exc.code == "overlap":
+            message = _("The times overlap: write each part of the day once.")
+        elif exc.code == "many":
+            message = _("At most %(n)d time ranges a day.")
+        elif exc.code == "time":
+            message = _("“%(part)s” has a time that does not exist.")
+        else:
+            message = _(
+                "Write the hours like 9:00-13:00, 15:30-19:30, or leave it empty if you are "
+                "closed; “%(part)s” is not a time range."
+            )
+        raise broken(message % {"part": exc.part, "n": hours.MAX_INTERVALS}) from None
+
+
+# One day's opening hours: "9:00-13:00, 15:30-19:30", or empty for closed.
+OpeningDay = Annotated[text(120), AfterValidator(_opening_day)]
+
+
 class ShopSettingsInput(Input):
     """What an owner changes of their business in the console: how it is named and shown,
     where it is, its language and clock (its address, /<slug>/, and currency stay)."""
@@ -128,14 +154,60 @@ class ShopSettingsInput(Input):
     tagline_en: text(200) = ""
     about_it: Text = ""
     about_en: Text = ""
+    phone: Phone = Field("", description="The shop's phone, shown on its pages; empty for none.")
+    address: text(200) = Field("", description="The shop's street address, shown on its pages.")
+    hours_mon: OpeningDay = Field(
+        "", description='Monday\'s hours, e.g. "9:00-13:00, 15:30-19:30"; empty: closed.'
+    )
+    hours_tue: OpeningDay = ""
+    hours_wed: OpeningDay = ""
+    hours_thu: OpeningDay = ""
+    hours_fri: OpeningDay = ""
+    hours_sat: OpeningDay = ""
+    hours_sun: OpeningDay = ""
 
     @classmethod
     def of(cls, business) -> "ShopSettingsInput":
-        return cls.model_construct(
-            **{
-                name: (getattr(business, name) or None)
-                if name == "contact_email"
-                else getattr(business, name)
-                for name in cls.model_fields
-            }
-        )
+        values = {}
+        for name in cls.model_fields:
+            if name.startswith("hours_"):
+                day = business.opening_hours.get(name.removeprefix("hours_"), [])
+                values[name] = hours.format_day(hours.from_stored(day))
+            elif name == "contact_email":
+                values[name] = business.contact_email or None
+            else:
+                values[name] = getattr(business, name)
+        return cls.model_construct(**values)
+
+    def opening_hours(self) -> dict:
+        """The week as a business keeps it (`Business.opening_hours`)."""
+        week = {}
+        for day in hours.WEEKDAYS:
+            intervals = hours.parse_day(getattr(self, f"hours_{day}"))
+            if intervals:
+                week[day] = hours.as_stored(intervals)
+        return week
+
+
+MAX_CLOSURE_DAYS = 366
+
+
+class ClosureInput(Input):
+    """Days the shop is closed beyond its weekly hours (holidays)."""
+
+    first: Day = Field(description="The first day closed.")
+    last: Day = Field(description="The last day closed (the same day for one day).")
+    note: text(120) = Field("", description='What people read, e.g. "Summer holidays".')
+
+    @model_validator(mode="after")
+    def _rules(self, info: ValidationInfo):
+        problems = []
+        if self.last < self.first:
+            problems.append(("last", _("The last day comes before the first.")))
+        elif (self.last - self.first).days >= MAX_CLOSURE_DAYS:
+            problems.append(("last", _("A closure lasts at most a year.")))
+        today = (info.context or {}).get("today")
+        if today is not None and self.last < today:
+            problems.append(("last", _("These days are already over.")))
+        rule_errors(problems, type(self).__name__)
+        return self

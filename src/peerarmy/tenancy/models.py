@@ -53,6 +53,13 @@ class Business(models.Model):
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a colour like #1f6feb."))],
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)  # E.164
+    address = models.CharField(_("street address"), max_length=200, blank=True)
+    # pictures, as names in the default storage (`peerarmy.photos`): WebP, no metadata
+    logo = models.CharField(_("logo"), max_length=200, blank=True)
+    cover = models.CharField(_("cover photo"), max_length=200, blank=True)
+    # {"mon": [["09:00", "13:00"], ["15:30", "19:30"]], ...}; a day left out is closed
+    opening_hours = models.JSONField(_("opening hours"), default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -88,12 +95,49 @@ class Business(models.Model):
         return ""
 
     @property
+    def logo_url(self):
+        from peerarmy.photos import url
+
+        return url(self.logo)
+
+    @property
+    def cover_url(self):
+        from peerarmy.photos import url
+
+        return url(self.cover)
+
+    @property
     def tagline(self):
         return self.localized("tagline")
 
     @property
     def about(self):
         return self.localized("about")
+
+
+class Closure(models.Model):
+    """Days the shop is closed beyond its weekly hours: holidays, a stocktaking, August."""
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="closures", verbose_name=_("business")
+    )
+    first = models.DateField(_("from"))
+    last = models.DateField(_("until"))
+    note = models.CharField(_("note"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["first", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last__gte=models.F("first")), name="closure_ends_after_start"
+            )
+        ]
+        indexes = [models.Index(fields=["business", "last"], name="closure_business_last")]
+
+    def __str__(self):
+        return f"{self.business} · {self.first}–{self.last}"
 
 
 class Role(models.TextChoices):

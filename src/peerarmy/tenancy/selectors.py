@@ -78,3 +78,42 @@ def member_count(business) -> int:
 def members_of(business):
     """The business's owner and staff, with their accounts (who hears about applications)."""
     return list(business.memberships.select_related("user").order_by("pk"))
+
+
+def closures(business, *, today=None, limit=20):
+    """The business's closures not yet over, soonest first (holidays, on its pages and in
+    the console)."""
+    from django.utils import timezone
+
+    from .models import Closure
+
+    today = today or timezone.localdate(timezone=business.tzinfo)
+    return list(
+        Closure.objects.filter(business=business, last__gte=today).order_by("first")[:limit]
+    )
+
+
+def visiting_hours(business, *, now=None):
+    """What a visitor reads of when to come: each weekday with its hours (in the reader's
+    language, Monday first), whether the shop is open now, and the closures to come."""
+    from django.utils import timezone
+    from django.utils.dates import WEEKDAYS as DAY_NAMES
+
+    from . import hours
+
+    now = timezone.localtime(now or timezone.now(), business.tzinfo)
+    coming = closures(business, today=now.date(), limit=5)
+    week = business.opening_hours or {}
+    return {
+        "days": [
+            {
+                "name": DAY_NAMES[index],
+                "hours": hours.format_day(hours.from_stored(week.get(key, []))),
+                "today": index == now.weekday(),
+            }
+            for index, key in enumerate(hours.WEEKDAYS)
+        ],
+        "has_hours": hours.has_hours(week),
+        "open_now": hours.is_open(week, [(c.first, c.last) for c in coming], now),
+        "closures": coming,
+    }

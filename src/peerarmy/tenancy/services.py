@@ -6,12 +6,13 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from peerarmy.errors import PermissionDenied
-from peerarmy.inputs import FieldErrors, Outcome
+from peerarmy import photos
+from peerarmy.errors import NotFound, PermissionDenied
+from peerarmy.inputs import FieldErrors, InvalidInput, Outcome
 
 from . import selectors
-from .inputs import BusinessInput, MemberInput
-from .models import Business, Membership, Role
+from .inputs import BusinessInput, ClosureInput, MemberInput
+from .models import Business, Closure, Membership, Role
 from .roles import REFUSALS, Capability
 from .selectors import get_membership
 
@@ -101,10 +102,75 @@ def update_shop(business, actor, data) -> Outcome[Business]:
     check_is_owner(actor, business)
     business = Business.objects.select_for_update().get(pk=business.pk)
     for name in type(data).model_fields:
+        if name.startswith("hours_"):
+            continue
         value = getattr(data, name)
         setattr(business, name, "" if value is None else value)
+    business.opening_hours = data.opening_hours()
     business.save()
     return Outcome(business)
+
+
+# The pictures a business shows, and how each is kept (`peerarmy.photos`).
+PHOTO_SHAPES = {
+    "logo": photos.Shape(width=512, height=512, min_side=64),
+    "cover": photos.Shape(width=1600, height=900, min_side=320),
+}
+
+
+def set_shop_photo(business, actor, kind: str, data: bytes) -> Outcome[Business]:
+    """The owner's new logo or cover photo (`kind`), from the uploaded file's bytes: made
+    upright, shrunk, stripped of its metadata and stored; the picture it replaces is removed.
+    A file that is not a usable picture is refused on the field `kind`, and nothing changes."""
+    check_is_owner(actor, business)
+    if kind not in PHOTO_SHAPES:
+        raise InvalidInput([("kind", _("Choose the logo or the cover photo."))])
+    try:
+        processed = photos.process(data, PHOTO_SHAPES[kind])
+    except photos.PhotoError as exc:
+        raise InvalidInput([(kind, str(exc))]) from None
+    name = photos.store(f"businesses/{business.pk}/{kind}", processed)
+    with transaction.atomic():
+        locked = Business.objects.select_for_update().get(pk=business.pk)
+        old = getattr(locked, kind)
+        setattr(locked, kind, name)
+        locked.save(update_fields=[kind])
+    if old and old != name:
+        transaction.on_commit(lambda: photos.delete(old))
+    return Outcome(locked)
+
+
+def remove_shop_photo(business, actor, kind: str) -> Outcome[Business]:
+    check_is_owner(actor, business)
+    if kind not in PHOTO_SHAPES:
+        raise InvalidInput([("kind", _("Choose the logo or the cover photo."))])
+    with transaction.atomic():
+        locked = Business.objects.select_for_update().get(pk=business.pk)
+        old = getattr(locked, kind)
+        setattr(locked, kind, "")
+        locked.save(update_fields=[kind])
+    if old:
+        transaction.on_commit(lambda: photos.delete(old))
+    return Outcome(locked)
+
+
+@transaction.atomic
+def add_closure(business, actor, data: ClosureInput) -> Outcome[Closure]:
+    """Days the shop is closed (holidays), shown on its pages."""
+    check_is_owner(actor, business)
+    return Outcome(
+        Closure.objects.create(business=business, first=data.first, last=data.last, note=data.note),
+        created=True,
+    )
+
+
+@transaction.atomic
+def remove_closure(business, actor, closure_id) -> Outcome[None]:
+    check_is_owner(actor, business)
+    deleted, _rows = Closure.objects.filter(business=business, pk=closure_id).delete()
+    if not deleted:
+        raise NotFound()
+    return Outcome(None)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ everywhere."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from peerarmy.tenancy.inputs import RoleInput, ShopSettingsInput, StaffInviteInput
+from peerarmy.tenancy.inputs import ClosureInput, RoleInput, ShopSettingsInput, StaffInviteInput
 from peerarmy.tenancy.models import Role
 
 from .base import InputForm
@@ -81,7 +81,77 @@ class ShopSettingsForm(InputForm):
         choices=[("it", "Italiano"), ("en", "English")],
     )
     timezone = forms.ChoiceField(label=_("Your clock"), choices=())
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        help_text=_("Shown on your pages, for visitors to call."),
+    )
+    address = forms.CharField(
+        label=_("Street address"),
+        required=False,
+        help_text=_("Where visitors find you, e.g. Via dell'Indipendenza 12."),
+    )
+    hours_mon = forms.CharField(label=_("Monday"), required=False)
+    hours_tue = forms.CharField(label=_("Tuesday"), required=False)
+    hours_wed = forms.CharField(label=_("Wednesday"), required=False)
+    hours_thu = forms.CharField(label=_("Thursday"), required=False)
+    hours_fri = forms.CharField(label=_("Friday"), required=False)
+    hours_sat = forms.CharField(label=_("Saturday"), required=False)
+    hours_sun = forms.CharField(label=_("Sunday"), required=False)
+
+    HOURS = (
+        "hours_mon",
+        "hours_tue",
+        "hours_wed",
+        "hours_thu",
+        "hours_fri",
+        "hours_sat",
+        "hours_sun",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["timezone"].choices = zone_choices()
+        for name in self.HOURS:
+            self.fields[name].widget.attrs["placeholder"] = _("closed")
+
+    def hours_fields(self):
+        return [self[name] for name in self.HOURS]
+
+
+class ClosureForm(InputForm):
+    input_class = ClosureInput
+
+    first = forms.CharField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last = forms.CharField(label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(
+        label=_("Note for visitors"),
+        required=False,
+        help_text=_("For example: Summer holidays."),
+    )
+
+    def input_context(self):
+        from django.utils import timezone
+
+        return {
+            "business": self.business,
+            "today": timezone.localdate(timezone=self.business.tzinfo),
+        }
+
+
+class ShopPhotosForm(forms.Form):
+    """A new logo or cover photo (or both); the service reads and checks the files."""
+
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("Square works best; shown at the top of your pages and as the app's icon."),
+    )
+    cover = forms.FileField(
+        label=_("Cover photo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("A wide photo of the shop or your people, at the top of your public page."),
+    )

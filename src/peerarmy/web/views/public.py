@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from peerarmy.programs.selectors import get_published_program, published_programs
+from peerarmy.tenancy.selectors import visiting_hours
 
 from .base import business_page
 from .home import JOIN_SESSION_KEY
@@ -16,7 +17,7 @@ def landing(request, business):
     return render(
         request,
         "web/public/landing.html",
-        {"programs": published_programs(business)},
+        {"programs": published_programs(business), "visiting": visiting_hours(business)},
     )
 
 

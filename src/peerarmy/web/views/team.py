@@ -7,12 +7,27 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError
+from peerarmy.photos import MAX_UPLOAD_BYTES
+from peerarmy.rewards import selectors as rewards_selectors
+from peerarmy.tenancy import selectors as tenancy_selectors
 from peerarmy.tenancy import team
 from peerarmy.tenancy.inputs import ShopSettingsInput
 from peerarmy.tenancy.models import Role
 from peerarmy.tenancy.roles import ROLE_SUMMARIES, Capability
-from peerarmy.tenancy.services import update_shop
-from peerarmy.web.forms.tenancy import InviteMemberForm, RoleForm, ShopSettingsForm
+from peerarmy.tenancy.services import (
+    add_closure,
+    remove_closure,
+    remove_shop_photo,
+    set_shop_photo,
+    update_shop,
+)
+from peerarmy.web.forms.tenancy import (
+    ClosureForm,
+    InviteMemberForm,
+    RoleForm,
+    ShopPhotosForm,
+    ShopSettingsForm,
+)
 
 from .base import business_page, console_page
 
@@ -185,4 +200,78 @@ def shop_settings(request, business):
             messages.success(request, _("The shop's settings are saved."))
             return redirect("web:manage_shop", business_slug=business.slug)
     status = 400 if request.method == "POST" and form.errors else 200
-    return render(request, "web/manage/shop.html", {"form": form, "is_owner": owner}, status=status)
+    return _shop_page(request, business, form=form, status=status)
+
+
+def _shop_page(request, business, *, form=None, photos_form=None, closure_form=None, status=200):
+    owner = _is_owner(request)
+    return render(
+        request,
+        "web/manage/shop.html",
+        {
+            "form": form
+            or ShopSettingsForm(
+                initial=ShopSettingsInput.of(business).model_dump(), business=business
+            ),
+            "photos_form": photos_form or ShopPhotosForm(),
+            "closure_form": closure_form or ClosureForm(business=business),
+            "closures": tenancy_selectors.closures(business),
+            "bank_account": rewards_selectors.bank_account_summary(business),
+            "is_owner": owner,
+        },
+        status=status,
+    )
+
+
+@console_page(("POST",), needs=Capability.SHOP)
+def shop_photos(request, business):
+    """The owner's new logo or cover photo, or one removed."""
+    form = ShopPhotosForm(request.POST, request.FILES)
+    form.is_valid()
+    try:
+        remove = request.POST.get("remove")
+        if remove:
+            remove_shop_photo(business, request.user, remove)
+            messages.success(request, _("The picture is removed."))
+        else:
+            changed = False
+            for kind in ("logo", "cover"):
+                upload = request.FILES.get(kind)
+                if upload is not None:
+                    set_shop_photo(business, request.user, kind, _read_upload(upload))
+                    changed = True
+            if not changed:
+                form.add_error(None, _("Choose a picture to upload."))
+                return _shop_page(request, business, photos_form=form, status=400)
+            messages.success(request, _("The picture is saved."))
+    except DomainError as exc:
+        for field, message in exc.field_errors or [(None, exc.message)]:
+            form.add_error(field if field in form.fields else None, str(message))
+        return _shop_page(request, business, photos_form=form, status=400)
+    return redirect("web:manage_shop", business_slug=business.slug)
+
+
+def _read_upload(upload) -> bytes:
+    # one byte over the limit is enough for the service to refuse the file as too large
+    return upload.read(MAX_UPLOAD_BYTES + 1)
+
+
+@console_page(("POST",), needs=Capability.SHOP)
+def shop_closure_add(request, business):
+    form = ClosureForm(request.POST, business=business)
+    if form.is_valid():
+        try:
+            add_closure(business, request.user, form.input)
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, _("The closure is saved; your pages show it."))
+            return redirect("web:manage_shop", business_slug=business.slug)
+    return _shop_page(request, business, closure_form=form, status=400)
+
+
+@console_page(("POST",), needs=Capability.SHOP)
+def shop_closure_remove(request, business, closure_id):
+    remove_closure(business, request.user, closure_id)
+    messages.success(request, _("The closure is removed."))
+    return redirect("web:manage_shop", business_slug=business.slug)
