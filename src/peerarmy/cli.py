@@ -21,6 +21,7 @@ COMMANDS = {
     "ledger": "ledger check --business SLUG | ledger export --business SLUG "
     "--format ledger|csv [-o FILE]",
     "payouts": "payouts list|prepare|approve|sepa|sent|paid --business SLUG ...",
+    "webpush-keys": "print a new VAPID key pair for web push as environment lines",
     "createsuperuser": "create a superuser for /admin/",
     "collectstatic": "gather static files into var/static for production",
     "manage": "run any Django management command: peerarmy manage <command> [args]",
@@ -160,6 +161,11 @@ def main(argv=None):
         from peerarmy.matching.solve_cli import main as solve
 
         return solve(rest)
+    if command == "webpush-keys":
+        # New keys need no settings, no database, no SECRET_KEY.
+        from peerarmy.notifications.vapid import main as webpush_keys
+
+        return webpush_keys(rest)
     if command in SAYS_DATABASE and not {"-h", "--help"} & set(rest):
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "peerarmy.settings")
         _say_database()

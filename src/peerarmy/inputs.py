@@ -422,6 +422,8 @@ def error_message(error) -> str:
         return _("Enter a list.")
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return _("Send a JSON object.")
+    if kind in ("time_type", "time_parsing"):
+        return _("Enter a time (HH:MM).")
     if kind in ("datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
         return _("Enter a date and time.")
     if kind in (

@@ -18,6 +18,7 @@ class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Webhook")
+        WEBPUSH = "webpush", _("Web push")
 
     # Null only for messages that belong to no business (a sign-up before any application).
     business = models.ForeignKey(
@@ -78,6 +79,41 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return f"{self.event} → {self.get_channel_display()} ({self.get_status_display()})"
+
+
+class PushSubscription(models.Model):
+    """A browser that agreed to show this installation's notifications (the Push API's
+    subscription: the push service's `endpoint` and the browser's keys). `owner` says whose
+    device it is in the words of the app that asked for it ("peer:42"): the outbox knows no
+    app. A push service that answers 404 or 410 has forgotten it, and so is it then."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    owner = models.CharField(_("owner"), max_length=40)
+    endpoint = models.URLField(_("endpoint"), max_length=1000)
+    # The endpoint's SHA-256: one row per browser (a long URL makes a poor unique key).
+    endpoint_hash = models.CharField(max_length=64, editable=False)
+    p256dh = models.CharField(max_length=200)
+    auth = models.CharField(max_length=100)
+    created_at = models.DateTimeField(_("enabled"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last sent"), null=True, blank=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("web push subscription")
+        verbose_name_plural = _("web push subscriptions")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "endpoint_hash"], name="pushsubscription_one_per_browser"
+            )
+        ]
+        indexes = [models.Index(fields=["business", "owner"], name="pushsubscription_owner")]
+
+    def __str__(self):
+        return f"{self.owner} ({self.pk})"
 
 
 class DeliveryAttempt(models.Model):

@@ -1,5 +1,6 @@
 """Writing messages to the outbox and delivering them."""
 
+import hashlib
 import logging
 import re
 import time
@@ -10,11 +11,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
-from . import renderers, sql
-from .models import DeliveryAttempt, OutboxMessage, OutboxStatus
+from peerarmy.errors import InvalidTransition
+from peerarmy.inputs import Outcome
+
+from . import push, renderers, sql
+from .inputs import PushSubscriptionInput
+from .models import DeliveryAttempt, OutboxMessage, OutboxStatus, PushSubscription
 
 logger = logging.getLogger(__name__)
 
@@ -122,6 +128,63 @@ def enqueue_email_rendered(
     )
     _schedule_delivery(message.pk)
     return message
+
+
+def enqueue_push(*, business, subscription, notification: dict, language, event):
+    """Write a web push message for the browser of `subscription` to the outbox; delivery
+    starts after commit, with the e-mails' retries. `notification` is what the service worker
+    shows: {"title", "body", "url"} (a link on this site), in the reader's language."""
+    message = OutboxMessage.objects.create(
+        business=business,
+        channel=OutboxMessage.Channel.WEBPUSH,
+        event=event,
+        # the endpoint identifies the person's browser: the message names the row instead
+        recipient=f"push subscription {subscription.pk}",
+        subject=str(notification.get("title", ""))[:255],
+        body_text=str(notification.get("body", "")),
+        payload={"subscription_id": subscription.pk, "notification": notification},
+        language=language,
+        next_attempt_at=timezone.now(),
+    )
+    _schedule_delivery(message.pk)
+    return message
+
+
+def _endpoint_hash(endpoint: str) -> str:
+    return hashlib.sha256(endpoint.encode("utf-8")).hexdigest()
+
+
+def subscribe_push(business, owner: str, data: PushSubscriptionInput) -> Outcome[PushSubscription]:
+    """Keep a browser's push subscription for `owner` ("peer:42"); the caller has checked
+    that the person acts for `owner`. A browser subscribed before (by anyone of the business)
+    is the same row, now `owner`'s: a shared phone notifies whoever enabled it last."""
+    if not push.is_configured():
+        raise InvalidTransition(
+            gettext("Web push is not set up on this installation."),
+            code="push_not_configured",
+        )
+    with transaction.atomic():
+        subscription, created = PushSubscription.objects.update_or_create(
+            business=business,
+            endpoint_hash=_endpoint_hash(data.endpoint),
+            defaults={
+                "owner": owner,
+                "endpoint": data.endpoint,
+                "p256dh": data.keys.p256dh,
+                "auth": data.keys.auth,
+            },
+        )
+    return Outcome(subscription, created=created)
+
+
+def unsubscribe_push(business, owner: str, endpoint: str | None = None) -> int:
+    """Forget `owner`'s browser with this endpoint, or all of their browsers without one;
+    returns how many were forgotten (0 for another owner's)."""
+    found = PushSubscription.objects.filter(business=business, owner=owner)
+    if endpoint is not None:
+        found = found.filter(endpoint_hash=_endpoint_hash(endpoint))
+    deleted, _by_model = found.delete()
+    return deleted
 
 
 def _schedule_delivery(message_id, run_after=None):
@@ -268,6 +331,9 @@ def _render(message):
 
 
 def _send(message):
+    if message.channel == OutboxMessage.Channel.WEBPUSH:
+        _send_push(message)
+        return
     if message.channel != OutboxMessage.Channel.EMAIL:
         raise ValueError(f"unsupported channel {message.channel}")
     email = EmailMultiAlternatives(
@@ -281,6 +347,27 @@ def _send(message):
     for attachment in message.attachments or []:
         email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
     email.send(fail_silently=False)
+
+
+def _send_push(message):
+    """One push message; a subscription that is gone (removed by its owner, or forgotten by
+    its push service: then removed here) fails the message at once, with no retry."""
+    with scopes_disabled():
+        subscription = PushSubscription.objects.filter(
+            pk=message.payload.get("subscription_id"), business_id=message.business_id
+        ).first()
+    if subscription is None:
+        message.attempts = settings.OUTBOX_MAX_ATTEMPTS - 1  # the failure below is final
+        raise push.PushGone("the browser's subscription was removed")
+    try:
+        push.send(subscription, message.payload.get("notification") or {})
+    except push.PushGone:
+        with scopes_disabled():
+            PushSubscription.objects.filter(pk=subscription.pk).delete()
+        message.attempts = settings.OUTBOX_MAX_ATTEMPTS - 1
+        raise
+    with scopes_disabled():
+        PushSubscription.objects.filter(pk=subscription.pk).update(last_sent_at=timezone.now())
 
 
 def deliver_due(limit=500) -> int:

@@ -1,14 +1,23 @@
 """The typed inputs of every change to a peer (see `peerarmy.inputs`): the profile a person
-applies with and keeps up to date, and the reason of a rejection."""
+applies with and keeps up to date, the reason of a rejection, and how new work reaches them."""
 
-from typing import Annotated
+from datetime import time
+from typing import Annotated, Literal
 
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from peerarmy.inputs import Input, Latitude, Longitude, Text, broken, rule_errors, text, whole
 
-from .models import LANGUAGE_NAMES, LanguageLevel
+from . import timing
+from .models import (
+    DEFAULT_DIGEST_HOUR,
+    DEFAULT_QUIET_END,
+    DEFAULT_QUIET_START,
+    LANGUAGE_NAMES,
+    LanguageLevel,
+    NewWorkMessages,
+)
 
 MAX_SHOWCASE_LINKS = 5
 MAX_LINK_LENGTH = 300
@@ -164,3 +173,90 @@ class RejectInput(Input):
     reason: Annotated[text(1000), AfterValidator(_reason_given)] = Field(
         description="Why the application is turned down; the applicant reads it. Required."
     )
+
+
+# --- how new work reaches the peer --------------------------------------------------------------
+
+
+def _to_the_minute(value: time | None) -> time | None:
+    # A clock on a settings page has minutes; seconds would only hide an hour's edge.
+    return None if value is None else time(value.hour, value.minute)
+
+
+class NotificationSettingsInput(Input):
+    """How the peer hears of new work: `off`, `instant` (one message as soon as work opens, or
+    when the quiet hours end) or `digest` (one a day at `digest_hour`), by e-mail and/or web
+    push; quiet hours are local times on the business's clock and may wrap midnight
+    (22:00–08:00). Both quiet times, or neither (no quiet hours)."""
+
+    new_work: Literal["off", "instant", "digest"] = Field(
+        NewWorkMessages.INSTANT.value,
+        description="off, instant (at once) or digest (once a day).",
+    )
+    email: bool = Field(True, description="Send new-work messages by e-mail.")
+    push: bool = Field(
+        True, description="Send them by web push to the browsers where you enabled it."
+    )
+    quiet_start: Annotated[time | None, AfterValidator(_to_the_minute)] = Field(
+        DEFAULT_QUIET_START,
+        description="Start of the quiet hours (HH:MM, the business's time zone), or null.",
+    )
+    quiet_end: Annotated[time | None, AfterValidator(_to_the_minute)] = Field(
+        DEFAULT_QUIET_END,
+        description="End of the quiet hours (HH:MM); before the start when they wrap midnight.",
+    )
+    digest_hour: whole(0, 23) = Field(
+        DEFAULT_DIGEST_HOUR, description="Hour (0–23) of the daily message, business time zone."
+    )
+
+    @model_validator(mode="after")
+    def _rules(self):
+        errors = []
+        if (self.quiet_start is None) != (self.quiet_end is None):
+            missing = "quiet_start" if self.quiet_start is None else "quiet_end"
+            errors.append((missing, _("Give both ends of the quiet hours, or neither.")))
+        elif self.quiet_start is not None and self.quiet_start == self.quiet_end:
+            errors.append(
+                ("quiet_end", _("The quiet hours must end at another time than they start."))
+            )
+        elif (
+            self.new_work == NewWorkMessages.DIGEST
+            and self.quiet_start is not None
+            and timing.is_quiet(time(self.digest_hour), self.timing)
+        ):
+            errors.append(
+                (
+                    "digest_hour",
+                    _("This hour falls in your quiet hours: choose one outside them."),
+                )
+            )
+        if self.new_work != NewWorkMessages.OFF and not (self.email or self.push):
+            errors.append(
+                (
+                    "email",
+                    _("Choose at least one way to reach you, or turn new-work messages off."),
+                )
+            )
+        rule_errors(errors, type(self).__name__)
+        return self
+
+    @property
+    def timing(self) -> timing.Timing:
+        return timing.Timing(
+            mode=timing.Mode(self.new_work),
+            quiet_start=self.quiet_start,
+            quiet_end=self.quiet_end,
+            digest_hour=self.digest_hour,
+        )
+
+    @classmethod
+    def of(cls, found) -> "NotificationSettingsInput":
+        """The input that describes a `NotificationSettings` row (saved or the defaults)."""
+        return cls.model_construct(
+            new_work=found.new_work,
+            email=found.by_email,
+            push=found.by_push,
+            quiet_start=found.quiet_start,
+            quiet_end=found.quiet_end,
+            digest_hour=found.digest_hour,
+        )

@@ -1,5 +1,7 @@
 """Peers: the people enrolled in a business's army, with their skills, languages and area."""
 
+from datetime import time
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -214,3 +216,158 @@ class PeerLanguage(models.Model):
         # Django's own builds a dict of every language on each call; a list page calls it
         # for every language of every peer.
         return LANGUAGE_NAMES.get(self.language, self.language)
+
+
+# --- new work reaching the peer: their settings and what they were offered -----------------------
+
+
+class NewWorkMessages(models.TextChoices):
+    """How a peer hears of new work (the values of `timing.Mode`)."""
+
+    OFF = "off", pgettext_lazy("new work messages", "Off")
+    INSTANT = "instant", pgettext_lazy("new work messages", "At once")
+    DIGEST = "digest", pgettext_lazy("new work messages", "Once a day")
+
+
+# What a peer who never opened the settings page gets. At once: work is first come, first
+# served (a block is claimed within hours), so a daily digest would mostly list taken work; by
+# e-mail, and by web push once they enable it on a device (enabling it is their own act); never
+# between 22:00 and 08:00, since a phone that buzzes at night for a delivery block is a reason
+# to switch everything off; a digest, if chosen, in the early evening, when the next days are
+# planned.
+DEFAULT_QUIET_START = time(22, 0)
+DEFAULT_QUIET_END = time(8, 0)
+DEFAULT_DIGEST_HOUR = 18
+
+
+class NotificationSettings(models.Model):
+    """How a peer wants to hear of new work: off, at once or a daily digest; by e-mail and web
+    push; quiet hours and the digest's hour on the business's clock. One row per peer, saved by
+    their first change (until then the defaults above apply, unsaved)."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    peer = models.OneToOneField(
+        Peer,
+        on_delete=models.CASCADE,
+        related_name="notification_settings",
+        verbose_name=_("peer"),
+    )
+    new_work = models.CharField(
+        _("messages about new work"),
+        max_length=10,
+        choices=NewWorkMessages.choices,
+        default=NewWorkMessages.INSTANT,
+    )
+    by_email = models.BooleanField(_("by e-mail"), default=True)
+    by_push = models.BooleanField(_("by web push"), default=True)
+    quiet_start = models.TimeField(
+        _("quiet from"), null=True, blank=True, default=DEFAULT_QUIET_START
+    )
+    quiet_end = models.TimeField(_("quiet until"), null=True, blank=True, default=DEFAULT_QUIET_END)
+    digest_hour = models.PositiveSmallIntegerField(
+        _("hour of the daily message"),
+        default=DEFAULT_DIGEST_HOUR,
+        validators=[MaxValueValidator(23)],
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(digest_hour__lte=23), name="notification_digest_hour_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quiet_start__isnull=True, quiet_end__isnull=True)
+                | models.Q(quiet_start__isnull=False, quiet_end__isnull=False),
+                name="notification_quiet_hours_both_or_neither",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.peer_id}: {self.new_work}"
+
+
+class OfferedWorkKind(models.TextChoices):
+    BLOCK = "block", pgettext_lazy("offered work", "Block")
+    REQUEST = "request", pgettext_lazy("offered work", "Request for a local")
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("offer status", "Waiting to be sent")
+    SENT = "sent", pgettext_lazy("offer status", "Sent")
+    DROPPED = "dropped", pgettext_lazy("offer status", "Not sent (taken, started or turned off)")
+
+
+class OfferedWork(models.Model):
+    """A piece of new work (a block, or a request waiting for a local) offered to one peer:
+    once per peer and item, which the unique constraint guarantees however many workers sweep.
+    `due_at` is when its message may leave (`timing.due_at`); the message lists every item of
+    the peer that is due, and each is `sent` or, if taken or started meanwhile, `dropped`.
+    The item is named by kind and id (scheduling and matching sit above this app)."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, related_name="offered_work", verbose_name=_("peer")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=OfferedWorkKind.choices)
+    item_id = models.BigIntegerField(_("item"))
+    starts_at = models.DateTimeField(_("work starts"))
+    found_at = models.DateTimeField(_("found"))
+    due_at = models.DateTimeField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=OfferStatus.choices, default=OfferStatus.PENDING
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("offered work")
+        verbose_name_plural = _("offered work")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "peer", "kind", "item_id"], name="offeredwork_once_per_peer"
+            ),
+        ]
+        indexes = [
+            # What the sweep sends: pending offers whose time has come (sent and dropped ones
+            # stay out, so it stays small).
+            models.Index(
+                fields=["due_at"], name="offeredwork_due", condition=models.Q(status="pending")
+            ),
+            # What the sweep forgets: offers of work long past.
+            models.Index(fields=["starts_at"], name="offeredwork_starts"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.item_id} → {self.peer_id} ({self.status})"
+
+
+class OfferSweep(models.Model):
+    """How far the worker has looked for new work of a business: work that opened up to
+    `looked_until` has been offered. A worker takes the business's next look by setting
+    `leased_until` (a conditional UPDATE), so two workers never look at once; a worker that
+    dies lets the lease run out and the next one looks again."""
+
+    business = models.OneToOneField(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    looked_until = models.DateTimeField(_("looked until"), null=True, blank=True)
+    leased_until = models.DateTimeField(_("being looked at until"), null=True, blank=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("new work sweep")
+        verbose_name_plural = _("new work sweeps")
+
+    def __str__(self):
+        return f"{self.business_id}: {self.looked_until}"

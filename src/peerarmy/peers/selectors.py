@@ -7,9 +7,10 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from peerarmy.errors import NotFound
+from peerarmy.notifications.selectors import push_subscriptions
 
 from . import sql
-from .models import Peer, PeerLanguage, PeerStatus, Skill
+from .models import NotificationSettings, Peer, PeerLanguage, PeerStatus, Skill
 
 
 def peers_for_business(business, *, status=None, skill=None, language=None, q=None):
@@ -222,3 +223,23 @@ def missing_for_work(peer) -> list[Missing]:
             )
         )
     return found
+
+
+# --- how new work reaches the peer ------------------------------------------------------------
+
+
+def notification_settings_of(peer) -> NotificationSettings:
+    """The peer's settings for new-work messages, or the defaults (unsaved) before their first
+    change: a read writes nothing."""
+    found = NotificationSettings.objects.filter(business_id=peer.business_id, peer=peer).first()
+    return found or NotificationSettings(business_id=peer.business_id, peer=peer)
+
+
+def push_owner(peer) -> str:
+    """Whose browsers the outbox's push subscriptions are, for this peer."""
+    return f"peer:{peer.pk}"
+
+
+def push_devices(peer) -> int:
+    """On how many browsers the peer enabled web push."""
+    return len(push_subscriptions(peer.business_id, push_owner(peer)))

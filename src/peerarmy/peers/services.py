@@ -1,4 +1,5 @@
-"""Every change to a peer: applying, editing the profile, approving, rejecting."""
+"""Every change to a peer: applying, editing the profile, approving, rejecting, and how new
+work reaches them (their notification settings and the browsers they enabled web push on)."""
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
@@ -8,19 +9,30 @@ from django.utils.translation import gettext_lazy
 
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.inputs import FieldErrors, Outcome, stored_degrees
-from peerarmy.notifications.services import enqueue_email
+from peerarmy.notifications.inputs import PushSubscriptionInput
+from peerarmy.notifications.services import enqueue_email, subscribe_push, unsubscribe_push
 from peerarmy.tenancy.selectors import members_of
 from peerarmy.tenancy.services import check_can_manage
 
-from . import geocoding, selectors
-from .inputs import MAX_SHOWCASE_LINKS, PeerProfileInput, RejectInput
-from .models import Peer, PeerLanguage, PeerStatus
+from . import geocoding, selectors, timing
+from .inputs import MAX_SHOWCASE_LINKS, NotificationSettingsInput, PeerProfileInput, RejectInput
+from .models import (
+    NotificationSettings,
+    OfferedWork,
+    OfferStatus,
+    Peer,
+    PeerLanguage,
+    PeerStatus,
+)
 
 __all__ = [
     "MAX_SHOWCASE_LINKS",  # read by the web forms' links widget
     "apply_as_peer",
     "approve_peer",
+    "disable_push",
+    "enable_push",
     "reject_peer",
+    "update_notification_settings",
     "update_profile",
 ]
 
@@ -172,3 +184,69 @@ def reject_peer(*, business, actor, peer, data: RejectInput) -> Outcome[Peer]:
         context={"peer": peer},
     )
     return Outcome(peer)
+
+
+# --- how new work reaches the peer -------------------------------------------------------------
+
+
+def _check_own(business, actor, peer):
+    # Staff read a peer's profile, but how a person is woken at night is theirs alone.
+    if peer.business_id != business.pk or peer.user_id != getattr(actor, "pk", None):
+        raise PermissionDenied(_("Only the peer can change how new work reaches them."))
+
+
+def timing_of(found: NotificationSettings) -> timing.Timing:
+    """The pure core's view of a settings row."""
+    return timing.Timing(
+        mode=timing.Mode(found.new_work),
+        quiet_start=found.quiet_start,
+        quiet_end=found.quiet_end,
+        digest_hour=found.digest_hour,
+    )
+
+
+@transaction.atomic
+def update_notification_settings(
+    *, business, actor, peer, data: NotificationSettingsInput
+) -> Outcome[NotificationSettings]:
+    """The peer chooses how new work reaches them. Work already found and not yet sent
+    follows the new choice: sent when it now falls due, or never, if they turned it off."""
+    _check_own(business, actor, peer)
+    found, created = NotificationSettings.objects.select_for_update().get_or_create(
+        business=business, peer=peer
+    )
+    found.new_work = data.new_work
+    found.by_email = data.email
+    found.by_push = data.push
+    found.quiet_start = data.quiet_start
+    found.quiet_end = data.quiet_end
+    found.digest_hour = data.digest_hour
+    found.save()
+    _retime_pending(business, peer, timing_of(found))
+    return Outcome(found, created=created)
+
+
+def _retime_pending(business, peer, how: timing.Timing):
+    pending = OfferedWork.objects.filter(
+        business=business, peer=peer, status=OfferStatus.PENDING
+    ).select_for_update()
+    for offer in pending:
+        due = timing.due_at(offer.found_at, how, business.tzinfo)
+        if due is None:
+            offer.status = OfferStatus.DROPPED
+        else:
+            offer.due_at = due
+        offer.save(update_fields=["status", "due_at"])
+
+
+def enable_push(*, business, actor, peer, data: PushSubscriptionInput):
+    """The peer lets this browser show their new-work messages."""
+    _check_own(business, actor, peer)
+    return subscribe_push(business, selectors.push_owner(peer), data)
+
+
+def disable_push(*, business, actor, peer, endpoint: str | None = None) -> Outcome[int]:
+    """The peer stops web push on the browser with `endpoint`, or on all of theirs; the value
+    is how many browsers were forgotten."""
+    _check_own(business, actor, peer)
+    return Outcome(unsubscribe_push(business, selectors.push_owner(peer), endpoint))
