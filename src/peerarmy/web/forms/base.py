@@ -2,9 +2,11 @@
 the change's typed input (so the console and the API cannot disagree on a rule), and the fields
 that turn what a person typed into the input's shapes (amounts in euros, coordinates, links)."""
 
+import math
 import re
 import types
 import typing
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django import forms
@@ -110,6 +112,42 @@ class InputForm(DomainErrorsMixin, forms.Form):
     def input_context(self):
         return {"business": self.business} if self.business is not None else None
 
+    # The form's latitude and longitude, for its map; and whether an address typed instead
+    # is placed by the geocoder (the peer's home, a traveller's meeting point).
+    point_fields = ("latitude", "longitude")
+    point_from_address = False
+
+    def point_picker(self):
+        """The form's point and its map (`PointPicker`), or None without the fields."""
+        from django.conf import settings
+
+        lat_name, lon_name = self.point_fields
+        if lat_name not in self.fields or lon_name not in self.fields:
+            return None
+        latitude, longitude = self[lat_name], self[lon_name]
+        centre, zoom = _point(latitude.value(), longitude.value()), ZOOM_STREET
+        if centre is None:
+            centre, zoom = self.map_centre(), ZOOM_TOWN
+        if centre is None:
+            centre, zoom = DEFAULT_MAP_CENTRE, ZOOM_COUNTRY
+        return PointPicker(
+            latitude=latitude,
+            longitude=longitude,
+            centre=centre,
+            zoom=zoom,
+            finds_address=self.point_from_address,
+            tile_url=settings.MAP_TILE_URL,
+            attribution=settings.MAP_TILE_ATTRIBUTION,
+        )
+
+    def map_centre(self):
+        """Where the map starts when the form has no point yet: the business's town, from
+        the shipped gazetteer (offline). A form may know better (a program's meeting point)."""
+        from peerarmy.peers.geocoding import from_gazetteer
+
+        place = from_gazetteer(getattr(self.business, "city", "") or "")
+        return None if place is None else (place.latitude, place.longitude)
+
     def _post_clean(self):
         from peerarmy.inputs import InvalidInput, parse
 
@@ -202,14 +240,70 @@ class LinksField(forms.Field):
 
 class CoordinateField(forms.CharField):
     """A box for a latitude or a longitude (a number with many decimals, as a browser's
-    position gives). Its limits and its precision are the input's (`inputs.Latitude`)."""
+    position gives). Its limits and its precision are the input's (`inputs.Latitude`).
+
+    `axis` ("latitude" or "longitude") marks the box (`data-coordinate`) for the map that
+    `web/map-picker.js` draws beside a form's pair (`InputForm.point_picker`)."""
 
     widget = forms.NumberInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, axis=None, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
         self.widget.attrs.update({"step": "any", "inputmode": "decimal"})
+        if axis is not None:
+            self.widget.attrs["data-coordinate"] = axis
+
+
+# Where a map with no point and no town to start from looks: Italy, whole.
+DEFAULT_MAP_CENTRE = (42.5, 12.5)
+ZOOM_COUNTRY, ZOOM_TOWN, ZOOM_STREET = 5, 12, 16
+
+
+@dataclass(frozen=True)
+class PointPicker:
+    """A form's latitude and longitude boxes, and the map `web/includes/map_picker.html`
+    draws beside them where a tile server is configured (`MAP_TILE_URL`): where it starts
+    (the point, else the form's own place, else the business's town, else Italy), and
+    whether an address typed instead is placed by the geocoder (what the map's note says
+    when tiles cannot load)."""
+
+    latitude: forms.BoundField
+    longitude: forms.BoundField
+    centre: tuple[float, float]
+    zoom: int
+    finds_address: bool
+    tile_url: str
+    attribution: str
+
+    @property
+    def has_map(self):
+        return bool(self.tile_url)
+
+    @property
+    def has_errors(self):
+        return bool(self.latitude.errors or self.longitude.errors)
+
+    @property
+    def centre_text(self):
+        """The centre as the script reads it ("44.4938,11.3426"), whatever the language."""
+        return f"{self.centre[0]:.6f},{self.centre[1]:.6f}"
+
+
+def _degrees(value, limit):
+    """A coordinate as typed ("44,49", "44.49") or stored (Decimal), if it is one."""
+    if value is None:
+        return None
+    try:
+        number = float(str(value).strip().replace(",", "."))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) and -limit <= number <= limit else None
+
+
+def _point(latitude, longitude):
+    lat, lon = _degrees(latitude, 90), _degrees(longitude, 180)
+    return None if lat is None or lon is None else (lat, lon)
 
 
 def parse_money(text):

@@ -30,7 +30,7 @@ from peerarmy.matching.models import RequestStatus
 from peerarmy.peers.models import LANGUAGE_CHOICES
 from peerarmy.programs.models import ProgramKind
 
-from .base import InputForm, parse_money
+from .base import CoordinateField, InputForm, parse_money
 
 HONEYPOT = "website"
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
@@ -47,16 +47,6 @@ def _local_datetime(label):
 
 def _time_input():
     return forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-def _coordinate_field(label, limit):
-    return forms.CharField(
-        label=label,
-        required=False,
-        widget=forms.NumberInput(
-            attrs={"step": "any", "min": -limit, "max": limit, "inputmode": "decimal"}
-        ),
-    )
 
 
 def _decimal_text(raw):
@@ -94,8 +84,8 @@ class MatchRequestForm(InputForm):
             "An address, a square, a station. Or give the point's coordinates below."
         ),
     )
-    latitude = _coordinate_field(gettext_lazy("Latitude"), 90)
-    longitude = _coordinate_field(gettext_lazy("Longitude"), 180)
+    latitude = CoordinateField(label=gettext_lazy("Latitude"), axis="latitude")
+    longitude = CoordinateField(label=gettext_lazy("Longitude"), axis="longitude")
     group_size = forms.IntegerField(
         label=gettext_lazy("People in your group"),
         required=False,
@@ -141,8 +131,11 @@ class MatchRequestForm(InputForm):
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
 
+    point_from_address = True  # an address with its town is placed by the geocoder
+
     def __init__(self, *args, program, settings, match_request=None, **kwargs):
         self.kind = ProgramKind(program.kind)
+        self.meeting_point = (settings.latitude, settings.longitude)
         self.input_class = request_input_class(self.kind)
         self.match_request = match_request
         if match_request is not None and "initial" not in kwargs:
@@ -195,6 +188,12 @@ class MatchRequestForm(InputForm):
             "arrival": _local_datetime(_("Your flight lands")),
             "departure": _local_datetime(_("Your next flight leaves")),
         }
+
+    def map_centre(self):
+        """The program's default meeting point, else the business's town."""
+        if None not in self.meeting_point:
+            return tuple(float(d) for d in self.meeting_point)
+        return super().map_centre()
 
     @property
     def is_bot(self):
@@ -391,6 +390,9 @@ class SettingsForm(InputForm):
             "is completed."
         ),
     )
+    # The default meeting point: where a request that names no place is met.
+    latitude = CoordinateField(label=gettext_lazy("Latitude"), axis="latitude")
+    longitude = CoordinateField(label=gettext_lazy("Longitude"), axis="longitude")
     meeting_minutes = forms.IntegerField(
         label=gettext_lazy("Meeting length (minutes)"),
         required=False,
@@ -460,7 +462,8 @@ class SettingsForm(InputForm):
         ),
     )
 
-    LAYOVER_ONLY = ("airports", "min_free_minutes")
+    # A layover's perks are paid on completion (`complete_match`); a guides program pays none.
+    LAYOVER_ONLY = ("airports", "min_free_minutes", "perks")
 
     def __init__(self, *args, settings, layover=True, **kwargs):
         self.current = MatchingSettingsInput.of(settings).model_dump()
@@ -492,7 +495,14 @@ class SettingsForm(InputForm):
             f"{p.get('name_it', '')} | {p.get('name_en', '')} | {money_text(p.get('amount_minor'))}"
             for p in settings.perks
         )
+        initial["latitude"], initial["longitude"] = settings.latitude, settings.longitude
         return initial
+
+    def to_input_latitude(self, raw):
+        return _decimal_text(raw)
+
+    def to_input_longitude(self, raw):
+        return _decimal_text(raw)
 
     def input_data(self):
         """The settings as they are, with what the form shows as typed."""
@@ -581,8 +591,12 @@ class SlotForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    starts = forms.TimeField(label=gettext_lazy("From"), required=False, widget=_time_input())
-    ends = forms.TimeField(label=gettext_lazy("To"), required=False, widget=_time_input())
+    starts = forms.TimeField(
+        label=pgettext_lazy("time of day", "From"), required=False, widget=_time_input()
+    )
+    ends = forms.TimeField(
+        label=pgettext_lazy("time of day", "To"), required=False, widget=_time_input()
+    )
 
     NAMES = ("weekday", "starts", "ends")
 

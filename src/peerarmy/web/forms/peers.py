@@ -18,6 +18,7 @@ class PeerProfileForm(InputForm):
     `PeerProfileInput`'s; a language's level is read from its `level_<code>` select."""
 
     input_class = PeerProfileInput
+    point_from_address = True  # the home area alone is placed by the geocoder
 
     display_name = forms.CharField(
         label=_("Name shown to others"),
@@ -48,8 +49,8 @@ class PeerProfileForm(InputForm):
         ),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
-    latitude = CoordinateField(label=_("Latitude"))
-    longitude = CoordinateField(label=_("Longitude"))
+    latitude = CoordinateField(label=_("Latitude"), axis="latitude")
+    longitude = CoordinateField(label=_("Longitude"), axis="longitude")
     travel_radius_km = forms.IntegerField(
         label=_("How far you would travel (km)"),
         required=False,

@@ -112,8 +112,8 @@ class BlockFieldsForm(InputForm):
 
     place_name = forms.CharField(label=_("Place"), required=False)
     address = forms.CharField(label=_("Address"), required=False)
-    latitude = CoordinateField(label=_("Latitude"))
-    longitude = CoordinateField(label=_("Longitude"))
+    latitude = CoordinateField(label=_("Latitude"), axis="latitude")
+    longitude = CoordinateField(label=_("Longitude"), axis="longitude")
     is_remote = forms.BooleanField(label=_("Remote (no place)"), required=False)
     capacity = forms.IntegerField(label=_("Capacity (peers)"), required=False, initial=1)
     reward = MoneyField(label=_("Reward (€)"), help_text=_("For example 25,00."))
