@@ -1,9 +1,9 @@
-"""Template filters for money, points and IBANs."""
+"""Template filters for money, points, IBANs and ledger accounts."""
 
 from django import template
 
 from peerarmy.money import format_money
-from peerarmy.rewards import iban
+from peerarmy.rewards import iban, selectors
 
 register = template.Library()
 
@@ -25,3 +25,9 @@ def reward_amount(reward):
 @register.filter
 def masked_iban(value):
     return iban.mask_iban(value) if value else ""
+
+
+@register.filter
+def account_words(account):
+    """A ledger account in words for the console ("Owed to Giulia R."), not its journal path."""
+    return selectors.account_words(account)

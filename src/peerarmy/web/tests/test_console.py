@@ -305,7 +305,10 @@ def test_approving_with_htmx_swaps_the_panel_in_place(staff_en, applicant):
     assert "Active member of the army." in html
     assert 'hx-swap-oob="true"' in html and "Marco is now in the army." in html
     # the status badge at the top of the page follows the decision (no "Applicant" left)
-    assert '<span id="peer-status" class="badge badge-active" hx-swap-oob="true">Active' in html
+    assert re.search(
+        r'<span id="peer-status" class="badge badge-active" hx-swap-oob="true">(<svg.*?</svg>)?Active',
+        html,
+    )
 
 
 def test_approving_a_row_of_the_list_with_htmx_swaps_the_row(staff_en, applicant):
@@ -493,6 +496,29 @@ def test_the_peer_and_the_staff_are_told_what_stops_work_reaching_a_peer(staff_e
     assert "Before work can reach them, they still have to give:" in console
     assert "A position: their home area names no town or postcode we know." in console
     assert "Weekly hours: without them no request is offered to them." in console
+
+
+def test_an_applicant_is_not_sent_to_the_availability_page_they_cannot_open_yet(business):
+    """The weekly hours are asked once the peer is approved: before, the link would only lead
+    back to their page."""
+    from django.conf import settings
+    from django.test import Client
+
+    from peerarmy.programs.models import ProgramKind, ProgramStatus
+    from peerarmy.tenancy.tests.factories import ApplicantFactory, ProgramFactory
+
+    ProgramFactory(business=business, kind=ProgramKind.GUIDES, status=ProgramStatus.PUBLISHED)
+    applicant = ApplicantFactory(business=business)
+    client = Client()
+    client.force_login(applicant.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = client.get(f"/{business.slug}/me/").content.decode()
+
+    assert "Your application is waiting for approval." in page
+    assert "Your weekly hours" not in page
+    assert f"/{business.slug}/me/matching/" not in page
+    assert client.get(f"/{business.slug}/me/matching/").url == f"/{business.slug}/me/"
 
 
 def test_the_dashboard_says_what_needs_someone_today_and_the_first_steps(staff_en, business, owner):

@@ -304,15 +304,20 @@ def test_a_mistyped_line_is_named_and_nothing_is_saved(owner_en, business, layov
     assert MatchingSettings.objects.get(program=layover).interests == before
 
 
-def test_a_guides_program_has_no_airports_to_set(owner_en, business, guides):
+def test_a_guides_program_has_no_airports_nor_perks_to_set(owner_en, business, guides):
     page = owner_en.get(
         url(business, "manage_matching_settings", program_id=guides.pk)
     ).content.decode()
     assert 'name="airports"' not in page
+    # perks are a layover's, paid when its match is completed: a guides program pays none,
+    # so it does not offer them either
+    assert 'name="perks"' not in page
 
-    data = settings_post(airports="whatever")
+    data = settings_post(airports="whatever", perks="Caffè | Coffee | 3,00")
     owner_en.post(url(business, "manage_matching_settings", program_id=guides.pk), data)
-    assert MatchingSettings.objects.get(program=guides).meeting_minutes == 90
+    saved = MatchingSettings.objects.get(program=guides)
+    assert saved.meeting_minutes == 90
+    assert saved.perks == []
 
 
 def test_the_settings_page_saves_nothing_until_the_owner_does(owner_en, business):

@@ -37,7 +37,7 @@ NEAR = (44.4960, 11.3450)
 @pytest.fixture
 def guides(business):
     program = matching_program(business)
-    program.title_it, program.title_en = "Passeggiate con un locale", "Walks with a local"
+    program.title_it, program.title_en = "Passeggiate in centro", "Walks with a local"
     program.save()
     return program
 
@@ -127,7 +127,7 @@ def test_the_form_speaks_the_visitors_language(client, business, guides):
     html = italian.content.decode()
     assert italian.status_code == 200
     assert '<html lang="it">' in html
-    assert "Passeggiate con un locale" in html
+    assert "Passeggiate in centro" in html
     assert "Latitudine" in html and "Italiano" in html
     assert "Ciclismo" in html  # the program's interests, in Italian
 

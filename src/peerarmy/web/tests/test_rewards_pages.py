@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.rewards import sepa, services
@@ -134,7 +135,9 @@ def test_every_console_page_renders_for_owner_and_staff_in_both_languages(
     owed = "12,50\N{NO-BREAK SPACE}€" if language == "it" else "€12.50"
     assert owed in overview
     journal = client.get(url(business, "rewards_ledger")).content.decode()
-    assert f"expenses:rewards:program-{program.pk}" in journal
+    # the accounts in words: whom it is owed to, never the journal's paths
+    assert escape(peer.display_name) in journal
+    assert "expenses:rewards:" not in journal and ":payable" not in journal
 
 
 @pytest.mark.parametrize("language", ["en", "it"])

@@ -18,6 +18,8 @@
         function (position) {
           lat.value = position.coords.latitude.toFixed(6);
           lon.value = position.coords.longitude.toFixed(6);
+          // A map beside the boxes (map-picker.js) moves its pin there.
+          lat.dispatchEvent(new Event("change", { bubbles: true }));
           if (status) status.textContent = button.dataset.done || "";
           button.disabled = false;
         },
@@ -30,8 +32,27 @@
     });
   }
 
+  // The console's tabs on a phone: folded behind a "Menu" button that names the current page.
+  // Without this script they show as a grid of tiles.
+  function setUpTabs(nav) {
+    var toggle = nav.querySelector(".tabs-toggle");
+    if (nav.dataset.ready || !toggle) return;
+    nav.dataset.ready = "1";
+    var current = nav.querySelector('.tabs-list [aria-current="page"]');
+    var label = toggle.querySelector(".tabs-current");
+    if (current && label) label.textContent = current.textContent.trim();
+    toggle.hidden = false;
+    nav.classList.add("is-collapsible");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+      nav.classList.toggle("is-open", open);
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("[data-geolocate]").forEach(setUpGeolocation);
+    root.querySelectorAll("nav[data-collapsible]").forEach(setUpTabs);
   }
 
   // The peer's app on a phone: the business's service worker keeps the pages they opened, and
