@@ -56,3 +56,12 @@ def test_every_month_and_day_is_lower_case_in_italian():
             when = datetime(2026, month, 1, 9, 0)
             text = formats.date_format(when, "DATETIME_FORMAT")
             assert text == text.lower(), text
+
+
+def test_phone_numbers_are_grouped_as_people_read_them():
+    from peerarmy.formats.templatetags import phone
+
+    assert phone("+390511234567") == "+39 051 123 4567"
+    assert phone("+393331234567") == "+39 333 123 4567"
+    assert phone("not a number") == "not a number"
+    assert phone("") == ""

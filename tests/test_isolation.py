@@ -53,8 +53,7 @@ from peerarmy.scheduling.models import (
 )
 from peerarmy.scheduling.tests.factories import BlockFactory
 from peerarmy.superfans.tests.factories import invite
-from peerarmy.tenancy.models import StaffInvitation
-from peerarmy.tenancy.models import Closure
+from peerarmy.tenancy.models import Closure, StaffInvitation
 from peerarmy.tenancy.tests.factories import (
     ApplicantFactory,
     BusinessFactory,

@@ -11,13 +11,19 @@ PEERARMY_HOME  the folder of var/ (the SQLite database, static files, uploads); 
                checkout, or ~/.peerarmy for an installed package
 CACHE_URL      dbcache://peerarmy_cache (default, a table `peerarmy migrate` creates) or
                redis://host:6379/1: the cache every process shares (rate limits)
+WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY
+               the VAPID key pair of web push (`peerarmy webpush-keys`); unset: no push
+WEBPUSH_CONTACT
+               mailto: or https: address given to push services; default DEFAULT_FROM_EMAIL's
 """
 
 import sys
+import tempfile
 from pathlib import Path
 
 import environ
 
+from peerarmy import maps
 from peerarmy.network import home, served_address
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -82,6 +88,7 @@ INSTALLED_APPS = [
     "peerarmy.scheduling",
     "peerarmy.rewards",
     "peerarmy.matching",
+    "peerarmy.offers",
     "peerarmy.notifications",
     "peerarmy.api",
     "peerarmy.web",
@@ -126,8 +133,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peerarmy.web.context_processors.peerarmy",
             ],
-            # `|moment`: a short date and time as the reader's language writes it
-            "builtins": ["peerarmy.formats.templatetags"],
+            # `|moment`: a short date and time as the reader's language writes it;
+            # `{% icon "name" %}`: an icon of the vendored set, beside its words
+            "builtins": ["peerarmy.formats.templatetags", "peerarmy.web.templatetags.icons"],
         },
     },
 ]
@@ -164,15 +172,32 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("prepare_threshold", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- maps -------------------------------------------------------------------------------
+# The map on the forms where a person gives a place (a peer's home, a traveller's meeting
+# point, a block's place): its tiles (a Leaflet URL template, {z}/{x}/{y}, optionally {s} and
+# {r}) and the credit they require. OpenStreetMap's standard tiles by default (their usage
+# policy suits a shop's forms; for heavy use, one's own tile server or a provider); empty
+# turns the map off, and the forms keep their address and coordinate boxes. The tests load
+# no tiles from the internet: they default to none and set their own.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="" if TESTING else maps.OSM_TILE_URL).strip()
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default=maps.OSM_ATTRIBUTION)
+try:
+    _tile_source = maps.tile_source(MAP_TILE_URL)
+except ValueError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MAP_TILE_URL: {exc}.") from None
+
 # --- Content-Security-Policy -------------------------------------------------------------
 # Scripts only from this installation (no inline script or handler attribute); styles may be
 # inline (a few templates and the API's docs page use style attributes); images also as data:
-# URIs (the QR codes and the docs page's icons).
+# URIs (the QR codes and the docs page's icons) and from the map's tile server, nowhere else.
 CONTENT_SECURITY_POLICY = env.str(
     "CONTENT_SECURITY_POLICY",
     default=(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+        f"img-src 'self' data:{' ' + _tile_source if _tile_source else ''}; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; "
         "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
 )
@@ -240,7 +265,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
-MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded pictures; the tests keep theirs out of the checkout's var/.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "peerarmy-test-media" if TESTING else VAR_DIR / "media"
+MEDIA_URL = "/media/"
 
 # --- e-mail -----------------------------------------------------------------------------
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -257,6 +284,29 @@ TASKS = {
 # How many times the outbox tries a message before giving up, and the first retry delay.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
+
+# --- web push ---------------------------------------------------------------------------
+# New work reaches a peer's phone by web push once these VAPID keys are set (`peerarmy
+# webpush-keys` prints a new pair); without them push is not offered and e-mail carries
+# everything. The contact (mailto: or https:) is given to the push services.
+WEBPUSH_VAPID_PUBLIC_KEY = env.str("WEBPUSH_VAPID_PUBLIC_KEY", default="").strip()
+WEBPUSH_VAPID_PRIVATE_KEY = env.str("WEBPUSH_VAPID_PRIVATE_KEY", default="").strip()
+WEBPUSH_CONTACT = env.str(
+    "WEBPUSH_CONTACT",
+    default="mailto:" + (DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip()),
+)
+# The push services a browser's subscription may point at (a host or a parent domain): the
+# worker POSTs to them, so no other address is accepted.
+WEBPUSH_ENDPOINT_HOSTS = env.list(
+    "WEBPUSH_ENDPOINT_HOSTS",
+    default=[
+        "fcm.googleapis.com",
+        "android.googleapis.com",
+        "push.services.mozilla.com",
+        "notify.windows.com",
+        "push.apple.com",
+    ],
+)
 
 # --- security ---------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

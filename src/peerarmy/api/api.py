@@ -21,6 +21,7 @@ from .imports import router as imports_router
 from .invitations import router as invitations_router
 from .matching import peer_router as matching_peer_router
 from .matching import router as matching_router
+from .notifications import me_router as notifications_peer_router
 from .peers import router as peers_router
 from .programs import router as programs_router
 from .rewards import payouts_router, wallet_router
@@ -172,6 +173,8 @@ api.add_router("/me/wallet/", wallet_router)
 # /me/matches for a peer.
 api.add_router("/businesses/", matching_router)
 api.add_router("/me/", matching_peer_router)
+# /me/notifications and /me/push-subscriptions: how new work reaches the peer.
+api.add_router("/me/", notifications_peer_router)
 
 
 @dataclass(frozen=True)

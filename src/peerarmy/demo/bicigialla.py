@@ -335,6 +335,19 @@ def bici_gialla():
         peers=peers,
         programs=BICI_GIALLA_PROGRAMS,
         imports=BICI_GIALLA_IMPORTS,
+        address="Via del Pratello 42",
+        phone="+39 051 123 4567",
+        hours={
+            "tue": "9:00-13:00, 15:30-19:30",
+            "wed": "9:00-13:00, 15:30-19:30",
+            "thu": "9:00-13:00, 15:30-19:30",
+            "fri": "9:00-13:00, 15:30-19:30",
+            "sat": "9:00-19:00",
+            "sun": "10:00-13:00",
+        },
+        closures=[(24, 3, "Chiuso per inventario")],
+        logo="bicigialla_logo.png",
+        cover="bicigialla_cover.jpg",
     )
 
 
@@ -356,7 +369,7 @@ BICI_GIALLA_PROGRAMS = [
     ProgramSpec(
         kind=ProgramKind.GUIDES,
         slug="bologna-in-bici",
-        title_it="Bologna in bici con un local",
+        title_it="Bologna in bici con un bolognese",
         title_en="Bologna by bike with a local",
         summary_it="Chi visita Bologna chiede una guida: un nostro peer lo accompagna in bici tra "
         "portici, torri e osterie.",
@@ -386,9 +399,9 @@ BICI_GIALLA_PROGRAMS = [
     ProgramSpec(
         kind=ProgramKind.LAYOVER,
         slug="scalo-a-bologna",
-        title_it="Scalo a Bologna con un local",
+        title_it="Scalo a Bologna con un bolognese",
         title_en="Layover in Bologna with a local",
-        summary_it="Per chi fa scalo all'aeroporto Marconi (BLQ) con almeno 6 ore: un local lo "
+        summary_it="Per chi fa scalo all'aeroporto Marconi (BLQ) con almeno 6 ore: un bolognese lo "
         "porta in centro, gli offre il primo caffè e lo riaccompagna in tempo.",
         summary_en="For travellers with a layover of at least 6 hours at Bologna Marconi airport "
         "(BLQ): a local takes them into town, buys the first coffee and gets them back in time.",

@@ -202,7 +202,7 @@ def lecce_bnb():
         ProgramSpec(
             kind=ProgramKind.GUIDES,
             slug="lecce-barocca",
-            title_it="Lecce barocca con un local",
+            title_it="Lecce barocca con un leccese",
             title_en="Baroque Lecce with a local",
             summary_it="Gli ospiti del B&B scoprono Lecce con chi ci è nato: Santa Croce, piazza "
             "Sant'Oronzo e le botteghe della cartapesta.",
@@ -268,4 +268,12 @@ def lecce_bnb():
         customers=customers,
         peers=peers,
         programs=programs,
+        address="Via Palmieri 23",
+        phone="+39 0832 123456",
+        hours={
+            day: "8:00-12:00, 16:00-21:00"
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+        logo="leccebnb_logo.png",
+        cover="leccebnb_cover.jpg",
     )

@@ -21,6 +21,7 @@ from peerarmy.customers.importers.readers import UnreadableFile
 from peerarmy.customers.inputs import ImportInput
 from peerarmy.customers.models import Customer
 from peerarmy.customers.services import import_file
+from peerarmy.inputs import parse
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.peers.models import Peer, PeerLanguage, Skill
 from peerarmy.programs.inputs import ProgramInput
@@ -28,13 +29,20 @@ from peerarmy.programs.models import Program
 from peerarmy.programs.services import create_program, publish_program
 from peerarmy.rewards.ledger import purge_business
 from peerarmy.superfans.services import score_business
-from peerarmy.tenancy.inputs import BusinessInput, MemberInput
+from peerarmy.tenancy.inputs import BusinessInput, ClosureInput, MemberInput, ShopSettingsInput
 from peerarmy.tenancy.models import Business
-from peerarmy.tenancy.services import add_member, create_business
+from peerarmy.tenancy.services import (
+    add_closure,
+    add_member,
+    create_business,
+    set_shop_photo,
+    update_shop,
+)
 
 from .bicigialla import DEMO_DIR, bici_gialla
 from .leccebnb import lecce_bnb
 from .matching import load_matching
+from .notifications import load_notification_settings
 from .rewards import load_rewards_history
 from .scheduling import load_delivery_schedule
 from .specs import ADMIN_EMAIL, DEMO_DOMAINS, DEMO_PASSWORD, DEMO_SLUGS, DemoConflict, UserSpec
@@ -103,6 +111,11 @@ def load_demo(*, reset=False):
         counts[shop.slug]["blocks"] = load_delivery_schedule(shop, now)
         counts[shop.slug]["rewards"] = load_rewards_history(shop, now)
         counts[shop.slug]["matching"] = load_matching(shop, now)
+        for business in Business.objects.filter(slug__in=DEMO_SLUGS):
+            with scope(business=business):
+                counts[business.slug]["notification settings"] = load_notification_settings(
+                    business
+                )
         # The services wrote confirmation e-mails to made-up people: none of them leaves.
         OutboxMessage.objects.filter(business__slug__in=DEMO_SLUGS).delete()
         return counts
@@ -165,6 +178,26 @@ def _import_files(business, imports):
     return list(Customer.objects.filter(business=business))
 
 
+def _describe_shop(business, owner, spec, now):
+    """Where and when to find the shop, and its pictures, through the console's own services."""
+    settings = ShopSettingsInput.of(business).model_dump()
+    settings.update(address=spec.address, phone=spec.phone)
+    settings.update({f"hours_{day}": text for day, text in spec.hours.items()})
+    update_shop(business, owner, parse(ShopSettingsInput, settings))
+    today = timezone.localdate(now, timezone=business.tzinfo)
+    for starts_in, days, note in spec.closures:
+        first = today + timedelta(days=starts_in)
+        add_closure(
+            business,
+            owner,
+            ClosureInput(first=first, last=first + timedelta(days=days - 1), note=note),
+        )
+    for kind in ("logo", "cover"):
+        name = getattr(spec, kind)
+        if name:
+            set_shop_photo(business, owner, kind, (DEMO_DIR / name).read_bytes())
+
+
 def _load_business(spec, users, now):
     def ago(days):
         return now - timedelta(days=days, minutes=17 * (days % 50))
@@ -188,6 +221,7 @@ def _load_business(spec, users, now):
     ).value
     for member in spec.staff:
         add_member(business=business, actor=owner, data=MemberInput(email=member.email))
+    _describe_shop(business, owner, spec, now)
 
     skills = {
         s.slug: s

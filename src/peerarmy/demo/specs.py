@@ -126,6 +126,13 @@ class BusinessSpec:
     # (kind, file in demo/): files the customers and their history are imported from, through
     # the real importers, instead of being written from `customers`.
     imports: list = field(default_factory=list)
+    # where and when to find the shop, and its pictures (files in demo/)
+    address: str = ""
+    phone: str = ""
+    hours: dict = field(default_factory=dict)  # {"mon": "9-13, 15:30-19:30", ...}
+    closures: list = field(default_factory=list)  # (days from now, days long, note)
+    logo: str = ""
+    cover: str = ""
 
 
 # --- names and places -----------------------------------------------------------------------

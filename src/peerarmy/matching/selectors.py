@@ -273,9 +273,13 @@ def offer_of(peer) -> MatchingOffer:
 
 def missing_for_matching(peer) -> list:
     """What keeps requests from reaching the peer, when the business matches requests in
-    a program the peer may join: their weekly hours, or their offer switched off."""
+    a program the peer may join: their weekly hours, or their offer switched off. Only an
+    active peer is asked: the availability page is theirs alone, so an applicant would be
+    sent to a page that sends them back; they are asked once approved."""
     from peerarmy.peers.selectors import Missing
 
+    if not is_active(peer):
+        return []
     programs = Program.objects.filter(
         business_id=peer.business_id,
         status=ProgramStatus.PUBLISHED,

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from peerarmy.peers.models import LANGUAGE_NAMES, PeerStatus
 
@@ -137,6 +137,8 @@ def describe(failure: Failure) -> str:
         ) % {"skills": ", ".join(str(getattr(s, "name", s)) for s in failure.skills)}
     if failure.code == "languages":
         names = ", ".join(str(LANGUAGE_NAMES.get(c, c)) for c in failure.languages)
+        if (get_language() or "").startswith("it"):
+            names = names.lower()  # in a sentence Italian writes "italiano", "inglese"
         return _("Needs one of these languages: %(languages)s.") % {"languages": names}
     if failure.code == "no_track_record":
         return _("Needs a reliability of at least %(min)d; you do not have a track record yet.") % {

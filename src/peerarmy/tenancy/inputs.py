@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, model_validator
 
+from peerarmy.formats.templatetags import phone as readable_phone
 from peerarmy.inputs import Day, Email, Input, Phone, Text, broken, rule_errors, text
 
 from . import hours
@@ -175,6 +176,8 @@ class ShopSettingsInput(Input):
                 values[name] = hours.format_day(hours.from_stored(day))
             elif name == "contact_email":
                 values[name] = business.contact_email or None
+            elif name == "phone":
+                values[name] = readable_phone(business.phone)
             else:
                 values[name] = getattr(business, name)
         return cls.model_construct(**values)

@@ -41,6 +41,15 @@ def test_the_businesses_list_holds_only_the_tokens_business(api, business, other
         "currency": "EUR",
         "tagline_it": business.tagline_it,
         "tagline_en": business.tagline_en,
+        "about_it": "",
+        "about_en": "",
+        "brand_color": business.brand_color,
+        "contact_email": business.contact_email,
+        "phone": "",
+        "address": "",
+        "opening_hours": {},
+        "logo_url": "",
+        "cover_url": "",
     }
 
 

@@ -34,17 +34,29 @@ class RoleForm(InputForm):
 
 
 def zone_choices():
-    """Every time zone as people read it: "Rome (Europe)", "New York (America)"; the value
-    is the zone's name. Sorted by what is read."""
+    """Every time zone as people read it in the active language, by CLDR (Babel): "Roma
+    (Italia)", "New York (Stati Uniti)"; "Rome (Italy)" in English. The value is the zone's
+    name. Sorted by what is read."""
     import zoneinfo
 
-    choices = []
-    for name in zoneinfo.available_timezones():
+    from babel.core import Locale, get_global
+    from babel.dates import get_timezone_location
+    from django.utils.translation import get_language
+
+    locale = Locale.parse((get_language() or "en").replace("-", "_"))
+    territories = get_global("zone_territories")
+    aliases = get_global("zone_aliases")  # old names of a zone ("Asia/Calcutta")
+    by_label = {}
+    for name in sorted(zoneinfo.available_timezones(), key=lambda n: (n in aliases, n)):
         if "/" not in name or name.startswith(("Etc/", "SystemV/", "US/")):
             continue
-        area, _slash, place = name.partition("/")
-        choices.append((name, f"{place.replace('_', ' ').replace('/', ', ')} ({area})"))
-    return sorted(choices, key=lambda choice: choice[1])
+        city = get_timezone_location(name, locale=locale, return_city=True)
+        country = locale.territories.get(territories.get(name, ""), "")
+        label = f"{city} ({country})" if country and country != city else city
+        by_label.setdefault(label, name)  # one entry per place read: the zone's current name
+    return sorted(
+        ((name, label) for label, name in by_label.items()), key=lambda c: c[1].casefold()
+    )
 
 
 class ShopSettingsForm(InputForm):
@@ -112,7 +124,11 @@ class ShopSettingsForm(InputForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = zone_choices()
+        choices = zone_choices()
+        current = self.initial.get("timezone")
+        if current and current not in {value for value, _label in choices}:
+            choices.insert(0, (current, current))  # an old zone name stays selectable
+        self.fields["timezone"].choices = choices
         for name in self.HOURS:
             self.fields[name].widget.attrs["placeholder"] = _("closed")
 

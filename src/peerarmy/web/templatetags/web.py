@@ -34,7 +34,13 @@ def brand_ink(value):
 
 @register.filter
 def language_names(codes):
-    """["it", "en"] → "Italian, English", in the active language."""
+    """["it", "en"] → "Italian, English", in the active language; Italian writes language
+    names in lower case ("italiano, inglese")."""
+    from django.utils.translation import get_language
+
     from peerarmy.peers.models import LANGUAGE_NAMES
 
-    return ", ".join(str(LANGUAGE_NAMES.get(code, code)) for code in codes or [])
+    names = [str(LANGUAGE_NAMES.get(code, code)) for code in codes or []]
+    if (get_language() or "").startswith("it"):
+        names = [name.lower() for name in names]
+    return ", ".join(names)

@@ -121,6 +121,7 @@ def test_the_app_icon_is_the_logo_on_the_brand_colour(owner_client, business):
     )
     business.refresh_from_db()
     icon = Image.open(io.BytesIO(owner_client.get(url(business, "app_icon", size=192)).content))
+
     def near_green(pixel):  # WebP is lossy: a shade off at most
         return all(abs(a - b) <= 4 for a, b in zip(pixel[:3], (0, 200, 0), strict=True))
 

@@ -159,7 +159,7 @@ SHOP = {
 
 def test_an_owner_describes_the_shop_in_the_console(owner_client, business):
     page = owner_client.get(url(business, "manage_shop")).content.decode()
-    assert "Rome (Europe)" in page  # a clock people read, not a zone's name
+    assert "Rome (Italy)" in page  # a clock people read, not a zone's name
 
     response = owner_client.post(url(business, "manage_shop"), SHOP)
 
