@@ -157,7 +157,7 @@ def test_the_score_explains_itself_in_english_and_italian(business):
     with translation.override("it"):
         testo = explanation(row)
         righe = component_rows(row)
-    assert testo.startswith("Top 4% per spesa, 12 ordini, l'ultimo 3 settimane fa")
+    assert testo.startswith("Tra il 4% che spende di più, 12 ordini, l'ultimo 3 settimane fa")
     assert "3 amici presentati" in testo
     assert "NPS 10" in testo
     assert "4,5 stelle" in testo

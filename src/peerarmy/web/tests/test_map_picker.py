@@ -153,6 +153,7 @@ def test_a_business_without_a_town_shows_the_whole_of_italy(with_map, client):
 
 def test_the_traveller_s_map_starts_at_the_program_s_meeting_point(with_map, client, business):
     guides = matching_program(business, latitude=45.4384, longitude=10.9917)
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
 
     [picker] = read(client.get(ask_url(guides))).pickers
 

@@ -13,8 +13,8 @@ from peerarmy.tenancy.tests.factories import BusinessFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_the_schedule_says_whose_clock_its_times_are_on(staff_client, business):
-    page = staff_client.get(f"/{business.slug}/manage/blocks/").content.decode()
+def test_the_schedule_says_whose_clock_its_times_are_on(staff_en, business):
+    page = staff_en.get(f"/{business.slug}/manage/blocks/").content.decode()
 
     assert "Local times of Bologna" in page
     assert "Europe/Rome" not in page
