@@ -134,7 +134,7 @@ def test_pages_fit_a_phone_and_speak_to_people(live_server, browser):  # noqa: F
         "manage/team/",
         "manage/search/?q=Bartholomew",
     ]
-    app = ["me/", "me/blocks/", "me/wallet/", "me/matches/", "me/profile/"]
+    app = ["me/", "me/blocks/", "me/wallet/", "me/matches/", "me/profile/", "me/notifications/"]
     problems = []
     for language in ("en", "it"):
         context, page = _signed_in(browser, live_server, owner.email, language)

@@ -40,12 +40,7 @@ class NotificationSettingsOut(Schema):
 
 def _out(peer, found, business):
     return {
-        "new_work": found.new_work,
-        "email": found.by_email,
-        "push": found.by_push,
-        "quiet_start": found.quiet_start,
-        "quiet_end": found.quiet_end,
-        "digest_hour": found.digest_hour,
+        **NotificationSettingsInput.of(found).model_dump(),
         "time_zone": business.timezone,
         "push_available": push.is_configured(),
         "push_public_key": push.public_key(),

@@ -93,8 +93,14 @@ def _world(business, rng, now):
     # and a plain block of a published program that they can take
     blocks.append(BlockFactory(program=programs[0], starts_at=now + timedelta(hours=26)))
     for peer in peers[:-1]:  # the keen one holds nothing
+        held = []
         for block in rng.sample(blocks, 2):
-            if rng.random() < 0.5 and block.starts_at > now:
+            # a peer never holds two claims that overlap (PostgreSQL's constraint refuses it)
+            overlaps = any(
+                b.starts_at < block.ends_at and block.starts_at < b.ends_at for b in held
+            )
+            if rng.random() < 0.5 and block.starts_at > now and not overlaps:
+                held.append(block)
                 Claim.objects.create(
                     business=business,
                     block=block,

@@ -60,11 +60,5 @@ class NotificationSettingsForm(InputForm):
     @staticmethod
     def initial_for(found) -> dict:
         """What the form shows for a settings row (saved, or the defaults)."""
-        return {
-            "new_work": found.new_work,
-            "email": found.by_email,
-            "push": found.by_push,
-            "quiet_start": found.quiet_start,
-            "quiet_end": found.quiet_end,
-            "digest_hour": str(found.digest_hour),
-        }
+        initial = NotificationSettingsInput.of(found).model_dump()
+        return {**initial, "digest_hour": str(initial["digest_hour"])}
