@@ -20,10 +20,7 @@ class InviteMemberForm(InputForm):
         label=_("Role"),
         choices=Role.choices,
         initial=Role.STAFF,
-        help_text=_(
-            "Staff run the console: programs, blocks, peers, superfans, imports and payout "
-            "runs. Owners also approve payout runs, change the rewards settings and the team."
-        ),
+        help_text=_("What each role may do is listed at the top of this page."),
     )
 
 
