@@ -72,7 +72,12 @@ def _console_routes():
 def test_the_roles_map():
     assert ROLE_CAPABILITIES["owner"] == frozenset(Capability)
     assert ROLE_CAPABILITIES["staff"] == frozenset(Capability)
-    assert ROLE_CAPABILITIES["community"] == {Capability.PEOPLE, Capability.WORK}
+    assert ROLE_CAPABILITIES["community"] == {
+        Capability.PEOPLE,
+        Capability.WORK,
+        Capability.TRUST,
+        Capability.SUPPORT,
+    }
     assert set(ROLE_CAPABILITIES) == {role.value for role in Role}
     assert not can("nobody", Capability.PEOPLE)
 

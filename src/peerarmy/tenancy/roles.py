@@ -7,7 +7,7 @@ console's pages, the API's endpoints and the services alike (least privilege).
   read the team and the shop's settings).
 - A **community manager** looks after the army and its work, and nothing else: peers and
   applications, superfans and invitations, blocks and claims, visitors' requests and
-  matches. They never see money (rewards, payouts, the journal), never bring customers' data
+  matches, ratings and peers' reviews, support tickets and the FAQ. They never see money (rewards, payouts, the journal), never bring customers' data
   in or take it out (imports, CSV exports), and never change how the programs are set up.
 """
 
@@ -25,6 +25,8 @@ class Capability(StrEnum):
     REWARDS = "rewards"  # reward rules, held rewards, vouchers, the journal, payout runs
     TEAM = "team"  # see who runs the business (changes are the owner's)
     SHOP = "shop"  # see the shop's settings (changes are the owner's)
+    TRUST = "trust"  # ratings' moderation, verification records, reviews and suspensions
+    SUPPORT = "support"  # tickets, canned replies and the FAQ
 
 
 ALL = frozenset(Capability)
@@ -32,7 +34,9 @@ ALL = frozenset(Capability)
 ROLE_CAPABILITIES = {
     "owner": ALL,
     "staff": ALL,
-    "community": frozenset({Capability.PEOPLE, Capability.WORK}),
+    "community": frozenset(
+        {Capability.PEOPLE, Capability.WORK, Capability.TRUST, Capability.SUPPORT}
+    ),
 }
 
 # What a person is told when their role stops them, by capability.
@@ -48,6 +52,8 @@ REFUSALS = {
     ),
     Capability.TEAM: _("Your role does not include the team; ask the owner."),
     Capability.SHOP: _("Your role does not include the shop's settings; ask the owner."),
+    Capability.TRUST: _("Your role does not include ratings and peers' reviews."),
+    Capability.SUPPORT: _("Your role does not include support tickets."),
 }
 
 ROLE_SUMMARIES = {
@@ -55,8 +61,8 @@ ROLE_SUMMARIES = {
     "staff": _("Everything but the team, the shop's settings and approving payouts."),
     "community": pgettext_lazy(
         "role",
-        "Peers, applications, superfans, blocks and visitors' requests; no money, no "
-        "customer data in or out, no program set-up.",
+        "Peers, applications, superfans, blocks, visitors' requests, ratings and support; "
+        "no money, no customer data in or out, no program set-up.",
     ),
 }
 
