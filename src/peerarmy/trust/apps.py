@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TrustConfig(AppConfig):
+    name = "peerarmy.trust"
+    label = "trust"
+    verbose_name = _("Trust")
+
+    def ready(self):
+        from peerarmy import events
+
+        from .handlers import on_block_completed, on_match_completed
+
+        # scheduling.services: a claim completed; matching.services: a match completed.
+        # (No-shows and late releases publish no event: the nightly recompute counts them.)
+        events.subscribe("block.completed", on_block_completed)
+        events.subscribe("match.completed", on_match_completed)
+        # Matching's rating term reads the peers' weighted stars from here.
+        from peerarmy.matching import services as matching
+
+        from .selectors import weighted_stars
+
+        if weighted_stars not in matching.RATING_SOURCES:
+            matching.RATING_SOURCES.append(weighted_stars)
