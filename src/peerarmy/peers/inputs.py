@@ -7,7 +7,17 @@ from typing import Annotated, Literal
 from django.utils.translation import gettext as _
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from peerarmy.inputs import Input, Latitude, Longitude, Text, broken, rule_errors, text, whole
+from peerarmy.inputs import (
+    Input,
+    Latitude,
+    Longitude,
+    Phone,
+    Text,
+    broken,
+    rule_errors,
+    text,
+    whole,
+)
 
 from . import timing
 from .models import (
@@ -260,3 +270,105 @@ class NotificationSettingsInput(Input):
             quiet_end=found.quiet_end,
             digest_hour=found.digest_hour,
         )
+
+
+# --- reviews, suspensions and appeals ------------------------------------------------------------
+
+
+def _said(text_: str) -> str:
+    if not text_:
+        raise broken(_("Write the reason; the peer reads it."))
+    return text_
+
+
+def _message_given(text_: str) -> str:
+    if not text_:
+        raise broken(_("Write what you want the business to know."))
+    return text_
+
+
+# A reason the peer reads in their app and in the e-mail: required, at most 2,000 characters.
+Reason = Annotated[text(2000), AfterValidator(_said)]
+
+
+class SuspendInput(Input):
+    """Why staff suspend a peer; the peer reads it."""
+
+    reason: Reason = Field(description="Why the peer is suspended; they read it. Required.")
+
+
+class ClearReviewInput(Input):
+    """Why a review ends without a suspension; the peer reads it."""
+
+    reason: Reason = Field(description="Why the review is cleared; the peer reads it. Required.")
+
+
+class LiftInput(Input):
+    """Why a suspension is lifted; the peer reads it."""
+
+    reason: Reason = Field(description="Why the suspension is lifted; the peer reads it.")
+
+
+class AppealInput(Input):
+    """The peer's one appeal against their suspension."""
+
+    message: Annotated[text(4000), AfterValidator(_message_given)] = Field(
+        description="What the peer wants the business to consider. Required; one appeal only."
+    )
+
+
+class AppealDecisionInput(Input):
+    """The decision on an appeal, by a member other than the one who suspended."""
+
+    grant: bool = Field(description="true lifts the suspension; false keeps it.")
+    reason: Reason = Field(description="Why; the peer reads it. Required.")
+
+
+class ReviewSettingsInput(Input):
+    """When repeated no-shows send a peer to review."""
+
+    no_show_limit: whole(1, 100) = Field(
+        3, description="How many no-shows within the window lead to a review."
+    )
+    no_show_window_days: whole(1, 730) = Field(60, description="The window, in days.")
+
+
+# --- verification records ------------------------------------------------------------------------
+
+
+def _phone_given(value: str) -> str:
+    if not value:
+        raise broken(_("Enter your mobile number."))
+    return value
+
+
+def _six_digits(value: str) -> str:
+    value = value.replace(" ", "")
+    if not (len(value) == 6 and value.isascii() and value.isdigit()):
+        raise broken(_("Enter the 6 digits of the code we sent you."))
+    return value
+
+
+class PhoneNumberInput(Input):
+    """The number a peer wants to confirm; a code is sent to it by SMS."""
+
+    phone: Annotated[Phone, AfterValidator(_phone_given)] = Field(
+        description="A mobile number, Italian unless it says otherwise (+39 333 123 4567)."
+    )
+
+
+class PhoneCodeInput(Input):
+    """The code the peer received."""
+
+    code: Annotated[text(12), AfterValidator(_six_digits)] = Field(
+        description="The 6 digits of the SMS."
+    )
+
+
+class IdentityCheckInput(Input):
+    """A member saw the peer's identity document in person. Only its kind is kept: no number,
+    no image."""
+
+    document_type: Literal["id_card", "passport", "driving_licence", "residence_permit"] = Field(
+        description="id_card, passport, driving_licence or residence_permit."
+    )

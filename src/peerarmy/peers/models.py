@@ -5,7 +5,7 @@ from datetime import time
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -371,3 +371,304 @@ class OfferSweep(models.Model):
 
     def __str__(self):
         return f"{self.business_id}: {self.looked_until}"
+
+
+# --- reviews, suspensions and appeals ------------------------------------------------------------
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("peer review", "Under review")
+    CLEARED = "cleared", pgettext_lazy("peer review", "Cleared")
+    SUSPENDED = "suspended", pgettext_lazy("peer review", "Suspended")
+    LIFTED = "lifted", pgettext_lazy("peer review", "Suspension lifted")
+
+
+# A case is open while it is under review or the peer is suspended: at most one such per peer.
+OPEN_CASE = (ReviewStatus.OPEN, ReviewStatus.SUSPENDED)
+
+
+class ReviewTrigger(models.TextChoices):
+    RELIABILITY = "reliability", pgettext_lazy("review trigger", "Reliability under a threshold")
+    NO_SHOWS = "no_shows", pgettext_lazy("review trigger", "Repeated no-shows")
+    STAFF = "staff", pgettext_lazy("review trigger", "Raised by staff")
+
+
+class PeerReview(models.Model):
+    """One case about a peer's conduct: opened for review (by the worker, on a reliability
+    under a program's threshold or too many no-shows, or by staff suspending directly),
+    then cleared, or turned into a suspension that the peer may appeal once and that is
+    lifted with a reason. What triggered it is kept as facts (`triggers`), put into words
+    when read, in the reader's language; every step is a `ReviewStep`."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("peer")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN
+    )
+    # [{"kind": "no_shows", "count": 3, "days": 60}, {"kind": "reliability", "score": 41,
+    #   "minimum": 60, "program": "Consegne"}]: see `reviews.trigger_words`.
+    triggers = models.JSONField(_("what triggered it"), default=list, blank=True)
+    opened_at = models.DateTimeField(_("opened"))
+    suspended_at = models.DateTimeField(_("suspended"), null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("suspended by"),
+    )
+    appeal_message = models.TextField(_("appeal"), blank=True)
+    appealed_at = models.DateTimeField(_("appealed"), null=True, blank=True)
+    appeal_granted = models.BooleanField(_("appeal granted"), null=True, blank=True)
+    appeal_decided_at = models.DateTimeField(_("appeal decided"), null=True, blank=True)
+    appeal_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("appeal decided by"),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # The peer's reliability when the case closed: the worker opens a new case on their
+    # reliability only if it falls below this (a cleared review is not reopened a minute
+    # later on the same score), and counts only the no-shows after `closed_at`.
+    reliability_at_close = models.PositiveSmallIntegerField(
+        _("reliability when closed"), null=True, blank=True
+    )
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("peer review")
+        verbose_name_plural = _("peer reviews")
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "peer"],
+                condition=models.Q(status__in=["open", "suspended"]),
+                name="peerreview_one_open_case",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="suspended") | models.Q(suspended_at__isnull=False),
+                name="peerreview_suspension_dated",
+            ),
+        ]
+        indexes = [models.Index(fields=["business", "status"], name="peerreview_status")]
+
+    def __str__(self):
+        return f"{self.peer_id}: {self.status}"
+
+    @property
+    def reasons(self) -> list[str]:
+        """What opened the case, in the reader's language (read when shown or rendered)."""
+        return trigger_words(self.triggers)
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_CASE
+
+    @property
+    def appeal_pending(self):
+        return self.appealed_at is not None and self.appeal_decided_at is None
+
+
+def trigger_words(triggers) -> list[str]:
+    """What sent a peer to review, in the reader's language."""
+    words = []
+    for fact in triggers or ():
+        kind = fact.get("kind")
+        if kind == "reliability":
+            words.append(
+                gettext(
+                    "Reliability %(score)d, under the minimum of %(minimum)d that "
+                    "“%(program)s” asks for."
+                )
+                % {
+                    "score": fact.get("score", 0),
+                    "minimum": fact.get("minimum", 0),
+                    "program": fact.get(
+                        "program_en" if (get_language() or "it")[:2] == "en" else "program_it", ""
+                    ),
+                }
+            )
+        elif kind == "no_shows":
+            count, days = fact.get("count", 0), fact.get("days", 0)
+            words.append(
+                ngettext(
+                    "%(count)d no-show in the last %(days)d days.",
+                    "%(count)d no-shows in the last %(days)d days.",
+                    count,
+                )
+                % {"count": count, "days": days}
+            )
+        else:
+            words.append(gettext("Raised by staff."))
+    return words
+
+
+class ReviewStepKind(models.TextChoices):
+    OPENED = "opened", pgettext_lazy("review step", "Put under review")
+    CLEARED = "cleared", pgettext_lazy("review step", "Review cleared")
+    SUSPENDED = "suspended", pgettext_lazy("review step", "Suspended")
+    APPEALED = "appealed", pgettext_lazy("review step", "Appealed")
+    APPEAL_GRANTED = "appeal_granted", pgettext_lazy("review step", "Appeal granted")
+    APPEAL_REFUSED = "appeal_refused", pgettext_lazy("review step", "Appeal refused")
+    LIFTED = "lifted", pgettext_lazy("review step", "Suspension lifted")
+
+
+class ReviewStep(models.Model):
+    """One step of a case, never changed: the audit trail the peer reads in their app and
+    staff read on the peer's console page. `actor` is empty for the worker's own steps;
+    `decided_alone` marks an appeal decided by the member who suspended, because the business
+    had no other member who could."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    review = models.ForeignKey(
+        PeerReview, on_delete=models.CASCADE, related_name="steps", verbose_name=_("case")
+    )
+    kind = models.CharField(_("step"), max_length=16, choices=ReviewStepKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    text = models.TextField(_("reason or message"), blank=True)
+    decided_alone = models.BooleanField(_("decided by the only member"), default=False)
+    created_at = models.DateTimeField(_("when"))
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("review step")
+        verbose_name_plural = _("review steps")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.review_id}: {self.kind}"
+
+
+# N no-shows within a window send a peer to review. Three in sixty days: one no-show is an
+# accident, two can be bad luck, three in two months is a pattern worth a look.
+DEFAULT_NO_SHOW_LIMIT = 3
+DEFAULT_NO_SHOW_WINDOW_DAYS = 60
+
+
+class ReviewSettings(models.Model):
+    """When the worker sends a peer to review for no-shows; one row per business, saved by
+    its first change (until then the defaults above apply, unsaved)."""
+
+    business = models.OneToOneField(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    no_show_limit = models.PositiveSmallIntegerField(
+        _("no-shows that lead to a review"),
+        default=DEFAULT_NO_SHOW_LIMIT,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    no_show_window_days = models.PositiveSmallIntegerField(
+        _("within (days)"),
+        default=DEFAULT_NO_SHOW_WINDOW_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(730)],
+    )
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("review settings")
+        verbose_name_plural = _("review settings")
+
+    def __str__(self):
+        return f"{self.business_id}: {self.no_show_limit} in {self.no_show_window_days} days"
+
+
+# --- verification records --------------------------------------------------------------------------
+
+
+class VerificationKind(models.TextChoices):
+    PHONE = "phone", pgettext_lazy("verification", "Phone")
+    IDENTITY = "identity", pgettext_lazy("verification", "Identity")
+
+
+class DocumentType(models.TextChoices):
+    ID_CARD = "id_card", _("Identity card")
+    PASSPORT = "passport", _("Passport")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+
+
+class Verification(models.Model):
+    """What the business has verified of a peer, one row per kind, kept up to date: a phone
+    number confirmed with a one-time code, or an identity checked in person by a member (who,
+    when, which kind of document; never the document's number or image). The e-mail address
+    needs no row: sign-up confirms it (allauth)."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    peer = models.ForeignKey(
+        Peer, on_delete=models.CASCADE, related_name="verifications", verbose_name=_("peer")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=VerificationKind.choices)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    document_type = models.CharField(
+        _("document"), max_length=20, choices=DocumentType.choices, blank=True
+    )
+    verified_at = models.DateTimeField(_("verified"))
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verified by"),
+    )
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("verification")
+        verbose_name_plural = _("verifications")
+        ordering = ["kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["peer", "kind"], name="verification_once_per_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.peer_id}: {self.kind}"
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent by SMS to confirm a phone number: kept hashed (HMAC with the
+    installation's secret), valid for minutes, with a few attempts."""
+
+    business = models.ForeignKey(
+        "tenancy.Business", on_delete=models.CASCADE, related_name="+", verbose_name=_("business")
+    )
+    peer = models.ForeignKey(Peer, on_delete=models.CASCADE, related_name="+")
+    phone = models.CharField(_("phone"), max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("sent"))
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("phone code")
+        verbose_name_plural = _("phone codes")
+        indexes = [models.Index(fields=["peer", "created_at"], name="phonecode_recent")]
+
+    def __str__(self):
+        return f"{self.peer_id}: {self.created_at:%Y-%m-%d %H:%M}"

@@ -243,3 +243,144 @@ def push_owner(peer) -> str:
 def push_devices(peer) -> int:
     """On how many browsers the peer enabled web push."""
     return len(push_subscriptions(peer.business_id, push_owner(peer)))
+
+
+# --- reviews, suspensions and appeals ------------------------------------------------------------
+
+
+def open_case(business, peer, *, for_update=False):
+    """The peer's case under review or suspended, or None."""
+    from .models import OPEN_CASE, PeerReview
+
+    qs = PeerReview.objects.filter(business=business, peer=peer, status__in=OPEN_CASE)
+    if for_update:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def cases_of_peer(business, peer):
+    """Every case of the peer, newest first, each with its steps (`review.trail`) and the
+    steps' members: the audit trail of the peer's page and of the console's."""
+    from .models import PeerReview
+
+    cases = list(
+        PeerReview.objects.filter(business=business, peer=peer)
+        .select_related("suspended_by", "appeal_decided_by")
+        .prefetch_related("steps__actor")
+    )
+    for case in cases:
+        case.trail = list(case.steps.all())
+    return cases
+
+
+def open_cases(business):
+    """The business's peers under review or suspended, oldest case first, each with the
+    reasons in words: the console's review queue."""
+    from .models import OPEN_CASE, PeerReview
+
+    cases = list(
+        PeerReview.objects.filter(business=business, status__in=OPEN_CASE)
+        .select_related("peer__user", "suspended_by")
+        .order_by("opened_at", "pk")
+    )
+    return cases
+
+
+def peers_under_review(business) -> set[int]:
+    """Ids of the business's peers with an open case (the worker does not ask again)."""
+    from .models import OPEN_CASE, PeerReview
+
+    return set(
+        PeerReview.objects.filter(business=business, status__in=OPEN_CASE).values_list(
+            "peer_id", flat=True
+        )
+    )
+
+
+def last_closed_cases(business, peer_ids) -> dict:
+    """{peer id: (closed at, reliability at close)} of each peer's last closed case."""
+    from .models import OPEN_CASE, PeerReview
+
+    found = {}
+    rows = (
+        PeerReview.objects.filter(business=business, peer_id__in=peer_ids)
+        .exclude(status__in=OPEN_CASE)
+        .order_by("peer_id", "closed_at")
+        .values_list("peer_id", "closed_at", "reliability_at_close")
+    )
+    for peer_id, closed_at, score in rows:
+        found[peer_id] = (closed_at, score)  # the last one wins
+    return found
+
+
+def review_settings(business):
+    """The business's review settings, or the defaults (unsaved) until first changed."""
+    from .models import ReviewSettings
+
+    found = ReviewSettings.objects.filter(business=business).first()
+    return found or ReviewSettings(business=business)
+
+
+# --- verification records ------------------------------------------------------------------------
+
+
+def phone_codes_since(business, peer, since):
+    """The peer's phone codes sent since `since`, newest first (the rate limits)."""
+    from .models import PhoneCode
+
+    return list(
+        PhoneCode.objects.filter(business=business, peer=peer, created_at__gte=since).order_by(
+            "-created_at", "-pk"
+        )
+    )
+
+
+def latest_phone_code(business, peer, *, for_update=False):
+    from .models import PhoneCode
+
+    qs = PhoneCode.objects.filter(business=business, peer=peer).order_by("-created_at", "-pk")
+    if for_update:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+@dataclass(frozen=True)
+class Badge:
+    """One verification shown on a profile: its kind, in words, when, and (for staff) who
+    and how."""
+
+    kind: str
+    label: str
+    verified_at: object
+    detail: str = ""
+    by: object = None
+
+
+def badges_of(business, peer) -> list[Badge]:
+    """What is verified of the peer: the e-mail address (sign-up confirms it), a phone number
+    confirmed by code, an identity checked in person."""
+    from allauth.account.models import EmailAddress
+
+    from .models import Verification, VerificationKind
+
+    found = []
+    email = (
+        EmailAddress.objects.filter(
+            user_id=peer.user_id, email__iexact=peer.user.email, verified=True
+        )
+        .only("pk")
+        .first()
+    )
+    if email is not None:
+        found.append(Badge("email", _("E-mail verified"), None, peer.user.email))
+    for v in Verification.objects.filter(business=business, peer=peer).select_related(
+        "verified_by"
+    ):
+        if v.kind == VerificationKind.PHONE:
+            found.append(Badge("phone", _("Phone verified"), v.verified_at, v.phone))
+        else:
+            found.append(
+                Badge("identity", _("Identity checked in person"), v.verified_at,
+                      v.get_document_type_display(), v.verified_by)
+            )  # fmt: skip
+    return found
