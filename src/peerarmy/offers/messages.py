@@ -109,14 +109,19 @@ class Message:
 
 
 def new_work_message(peer, business, blocks, requests, *, language, digest) -> Message:
-    """The message about `blocks` and `requests` (lists of model objects) for `peer`."""
+    """The message about `blocks` and `requests` (lists of model objects, each by start) for
+    `peer`. Only the items shown are put in words: a peer may have a hundred offers."""
     with translation.override(language), timezone.override(business.tzinfo):
-        block_items = [block_item(peer, block) for block in blocks]
-        request_items = [request_item(peer, r) for r in requests]
-        everything = sorted(block_items + request_items, key=lambda item: item.starts_at)
-        count = len(everything)
-        listed_blocks = block_items[:MAX_LISTED]
-        listed_requests = request_items[: max(MAX_LISTED - len(listed_blocks), 0)]
+        listed_blocks = [block_item(peer, block) for block in blocks[:MAX_LISTED]]
+        listed_requests = [
+            request_item(peer, r) for r in requests[: max(MAX_LISTED - len(listed_blocks), 0)]
+        ]
+        # The push names the earliest of all (a block first on a tie).
+        heads = listed_blocks[:1] + (
+            listed_requests[:1] or [request_item(peer, r) for r in requests[:1]]
+        )
+        first = min(heads, key=lambda item: item.starts_at)
+        count = len(blocks) + len(requests)
         more = count - len(listed_blocks) - len(listed_requests)
         context = {
             "peer": peer,
@@ -134,7 +139,6 @@ def new_work_message(peer, business, blocks, requests, *, language, digest) -> M
             context={**context, "count": count},
             language=language,
         )
-        first = everything[0]
         if count == 1 and first.kind == "block":
             title = _("New block: %(program)s") % {"program": first.title}
         elif count == 1:
@@ -153,7 +157,7 @@ def new_work_message(peer, business, blocks, requests, *, language, digest) -> M
         if count == 1:
             path = first.path
         else:
-            path = _path(business, "my_blocks" if block_items else "me_matching")
+            path = _path(business, "my_blocks" if blocks else "me_matching")
     return Message(
         subject=subject,
         body_text=body,

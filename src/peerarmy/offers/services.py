@@ -343,9 +343,11 @@ def _still_open(business, peer, offers, now):
         claimable = claimable_by(business, block_ids, [peer], now=now)
         blocks = list(
             Block.objects.filter(business=business, pk__in=list(claimable))
-            .select_related("program", "business")
+            .select_related("program")
             .order_by("starts_at", "pk")
         )
+        for block in blocks:  # a peer may have a hundred: not the business's row each time
+            block.business = business
     requests = []
     if request_ids:
         requests = list(
