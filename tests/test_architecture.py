@@ -218,3 +218,27 @@ def test_templates_run_no_query(path):
         for m in TEMPLATE_QUERY.finditer(text)
     ]
     assert found == []
+
+
+def test_words_kept_at_import_are_translated_when_read():
+    """A message set at import (a class attribute such as an error's `default_message`)
+    must be lazy: an eager gettext freezes it in whatever language was active at import, and
+    an Italian visitor would read it in English (or the reverse)."""
+    eager = re.compile(r"^\s+\w+ = _\(", re.M)
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "from django.utils.translation import gettext as _" not in text:
+            continue
+        for found in eager.finditer(text):
+            line = text.count("\n", 0, found.start()) + 1
+            # inside a class body (not a function): the nearest enclosing def/class is a class
+            before = text[: found.start()].splitlines()
+            indent = len(found.group(0)) - len(found.group(0).lstrip())
+            for previous in reversed(before):
+                stripped = previous.lstrip()
+                if stripped and len(previous) - len(stripped) < indent:
+                    if stripped.startswith("class "):
+                        wrong.append(f"{path.relative_to(PACKAGE)}:{line}")
+                    break
+    assert not wrong, "use gettext_lazy for words kept at import: " + ", ".join(wrong)

@@ -90,6 +90,15 @@ PUBLIC_ROUTE_NAMES = {
     "match_request_confirm",
     "match_request_edit",
     "match_request_cancel",
+    # trust: the visitor rates their local from the same link
+    "match_request_rate",
+    # support: the visitor's ticket form, the FAQ it searches, and the ticket's e-mailed link
+    "support_new",
+    "support_sent",
+    "support_faq_search",
+    "support_faq_helped",
+    "support_ticket",
+    "support_ticket_file",
 }
 
 
@@ -254,6 +263,7 @@ def world(db):
         "job": job,
         "block": block,
         "claim": claim,
+        "rating": _trust_world(target, claim, staff),
         "offer": offer,
         "template": template,
         "cause": cause,
@@ -271,6 +281,7 @@ def world(db):
         "staff_raw": staff_raw,
         "staff_membership": Membership.objects.get(business=target, user=staff),
         "staff_invitation": staff_invitation,
+        "support": _support_world(target, peer, staff),
         "closure": Closure.objects.create(
             business=target,
             first=timezone.localdate(),
@@ -278,6 +289,62 @@ def world(db):
             note="Summer holidays",  # public: the landing page shows it
         ),
     }
+
+
+def _support_world(target, peer, staff):
+    """A ticket of `peer` with a file, an internal note, a canned reply and an FAQ entry."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from peerarmy.support.models import Attachment, CannedReply, FaqEntry, Message, Ticket
+
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        business=target,
+        category="payment",
+        subject=f"{MARKER} ticket",
+        requester_kind="peer",
+        peer=peer,
+        requester_name="Peer Target",
+        created_at=now,
+        due_at=now + timedelta(hours=2),
+    )
+    post = Message.objects.create(
+        business=target, ticket=ticket, body=f"{MARKER} my reward is wrong", created_at=now
+    )
+    Message.objects.create(
+        business=target,
+        ticket=ticket,
+        author=staff,
+        from_staff=True,
+        internal=True,
+        body=f"{MARKER} internal note",
+        created_at=now,
+    )
+    stored = default_storage.save(
+        "support/isolation-test", ContentFile(b"%PDF-1.4 " + MARKER.encode())
+    )
+    attachment = Attachment.objects.create(
+        business=target,
+        ticket=ticket,
+        message=post,
+        name="statement.pdf",
+        content_type="application/pdf",
+        size=20,
+        stored=stored,
+    )
+    canned = CannedReply.objects.create(
+        business=target, title=f"{MARKER} canned", body_it=MARKER, body_en=MARKER
+    )
+    # public: the ticket forms show it to anyone
+    faq = FaqEntry.objects.create(
+        business=target,
+        question_it="Dove parcheggio?",
+        answer_it="In piazza.",
+        question_en="Where do I park?",
+        answer_en="In the square.",
+    )
+    return {"ticket": ticket, "attachment": attachment, "canned": canned, "faq": faq}
 
 
 def _matching_world(target, peer):
@@ -341,6 +408,24 @@ def _matching_world(target, peer):
     }
 
 
+def _trust_world(target, claim, staff):
+    """A staff rating of the claim, with a comment only staff and the peer may read."""
+    from peerarmy.trust.models import Rating
+
+    return Rating.objects.create(
+        business=target,
+        subject_kind="claim",
+        claim=claim,
+        peer=claim.peer,
+        rater_role="staff",
+        rated_party="peer",
+        rater=staff,
+        stars=4,
+        comment=f"{MARKER} rating comment",
+        closes_at=timezone.now() + timedelta(days=14),
+    )
+
+
 def kwarg_values(world):
     """How to fill in each URL parameter with an object of the target business.
     A parameter missing here fails the walk: add it when you add a URL."""
@@ -371,9 +456,14 @@ def kwarg_values(world):
         "payout_id": world["payout"].pk,
         "request_id": world["match_request"].pk,
         "match_id": world["match"].pk,
+        "rating_id": world["rating"].pk,
         "run_id": world["run"].pk,
         "day_off_id": world["day_off"].pk,
         "closure_id": world["closure"].pk,
+        "ticket_id": world["support"]["ticket"].pk,
+        "attachment_id": world["support"]["attachment"].pk,
+        "canned_id": world["support"]["canned"].pk,
+        "faq_id": world["support"]["faq"].pk,
         "code": world["voucher"].code,
         "size": 192,
         "year": 2031,
@@ -464,6 +554,7 @@ def snapshot(target, *, own_tokens_of=None):
                 "pk", "peer_id", "first", "last"
             )
         ),
+        _support_rows(target),
         # the team: nobody outside it joins, leaves, changes a role or an invitation
         sorted(target.memberships.values_list("pk", "user_id", "role")),
         sorted(Closure.objects.filter(business=target).values_list("pk", "first", "last")),
@@ -478,6 +569,17 @@ def snapshot(target, *, own_tokens_of=None):
             )
         ),
     )
+
+
+def _support_rows(target):
+    from peerarmy.support.models import CannedReply, FaqEntry, Message, Ticket
+
+    return [
+        sorted(Ticket.objects.filter(business=target).values_list("pk", "status", "assignee_id")),
+        ("messages", Message.objects.filter(business=target).count()),
+        ("canned", CannedReply.objects.filter(business=target).count()),
+        ("faq", FaqEntry.objects.filter(business=target).count()),
+    ]
 
 
 def assert_no_leak(response, who, url):

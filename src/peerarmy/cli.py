@@ -17,6 +17,7 @@ COMMANDS = {
     "[--format shopify|woocommerce|generic] [--json]",
     "superfans": "superfans score --business SLUG | superfans top --business SLUG -n 20 [--json]",
     "schedule": "schedule ical --business SLUG --peer EMAIL: print a peer's calendar",
+    "trust": "trust recompute --business SLUG [--json]: recompute the peers' reliability",
     "match": "match solve FILE.json: the raw min-cost-flow solver (JSON in, JSON out)",
     "ledger": "ledger check --business SLUG | ledger export --business SLUG "
     "--format ledger|csv [-o FILE]",

@@ -15,6 +15,8 @@ WEBPUSH_VAPID_PUBLIC_KEY, WEBPUSH_VAPID_PRIVATE_KEY
                the VAPID key pair of web push (`peerarmy webpush-keys`); unset: no push
 WEBPUSH_CONTACT
                mailto: or https: address given to push services; default DEFAULT_FROM_EMAIL's
+SMS_BACKEND    the dotted path of the class that sends text messages (phone codes); default
+               peerarmy.notifications.sms.ConsoleBackend, which prints them to the log
 """
 
 import sys
@@ -88,7 +90,9 @@ INSTALLED_APPS = [
     "peerarmy.scheduling",
     "peerarmy.rewards",
     "peerarmy.matching",
+    "peerarmy.support",
     "peerarmy.offers",
+    "peerarmy.trust",
     "peerarmy.notifications",
     "peerarmy.api",
     "peerarmy.web",
@@ -273,6 +277,9 @@ MEDIA_URL = "/media/"
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="peerarmy <noreply@peerarmy.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Text messages (the one-time codes that confirm a peer's phone): printed to the log by
+# default; a real gateway is a class with `send(to, text)` (see notifications/sms.py).
+SMS_BACKEND = env.str("SMS_BACKEND", default="peerarmy.notifications.sms.ConsoleBackend")
 
 # --- background tasks -------------------------------------------------------------------
 TASKS = {

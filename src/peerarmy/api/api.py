@@ -24,11 +24,18 @@ from .matching import router as matching_router
 from .notifications import me_router as notifications_peer_router
 from .peers import router as peers_router
 from .programs import router as programs_router
+from .reviews import me_router as reviews_peer_router
+from .reviews import me_verify_router
+from .reviews import router as reviews_router
 from .rewards import payouts_router, wallet_router
 from .rewards import router as rewards_router
 from .scheduling import limits_router, me_router, templates_router
 from .scheduling import router as blocks_router
 from .superfans import router as superfans_router
+from .support import peer_router as support_peer_router
+from .support import router as support_router
+from .trust import peer_router as trust_peer_router
+from .trust import router as trust_router
 
 DESCRIPTION = """\
 The API of one peerarmy installation, for the staff of a business and for its peers.
@@ -175,6 +182,18 @@ api.add_router("/businesses/", matching_router)
 api.add_router("/me/", matching_peer_router)
 # /me/notifications and /me/push-subscriptions: how new work reaches the peer.
 api.add_router("/me/", notifications_peer_router)
+# Reviews, suspensions and appeals: /peers/{peer_id}/reviews|suspend|clear-review|lift|
+# appeal/decision and /peers/review-settings for members; /me/reviews and /me/appeal for a peer.
+api.add_router("/peers/", reviews_router)
+api.add_router("/me/", reviews_peer_router)
+api.add_router("/me/", me_verify_router)
+# Trust: /trust/ratings, /trust/peers/{id}/summary|reliability for members; /me/ratings and
+# /me/reliability for a peer.
+api.add_router("/trust/", trust_router)
+api.add_router("/me/", trust_peer_router)
+# Support: /support/tickets|faq for members with support; /me/support/tickets for a peer.
+api.add_router("/support/", support_router, auth=ApiTokenAuth(needs=Capability.SUPPORT))
+api.add_router("/me/", support_peer_router)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,12 @@ class PeerTokenAuth(HttpBearer):
         "answers 403 here, and so does the token of a peer who is not active."
     )
 
+    def __init__(self, *, suspended_too=False):
+        # with `suspended_too`, a suspended peer's token works too: the endpoints where they
+        # read why they were suspended and appeal (api/reviews.py)
+        super().__init__()
+        self.suspended_too = suspended_too
+
     def authenticate(self, request, token):
         api_token = _active_token(request)
         if api_token is None:
@@ -98,7 +104,12 @@ class PeerTokenAuth(HttpBearer):
             raise PermissionDenied(
                 _("These endpoints are for the peers of this army, and you are not one of them.")
             )
-        if peer is None or peer.status != PeerStatus.ACTIVE:
+        allowed = (
+            (PeerStatus.ACTIVE, PeerStatus.SUSPENDED)
+            if self.suspended_too
+            else (PeerStatus.ACTIVE,)
+        )
+        if peer is None or peer.status not in allowed:
             raise PermissionDenied(
                 _("Your membership of this army is not active, so this token cannot be used.")
             )

@@ -43,9 +43,12 @@ from .bicigialla import DEMO_DIR, bici_gialla
 from .leccebnb import lecce_bnb
 from .matching import load_matching
 from .notifications import load_notification_settings
+from .reviews import load_reviews
 from .rewards import load_rewards_history
 from .scheduling import load_delivery_schedule
 from .specs import ADMIN_EMAIL, DEMO_DOMAINS, DEMO_PASSWORD, DEMO_SLUGS, DemoConflict, UserSpec
+from .support import load_support
+from .trust import load_trust
 
 
 def demo_specs():
@@ -111,6 +114,13 @@ def load_demo(*, reset=False):
         counts[shop.slug]["blocks"] = load_delivery_schedule(shop, now)
         counts[shop.slug]["rewards"] = load_rewards_history(shop, now)
         counts[shop.slug]["matching"] = load_matching(shop, now)
+        with scope(business=shop):
+            counts[shop.slug]["reviews"] = load_reviews(shop, now)
+        for business in Business.objects.filter(slug__in=DEMO_SLUGS):
+            with scope(business=business):
+                counts[business.slug]["trust"] = load_trust(business, now)
+        with scope(business=shop):
+            counts[shop.slug]["support"] = load_support(shop, now)
         for business in Business.objects.filter(slug__in=DEMO_SLUGS):
             with scope(business=business):
                 counts[business.slug]["notification settings"] = load_notification_settings(

@@ -77,6 +77,20 @@ logger = logging.getLogger(__name__)
 LEVELS = {"basic": 1, "conversational": 2, "fluent": 3, "native": 4}
 # A proposal leaves the peer at least this long to answer and get there.
 LEAD = timedelta(minutes=30)
+
+# Where the peers' stars come from: the trust app registers its reader at start-up
+# (`trust.apps`; matching sits below trust and cannot import it). Without one, every peer
+# counts as unrated (`engine.UNRATED`).
+RATING_SOURCES = []
+
+
+def peer_ratings(business, peer_ids) -> dict:
+    """{peer id: stars 1-5} of the rated peers among `peer_ids`."""
+    for source in RATING_SOURCES:
+        return source(business, peer_ids)
+    return {}
+
+
 # How far ahead a request may be, and how far back a run looks for a peer's commitments.
 HORIZON = timedelta(days=90)
 # The worker's sweep runs every minute; a program's batch runs this often.
@@ -720,6 +734,7 @@ def build_inputs(program, found, requests, now):
     )
     busy = _commitments(peer_ids, horizon_start, horizon_end)
     loads, booked = _held_matches(peer_ids, list(weeks), tz)
+    ratings = peer_ratings(program.business, peer_ids)
     engine_peers = []
     meta = {}
     now_minute = _minute(now + LEAD)
@@ -747,7 +762,7 @@ def build_inputs(program, found, requests, now):
                     load=load,
                     interests=frozenset(peer.matching.interests),
                     reliability=float(peer.reliability) if peer.reliability is not None else None,
-                    rating=None,
+                    rating=ratings.get(peer.pk),
                     booked=booked.get((peer.pk, monday), {}),
                 )
             )

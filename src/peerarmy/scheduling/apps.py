@@ -8,4 +8,9 @@ class SchedulingConfig(AppConfig):
     verbose_name = _("Scheduling")
 
     def ready(self):
+        from peerarmy import events
+
         from . import messages  # noqa: F401 - registers the deferred e-mail renderers
+        from .reviews import release_claims_of_suspended
+
+        events.subscribe("peer.suspended", release_claims_of_suspended)

@@ -499,6 +499,18 @@ def staff_release_claim(
     return _release(claim, now, excused=data.excused)
 
 
+@transaction.atomic
+def release_for_suspension(business, claim, *, now=None) -> Outcome[Claim]:
+    """A suspended peer's claim on a block not yet started is freed for the waitlist, with no
+    late-release mark (the suspension is the business's act). Called on `peer.suspended`
+    (see `reviews.release_claims_of_suspended`), inside the suspension's transaction."""
+    now = now or timezone.now()
+    claim = _locked_claim(business.pk, claim.pk)
+    if claim.status != ClaimStatus.ACTIVE:
+        return Outcome(claim, replayed=True)
+    return _release(claim, now, excused=True)
+
+
 def join_waitlist(peer, block_id, *, now=None) -> Outcome[WaitlistEntry]:
     """Wait for a seat on a full block the peer could otherwise claim."""
     now = now or timezone.now()
@@ -720,6 +732,10 @@ def mark_no_show(business, actor, claim, *, now=None) -> Outcome[Claim]:
         claim=claim,
         created_at=now,
     )
+    # Too many no-shows send the peer to review at once (not to a suspension: staff decide).
+    from .reviews import review_peers
+
+    review_peers(business, now=now, peer_ids=[claim.peer_id])
     return Outcome(claim)
 
 

@@ -16,9 +16,12 @@ from .views import (
     notifications,
     peer,
     public,
+    reviews,
     rewards,
     superfans,
+    support,
     team,
+    trust,
 )
 
 app_name = "web"
@@ -61,10 +64,13 @@ urlpatterns = [
     path(R + "confirm/", matching_public.request_confirm, name="match_request_confirm"),
     path(R + "edit/", matching_public.request_edit, name="match_request_edit"),
     path(R + "cancel/", matching_public.request_cancel, name="match_request_cancel"),
+    path(R + "rate/", trust.consumer_rate, name="match_request_rate"),
     # the peer's app
     path(B + "me/", peer.me, name="me"),
     path(B + "me/apply/", peer.apply, name="apply"),
     path(B + "me/profile/", peer.profile, name="profile"),
+    path(B + "me/standing/", reviews.standing, name="me_standing"),
+    path(B + "me/verification/", reviews.verification, name="me_verification"),
     path(B + "me/tokens/", peer.tokens, name="my_tokens"),
     path(B + "me/notifications/", notifications.notifications, name="me_notifications"),
     path(B + "me/notifications/push/", notifications.push_subscribe, name="me_push_subscribe"),
@@ -122,6 +128,8 @@ urlpatterns = [
         name="me_match_complete",
     ),
     path(B + "me/matches/<int:match_id>/block/", matching_peer.block, name="me_match_block"),
+    path(B + "me/matches/<int:match_id>/rate/", trust.peer_rate, name="me_match_rate"),
+    path(B + "me/reliability/", trust.peer_reliability, name="me_reliability"),
     # the business console
     path(M, console.dashboard, name="manage"),
     path(M + "programs/", console.programs, name="manage_programs"),
@@ -139,8 +147,16 @@ urlpatterns = [
     path(M + "peers/", console.peers, name="manage_peers"),
     path(M + "peers/export.csv", console.peers_export, name="manage_peers_export"),
     path(M + "peers/<int:peer_id>/", console.peer_detail, name="manage_peer"),
+    path(M + "ratings/<int:rating_id>/hide/", trust.rating_hide, name="manage_rating_hide"),
     path(M + "peers/<int:peer_id>/approve/", console.peer_approve, name="manage_peer_approve"),
     path(M + "peers/<int:peer_id>/reject/", console.peer_reject, name="manage_peer_reject"),
+    # reviews, suspensions and appeals (issue 16)
+    path(M + "reviews/", reviews.queue, name="manage_reviews"),
+    path(M + "peers/<int:peer_id>/suspend/", reviews.suspend, name="manage_peer_suspend"),
+    path(M + "peers/<int:peer_id>/clear-review/", reviews.clear, name="manage_peer_clear"),
+    path(M + "peers/<int:peer_id>/lift/", reviews.lift, name="manage_peer_lift"),
+    path(M + "peers/<int:peer_id>/appeal/", reviews.decide, name="manage_peer_appeal"),
+    path(M + "peers/<int:peer_id>/identity/", reviews.identity, name="manage_peer_identity"),
     path(M + "superfans/", superfans.superfans, name="manage_superfans"),
     path(M + "superfans/export.csv", superfans.superfans_export, name="manage_superfans_export"),
     path(M + "superfans/score/", superfans.superfans_score, name="manage_superfans_score"),
@@ -190,6 +206,11 @@ urlpatterns = [
         M + "blocks/claims/<int:claim_id>/complete/",
         blocks.claim_complete,
         name="manage_claim_complete",
+    ),
+    path(
+        M + "blocks/claims/<int:claim_id>/rate/",
+        trust.staff_rate_claim,
+        name="manage_claim_rate",
     ),
     path(
         M + "blocks/claims/<int:claim_id>/release/",
@@ -307,4 +328,59 @@ urlpatterns = [
     path(M + "tokens/", console.tokens, name="manage_tokens"),
     path(M + "tokens/new/", console.token_create, name="manage_token_create"),
     path(M + "tokens/<int:token_id>/revoke/", console.token_revoke, name="manage_token_revoke"),
+]
+
+# support: the visitor's form and the ticket's link (no account: the token is the key), the
+# peer's tickets in their app, and the console's queue, tickets, canned replies, SLA and FAQ
+S = B + "support/t/<str:token>/"
+urlpatterns += [
+    path(B + "support/", support.consumer_new, name="support_new"),
+    path(B + "support/sent/", support.consumer_sent, name="support_sent"),
+    path(B + "support/faq/", support.faq_search, name="support_faq_search"),
+    path(B + "support/faq/<int:faq_id>/helped/", support.faq_helped, name="support_faq_helped"),
+    path(S, support.consumer_ticket, name="support_ticket"),
+    path(S + "files/<int:attachment_id>/", support.consumer_file, name="support_ticket_file"),
+    path(B + "me/support/", support.peer_tickets, name="me_support"),
+    path(B + "me/support/<int:ticket_id>/", support.peer_ticket, name="me_support_ticket"),
+    path(
+        B + "me/support/<int:ticket_id>/files/<int:attachment_id>/",
+        support.peer_file,
+        name="me_support_file",
+    ),
+    path(M + "support/", support.queue, name="manage_support"),
+    path(M + "support/new/", support.staff_new, name="manage_support_new"),
+    path(M + "support/canned/", support.canned, name="manage_support_canned"),
+    path(
+        M + "support/canned/<int:canned_id>/delete/",
+        support.canned_delete,
+        name="manage_support_canned_delete",
+    ),
+    path(M + "support/sla/", support.sla_targets, name="manage_support_sla"),
+    path(M + "support/faq/", support.faq, name="manage_support_faq"),
+    path(
+        M + "support/faq/<int:faq_id>/delete/",
+        support.faq_delete,
+        name="manage_support_faq_delete",
+    ),
+    path(M + "support/<int:ticket_id>/", support.ticket_detail, name="manage_support_ticket"),
+    path(
+        M + "support/<int:ticket_id>/assign/",
+        support.ticket_assign,
+        name="manage_support_assign",
+    ),
+    path(
+        M + "support/<int:ticket_id>/status/",
+        support.ticket_status,
+        name="manage_support_status",
+    ),
+    path(
+        M + "support/<int:ticket_id>/settle/",
+        support.ticket_settle,
+        name="manage_support_settle",
+    ),
+    path(
+        M + "support/<int:ticket_id>/files/<int:attachment_id>/",
+        support.ticket_file,
+        name="manage_support_file",
+    ),
 ]

@@ -5,8 +5,21 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from peerarmy.peers.inputs import MAX_SHOWCASE_LINKS, PeerProfileInput, RejectInput
-from peerarmy.peers.models import LANGUAGE_CHOICES, LanguageLevel, PeerStatus
+from peerarmy.peers.inputs import (
+    MAX_SHOWCASE_LINKS,
+    AppealDecisionInput,
+    AppealInput,
+    ClearReviewInput,
+    IdentityCheckInput,
+    LiftInput,
+    PeerProfileInput,
+    PhoneCodeInput,
+    PhoneNumberInput,
+    RejectInput,
+    ReviewSettingsInput,
+    SuspendInput,
+)
+from peerarmy.peers.models import LANGUAGE_CHOICES, DocumentType, LanguageLevel, PeerStatus
 
 from .base import CoordinateField, InputForm, LinksField, skill_choices
 
@@ -149,4 +162,105 @@ class RejectForm(InputForm):
         required=False,
         help_text=_("The applicant reads this in the e-mail we send them. Be kind and clear."),
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+
+
+# --- reviews, suspensions and appeals (the rules are the inputs', as on the API) ---------------
+
+
+def _reason_field(label, help_text):
+    return forms.CharField(
+        label=label,
+        required=False,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+    )
+
+
+class SuspendForm(InputForm):
+    input_class = SuspendInput
+    reason = _reason_field(
+        _("Reason for the suspension"),
+        _("The peer reads this in the e-mail and in their app, and may appeal once."),
+    )
+
+
+class ClearReviewForm(InputForm):
+    input_class = ClearReviewInput
+    reason = _reason_field(_("Why the review ends here"), _("The peer reads this in their app."))
+
+
+class LiftForm(InputForm):
+    input_class = LiftInput
+    reason = _reason_field(
+        _("Why the suspension is lifted"), _("The peer reads this in the e-mail and in their app.")
+    )
+
+
+class AppealDecisionForm(InputForm):
+    input_class = AppealDecisionInput
+    grant = forms.ChoiceField(
+        label=_("Decision"),
+        required=False,
+        choices=[
+            ("true", _("Grant the appeal: lift the suspension")),
+            ("false", _("Refuse the appeal: the suspension stays")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reason = _reason_field(
+        _("Reason for the decision"), _("The peer reads this in the e-mail and in their app.")
+    )
+
+
+class AppealForm(InputForm):
+    input_class = AppealInput
+    message = forms.CharField(
+        label=_("Your appeal"),
+        required=False,
+        help_text=_(
+            "Tell the business what it should know. You can appeal once; a member other than "
+            "the one who suspended you decides."
+        ),
+        widget=forms.Textarea(attrs={"rows": 5, "required": True}),
+    )
+
+
+class ReviewSettingsForm(InputForm):
+    input_class = ReviewSettingsInput
+    no_show_limit = forms.IntegerField(label=_("No-shows that lead to a review"), required=False)
+    no_show_window_days = forms.IntegerField(label=_("Within (days)"), required=False)
+
+
+# --- verification records --------------------------------------------------------------------------
+
+
+class PhoneNumberForm(InputForm):
+    input_class = PhoneNumberInput
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        help_text=_("We send a code by SMS to this number."),
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "required": True}),
+    )
+
+
+class PhoneCodeForm(InputForm):
+    input_class = PhoneCodeInput
+    code = forms.CharField(
+        label=_("Code"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "required": True}
+        ),
+    )
+
+
+class IdentityCheckForm(InputForm):
+    input_class = IdentityCheckInput
+    document_type = forms.ChoiceField(
+        label=_("Document seen"),
+        required=False,
+        choices=DocumentType.choices,
+        help_text=_("Only the kind of document is kept: no number, no copy."),
     )

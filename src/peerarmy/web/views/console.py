@@ -294,11 +294,20 @@ def peers_export(request, business):
 
 @console_page(needs=Capability.PEOPLE)
 def peer_detail(request, business, peer_id):
+    from .reviews import review_context
+    from .trust import console_trust_context
+
     peer = get_peer(business, peer_id)
     return render(
         request,
         "web/manage/peer_detail.html",
-        {"peer": peer, "reject_form": RejectForm(), "missing": missing_for_any_work(peer)},
+        {
+            "peer": peer,
+            "reject_form": RejectForm(),
+            "missing": missing_for_any_work(peer),
+            **review_context(request, business, peer),
+            **console_trust_context(request, business, peer),
+        },
     )
 
 

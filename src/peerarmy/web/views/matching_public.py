@@ -133,6 +133,11 @@ def request_detail(request, business, token):
         context["unmatched"] = selectors.describe_unmatched(match_request)
     if selectors.consumer_sees_peer(match_request):
         context["match"] = _accepted_match(match_request)
+    if context.get("match"):
+        from .trust import request_rating_context
+
+        found = context["match"]
+        context.update(request_rating_context(business, match_request, found["id"], found["peer"]))
     return render(request, "web/public/matching/request_detail.html", context)
 
 
@@ -144,6 +149,8 @@ def _accepted_match(match_request):
     found = selectors.settings_of(match_request.program)
     phone = selectors.profile_of(match.peer).phone  # the peer chose to share it, or not
     return {
+        "id": match.pk,
+        "peer": match.peer,
         "peer_first_name": selectors.first_name(match.peer),
         "peer_email": match.peer.user.email,
         "peer_phone": phone,
