@@ -41,6 +41,9 @@ class ProgramOut(Schema):
     required_skills: list[str] = Field(description="Slugs of the skills a peer needs.")
     required_languages: list[str] = Field(description="A peer needs one of these languages.")
     min_reliability: int
+    required_verifications: list[str] = Field(
+        description="What the business must have verified of a peer: phone, identity."
+    )
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None

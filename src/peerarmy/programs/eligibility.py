@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.text import get_text_list
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,7 @@ class PeerFacts:
     skill_ids: frozenset[int] = frozenset()
     languages: frozenset[str] = frozenset()
     reliability: int | None = None
+    verified: frozenset[str] = frozenset()  # "phone", "identity" (peers.Verification)
 
     @classmethod
     def of(cls, peer) -> PeerFacts:
@@ -39,6 +41,8 @@ class PeerFacts:
             skill_ids=frozenset(s.pk for s in peer.skills.all()),
             languages=frozenset(peer.language_codes),
             reliability=peer.reliability,
+            # prefetch `verifications` too when reading many
+            verified=frozenset(v.kind for v in peer.verifications.all()),
         )
 
 
@@ -52,6 +56,7 @@ class Requirement:
     languages: tuple[str, ...] = ()
     min_reliability: int = 0
     is_open: bool = True
+    verifications: tuple[str, ...] = ()
 
     @classmethod
     def of_program(cls, program) -> Requirement:
@@ -62,6 +67,7 @@ class Requirement:
             languages=tuple(program.required_languages or ()),
             min_reliability=program.min_reliability or 0,
             is_open=program.status == ProgramStatus.PUBLISHED,
+            verifications=tuple(program.required_verifications or ()),
         )
 
     @classmethod
@@ -107,6 +113,13 @@ def failures(peer: PeerFacts, *requirements: Requirement) -> list[Failure]:
     for requirement in requirements:
         if requirement.languages and not (set(requirement.languages) & peer.languages):
             found.append(Failure("languages", languages=requirement.languages))
+    unverified = [
+        kind
+        for kind in VERIFICATION_ORDER
+        if any(kind in r.verifications for r in requirements) and kind not in peer.verified
+    ]
+    if unverified:
+        found.append(Failure("verifications", extra={"kinds": tuple(unverified)}))
     minimum = max((r.min_reliability for r in requirements), default=0)
     if minimum:
         if peer.reliability is None:
@@ -114,6 +127,26 @@ def failures(peer: PeerFacts, *requirements: Requirement) -> list[Failure]:
         elif peer.reliability < minimum:
             found.append(Failure("reliability", minimum=minimum, score=peer.reliability))
     return found
+
+
+VERIFICATION_ORDER = ("phone", "identity")
+
+
+def needs_verifications(*requirements: Requirement) -> bool:
+    """Whether any requirement asks for a verification (then the peer's are worth reading)."""
+    return any(r.verifications for r in requirements)
+
+
+def verified_kinds(peer_ids) -> dict[int, frozenset[str]]:
+    """{peer id: the kinds the business has verified of them}, in one query."""
+    from peerarmy.peers.models import Verification
+
+    found: dict[int, set[str]] = {}
+    for peer_id, kind in Verification.objects.filter(peer_id__in=list(peer_ids)).values_list(
+        "peer_id", "kind"
+    ):
+        found.setdefault(peer_id, set()).add(kind)
+    return {peer_id: frozenset(kinds) for peer_id, kinds in found.items()}
 
 
 def eligible(peer: PeerFacts, *requirements: Requirement) -> bool:
@@ -140,6 +173,14 @@ def describe(failure: Failure) -> str:
         if (get_language() or "").startswith("it"):
             names = names.lower()  # in a sentence Italian writes "italiano", "inglese"
         return _("Needs one of these languages: %(languages)s.") % {"languages": names}
+    if failure.code == "verifications":
+        words = {
+            "phone": _("a phone confirmed with a code"),
+            "identity": _("your identity checked in person at the shop"),
+        }
+        return _("Needs %(what)s: see your Verification page.") % {
+            "what": get_text_list([str(words[k]) for k in failure.extra["kinds"]], _("and"))
+        }
     if failure.code == "no_track_record":
         return _("Needs a reliability of at least %(min)d; you do not have a track record yet.") % {
             "min": failure.minimum

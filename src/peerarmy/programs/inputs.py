@@ -1,6 +1,6 @@
 """The typed inputs of every change to a program (see `peerarmy.inputs`)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -59,8 +59,13 @@ class ProgramInput(Input):
         [], max_length=20, description="A peer needs one of these languages (e.g. it, en)."
     )
     min_reliability: whole(0, 100) = 0
+    required_verifications: list[Literal["phone", "identity"]] = Field(
+        [],
+        max_length=2,
+        description="What the business must have verified of a peer: phone, identity (in person).",
+    )
 
-    @field_validator("required_skills")
+    @field_validator("required_skills", "required_verifications")
     @classmethod
     def _once_each(cls, values):
         return list(dict.fromkeys(values))
@@ -96,4 +101,5 @@ class ProgramInput(Input):
             required_skills=[s.slug for s in program.required_skills.all()],
             required_languages=list(program.required_languages or []),
             min_reliability=program.min_reliability,
+            required_verifications=list(program.required_verifications or []),
         )

@@ -77,6 +77,13 @@ class Program(models.Model):
         validators=[MaxValueValidator(100)],
         help_text=_("0 to 100; 0 lets new peers without a track record join."),
     )
+    # what the business must have verified of a peer: "phone", "identity" (peers.Verification)
+    required_verifications = models.JSONField(
+        _("required verifications"),
+        default=list,
+        blank=True,
+        help_text=_("A peer needs every one of these verified."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)

@@ -72,10 +72,12 @@ class Eligibility:
         return not self.reasons
 
 
-def eligibility(peer, program) -> Eligibility:
+def eligibility(peer, program, facts=None) -> Eligibility:
     """Whether a peer may join a program, and if not, every reason in words."""
-    return Eligibility(program, reasons(PeerFacts.of(peer), Requirement.of_program(program)))
+    facts = facts or PeerFacts.of(peer)
+    return Eligibility(program, reasons(facts, Requirement.of_program(program)))
 
 
 def programs_for_peer(peer):
-    return [eligibility(peer, p) for p in published_programs(peer.business)]
+    facts = PeerFacts.of(peer)  # once, for every program
+    return [eligibility(peer, p, facts) for p in published_programs(peer.business)]

@@ -50,6 +50,7 @@ def _save(program, data: ProgramInput, slug, skills):
         "description_en",
         "required_languages",
         "min_reliability",
+        "required_verifications",
     ):
         setattr(program, name, getattr(data, name))
     program.slug = slug

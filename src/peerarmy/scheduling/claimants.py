@@ -12,7 +12,13 @@ A block is offered exactly when the peer's list would show it with "Claim" (`can
 from django.db.models import F
 
 from peerarmy.peers.models import PeerStatus
-from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
+from peerarmy.programs.eligibility import (
+    PeerFacts,
+    Requirement,
+    eligible,
+    needs_verifications,
+    verified_kinds,
+)
 
 from . import rules, sql
 from .models import Block, BlockStatus, Claim, ClaimStatus
@@ -71,6 +77,11 @@ def claimable_by(business, block_ids, peers, *, now) -> dict[int, list[int]]:
         for block in blocks
     }
     held = _held_by_peer(business, [p.pk for p in active], rules.held_since(now, tz))
+    verified = (
+        verified_kinds([p.pk for p in active])
+        if needs_verifications(*requirements.values())
+        else {}
+    )
     found: dict[int, list[int]] = {}
     for peer in active:
         facts = PeerFacts(
@@ -78,6 +89,7 @@ def claimable_by(business, block_ids, peers, *, now) -> dict[int, list[int]]:
             skill_ids=frozenset(skill.pk for skill in peer.skill_list),
             languages=frozenset(peer.language_codes),
             reliability=peer.reliability,
+            verified=verified.get(peer.pk, frozenset()),
         )
         programs = {pk for pk, asked in requirements.items() if eligible(facts, asked)}
         lat = None if peer.latitude is None or peer.longitude is None else float(peer.latitude)

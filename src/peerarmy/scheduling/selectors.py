@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from peerarmy.errors import NotFound
 from peerarmy.peers.models import Peer, PeerStatus
-from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible
+from peerarmy.programs.eligibility import (
+    PeerFacts,
+    Requirement,
+    eligible,
+    needs_verifications,
+    verified_kinds,
+)
 from peerarmy.programs.models import Program, ProgramKind, ProgramStatus
 
 from . import errors, rules, sql
@@ -345,6 +351,7 @@ def _requirement(program, skill_ids) -> Requirement:
         skills=tuple((skill, skill) for skill in skill_ids),
         languages=tuple(program.required_languages or ()),
         min_reliability=program.min_reliability or 0,
+        verifications=tuple(program.required_verifications or ()),
     )
 
 
@@ -368,12 +375,19 @@ def claimable_blocks(
     if peer.status != PeerStatus.ACTIVE:
         return []
     skill_ids, languages = sql.peer_skills_and_languages(business.pk, peer.pk)
+    programs = sql.published_programs(business.pk)
+    needs = needs_verifications(*(_requirement(f.program, f.skill_ids) for f in programs))
     facts = PeerFacts(
-        active=True, skill_ids=skill_ids, languages=languages, reliability=peer.reliability
+        active=True,
+        skill_ids=skill_ids,
+        languages=languages,
+        reliability=peer.reliability,
+        # read only when a program asks for a verification: most never do
+        verified=verified_kinds([peer.pk]).get(peer.pk, frozenset()) if needs else frozenset(),
     )
     published = {
         found.program.pk: found
-        for found in sql.published_programs(business.pk)
+        for found in programs
         if eligible(facts, _requirement(found.program, found.skill_ids))
     }
     if not published:

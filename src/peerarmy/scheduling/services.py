@@ -42,7 +42,13 @@ from peerarmy.inputs import FieldErrors, Outcome
 from peerarmy.notifications.services import enqueue_deferred, enqueue_email
 from peerarmy.peers.models import Peer, PeerStatus
 from peerarmy.peers.selectors import skills_by_slug
-from peerarmy.programs.eligibility import PeerFacts, Requirement, eligible, reasons
+from peerarmy.programs.eligibility import (
+    PeerFacts,
+    Requirement,
+    eligible,
+    reasons,
+    verified_kinds,
+)
 from peerarmy.programs.models import Program, ProgramStatus
 from peerarmy.programs.selectors import get_program
 from peerarmy.tenancy.services import check_can_manage
@@ -288,12 +294,17 @@ def _claim(peer, block_id, key, now) -> Outcome[Claim]:
         program, FairnessLimits(program=program, **limits) if limits else None
     )
     values = facts.peer
+    verifications = tuple(program.required_verifications or ())
     taker = _Taker(
         PeerFacts(
             active=values["status"] == PeerStatus.ACTIVE,
             skill_ids=facts.peer_skill_ids,
             languages=facts.peer_languages,
             reliability=values["reliability"],
+            # read only when the program asks for a verification: most never do
+            verified=verified_kinds([peer.pk]).get(peer.pk, frozenset())
+            if verifications
+            else frozenset(),
         ),
         values["latitude"],
         values["longitude"],
@@ -305,6 +316,7 @@ def _claim(peer, block_id, key, now) -> Outcome[Claim]:
             languages=tuple(program.required_languages or ()),
             min_reliability=program.min_reliability or 0,
             is_open=program.status == ProgramStatus.PUBLISHED,
+            verifications=verifications,
         ),
         Requirement(
             skills=tuple((i, i) for i in facts.block_skill_ids),
@@ -440,6 +452,26 @@ def _locked_claim(business_id, claim_id):
     return claim
 
 
+def _record_reliability_event(business, claim, kind, block_id, now):
+    """A late release or a no-show, kept for the peer's reliability and published as
+    `peer.reliability_event` (the trust app recomputes the peer's score after the commit)."""
+    found = ReliabilityEvent.objects.create(
+        business_id=claim.business_id,
+        peer_id=claim.peer_id,
+        kind=kind,
+        block_id=block_id,
+        claim=claim,
+        created_at=now,
+    )
+    events.publish(
+        business,
+        "peer.reliability_event",
+        key=f"reliability-event:{found.pk}",
+        payload={"peer_id": claim.peer_id, "kind": str(kind), "claim_id": claim.pk},
+    )
+    return found
+
+
 def _release(claim, now, *, excused):
     """Free the claim's seat and offer it to the waitlist, in the caller's transaction."""
     block = claim.block
@@ -450,13 +482,8 @@ def _release(claim, now, *, excused):
     claim.released_late = block.starts_at - now < LATE_RELEASE
     claim.save(update_fields=["status", "released_at", "released_late"])
     if claim.released_late and not excused:
-        ReliabilityEvent.objects.create(
-            business_id=claim.business_id,
-            peer_id=claim.peer_id,
-            kind=ReliabilityEventKind.LATE_RELEASE,
-            block=block,
-            claim=claim,
-            created_at=now,
+        _record_reliability_event(
+            block.business, claim, ReliabilityEventKind.LATE_RELEASE, block.pk, now
         )
     Block.objects.filter(business_id=block.business_id, pk=block.pk).update(
         seats_taken=F("seats_taken") - 1
@@ -724,14 +751,7 @@ def mark_no_show(business, actor, claim, *, now=None) -> Outcome[Claim]:
         raise InvalidTransition(_("A no-show can be marked once the block has started."))
     claim.status = ClaimStatus.NO_SHOW
     claim.save(update_fields=["status"])
-    ReliabilityEvent.objects.create(
-        business=business,
-        peer_id=claim.peer_id,
-        kind=ReliabilityEventKind.NO_SHOW,
-        block_id=claim.block_id,
-        claim=claim,
-        created_at=now,
-    )
+    _record_reliability_event(business, claim, ReliabilityEventKind.NO_SHOW, claim.block_id, now)
     # Too many no-shows send the peer to review at once (not to a suspension: staff decide).
     from .reviews import review_peers
 

@@ -111,7 +111,7 @@ _BLOCK = (
 )  # fmt: skip
 _PROGRAM = (
     "id", "business_id", "kind", "slug", "status", "title_it", "title_en",
-    "required_languages", "min_reliability",
+    "required_languages", "min_reliability", "required_verifications",
 )  # fmt: skip
 _BUSINESS = ("id", "slug", "name", "timezone", "default_language", "currency")
 _LIMITS = ("max_hours_per_week", "min_rest_minutes", "max_future_blocks", "forfeit_cutoff_minutes")
@@ -424,7 +424,7 @@ def candidate_rows(query: CandidateQuery, fields: tuple, *, after=None, limit) -
 
 _PROGRAM_READ = (
     "id", "business_id", "kind", "slug", "status", "title_it", "title_en",
-    "required_languages", "min_reliability",
+    "required_languages", "min_reliability", "required_verifications",
 )  # fmt: skip
 
 

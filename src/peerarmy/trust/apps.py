@@ -10,12 +10,13 @@ class TrustConfig(AppConfig):
     def ready(self):
         from peerarmy import events
 
-        from .handlers import on_block_completed, on_match_completed
+        from .handlers import on_block_completed, on_match_completed, on_reliability_event
 
-        # scheduling.services: a claim completed; matching.services: a match completed.
-        # (No-shows and late releases publish no event: the nightly recompute counts them.)
+        # scheduling.services: a claim completed, a no-show or a late release;
+        # matching.services: a match completed.
         events.subscribe("block.completed", on_block_completed)
         events.subscribe("match.completed", on_match_completed)
+        events.subscribe("peer.reliability_event", on_reliability_event)
         # Matching's rating term reads the peers' weighted stars from here.
         from peerarmy.matching import services as matching
 

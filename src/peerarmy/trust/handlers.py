@@ -18,3 +18,8 @@ def on_block_completed(business, name, *, key, payload):
 
 def on_match_completed(business, name, *, key, payload):
     _recompute_later(business, payload)
+
+
+def on_reliability_event(business, name, *, key, payload):
+    """A no-show or a late release (scheduling.services)."""
+    _recompute_later(business, payload)

@@ -79,6 +79,7 @@ def test_a_program_reads_with_both_languages_and_its_dates(api, business):
         "required_skills",
         "required_languages",
         "min_reliability",
+        "required_verifications",
         "created_at",
         "updated_at",
         "published_at",

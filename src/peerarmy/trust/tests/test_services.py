@@ -183,6 +183,21 @@ def test_a_completed_block_recomputes_its_peer(
     assert Peer.objects.get(pk=peer.pk).reliability is not None
 
 
+def test_a_no_show_lowers_the_peers_score_at_once(
+    business, peer, staff, django_capture_on_commit_callbacks
+):
+    from peerarmy.scheduling import services as scheduling
+
+    completed_claim(peer, ends_at=timezone.now() - timedelta(days=3))
+    services.recompute_business(business)
+    before = Peer.objects.get(pk=peer.pk).reliability
+    missed = completed_claim(peer, status="active")
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling.mark_no_show(business, staff, missed)
+    after = Peer.objects.get(pk=peer.pk).reliability
+    assert before is not None and after is not None and after < before
+
+
 def test_the_cli_recomputes_a_business(business, peer, capsys):
     completed_claim(peer)
     type(business).objects.filter(pk=business.pk).update(default_language="en")

@@ -57,6 +57,18 @@ class ProgramForm(InputForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("A peer needs at least one of these languages."),
     )
+    required_verifications = forms.MultipleChoiceField(
+        label=_("Required verifications"),
+        required=False,
+        choices=[
+            ("phone", _("A phone confirmed with a code")),
+            ("identity", _("An identity checked in person at the shop")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "A peer needs every one of these; they verify them on their Verification page."
+        ),
+    )
     min_reliability = forms.IntegerField(
         label=_("Minimum reliability"),
         required=False,
