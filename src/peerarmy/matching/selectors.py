@@ -365,9 +365,7 @@ def eligible_peers(program) -> list[Peer]:
             longitude__isnull=False,
         )
         .select_related("matching", "user")
-        .prefetch_related(
-            "skills", "languages", "verifications", "weekly_availability", "days_off"
-        )
+        .prefetch_related("skills", "languages", "verifications", "weekly_availability", "days_off")
     )
     return [peer for peer in peers if eligible(PeerFacts.of(peer), requirement)]
 

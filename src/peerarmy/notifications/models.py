@@ -19,6 +19,7 @@ class OutboxMessage(models.Model):
         EMAIL = "email", _("E-mail")
         WEBHOOK = "webhook", _("Webhook")
         WEBPUSH = "webpush", _("Web push")
+        SMS = "sms", _("Text message")
 
     # Null only for messages that belong to no business (a sign-up before any application).
     business = models.ForeignKey(

@@ -18,7 +18,7 @@ from django_scopes import scopes_disabled
 from peerarmy.errors import InvalidTransition
 from peerarmy.inputs import Outcome
 
-from . import push, renderers, sql
+from . import push, renderers, sms, sql
 from .inputs import PushSubscriptionInput
 from .models import DeliveryAttempt, OutboxMessage, OutboxStatus, PushSubscription
 
@@ -125,6 +125,25 @@ def enqueue_email_rendered(
         next_attempt_at=timezone.now(),
         attachments=attachments or [],
         redact=sorted({secret for secret in secrets if secret}, key=len, reverse=True),
+    )
+    _schedule_delivery(message.pk)
+    return message
+
+
+def enqueue_sms(*, business, to, text, language, event, redact=()):
+    """Write a text message to `to` (an international number) to the outbox; it is sent by
+    `settings.SMS_BACKEND` after commit, with the outbox's retries. `redact`: secrets in the
+    text (a one-time code) that are cut out of what is kept once it is sent."""
+    message = OutboxMessage.objects.create(
+        business=business,
+        channel=OutboxMessage.Channel.SMS,
+        event=event,
+        recipient=to,
+        subject="",
+        body_text=text,
+        redact=list(redact),
+        language=language,
+        next_attempt_at=timezone.now(),
     )
     _schedule_delivery(message.pk)
     return message
@@ -333,6 +352,9 @@ def _render(message):
 def _send(message):
     if message.channel == OutboxMessage.Channel.WEBPUSH:
         _send_push(message)
+        return
+    if message.channel == OutboxMessage.Channel.SMS:
+        sms.backend().send(message.recipient, message.body_text)
         return
     if message.channel != OutboxMessage.Channel.EMAIL:
         raise ValueError(f"unsupported channel {message.channel}")

@@ -16,9 +16,13 @@ from django.utils.translation import gettext_lazy
 from peerarmy import events
 from peerarmy.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from peerarmy.inputs import FieldErrors, Outcome, stored_degrees
-from peerarmy.notifications import sms
 from peerarmy.notifications.inputs import PushSubscriptionInput
-from peerarmy.notifications.services import enqueue_email, subscribe_push, unsubscribe_push
+from peerarmy.notifications.services import (
+    enqueue_email,
+    enqueue_sms,
+    subscribe_push,
+    unsubscribe_push,
+)
 from peerarmy.tenancy.selectors import members_of
 from peerarmy.tenancy.services import check_can_manage
 
@@ -574,7 +578,8 @@ def _code_hash(peer, phone, code):
 def send_phone_code(
     business, actor, peer, data: PhoneNumberInput, *, now=None
 ) -> Outcome[PhoneCode]:
-    """The peer asks for a code to confirm `data.phone`; it leaves by SMS after commit."""
+    """The peer asks for a code to confirm `data.phone`; it leaves by SMS through the outbox
+    (the code is cut out of the kept message once sent)."""
     if peer.business_id != business.pk or peer.user_id != getattr(actor, "pk", None):
         raise PermissionDenied(_("Only the peer can confirm their own phone number."))
     now = now or timezone.now()
@@ -598,7 +603,14 @@ def send_phone_code(
             "business": business.name,
             "code": code,
         }
-    sms.send_on_commit(data.phone, text)
+    enqueue_sms(
+        business=business,
+        to=data.phone,
+        text=text,
+        language=_peer_language(peer),
+        event="peer.phone_code",
+        redact=[code],
+    )
     return Outcome(found, created=True)
 
 

@@ -165,3 +165,16 @@ def test_another_business_cannot_see_or_record_verifications(
 
     assert other.get(f"/api/v1/peers/{peer.pk}/verifications").status_code == 404
     assert other.post(f"/api/v1/peers/{peer.pk}/verifications/identity", {}).status_code == 404
+
+
+def test_the_code_leaves_through_the_outbox_and_is_not_kept_there(
+    business, peer, django_capture_on_commit_callbacks
+):
+    from peerarmy.notifications.models import OutboxMessage, OutboxStatus
+
+    _to, code = _sent_code(django_capture_on_commit_callbacks, business, peer)
+
+    message = OutboxMessage.objects.get(channel=OutboxMessage.Channel.SMS)
+    assert message.status == OutboxStatus.SENT
+    assert message.recipient == "+393331234567"
+    assert code not in message.body_text  # cut out once sent: the outbox keeps no live code
