@@ -370,7 +370,8 @@ def _ticket_page(
         "status_form": status or StatusForm(initial={"status": ticket.status}, business=business),
         "canned": canned,
         "settle_form": settle or SettlementForm(business=business)
-        if _settleable(ticket) and request.membership.can(Capability.REWARDS)
+        # the rewards app's corrections are the owner's (ADR 8): only they see the form
+        if _settleable(ticket) and request.membership.is_owner
         else None,
         "reply_url": reverse(
             "web:manage_support_ticket",
