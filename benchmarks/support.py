@@ -32,10 +32,12 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from rewards import pg_admin, server_url  # noqa: E402 - the sibling script's PostgreSQL helpers
 
 PG_DB = "peerarmy_bench_support"
 SEED = 20261207
@@ -252,18 +254,6 @@ def child(args):
         with tempfile.TemporaryDirectory() as tmp:
             return run("SQLite file (WAL)", f"sqlite:///{tmp}/bench.sqlite3", args)
     return run("PostgreSQL", f"{args.postgres}/{args.pg_db}", args)
-
-
-def pg_admin(base, sql):
-    import psycopg
-
-    with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql)
-
-
-def server_url(url):
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "", parts.query, "")).rstrip("/")
 
 
 def main():
