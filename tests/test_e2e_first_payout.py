@@ -35,6 +35,7 @@ from django.utils import timezone, translation
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext, ngettext, pgettext
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from schwifty import IBAN
 
@@ -114,9 +115,19 @@ def _link(message, pattern=r"https?://\S+"):
 def _console_tab(page, name):
     """Opens a console tab as on a phone: the tabs fold behind the menu button."""
     toggle = page.locator(".tabs-toggle")
-    if toggle.is_visible():
-        toggle.click()
-    page.locator("#console-tabs").get_by_role("link", name=name, exact=True).click()
+    link = page.locator("#console-tabs").get_by_role("link", name=name, exact=True)
+    # The page before may still be leaving (a link clicked, its navigation not yet begun): a
+    # menu opened on it folds again on the next one, so open it until the tab shows.
+    for attempt in range(3):
+        page.wait_for_load_state()
+        if toggle.is_visible() and not link.is_visible():
+            toggle.click()
+        try:
+            link.click(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     page.wait_for_load_state()
 
 
@@ -313,6 +324,7 @@ def test_a_new_shop_pays_its_first_peer_from_phones(
         expect(page.get_by_text(it("None: every row was good."))).to_be_visible()
         owner.shot(f"import-{kind}")
         page.get_by_role("link", name="← " + it("Imports")).click()
+        expect(page).to_have_url(re.compile(r"/manage/imports/$"))
     _to_console(page)
     _expect_step_done(page, "Import your customers (a Shopify export or a spreadsheet)")
     # --- 4. the superfans: the import scored them in the background (at once, in tests) ---
