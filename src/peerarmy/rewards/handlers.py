@@ -46,5 +46,40 @@ def match_completed(business, name, *, key, payload):
     )
 
 
+def pledge_received(business, name, *, key, payload):
+    """A pledge a peer brought (their share link) was paid: rules may reward the peer."""
+    if not payload.get("peer_id"):
+        return
+    services.handle(
+        business,
+        services.Occurrence(
+            event=name,
+            key=key,
+            peer_id=payload["peer_id"],
+            program_id=payload["program_id"],
+            occurred_at=datetime.fromisoformat(payload["received_at"]),
+            amount_minor=payload.get("amount_minor") or 0,
+        ),
+    )
+
+
+def campaign_funded(business, name, *, key, payload):
+    """A campaign a peer started, or shared, was funded."""
+    for peer_id in payload.get("peer_ids") or []:
+        services.handle(
+            business,
+            services.Occurrence(
+                event=name,
+                key=f"{key}:peer-{peer_id}",
+                peer_id=peer_id,
+                program_id=payload["program_id"],
+                occurred_at=datetime.fromisoformat(payload["funded_at"]),
+                amount_minor=payload.get("goal_minor") or 0,
+            ),
+        )
+
+
 events.subscribe("block.completed", block_completed)
+events.subscribe("chipin.pledge_received", pledge_received)
+events.subscribe("campaign.funded", campaign_funded)
 events.subscribe("match.completed", match_completed)

@@ -387,7 +387,7 @@ class ShowcasePageInput(RewardsInput):
 
 
 class PayoutBatchInput(RewardsInput):
-    kind: Annotated[BatchKind, _chosen(_("Choose peers or donations."))] = BatchKind.PEERS
+    kind: Annotated[BatchKind, _chosen(_("Choose peers, donations or refunds."))] = BatchKind.PEERS
     execution_date: Day | None = Field(
         None, description="When the bank should pay (YYYY-MM-DD); today if left out."
     )

@@ -143,6 +143,26 @@ def donations_payable(cause_id, currency) -> AccountSpec:
     )
 
 
+def campaign_account(campaign_id, currency) -> AccountSpec:
+    """Pledges received for a chip-in campaign, owed to its beneficiary or back to the
+    pledgers until the campaign closes."""
+    return AccountSpec(AccountKind.CAMPAIGN, currency, f"liabilities:chipin:campaign-{campaign_id}")
+
+
+def match_expense(program_id, currency) -> AccountSpec:
+    """What a chip-in program's match (the business's share of campaigns) costs."""
+    return AccountSpec(
+        AccountKind.MATCH,
+        currency,
+        f"expenses:chipin:match:program-{program_id}",
+        program_id=program_id,
+    )
+
+
+def refund_account(key, currency) -> AccountSpec:
+    return AccountSpec(AccountKind.REFUND, currency, f"liabilities:refunds:{key}")
+
+
 def house(kind, unit) -> AccountSpec:
     names = {
         AccountKind.IN_TRANSIT: "liabilities:payouts:in-transit",
@@ -152,6 +172,7 @@ def house(kind, unit) -> AccountSpec:
         AccountKind.POINTS_CONVERTED: "equity:points:converted",
         AccountKind.POINTS_VOUCHERS: "expenses:vouchers:points",
         AccountKind.ADJUSTMENTS: "expenses:adjustments",
+        AccountKind.TILL: "assets:till",
     }
     return AccountSpec(kind, unit, names[kind])
 
@@ -161,7 +182,7 @@ def _slots(kind) -> int:
     # own accounts by almost every posting.
     if kind in (AccountKind.PEER_PAYABLE, AccountKind.PEER_POINTS, AccountKind.VOUCHER):
         return 1
-    if kind == AccountKind.DONATIONS:
+    if kind in FLOORED:
         return 1  # floored: one row, so that the floor is checked atomically
     return HOUSE_SLOTS
 
@@ -485,12 +506,15 @@ def _purge_allowed():
 
 def purge_business(business_id) -> None:
     """Delete a business's whole ledger and rewards, when the business itself is deleted (the
-    demo's reset; closing an account). Nothing else may delete ledger rows."""
+    demo's reset; closing an account). Nothing else may delete ledger rows. The apps that
+    book through the ledger (chip-in) purge their own rows first."""
     from .models import (
+        BudgetCharge,
         Payout,
         PayoutBatch,
         PeerBadge,
         PeerRewardChoice,
+        Refund,
         Reward,
         RewardEvent,
         Voucher,
@@ -498,7 +522,16 @@ def purge_business(business_id) -> None:
 
     forget_accounts()
     with transaction.atomic(), purging():
-        for model in (Payout, PayoutBatch, PeerBadge, Reward, RewardEvent, PeerRewardChoice):
+        for model in (
+            Payout,
+            PayoutBatch,
+            PeerBadge,
+            Reward,
+            RewardEvent,
+            PeerRewardChoice,
+            Refund,
+            BudgetCharge,
+        ):
             model.objects.filter(business_id=business_id)._raw_delete(model.objects.db)
         Voucher.objects.filter(business_id=business_id)._raw_delete(Voucher.objects.db)
         sql.delete_ledger(business_id)

@@ -37,6 +37,10 @@ class AccountKind(models.TextChoices):
     POINTS_VOUCHERS = "points_vouchers", _("vouchers bought with points")
     ADJUSTMENTS = "adjustments", _("adjustments")
     PERKS = "perks", _("perks of matches")
+    CAMPAIGN = "campaign", _("pledges received for a chip-in campaign")
+    MATCH = "match", _("the business's share of chip-in campaigns")
+    REFUND = "refund", _("money owed back to a payer")
+    TILL = "till", _("the till")
 
 
 NORMAL_SIDE = {
@@ -53,6 +57,10 @@ NORMAL_SIDE = {
     AccountKind.POINTS_VOUCHERS: 1,
     AccountKind.ADJUSTMENTS: 1,
     AccountKind.PERKS: 1,
+    AccountKind.CAMPAIGN: -1,
+    AccountKind.MATCH: 1,
+    AccountKind.REFUND: -1,
+    AccountKind.TILL: 1,
 }
 
 # Accounts whose shown balance may never go below zero: nobody can owe a peer less than
@@ -63,6 +71,8 @@ FLOORED = {
     AccountKind.PEER_POINTS,
     AccountKind.VOUCHER,
     AccountKind.DONATIONS,
+    AccountKind.CAMPAIGN,
+    AccountKind.REFUND,
 }
 assert all(NORMAL_SIDE[kind] == -1 for kind in FLOORED)
 
@@ -135,6 +145,10 @@ class TransactionKind(models.TextChoices):
     PAYOUT_RETURNED = "payout_returned", pgettext_lazy("transaction", "Payout returned")
     ADJUSTMENT = "adjustment", pgettext_lazy("transaction", "Adjustment")
     PERK = "perk", pgettext_lazy("transaction", "Perks of a match")
+    PLEDGE = "pledge", pgettext_lazy("transaction", "Chip-in pledge received")
+    CAMPAIGN_FUNDED = "campaign_funded", pgettext_lazy("transaction", "Chip-in campaign funded")
+    REFUND = "refund", pgettext_lazy("transaction", "Money owed back")
+    REFUND_TILL = "refund_till", pgettext_lazy("transaction", "Given back at the till")
     REVERSAL = "reversal", pgettext_lazy("transaction", "Correction")
 
 
@@ -412,6 +426,7 @@ class Event(models.TextChoices):
     REFERRAL_CONVERTED = "referral.converted", _("a referral becomes a customer")
     RESALE_SOLD = "resale.sold", _("a resale listing is sold")
     CAMPAIGN_FUNDED = "campaign.funded", _("a chip-in campaign is funded")
+    PLEDGE_RECEIVED = "chipin.pledge_received", _("a chip-in pledge a peer brought is received")
     RATING_FIVE_STARS = "rating.five_stars", _("a five-star rating")
     SERVICE_YEAR = "service.year", _("a year of service")
 
@@ -589,6 +604,17 @@ class Voucher(models.Model):
     value_minor = models.BigIntegerField(_("value"))
     currency = models.CharField(max_length=3, default="EUR")
     account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="voucher")
+    # Held by someone who is not (or not only) a peer: a chip-in campaign's beneficiary, a
+    # friend whose pledge became a gift.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="vouchers",
+    )
+    # What bought it, when not a reward (a funded campaign): one voucher per cause.
+    cause_key = models.CharField(max_length=120, blank=True)
     expires_at = models.DateTimeField(_("valid until"))
     created_at = models.DateTimeField()
 
@@ -598,7 +624,12 @@ class Voucher(models.Model):
         verbose_name = _("voucher")
         verbose_name_plural = _("vouchers")
         constraints = [
-            models.UniqueConstraint(fields=["business", "code"], name="rewards_voucher_code")
+            models.UniqueConstraint(fields=["business", "code"], name="rewards_voucher_code"),
+            models.UniqueConstraint(
+                fields=["business", "cause_key"],
+                condition=~models.Q(cause_key=""),
+                name="rewards_voucher_cause",
+            ),
         ]
 
     def __str__(self):
@@ -675,6 +706,7 @@ class Showcase(models.Model):
 class BatchKind(models.TextChoices):
     PEERS = "peers", pgettext_lazy("payout batch", "Peers")
     DONATIONS = "donations", pgettext_lazy("payout batch", "Donations")
+    REFUNDS = "refunds", pgettext_lazy("payout batch", "Refunds")
 
 
 class BatchStatus(models.TextChoices):
@@ -758,6 +790,9 @@ class Payout(models.Model):
         "peers.Peer", on_delete=models.PROTECT, null=True, blank=True, related_name="payouts"
     )
     cause = models.ForeignKey(Cause, on_delete=models.PROTECT, null=True, blank=True)
+    refund = models.ForeignKey(
+        "rewards.Refund", on_delete=models.PROTECT, null=True, blank=True, related_name="payouts"
+    )
     amount_minor = models.BigIntegerField()
     account_holder = models.CharField(max_length=70)
     iban = models.CharField(max_length=34)
@@ -775,6 +810,75 @@ class Payout(models.Model):
         return self.end_to_end_id
 
     @property
+    def payee_name(self) -> str:
+        if self.peer_id:
+            return self.peer.display_name
+        if self.cause_id:
+            return self.cause.name
+        return self.refund.holder if self.refund_id else self.account_holder
+
+    @property
     def can_return(self) -> bool:
         """Only a payment that left (sent or paid) can come back from the bank."""
         return self.status in (PayoutStatus.SENT, PayoutStatus.PAID)
+
+
+class Refund(models.Model):
+    """Money the business owes back to someone who paid it (a chip-in pledge of a campaign
+    that was not funded, a payment made twice): what is owed is the balance of its own ledger
+    account; it leaves in a refunds payout run (to `iban`) or at the till."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=120)  # the cause, as the app that owes it names it
+    account = models.OneToOneField(Account, on_delete=models.PROTECT, related_name="refund")
+    holder = models.CharField(_("account holder"), max_length=140)
+    iban = models.CharField(max_length=34, blank=True)
+    bic = models.CharField(max_length=11, blank=True)
+    email = models.EmailField(blank=True)
+    language = models.CharField(max_length=8, default="it")
+    amount_minor = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    # What the payer reads on the bank statement: "Refund: chip-in for Giulia's e-bike".
+    remittance = models.CharField(max_length=140)
+    created_at = models.DateTimeField()
+    settled_at = models.DateTimeField(null=True, blank=True)
+    at_till = models.BooleanField(default=False)
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "key"], name="rewards_refund_key")
+        ]
+
+    def __str__(self):
+        return self.key
+
+
+class BudgetCharge(models.Model):
+    """A charge to a program's monthly budget that is not a peer's reward: the business's
+    share of a chip-in campaign. `ledger check` adds these to the rewards when it compares a
+    month's budget with what was posted."""
+
+    business = models.ForeignKey("tenancy.Business", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    amount_minor = models.BigIntegerField()
+    transaction = models.OneToOneField(
+        Transaction, on_delete=models.PROTECT, related_name="budget_charge"
+    )
+    created_at = models.DateTimeField()
+
+    objects = ScopedManager(business="business")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "key"], name="rewards_budget_charge_key")
+        ]
+
+    def __str__(self):
+        return self.key

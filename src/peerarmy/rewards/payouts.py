@@ -81,11 +81,17 @@ def prepare_batch(business, actor, data: PayoutBatchInput | None = None) -> Outc
     settings = rewards_settings(business)
     now = timezone.now()
     busy = selectors.busy_payees(business, kind)
-    owed = [
-        (account, amount)
-        for account, amount in selectors.payable_balances(business, kind, unit)
-        if (account.peer_id if kind == BatchKind.PEERS else account.cause_id) not in busy
-    ]
+    refunds = {}
+    if kind == BatchKind.REFUNDS:
+        owed = selectors.payable_balances(business, kind, unit)
+        refunds = selectors.refunds_by_account(business, [a.pk for a, _n in owed])
+        owed = [(a, n) for a, n in owed if a.pk in refunds and refunds[a.pk].pk not in busy]
+    else:
+        owed = [
+            (account, amount)
+            for account, amount in selectors.payable_balances(business, kind, unit)
+            if (account.peer_id if kind == BatchKind.PEERS else account.cause_id) not in busy
+        ]
     lines, skipped = [], []
     if kind == BatchKind.PEERS:
         owed = [(a, amount) for a, amount in owed if amount >= settings.payout_minimum_minor]
@@ -108,6 +114,23 @@ def prepare_batch(business, actor, data: PayoutBatchInput | None = None) -> Outc
                     account_holder=found.account_holder,
                     iban=found.iban,
                     bic=found.bic,
+                    status=PayoutStatus.INCLUDED,
+                )
+            )
+    elif kind == BatchKind.REFUNDS:
+        for account, amount in owed:
+            refund = refunds[account.pk]
+            if not refund.iban:
+                skipped.append(Skipped(0, refund.holder, _("paid at the till: give it back there")))
+                continue
+            lines.append(
+                Payout(
+                    business=business,
+                    refund=refund,
+                    amount_minor=amount,
+                    account_holder=refund.holder[:70],
+                    iban=refund.iban,
+                    bic=refund.bic,
                     status=PayoutStatus.INCLUDED,
                 )
             )
@@ -257,7 +280,7 @@ def sepa_file(business, actor, batch) -> bytes:
             bic=p.bic,
             amount_minor=p.amount_minor,
             currency=batch.currency,
-            remittance=_remittance(business, batch),
+            remittance=p.refund.remittance if p.refund_id else _remittance(business, batch),
         )
         for p in selectors.batch_lines(batch)
         if p.status != PayoutStatus.CANCELLED
@@ -271,6 +294,8 @@ def sepa_file(business, actor, batch) -> bytes:
 
 
 def _remittance(business, batch):
+    if batch.kind == BatchKind.REFUNDS:
+        return _("Money given back by %(business)s") % {"business": business.name}
     if batch.kind == BatchKind.DONATIONS:
         return _("Donations from the peers of %(business)s") % {"business": business.name}
     return _("Rewards from %(business)s, %(date)s") % {
@@ -284,10 +309,11 @@ def _payout_legs(business, payout, debit_kind, credit_kind):
     specs = {
         "peer": ledger.peer_payable(payout.peer_id, unit) if payout.peer_id else None,
         "cause": ledger.donations_payable(payout.cause_id, unit) if payout.cause_id else None,
+        "refund": ledger.refund_account(payout.refund.key, unit) if payout.refund_id else None,
         "transit": ledger.house(AccountKind.IN_TRANSIT, unit),
         "bank": ledger.house(AccountKind.BANK, unit),
     }
-    owed = specs["peer"] or specs["cause"]
+    owed = specs["peer"] or specs["cause"] or specs["refund"]
     names = {"owed": owed, "transit": specs["transit"], "bank": specs["bank"]}
     refs = ledger.accounts(business.pk, list(names.values()))
     return [
@@ -322,7 +348,7 @@ def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
                 occurred_at=now,
             )
         except ledger.InsufficientBalance as exc:
-            who = payout.peer.display_name if payout.peer_id else payout.cause.name
+            who = payout.payee_name
             raise ledger.InsufficientBalance(
                 exc.account_id,
                 _(
@@ -333,6 +359,15 @@ def mark_sent(business, actor, batch) -> Outcome[PayoutBatch]:
             ) from exc
         payout.status = PayoutStatus.SENT
         payout.save(update_fields=["status"])
+        if payout.refund_id and payout.refund.email:
+            enqueue_email(
+                business=business,
+                to=payout.refund.email,
+                template="rewards/email/refund_sent",
+                context={"refund": payout.refund, "payout": payout, "batch": batch},
+                language=payout.refund.language,
+                event="refunds.sent",
+            )
         if payout.peer_id:
             peer = payout.peer
             enqueue_email(
@@ -374,6 +409,9 @@ def mark_paid(business, actor, batch) -> Outcome[PayoutBatch]:
         )
         payout.status = PayoutStatus.PAID
         payout.save(update_fields=["status"])
+        if payout.refund_id:
+            payout.refund.settled_at = now
+            payout.refund.save(update_fields=["settled_at"])
     batch.status = BatchStatus.PAID
     batch.paid_at = now
     batch.save()

@@ -347,7 +347,7 @@ def busy_payees(business, kind) -> set[int]:
     """Peers (or causes, for donations) with a payout in an open batch."""
     from .models import BatchKind
 
-    column = "peer_id" if kind == BatchKind.PEERS else "cause_id"
+    column = {BatchKind.PEERS: "peer_id", BatchKind.DONATIONS: "cause_id"}.get(kind, "refund_id")
     return set(
         Payout.objects.filter(business=business, status__in=OPEN_PAYOUT).values_list(
             column, flat=True
@@ -356,13 +356,17 @@ def busy_payees(business, kind) -> set[int]:
 
 
 def payable_balances(business, kind, unit):
-    """[(account, shown balance)] of every peer (or cause) account with money to pay."""
+    """[(account, shown balance)] of every peer (cause, refund) account with money to pay."""
     from .models import BatchKind
 
     accounts = Account.objects.filter(
         business=business,
         unit=unit,
-        kind=AccountKind.PEER_PAYABLE if kind == BatchKind.PEERS else AccountKind.DONATIONS,
+        kind={
+            BatchKind.PEERS: AccountKind.PEER_PAYABLE,
+            BatchKind.DONATIONS: AccountKind.DONATIONS,
+            BatchKind.REFUNDS: AccountKind.REFUND,
+        }[kind],
     ).order_by("id")
     sums = dict(
         Balance.objects.filter(account__in=accounts)
@@ -525,7 +529,9 @@ def wallet(peer, *, now=None) -> Wallet:
     in_transit = payouts.filter(status=PayoutStatus.SENT).aggregate(t=Sum("amount_minor"))["t"]
     paid = payouts.filter(status=PayoutStatus.PAID).aggregate(t=Sum("amount_minor"))["t"]
     own_vouchers = list(
-        Voucher.objects.filter(business=business, peer=peer).order_by("-created_at")
+        Voucher.objects.filter(business=business)
+        .filter(Q(peer=peer) | Q(user_id=peer.user_id))
+        .order_by("-created_at")
     )
     left = dict(
         Balance.objects.filter(account_id__in=[v.account_id for v in own_vouchers])
@@ -883,3 +889,50 @@ def bank_account_summary(business) -> dict | None:
 
 def has_rewards(business) -> bool:
     return Reward.objects.filter(business=business, status=RewardStatus.POSTED).exists()
+
+
+# --- money owed back, and vouchers bought ------------------------------------------------------
+
+
+def get_refund(business, refund, *, for_update=False):
+    from .models import Refund
+
+    rows = Refund.objects.filter(business=business)
+    if for_update:
+        rows = rows.select_for_update()
+    found = rows.filter(pk=getattr(refund, "pk", refund)).first()
+    if found is None:
+        raise NotFound(_("No such refund."))
+    return found
+
+
+def refund_in_open_batch(business, refund) -> bool:
+    return Payout.objects.filter(
+        business=business, refund_id=refund.pk, status__in=OPEN_PAYOUT
+    ).exists()
+
+
+def refunds_by_account(business, account_ids) -> dict:
+    from .models import Refund
+
+    return {
+        r.account_id: r
+        for r in Refund.objects.filter(business=business, account_id__in=list(account_ids))
+    }
+
+
+def voucher_of_cause(business, key):
+    return Voucher.objects.filter(business=business, cause_key=key).first()
+
+
+def vouchers_of_user(business, user) -> list[tuple[Voucher, int]]:
+    """A person's vouchers (a funded campaign's, a pledge turned into a gift), each with what
+    is left on it."""
+    own = list(Voucher.objects.filter(business=business, user=user).order_by("-created_at"))
+    left = dict(
+        Balance.objects.filter(account_id__in=[v.account_id for v in own])
+        .values("account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "total")
+    )
+    return [(v, -int(left.get(v.account_id, 0))) for v in own]

@@ -24,6 +24,7 @@ from .models import (
     BUDGET_SLOTS,
     Account,
     Balance,
+    BudgetCharge,
     BudgetMonth,
     Entry,
     ProgramRewards,
@@ -345,6 +346,7 @@ def year_earned(business_id, peer_id, start, end) -> int:
 # --- the checks of `peerarmy ledger check` -------------------------------------------------------
 
 e, t, a, b, bm, r = ENTRY, TRANSACTION, ACCOUNT, BALANCE, BUDGET, REWARD
+bc = BudgetCharge._meta.db_table
 # (code, statement, the violation in words): each statement takes the business's id for every
 # %s and reads only the business's rows.
 CHECKS = [
@@ -404,8 +406,10 @@ CHECKS = [
         f"SELECT m.program_id, m.month, m.spent, COALESCE(s.total, 0) FROM (SELECT "  # noqa: S608
         f"program_id, month, SUM(spent_minor) AS spent FROM {bm} WHERE business_id = %s "
         "GROUP BY program_id, month) m "
-        f"LEFT JOIN (SELECT program_id, budget_month, SUM(budget_minor) AS total FROM {r} "
-        f"WHERE business_id = %s AND status = '{RewardStatus.POSTED.value}' "
+        "LEFT JOIN (SELECT program_id, budget_month, SUM(charged) AS total FROM ("
+        f"SELECT program_id, budget_month, budget_minor AS charged FROM {r} "
+        f"WHERE business_id = %s AND status = '{RewardStatus.POSTED.value}' UNION ALL "
+        f"SELECT program_id, month, amount_minor FROM {bc} WHERE business_id = %s) c "
         "GROUP BY program_id, budget_month) s "
         "ON s.program_id = m.program_id AND s.budget_month = m.month "
         "WHERE m.spent <> COALESCE(s.total, 0) ORDER BY m.program_id, m.month",
@@ -428,7 +432,7 @@ CHECKS = [
         "program {0}, month {1}: budget share {2} spent {3}, more than its quota {4}",
     ),
 ]
-del e, t, a, b, bm, r
+del e, t, a, b, bm, r, bc
 
 
 def check_rows(business_id, statement) -> list[tuple]:

@@ -27,6 +27,12 @@ def masked_iban(value):
     return iban.mask_iban(value) if value else ""
 
 
+@register.filter(name="iban")
+def iban_grouped(value):
+    """An IBAN grouped by four, as people copy it from paper."""
+    return iban.format_iban(value) if value else ""
+
+
 @register.filter
 def account_words(account):
     """A ledger account in words for the console ("Owed to Giulia R."), not its journal path."""

@@ -91,7 +91,7 @@ def test_the_command_names_every_field_at_fault(business, staff, owed):
 
     # as `peerarmy business create` says them: each field with what is wrong with it
     assert str(refused.value) == (
-        "kind: Choose peers or donations.; execution_date: The bank cannot pay on a day in "
+        "kind: Choose peers, donations or refunds.; execution_date: The bank cannot pay on a day in "
         "the past: choose today or later."
     )
     assert not PayoutBatch.objects.exists()
