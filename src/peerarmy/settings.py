@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "peerarmy.rewards",
     "peerarmy.matching",
     "peerarmy.support",
+    "peerarmy.chipin",
     "peerarmy.offers",
     "peerarmy.trust",
     "peerarmy.notifications",
