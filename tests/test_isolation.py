@@ -99,6 +99,18 @@ PUBLIC_ROUTE_NAMES = {
     "support_faq_helped",
     "support_ticket",
     "support_ticket_file",
+    # chip in: the campaigns, a campaign's page, its QR code and the pledge form (anyone), the
+    # pledge's e-mailed link, and starting one's own campaign or seeing one's own (signed in)
+    "chipin_campaigns",
+    "chipin_campaign",
+    "chipin_campaign_qr",
+    "chipin_campaign_close",
+    "chipin_pledge_new",
+    "chipin_pledge_sent",
+    "chipin_pledge",
+    "chipin_pledge_confirm",
+    "chipin_start",
+    "chipin_mine",
 }
 
 
@@ -282,6 +294,7 @@ def world(db):
         "staff_membership": Membership.objects.get(business=target, user=staff),
         "staff_invitation": staff_invitation,
         "support": _support_world(target, peer, staff),
+        "chipin": _chipin_world(target, owner),
         "closure": Closure.objects.create(
             business=target,
             first=timezone.localdate(),
@@ -408,6 +421,115 @@ def _matching_world(target, peer):
     }
 
 
+def _chipin_world(target, owner):
+    """Chip in: a product, a campaign not on the shop's page (someone else's: a peer may not
+    share it), a friend's pledge, and a statement with a credit nobody placed yet. The
+    pledger's and the payer's details are private."""
+    from peerarmy.chipin import bankfiles, reconcile, statement_files
+    from peerarmy.chipin import services as chipin
+    from peerarmy.chipin.inputs import CampaignInput, PledgeInput
+    from peerarmy.chipin.models import Product
+
+    program = ProgramFactory(business=target, kind=ProgramKind.CHIP_IN)
+    product = Product.objects.create(
+        business=target, handle="e-bike", name_it="E-bike", price_minor=129_000
+    )
+    beneficiary = PeerFactory(business=target, display_name="Beneficiary").user
+    campaign = chipin.start_campaign(
+        target,
+        beneficiary,
+        CampaignInput(
+            program_id=program.pk,
+            goal_minor=50_000,
+            title="A bike",
+            deadline=timezone.now() + timedelta(days=20),
+            public=False,
+        ),
+    ).value
+    pledge = chipin.make_pledge(
+        target,
+        campaign,
+        PledgeInput(
+            name=f"{MARKER} friend",
+            email=f"{MARKER.lower()}-friend@example.org",
+            amount_minor=2_500,
+            anonymous=True,
+            message=f"{MARKER} pledge message",
+        ),
+    ).value.pledge
+    credit = bankfiles.BankCredit(
+        line=1,
+        bank_ref="ISOLATION-1",
+        booked_on=timezone.localdate(),
+        amount_minor=999,
+        currency="EUR",
+        debtor_name=f"{MARKER} PAYER",
+        debtor_iban="IT02L1234512345123456789012",
+        debtor_bic="",
+        reference="",
+        remittance=f"{MARKER} remittance",
+        end_to_end_id="",
+    )
+    statement = reconcile.reconcile_statement(
+        target,
+        owner,
+        statement_files.camt053([credit], account_iban="IT60X0542811101000000123456"),
+        filename=f"{MARKER}.xml",
+    ).value
+    from peerarmy.rewards import ledger, money_in
+    from peerarmy.rewards.models import AccountKind
+
+    refund = money_in.owe_refund(
+        target,
+        key="chipin-isolation",
+        source=ledger.house(AccountKind.BANK, "EUR"),
+        amount_minor=999,
+        currency="EUR",
+        holder=f"{MARKER} PAYER",
+        remittance="Refund",
+    )
+    return {
+        "product": product,
+        "campaign": campaign,
+        "pledge": pledge,
+        "statement": statement,
+        "credit": statement.credits.get(),
+        "refund": refund,
+    }
+
+
+def _chipin_rows(target):
+    from peerarmy.chipin.models import (
+        BankCredit,
+        Campaign,
+        Pledge,
+        Product,
+        ShareLink,
+        StatementUpload,
+    )
+    from peerarmy.rewards.models import Refund
+
+    return [
+        sorted(
+            Product.objects.filter(business=target).values_list(
+                "pk", "name_it", "price_minor", "active"
+            )
+        ),
+        sorted(
+            Campaign.objects.filter(business=target).values_list(
+                "pk", "status", "message", "public", "pledged_minor", "received_minor"
+            )
+        ),
+        sorted(
+            Pledge.objects.filter(business=target).values_list("pk", "status", "received_minor")
+        ),
+        ("share links", ShareLink.objects.filter(business=target).count()),
+        ("statements", StatementUpload.objects.filter(business=target).count()),
+        sorted(BankCredit.objects.filter(business=target).values_list("pk", "status")),
+        sorted(Refund.objects.filter(business=target).values_list("pk", "settled_at", "at_till")),
+    ]
+
+
 def _trust_world(target, claim, staff):
     """A staff rating of the claim, with a comment only staff and the peer may read."""
     from peerarmy.trust.models import Rating
@@ -464,6 +586,12 @@ def kwarg_values(world):
         "attachment_id": world["support"]["attachment"].pk,
         "canned_id": world["support"]["canned"].pk,
         "faq_id": world["support"]["faq"].pk,
+        "product_id": world["chipin"]["product"].pk,
+        "campaign_id": world["chipin"]["campaign"].pk,
+        "pledge_id": world["chipin"]["pledge"].pk,
+        "statement_id": world["chipin"]["statement"].pk,
+        "credit_id": world["chipin"]["credit"].pk,
+        "refund_id": world["chipin"]["refund"].pk,
         "code": world["voucher"].code,
         "size": 192,
         "year": 2031,
@@ -555,6 +683,7 @@ def snapshot(target, *, own_tokens_of=None):
             )
         ),
         _support_rows(target),
+        _chipin_rows(target),
         # the team: nobody outside it joins, leaves, changes a role or an invitation
         sorted(target.memberships.values_list("pk", "user_id", "role")),
         sorted(Closure.objects.filter(business=target).values_list("pk", "first", "last")),
@@ -707,6 +836,22 @@ def test_every_api_endpoint_refuses_outsiders(client, world):
     assert snapshot(world["target"]) == before, "an outsider changed the business's data"
 
 
+# API operations that take no token: each is declared here, and any other without one fails.
+PUBLIC_API_OPERATIONS = {
+    # the pledger confirms a pledge with the token of the e-mailed link
+    ("post", "/api/v1/chipin/pledges/confirm"),
+}
+
+
+def test_only_the_declared_api_operations_are_public():
+    public = {
+        (method, path)
+        for path, method, operation in api_operations()
+        if not operation.get("security")
+    }
+    assert public == PUBLIC_API_OPERATIONS
+
+
 def _is_peer_endpoint(path):
     return path.startswith("/api/v1/me/")
 
@@ -719,10 +864,12 @@ def test_peer_and_staff_tokens_reach_only_their_own_side(client, world):
     own = world["visiting_peer"].user
     before = snapshot(world["target"], own_tokens_of=own)
     walked = 0
-    for path, method, _operation in api_operations():
+    for path, method, operation in api_operations():
         url, params = api_url(path, values, world)
         call = getattr(client, method)
         kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
+        # a public operation (the pledger's confirmation) takes no token: none is refused
+        public = not operation.get("security")
 
         def as_token(raw, url=url, call=call, kwargs=kwargs):
             return call(url, HTTP_AUTHORIZATION=f"Bearer {raw}", **kwargs)
@@ -733,7 +880,7 @@ def test_peer_and_staff_tokens_reach_only_their_own_side(client, world):
             where = f"{who} {method.upper()} {url}"
             assert response.status_code < 500, where
             assert_no_leak(response, who, url)
-            if not _is_peer_endpoint(path):
+            if not _is_peer_endpoint(path) and not public:
                 assert response.status_code == 403, where
                 assert response.json()["code"] == "permission_denied", where
         if _is_peer_endpoint(path):

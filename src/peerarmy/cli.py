@@ -22,6 +22,8 @@ COMMANDS = {
     "ledger": "ledger check --business SLUG | ledger export --business SLUG "
     "--format ledger|csv [-o FILE]",
     "payouts": "payouts list|prepare|approve|sepa|sent|paid --business SLUG ...",
+    "chipin": "chipin reconcile FILE --business SLUG [--json] | chipin import-products FILE "
+    "--business SLUG [--json]",
     "webpush-keys": "print a new VAPID key pair for web push as environment lines",
     "createsuperuser": "create a superuser for /admin/",
     "collectstatic": "gather static files into var/static for production",

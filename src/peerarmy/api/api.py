@@ -17,6 +17,11 @@ from peerarmy.tenancy.roles import Capability
 from . import problems
 from .auth import ApiTokenAuth
 from .businesses import router as businesses_router
+from .chipin import money_router as chipin_money_router
+from .chipin import peer_router as chipin_peer_router
+from .chipin import products_router as chipin_products_router
+from .chipin import public_router as chipin_public_router
+from .chipin import router as chipin_router
 from .imports import router as imports_router
 from .invitations import router as invitations_router
 from .matching import peer_router as matching_peer_router
@@ -194,6 +199,14 @@ api.add_router("/me/", trust_peer_router)
 # Support: /support/tickets|faq for members with support; /me/support/tickets for a peer.
 api.add_router("/support/", support_router, auth=ApiTokenAuth(needs=Capability.SUPPORT))
 api.add_router("/me/", support_peer_router)
+# Chip in: /chipin/products (shop), /chipin/campaigns and their pledges (customers), till
+# payments, statements and credits (rewards), /chipin/pledges/confirm (no token: the pledger's
+# e-mailed link); /me/chipin/campaigns for a peer.
+api.add_router("/chipin/", chipin_products_router, auth=ApiTokenAuth(needs=Capability.SHOP))
+api.add_router("/chipin/", chipin_router, auth=ApiTokenAuth(needs=Capability.CUSTOMERS))
+api.add_router("/chipin/", chipin_money_router, auth=ApiTokenAuth(needs=Capability.REWARDS))
+api.add_router("/chipin/", chipin_public_router, auth=None)
+api.add_router("/me/", chipin_peer_router)
 
 
 @dataclass(frozen=True)

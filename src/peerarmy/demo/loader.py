@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from peerarmy.chipin.services import purge_business as purge_chipin
 from peerarmy.customers.importers.readers import UnreadableFile
 from peerarmy.customers.inputs import ImportInput
 from peerarmy.customers.models import Customer
@@ -40,6 +41,7 @@ from peerarmy.tenancy.services import (
 )
 
 from .bicigialla import DEMO_DIR, bici_gialla
+from .chipin import load_chipin
 from .leccebnb import lecce_bnb
 from .matching import load_matching
 from .notifications import load_notification_settings
@@ -79,6 +81,7 @@ def delete_demo():
         for business_id in Business.objects.filter(slug__in=DEMO_SLUGS).values_list(
             "pk", flat=True
         ):
+            purge_chipin(business_id)
             purge_business(business_id)
         Business.objects.filter(slug__in=DEMO_SLUGS).delete()
         accounts = Q(email__in=demo_user_emails())
@@ -121,6 +124,8 @@ def load_demo(*, reset=False):
                 counts[business.slug]["trust"] = load_trust(business, now)
         with scope(business=shop):
             counts[shop.slug]["support"] = load_support(shop, now)
+        with scope(business=shop):
+            counts[shop.slug]["chip in"] = load_chipin(shop, now)
         for business in Business.objects.filter(slug__in=DEMO_SLUGS):
             with scope(business=business):
                 counts[business.slug]["notification settings"] = load_notification_settings(

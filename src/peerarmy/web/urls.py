@@ -7,6 +7,7 @@ from .views import (
     app,
     blocks,
     calendar,
+    chipin_public,
     console,
     home,
     imports,
@@ -330,6 +331,22 @@ urlpatterns = [
     path(M + "tokens/<int:token_id>/revoke/", console.token_revoke, name="manage_token_revoke"),
 ]
 
+# chip in: the campaign's public page (no account needed; `?da=` names who shared it), the
+# friend's pledge and its e-mailed link (the token is the key), the beneficiary's side
+C = B + "chip-in/"
+urlpatterns += [
+    path(C, chipin_public.campaigns_public, name="chipin_campaigns"),
+    path(C + "start/", chipin_public.campaign_start, name="chipin_start"),
+    path(C + "mine/", chipin_public.mine, name="chipin_mine"),
+    path(C + "p/<str:token>/", chipin_public.pledge_page, name="chipin_pledge"),
+    path(C + "p/<str:token>/confirm/", chipin_public.pledge_confirm, name="chipin_pledge_confirm"),
+    path(C + "<str:code>/", chipin_public.campaign_page, name="chipin_campaign"),
+    path(C + "<str:code>/qr.svg", chipin_public.campaign_qr, name="chipin_campaign_qr"),
+    path(C + "<str:code>/close/", chipin_public.campaign_close, name="chipin_campaign_close"),
+    path(C + "<str:code>/give/", chipin_public.pledge_new, name="chipin_pledge_new"),
+    path(C + "<str:code>/given/", chipin_public.pledge_sent, name="chipin_pledge_sent"),
+]
+
 # support: the visitor's form and the ticket's link (no account: the token is the key), the
 # peer's tickets in their app, and the console's queue, tickets, canned replies, SLA and FAQ
 S = B + "support/t/<str:token>/"
@@ -384,3 +401,7 @@ urlpatterns += [
         name="manage_support_file",
     ),
 ]
+
+from . import urls_chipin  # noqa: E402
+
+urlpatterns += urls_chipin.urlpatterns

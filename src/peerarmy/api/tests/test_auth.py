@@ -61,10 +61,16 @@ def test_a_logged_in_session_is_not_an_api_credential(staff_client):
     assert_unauthorised(staff_client.get(PROGRAMS))
 
 
+# The operations that take no token (tests/test_isolation.py declares them too).
+PUBLIC = {("POST", "/api/v1/chipin/pledges/confirm")}
+
+
 def test_every_endpoint_needs_a_token(client, program, peer):
     found = endpoints()
     assert len(found) >= 13
     for endpoint in found:
+        if (endpoint.method, endpoint.path) in PUBLIC:
+            continue
         assert endpoint.requires_auth, endpoint
         ids = collections.defaultdict(lambda: 1, program_id=program.pk, peer_id=peer.pk)
         ids["slug"] = "bicigialla"

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from peerarmy.chipin import selectors as chipin
 from peerarmy.programs.selectors import get_published_program, published_programs
 from peerarmy.tenancy.selectors import visiting_hours
 
@@ -17,7 +18,12 @@ def landing(request, business):
     return render(
         request,
         "web/public/landing.html",
-        {"programs": published_programs(business), "visiting": visiting_hours(business)},
+        {
+            "programs": published_programs(business),
+            "visiting": visiting_hours(business),
+            "campaigns": [(c, chipin.progress(c)) for c in chipin.public_campaigns(business, 3)],
+            "chipin_open": bool(chipin.chipin_programs(business)),
+        },
     )
 
 

@@ -50,9 +50,35 @@
     });
   }
 
+  // A button that copies a text (a share link, a payment reference; `data-copy="#box"`: the
+  // text of that box) and says so in its own words for a moment; where the clipboard is
+  // refused, the text is offered to copy by hand. A button hidden until this script runs is
+  // shown: without the script, the box can still be selected by hand.
+  function setUpCopy(button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var text = button.dataset.copy;
+      if (text.charAt(0) === "#") {
+        var box = document.querySelector(text);
+        text = box ? (box.value || box.textContent) : "";
+      }
+      var said = button.innerHTML;
+      function done() {
+        button.textContent = button.dataset.copied || "OK";
+        setTimeout(function () { button.innerHTML = said; }, 2000);
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(done, function () { window.prompt("", text); });
+      } else {
+        window.prompt("", text);
+      }
+    });
+  }
+
   function init(root) {
     root.querySelectorAll("[data-geolocate]").forEach(setUpGeolocation);
     root.querySelectorAll("nav[data-collapsible]").forEach(setUpTabs);
+    root.querySelectorAll("button[data-copy]").forEach(setUpCopy);
   }
 
   // The peer's app on a phone: the business's service worker keeps the pages they opened, and
