@@ -37,7 +37,7 @@ from peerarmy.chipin.inputs import (
 )
 from peerarmy.chipin.models import CampaignStatus, PledgeStatus
 from peerarmy.errors import NotFound
-from peerarmy.inputs import Input, apply_patch, parse, patch_model, text
+from peerarmy.inputs import Input, InvalidInput, apply_patch, parse, patch_model, text
 from peerarmy.photos import MAX_UPLOAD_BYTES as MAX_PHOTO
 from peerarmy.tenancy.middleware import business_scope
 from peerarmy.tenancy.roles import Capability
@@ -469,6 +469,13 @@ def patch_campaign(request, campaign_id: ObjectId, payload: CampaignPatch):
     return selectors.get_campaign(business, campaign_id)
 
 
+def _photo_bytes(file) -> bytes:
+    """The uploaded picture's bytes (one more than the limit is enough to refuse it)."""
+    if file is None:
+        raise InvalidInput([("file", _("Choose a picture to upload."))])
+    return file.read(MAX_PHOTO + 1)
+
+
 @router.post(
     "/campaigns/{campaign_id}/photo",
     response={200: ChipInStaffCampaignOut, **problem_responses(400, 401, 403, 404, 409, 422)},
@@ -477,10 +484,11 @@ def patch_campaign(request, campaign_id: ObjectId, payload: CampaignPatch):
     "shorter side; kept upright, shrunk and without its metadata (EXIF, GPS). It is the "
     "picture of the page and of its link previews.",
 )
-def campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile]):
+def campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile] = None):
     business = _customers(request)
     campaign = selectors.get_campaign(business, campaign_id)
-    services.set_campaign_photo(business, request.auth.user, campaign, file.read(MAX_PHOTO + 1))
+    data = _photo_bytes(file)  # read after the lookup: another business's id answers 404
+    services.set_campaign_photo(business, request.auth.user, campaign, data)
     return selectors.get_campaign(business, campaign_id)
 
 
@@ -754,12 +762,12 @@ def start_my_campaign(request, payload: CampaignInput):
     description="Multipart `file`, as for the staff's: the picture of your campaign's page and "
     "of its link previews. Someone else's campaign answers 404.",
 )
-def my_campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile]):
+def my_campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile] = None):
     peer = token_peer(request)
     campaign = selectors.get_campaign(request.business, campaign_id)
     if campaign.beneficiary_id != peer.user_id:
         raise NotFound(_("No such campaign."))
-    services.set_campaign_photo(request.business, peer.user, campaign, file.read(MAX_PHOTO + 1))
+    services.set_campaign_photo(request.business, peer.user, campaign, _photo_bytes(file))
     return selectors.get_campaign(request.business, campaign_id)
 
 

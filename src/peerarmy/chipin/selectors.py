@@ -285,6 +285,15 @@ def pledges_with_money(campaign):
     )
 
 
+def unconfirmed_count(campaign, email) -> int:
+    return Pledge.objects.filter(
+        business_id=campaign.business_id,
+        campaign=campaign,
+        email__iexact=email,
+        status=PledgeStatus.UNCONFIRMED,
+    ).count()
+
+
 def pledges_to_lapse(now):
     return list(
         Pledge.objects.filter(

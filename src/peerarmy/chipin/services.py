@@ -70,8 +70,11 @@ from .models import (
 
 PRODUCT_PHOTO = photos.Shape(width=1200, height=1200, min_side=200)
 CAMPAIGN_PHOTO = photos.Shape(width=1600, height=1600, min_side=200)
-# An unconfirmed pledge holds its place this long (or until the deadline).
+# An unconfirmed pledge holds its place this long (or until the deadline); one address holds
+# at most this many unconfirmed pledges of a campaign, so that nobody fills a campaign with
+# pledges they never confirm.
 CONFIRM_HOURS = 24
+MAX_UNCONFIRMED = 3
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed again
 PLEDGE_RECEIVED = "chipin.pledge_received"
 CAMPAIGN_FUNDED = "campaign.funded"
@@ -505,6 +508,16 @@ def make_pledge(
             "amount_minor",
             _("Only %(left)s is still needed: give that, or less.")
             % {"left": _money(left, campaign.currency)},
+        )
+        errors.raise_if_any()
+    if selectors.unconfirmed_count(campaign, data.email) >= MAX_UNCONFIRMED:
+        errors = FieldErrors()
+        errors.add(
+            "email",
+            _(
+                "This address already has pledges waiting for their confirmation: open the "
+                "link we e-mailed first."
+            ),
         )
         errors.raise_if_any()
     link = selectors.share_link_by_token(business, campaign, data.via) if data.via else None

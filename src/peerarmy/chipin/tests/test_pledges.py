@@ -217,3 +217,23 @@ def test_a_peer_who_shared_is_rewarded_when_the_pledge_is_received(
     assert sorted(r.amount for r in rewards) == [700, 700]
     assert {s.name: s.pledges for s in selectors.sharers(campaign)}[link.name] == 2
     assert check_business(business.pk) == []
+
+
+def test_one_address_cannot_fill_a_campaign_with_pledges_it_never_confirms(business, campaign):
+    for _ in range(services.MAX_UNCONFIRMED):
+        services.make_pledge(
+            business,
+            campaign,
+            PledgeInput(name="Troll", email="troll@example.org", amount_minor=500),
+        )
+    with pytest.raises(InvalidInput) as refused:
+        services.make_pledge(
+            business,
+            campaign,
+            PledgeInput(name="Troll", email="TROLL@example.org", amount_minor=500),
+        )
+    assert [field for field, _m in refused.value.errors] == ["email"]
+    # another address pledges as usual
+    services.make_pledge(
+        business, campaign, PledgeInput(name="Anna", email="anna@example.org", amount_minor=500)
+    )

@@ -146,7 +146,9 @@ def pledge_new(request, business, code):
     if request.method == "POST":
         if form.is_bot:
             return redirect("web:chipin_pledge_sent", business_slug=business.slug, code=code)
-        if form.is_valid():
+        if _too_many_pledges(request):
+            form.add_error(None, _("Too many pledges from here in the last hour: try again later."))
+        elif form.is_valid():
             made = _save(
                 form,
                 lambda data: services.make_pledge(
@@ -163,6 +165,23 @@ def pledge_new(request, business, code):
         "form": form,
     }
     return render(request, "web/chipin/pledge_new.html", context)
+
+
+# Pledges one address on the internet may make in an hour (each sends an e-mail and holds a
+# part of a campaign until it is confirmed): in the cache every web process shares.
+PLEDGES_PER_HOUR = 20
+
+
+def _too_many_pledges(request) -> bool:
+    from django.core.cache import cache
+
+    key = f"chipin:pledges:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) > PLEDGES_PER_HOUR
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        return False
 
 
 @business_page()
