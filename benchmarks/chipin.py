@@ -369,6 +369,9 @@ def run(label, database_url, args):
             pledged_minor=2500 * args.page_pledges,
             pledge_count=args.page_pledges,
         )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would after such a load
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     from django.contrib.staticfiles import storage
 

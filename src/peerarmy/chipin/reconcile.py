@@ -26,7 +26,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,7 +51,13 @@ from .models import (
     StatementUpload,
 )
 
-CHUNK = 900  # ids per IN (...): under SQLite's limit of bound parameters
+
+def _chunk() -> int:
+    """Values per IN (...): under SQLite's limit of bound parameters; PostgreSQL takes a
+    statement's worth at once."""
+    from django.db import connection
+
+    return 20_000 if connection.vendor == "postgresql" else 900
 
 
 @dataclass(frozen=True)
@@ -96,10 +101,10 @@ def _same_person(debtor_name: str, pledge_name: str, payer_name: str = "") -> bo
 def _existing_refs(business, refs) -> set[str]:
     refs = list(refs)
     seen = set()
-    for start in range(0, len(refs), CHUNK):
+    for start in range(0, len(refs), chunk := _chunk()):
         seen.update(
             BankCredit.objects.filter(
-                business=business, bank_ref__in=refs[start : start + CHUNK]
+                business=business, bank_ref__in=refs[start : start + chunk]
             ).values_list("bank_ref", flat=True)
         )
     return seen
@@ -149,9 +154,9 @@ ROW_FIELDS = (
 def _pledges_by_reference(business, references) -> dict[str, _Row]:
     references = list(references)
     found = {}
-    for start in range(0, len(references), CHUNK):
+    for start in range(0, len(references), chunk := _chunk()):
         rows = Pledge.objects.filter(
-            business=business, reference__in=references[start : start + CHUNK]
+            business=business, reference__in=references[start : start + chunk]
         ).values_list("reference", *ROW_FIELDS)
         for reference, *values in rows:
             row = found[reference] = _Row(*values)
@@ -169,16 +174,19 @@ class _Candidate:
 def _waiting_by_amount(business, amounts) -> dict[int, list[_Candidate]]:
     """Pledges still waiting for money, by what they lack: the suggestions' candidates."""
     by_amount = defaultdict(list)
+    words: dict[str, frozenset] = {}  # names repeat: each is read once
     amounts = list(amounts)
-    for start in range(0, len(amounts), CHUNK):
+    for start in range(0, len(amounts), chunk := _chunk()):
         rows = Pledge.objects.filter(
             business=business,
             status__in=(PledgeStatus.AWAITING, PledgeStatus.UNCONFIRMED, PledgeStatus.LAPSED),
             received_minor=0,
-            amount_minor__in=amounts[start : start + CHUNK],
+            amount_minor__in=amounts[start : start + chunk],
         ).values_list("pk", "name", "amount_minor")
         for pk, name, amount in rows:
-            by_amount[amount].append(_Candidate(pk, name, frozenset(_words(name))))
+            if name not in words:
+                words[name] = frozenset(_words(name))
+            by_amount[amount].append(_Candidate(pk, name, words[name]))
     return by_amount
 
 
@@ -336,11 +344,10 @@ def _write(business, upload, decisions, campaigns, now, actor):
             actor_id=getattr(actor, "pk", None),
             occurred_at=now,
         )
-        for campaign_id, amount in sorted(by_campaign.items()):
-            Campaign.objects.filter(pk=campaign_id).update(
-                received_minor=F("received_minor") + amount,
-                pledge_count=F("pledge_count") + firsts[campaign_id],
-            )
+        sql.add_to_campaigns(
+            business.pk,
+            [(amount, firsts[cid], cid) for cid, amount in sorted(by_campaign.items())],
+        )
     sql.update_pledges_received(
         business.pk,
         [
