@@ -25,7 +25,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -100,6 +100,8 @@ def _same_person(debtor_name: str, pledge_name: str, payer_name: str = "") -> bo
 
 def _existing_refs(business, refs) -> set[str]:
     refs = list(refs)
+    if connection.vendor == "postgresql":
+        return sql.existing_bank_refs(business.pk, refs)
     seen = set()
     for start in range(0, len(refs), chunk := _chunk()):
         seen.update(
@@ -154,10 +156,16 @@ ROW_FIELDS = (
 def _pledges_by_reference(business, references) -> dict[str, _Row]:
     references = list(references)
     found = {}
-    for start in range(0, len(references), chunk := _chunk()):
-        rows = Pledge.objects.filter(
-            business=business, reference__in=references[start : start + chunk]
-        ).values_list("reference", *ROW_FIELDS)
+    if connection.vendor == "postgresql":
+        batches = [sql.pledge_rows_by_reference(business.pk, references)]
+    else:
+        batches = (
+            Pledge.objects.filter(
+                business=business, reference__in=references[start : start + 900]
+            ).values_list("reference", *ROW_FIELDS)
+            for start in range(0, len(references), 900)
+        )
+    for rows in batches:
         for reference, *values in rows:
             row = found[reference] = _Row(*values)
             row.received_before = row.received_minor

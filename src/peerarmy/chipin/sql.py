@@ -6,9 +6,11 @@ every row, and PostgreSQL one statement over arrays (`unnest`), since even a pip
 
 from django.db import connection
 
-from .models import BankCredit, Campaign, Pledge
+from .models import BankCredit, Campaign, Pledge, ShareLink
 
-PLEDGE, CREDIT, CAMPAIGN = (m._meta.db_table for m in (Pledge, BankCredit, Campaign))
+PLEDGE, CREDIT, CAMPAIGN, LINK = (
+    m._meta.db_table for m in (Pledge, BankCredit, Campaign, ShareLink)
+)
 CREDIT_COLUMNS = (
     "line, bank_ref, booked_on, amount_minor, currency, debtor_name, debtor_iban, debtor_bic, "
     "reference, remittance, status, pledge_id, suggested_pledge_id, applied_minor, "
@@ -102,3 +104,32 @@ def add_to_campaigns(business_id: int, rows: list[tuple]) -> None:
             "pledge_count = pledge_count + %s WHERE id = %s AND business_id = %s",
             [(*row, business_id) for row in rows],
         )
+
+
+# --- PostgreSQL: a statement's thousands of references as one array, not an IN list (whose
+# 20,000 placeholders cost more to build than the query to run) ---------------------------------
+
+
+def existing_bank_refs(business_id: int, refs: list[str]) -> set[str]:
+    """The bank references among `refs` that an earlier statement already brought."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT bank_ref FROM {CREDIT} WHERE business_id = %s AND bank_ref = ANY(%s)",  # noqa: S608
+            [business_id, refs],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def pledge_rows_by_reference(business_id: int, references: list[str]) -> list[tuple]:
+    """(reference, then reconcile.ROW_FIELDS' values) of the business's pledges with these
+    references."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.reference, p.id, p.campaign_id, p.amount_minor, p.received_minor, "  # noqa: S608
+            "p.status, p.name, p.email, p.language, p.payer_name, p.payer_iban, p.payer_bic, "
+            f"p.share_link_id, l.token, l.peer_id FROM {PLEDGE} p "
+            f"LEFT JOIN {LINK} l ON l.id = p.share_link_id "
+            "WHERE p.business_id = %s AND p.reference = ANY(%s)",
+            [business_id, references],
+        )
+        return cursor.fetchall()

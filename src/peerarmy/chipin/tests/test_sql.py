@@ -62,3 +62,16 @@ def test_the_statements_leave_another_business_alone(business, owner, theirs):
     assert BankCredit.objects.filter(business=business).count() == 2
     assert Pledge.objects.get(pk=made.pk).business_id != business.pk
     assert Campaign.objects.get(pk=campaign.pk).received_minor == before[0][0]
+
+
+@pytest.mark.skipif(
+    __import__("django.db", fromlist=["connection"]).connection.vendor != "postgresql",
+    reason="PostgreSQL's array lookups (SQLite reads in chunks through the ORM)",
+)
+def test_the_array_lookups_see_only_the_business_they_are_given(business, theirs):
+    campaign, made = theirs
+    assert sql.existing_bank_refs(business.pk, ["THEIRS-1"]) == set()
+    assert sql.existing_bank_refs(campaign.business_id, ["THEIRS-1"]) == {"THEIRS-1"}
+    assert sql.pledge_rows_by_reference(business.pk, [made.reference]) == []
+    (row,) = sql.pledge_rows_by_reference(campaign.business_id, [made.reference])
+    assert row[:3] == (made.reference, made.pk, campaign.pk)
