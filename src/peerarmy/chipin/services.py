@@ -693,22 +693,36 @@ def receive(business, pledge, amount, *, key, source_kind, payer: Payer, when, a
                 },
             )
     if returned:
-        money_in.owe_refund(
+        _owe_pledger(
             business,
+            pledge,
             key=f"chipin-{key.replace(':', '-')}",
             source=source,
-            amount_minor=returned,
-            currency=currency,
-            holder=payer.name or pledge.name,
-            iban=payer.iban,
-            bic=payer.bic,
-            email=pledge.email,
-            language=pledge.language,
-            remittance=_("Refund: chip-in %(ref)s") % {"ref": pledge.reference},
-            actor_id=actor_id,
+            amount=returned,
+            payer=payer,
             when=when,
+            actor_id=actor_id,
         )
     return applied, returned
+
+
+def _owe_pledger(business, pledge, *, key, source, amount, payer, when, actor_id=None):
+    """Money of a pledge owed back to whoever paid it (to the account it came from)."""
+    money_in.owe_refund(
+        business,
+        key=key,
+        source=source,
+        amount_minor=amount,
+        currency=pledge.currency,
+        holder=payer.name or pledge.name,
+        iban=payer.iban,
+        bic=payer.bic,
+        email=pledge.email,
+        language=pledge.language,
+        remittance=_("Refund: chip-in %(ref)s") % {"ref": pledge.reference},
+        actor_id=actor_id,
+        when=when,
+    )
 
 
 def _thank(business, campaign, pledge):
@@ -879,18 +893,13 @@ def _give_back(business, campaign, now, *, status, reason=""):
             pledge.status = PledgeStatus.CONVERTED
             context = {"voucher": voucher}
         else:
-            money_in.owe_refund(
+            _owe_pledger(
                 business,
+                pledge,
                 key=f"chipin-pledge-{pledge.pk}",
                 source=account,
-                amount_minor=pledge.received_minor,
-                currency=currency,
-                holder=pledge.payer_name or pledge.name,
-                iban=pledge.payer_iban,
-                bic=pledge.payer_bic,
-                email=pledge.email,
-                language=pledge.language,
-                remittance=_("Refund: chip-in %(ref)s") % {"ref": pledge.reference},
+                amount=pledge.received_minor,
+                payer=Payer(pledge.payer_name, pledge.payer_iban, pledge.payer_bic),
                 when=now,
             )
             pledge.status = PledgeStatus.REFUNDED
