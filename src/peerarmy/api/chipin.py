@@ -408,6 +408,20 @@ def patch_product(request, product_id: ObjectId, payload: ProductPatch):
     return services.update_product(business, request.auth.user, product, data).value
 
 
+@products_router.delete(
+    "/products/{product_id}",
+    response={204: None, **problem_responses(401, 403, 404, 409, 422)},
+    summary="Delete a product",
+    description="A product no campaign was ever for; one with campaigns answers 409 "
+    "`invalid_transition` (make it inactive instead: its campaigns keep their page).",
+)
+def delete_product(request, product_id: ObjectId):
+    business = _shop(request)
+    product = selectors.get_product(business, product_id)
+    services.delete_product(business, request.auth.user, product)
+    return Status(204, None)
+
+
 # --- campaigns and pledges (customers) ----------------------------------------------------------
 
 

@@ -69,6 +69,10 @@ def find_product(business, product_id) -> Product | None:
     return Product.objects.filter(business=business, pk=product_id).first()
 
 
+def product_has_campaigns(product) -> bool:
+    return Campaign.objects.filter(business_id=product.business_id, product=product).exists()
+
+
 def products(business, *, active_only=False, search=""):
     rows = Product.objects.filter(business=business)
     if active_only:

@@ -179,6 +179,22 @@ def update_product(business, actor, product, data: ProductInput) -> Outcome[Prod
     return Outcome(product)
 
 
+@transaction.atomic
+def delete_product(business, actor, product) -> Outcome[None]:
+    """Take a product out of the catalogue for good, when no campaign was ever for it."""
+    check_can(actor, business, Capability.SHOP)
+    product = selectors.get_product(business, product, for_update=True)
+    if selectors.product_has_campaigns(product):
+        raise InvalidTransition(
+            _("Campaigns were made for this product: make it inactive instead of deleting it.")
+        )
+    photo = product.photo
+    product.delete()
+    if photo:
+        transaction.on_commit(lambda: photos.delete(photo))
+    return Outcome(None)
+
+
 def set_product_photo(business, actor, product, data: bytes) -> Outcome[Product]:
     check_can(actor, business, Capability.SHOP)
     product = selectors.get_product(business, product)

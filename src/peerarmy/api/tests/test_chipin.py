@@ -570,3 +570,24 @@ def test_a_campaign_gets_its_photo_without_its_metadata(api, business, chip_in, 
     )
     assert refused.status_code == 422
     assert "photo" in str(refused.json())
+
+
+def test_a_product_without_campaigns_is_deleted_one_with_campaigns_is_not(
+    api, business, chip_in, giulia
+):
+    from peerarmy.chipin.models import Product
+
+    spare = Product.objects.create(
+        business=business, handle="spare", name_it="Spare", price_minor=900
+    )
+    wished = Product.objects.create(
+        business=business, handle="bike", name_it="Bici", price_minor=90_000
+    )
+    _campaign(business, chip_in, giulia, goal=None, product_id=wished.pk)
+    assert api.delete(f"{BASE}/products/{spare.pk}").status_code == 204
+    refused = api.delete(f"{BASE}/products/{wished.pk}")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "invalid_transition"
+    assert set(Product.objects.filter(business=business).values_list("handle", flat=True)) == {
+        "bike"
+    }
