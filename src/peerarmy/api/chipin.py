@@ -479,8 +479,7 @@ def patch_campaign(request, campaign_id: ObjectId, payload: CampaignPatch):
     campaign = selectors.get_campaign(business, campaign_id)
     current = {"message": campaign.message, "public": campaign.public}
     data = apply_patch(CampaignChange, current, payload)
-    services.update_campaign(business, request.auth.user, campaign, data)
-    return selectors.get_campaign(business, campaign_id)
+    return services.update_campaign(business, request.auth.user, campaign, data).value
 
 
 def _photo_bytes(file) -> bytes:
@@ -502,8 +501,7 @@ def campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile] = No
     business = _customers(request)
     campaign = selectors.get_campaign(business, campaign_id)
     data = _photo_bytes(file)  # read after the lookup: another business's id answers 404
-    services.set_campaign_photo(business, request.auth.user, campaign, data)
-    return selectors.get_campaign(business, campaign_id)
+    return services.set_campaign_photo(business, request.auth.user, campaign, data).value
 
 
 @router.post(
@@ -517,8 +515,7 @@ def campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile] = No
 def close_campaign(request, campaign_id: ObjectId):
     business = _customers(request)
     campaign = selectors.get_campaign(business, campaign_id)
-    services.close_early(business, request.auth.user, campaign)
-    return selectors.get_campaign(business, campaign_id)
+    return services.close_early(business, request.auth.user, campaign).value
 
 
 @router.post(
@@ -534,8 +531,7 @@ def cancel_campaign(request, campaign_id: ObjectId, payload: CancelBody):
     campaign = selectors.get_campaign(business, campaign_id)
     data = _body(CloseReasonInput, payload)
     data.require()
-    services.cancel_campaign(business, request.auth.user, campaign, data)
-    return selectors.get_campaign(business, campaign_id)
+    return services.cancel_campaign(business, request.auth.user, campaign, data).value
 
 
 @router.post(
@@ -549,8 +545,7 @@ def cancel_campaign(request, campaign_id: ObjectId, payload: CancelBody):
 def approve_match(request, campaign_id: ObjectId):
     business = _customers(request)
     campaign = selectors.get_campaign(business, campaign_id)
-    services.approve_match(business, request.auth.user, campaign)
-    return selectors.get_campaign(business, campaign_id)
+    return services.approve_match(business, request.auth.user, campaign).value
 
 
 @router.post(
@@ -564,8 +559,7 @@ def approve_match(request, campaign_id: ObjectId):
 def decline_match(request, campaign_id: ObjectId):
     business = _customers(request)
     campaign = selectors.get_campaign(business, campaign_id)
-    services.decline_match(business, request.auth.user, campaign)
-    return selectors.get_campaign(business, campaign_id)
+    return services.decline_match(business, request.auth.user, campaign).value
 
 
 @router.get(
@@ -781,8 +775,8 @@ def my_campaign_photo(request, campaign_id: ObjectId, file: File[UploadedFile] =
     campaign = selectors.get_campaign(request.business, campaign_id)
     if campaign.beneficiary_id != peer.user_id:
         raise NotFound(_("No such campaign."))
-    services.set_campaign_photo(request.business, peer.user, campaign, _photo_bytes(file))
-    return selectors.get_campaign(request.business, campaign_id)
+    data = _photo_bytes(file)
+    return services.set_campaign_photo(request.business, peer.user, campaign, data).value
 
 
 @peer_router.get(
