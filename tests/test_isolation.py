@@ -111,6 +111,24 @@ PUBLIC_ROUTE_NAMES = {
     "chipin_pledge_confirm",
     "chipin_start",
     "chipin_mine",
+    # sharing: the programs, the search, a station's and an asset's page, the quote and the
+    # booking form (anyone), the booking's e-mailed link and its files, the calendar feeds
+    # (a signed token is the key) and the open-data feed
+    "sharing_programs",
+    "sharing_program",
+    "sharing_station",
+    "sharing_asset",
+    "sharing_quote",
+    "sharing_book",
+    "sharing_booked",
+    "sharing_booking",
+    "sharing_booking_confirm",
+    "sharing_booking_cancel",
+    "sharing_booking_ics",
+    "sharing_booking_qr",
+    "sharing_calendar",
+    "sharing_gbfs",
+    "sharing_gbfs_feed",
 }
 
 
@@ -295,6 +313,7 @@ def world(db):
         "staff_invitation": staff_invitation,
         "support": _support_world(target, peer, staff),
         "chipin": _chipin_world(target, owner),
+        "sharing": _sharing_world(target, owner),
         "closure": Closure.objects.create(
             business=target,
             first=timezone.localdate(),
@@ -498,6 +517,77 @@ def _chipin_world(target, owner):
     }
 
 
+def _sharing_world(target, owner):
+    """Sharing: a station, an asset with a photo, a visitor's booking (their details are
+    private), a sponsor and its report."""
+    from datetime import date
+
+    from peerarmy.sharing import reports
+    from peerarmy.sharing import services as sharing
+    from peerarmy.sharing.inputs import SponsorInput
+    from peerarmy.sharing.tests.helpers import asset, book, sharing_program
+    from peerarmy.support.tests.factories import jpeg_with_gps
+
+    program = sharing_program(target, owner)
+    bike = asset(target, owner, program)
+    photo = sharing.add_asset_photo(target, owner, bike, jpeg_with_gps((400, 300))).value
+    booking = book(
+        target,
+        bike,
+        name=f"{MARKER} rider",
+        email=f"{MARKER.lower()}-rider@example.org",
+        phone="+39 333 1234567",
+    ).booking
+    sponsor = sharing.save_sponsor(
+        target,
+        owner,
+        SponsorInput(
+            program_id=program.pk,
+            name="Banca",
+            contact_email=f"{MARKER.lower()}-sponsor@example.org",
+            starts_on=date(2026, 1, 1),
+            ends_on=date(2030, 12, 31),
+            amount_minor=100_000,
+        ),
+    ).value
+    report = reports.make_report(target, sponsor, date(2026, 1, 1))
+    return {
+        "program": program,
+        "station": bike.station,
+        "asset": bike,
+        "photo": photo,
+        "booking": booking,
+        "sponsor": sponsor,
+        "report": report,
+    }
+
+
+def _sharing_rows(target):
+    from peerarmy.sharing.models import Asset, Booking, SharingSettings, Sponsor, Station
+
+    return [
+        sorted(
+            Asset.objects.filter(business=target).values_list(
+                "pk", "name_it", "state", "listing", "hour_minor"
+            )
+        ),
+        sorted(Station.objects.filter(business=target).values_list("pk", "name_it", "capacity")),
+        sorted(
+            Booking.objects.filter(business=target).values_list(
+                "pk", "status", "held", "taken_minor", "checked_out_at", "returned_at"
+            )
+        ),
+        sorted(
+            Sponsor.objects.filter(business=target).values_list("pk", "name", "fee_received_at")
+        ),
+        sorted(
+            SharingSettings.objects.filter(business=target).values_list(
+                "pk", "peer_discount_percent", "commission_percent"
+            )
+        ),
+    ]
+
+
 def _chipin_rows(target):
     from peerarmy.chipin.models import (
         BankCredit,
@@ -592,6 +682,13 @@ def kwarg_values(world):
         "statement_id": world["chipin"]["statement"].pk,
         "credit_id": world["chipin"]["credit"].pk,
         "refund_id": world["chipin"]["refund"].pk,
+        "station_id": world["sharing"]["station"].pk,
+        "asset_id": world["sharing"]["asset"].pk,
+        "photo_id": world["sharing"]["photo"].pk,
+        "booking_id": world["sharing"]["booking"].pk,
+        "sponsor_id": world["sharing"]["sponsor"].pk,
+        "report_id": world["sharing"]["report"].pk,
+        "feed": "vehicle_status",
         "code": world["voucher"].code,
         "size": 192,
         "year": 2031,
@@ -684,6 +781,7 @@ def snapshot(target, *, own_tokens_of=None):
         ),
         _support_rows(target),
         _chipin_rows(target),
+        _sharing_rows(target),
         # the team: nobody outside it joins, leaves, changes a role or an invitation
         sorted(target.memberships.values_list("pk", "user_id", "role")),
         sorted(Closure.objects.filter(business=target).values_list("pk", "first", "last")),

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "peerarmy.matching",
     "peerarmy.support",
     "peerarmy.chipin",
+    "peerarmy.sharing",
     "peerarmy.offers",
     "peerarmy.trust",
     "peerarmy.notifications",

@@ -36,6 +36,10 @@ from .rewards import payouts_router, wallet_router
 from .rewards import router as rewards_router
 from .scheduling import limits_router, me_router, templates_router
 from .scheduling import router as blocks_router
+from .sharing import FleetAuth
+from .sharing import fleet_router as sharing_fleet_router
+from .sharing import router as sharing_router
+from .sharing import setup_router as sharing_setup_router
 from .superfans import router as superfans_router
 from .support import peer_router as support_peer_router
 from .support import router as support_router
@@ -207,6 +211,12 @@ api.add_router("/chipin/", chipin_router, auth=ApiTokenAuth(needs=Capability.CUS
 api.add_router("/chipin/", chipin_money_router, auth=ApiTokenAuth(needs=Capability.REWARDS))
 api.add_router("/chipin/", chipin_public_router, auth=None)
 api.add_router("/me/", chipin_peer_router)
+# Sharing: /sharing/programs/{id}/settings and /sharing/sponsors (set-up), /sharing/stations and
+# /sharing/assets (read by every member, changed with set-up), the availability search and
+# /sharing/bookings (the work).
+api.add_router("/sharing/", sharing_setup_router, auth=ApiTokenAuth(needs=Capability.SETUP))
+api.add_router("/sharing/", sharing_fleet_router, auth=FleetAuth())
+api.add_router("/sharing/", sharing_router, auth=ApiTokenAuth(needs=Capability.WORK))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from peerarmy.inputs import parse
 from peerarmy.support import selectors, services
 from peerarmy.support.inputs import (
     AssignInput,
+    CategoryCode,
     ReplyInput,
     SettlementInput,
     StaffTicketInput,
@@ -150,9 +151,7 @@ class TicketFilters(Schema):
     status: Literal["new", "open", "waiting", "resolved", "closed", "all"] | None = Field(
         None, description="Left out: every ticket not resolved or closed."
     )
-    category: Literal["question", "payment", "no_show", "safety", "complaint", "other"] | None = (
-        None
-    )
+    category: CategoryCode | None = None
     assignee: int | None = Field(None, ge=1, le=MAX_ID, description="A member's user id.")
 
 

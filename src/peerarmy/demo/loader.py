@@ -29,6 +29,7 @@ from peerarmy.programs.inputs import ProgramInput
 from peerarmy.programs.models import Program
 from peerarmy.programs.services import create_program, publish_program
 from peerarmy.rewards.ledger import purge_business
+from peerarmy.sharing.services import purge_business as purge_sharing
 from peerarmy.superfans.services import score_business
 from peerarmy.tenancy.inputs import BusinessInput, ClosureInput, MemberInput, ShopSettingsInput
 from peerarmy.tenancy.models import Business
@@ -48,6 +49,7 @@ from .notifications import load_notification_settings
 from .reviews import load_reviews
 from .rewards import load_rewards_history
 from .scheduling import load_delivery_schedule
+from .sharing import load_sharing
 from .specs import ADMIN_EMAIL, DEMO_DOMAINS, DEMO_PASSWORD, DEMO_SLUGS, DemoConflict, UserSpec
 from .support import load_support
 from .trust import load_trust
@@ -82,6 +84,7 @@ def delete_demo():
             "pk", flat=True
         ):
             purge_chipin(business_id)
+            purge_sharing(business_id)
             purge_business(business_id)
         Business.objects.filter(slug__in=DEMO_SLUGS).delete()
         accounts = Q(email__in=demo_user_emails())
@@ -126,6 +129,8 @@ def load_demo(*, reset=False):
             counts[shop.slug]["support"] = load_support(shop, now)
         with scope(business=shop):
             counts[shop.slug]["chip in"] = load_chipin(shop, now)
+        with scope(business=shop):
+            counts[shop.slug]["sharing"] = load_sharing(shop, now)
         for business in Business.objects.filter(slug__in=DEMO_SLUGS):
             with scope(business=business):
                 counts[business.slug]["notification settings"] = load_notification_settings(

@@ -1,5 +1,6 @@
 """Writing messages to the outbox and delivering them."""
 
+import base64
 import hashlib
 import logging
 import re
@@ -367,7 +368,10 @@ def _send(message):
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     for attachment in message.attachments or []:
-        email.attach(attachment["filename"], attachment["content"], attachment["mimetype"])
+        content = attachment["content"]
+        if attachment.get("encoding") == "base64":  # a binary file (a PDF) kept as JSON text
+            content = base64.b64decode(content)
+        email.attach(attachment["filename"], content, attachment["mimetype"])
     email.send(fail_silently=False)
 
 

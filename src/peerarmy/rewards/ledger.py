@@ -163,6 +163,45 @@ def refund_account(key, currency) -> AccountSpec:
     return AccountSpec(AccountKind.REFUND, currency, f"liabilities:refunds:{key}")
 
 
+def rentals_income(program_id, currency) -> AccountSpec:
+    """What a sharing program's own assets earn the business."""
+    return AccountSpec(
+        AccountKind.RENTALS,
+        currency,
+        f"income:sharing:rentals:program-{program_id}",
+        program_id=program_id,
+    )
+
+
+def commissions_income(program_id, currency) -> AccountSpec:
+    """The business's commission on the rentals of its peers' assets."""
+    return AccountSpec(
+        AccountKind.COMMISSIONS,
+        currency,
+        f"income:sharing:commissions:program-{program_id}",
+        program_id=program_id,
+    )
+
+
+def sharing_fees(program_id, currency) -> AccountSpec:
+    """Late fees and damage kept from deposits, on the business's own assets."""
+    return AccountSpec(
+        AccountKind.SHARING_FEES,
+        currency,
+        f"income:sharing:fees:program-{program_id}",
+        program_id=program_id,
+    )
+
+
+def sponsorship_income(program_id, currency) -> AccountSpec:
+    return AccountSpec(
+        AccountKind.SPONSORSHIP,
+        currency,
+        f"income:sharing:sponsors:program-{program_id}",
+        program_id=program_id,
+    )
+
+
 def house(kind, unit) -> AccountSpec:
     names = {
         AccountKind.IN_TRANSIT: "liabilities:payouts:in-transit",
@@ -173,6 +212,7 @@ def house(kind, unit) -> AccountSpec:
         AccountKind.POINTS_VOUCHERS: "expenses:vouchers:points",
         AccountKind.ADJUSTMENTS: "expenses:adjustments",
         AccountKind.TILL: "assets:till",
+        AccountKind.DEPOSITS: "liabilities:sharing:held",
     }
     return AccountSpec(kind, unit, names[kind])
 

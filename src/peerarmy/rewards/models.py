@@ -41,6 +41,11 @@ class AccountKind(models.TextChoices):
     MATCH = "match", _("the business's share of chip-in campaigns")
     REFUND = "refund", _("money owed back to a payer")
     TILL = "till", _("the till")
+    RENTALS = "rentals", _("rentals of shared assets")
+    COMMISSIONS = "commissions", _("commissions on peers' rentals")
+    SHARING_FEES = "sharing_fees", _("late fees and damage kept")
+    DEPOSITS = "deposits", _("rentals paid ahead and deposits held")
+    SPONSORSHIP = "sponsorship", _("sponsors' fees")
 
 
 NORMAL_SIDE = {
@@ -61,6 +66,11 @@ NORMAL_SIDE = {
     AccountKind.MATCH: 1,
     AccountKind.REFUND: -1,
     AccountKind.TILL: 1,
+    AccountKind.RENTALS: -1,
+    AccountKind.COMMISSIONS: -1,
+    AccountKind.SHARING_FEES: -1,
+    AccountKind.DEPOSITS: -1,
+    AccountKind.SPONSORSHIP: -1,
 }
 
 # Accounts whose shown balance may never go below zero: nobody can owe a peer less than
@@ -149,6 +159,10 @@ class TransactionKind(models.TextChoices):
     CAMPAIGN_FUNDED = "campaign_funded", pgettext_lazy("transaction", "Chip-in campaign funded")
     REFUND = "refund", pgettext_lazy("transaction", "Money owed back")
     REFUND_TILL = "refund_till", pgettext_lazy("transaction", "Given back at the till")
+    RENTAL = "rental", pgettext_lazy("transaction", "Rental paid")
+    DEPOSIT_BACK = "deposit_back", pgettext_lazy("transaction", "Deposit given back")
+    SHARING_FEE = "sharing_fee", pgettext_lazy("transaction", "Rental fee")
+    SPONSOR_FEE = "sponsor_fee", pgettext_lazy("transaction", "Sponsor's fee")
     REVERSAL = "reversal", pgettext_lazy("transaction", "Correction")
 
 

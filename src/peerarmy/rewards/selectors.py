@@ -667,6 +667,23 @@ def describe(txn: Transaction, business) -> str:
             "id": args.get("of"),
             "why": txn.memo,
         }
+    if reason.startswith("sharing."):
+        lang = (get_language() or business.default_language)[:2]
+        words = {
+            "asset": args.get(f"asset_{lang}") or args.get("asset_it", ""),
+            "code": args.get("booking", ""),
+            "sponsor": args.get("sponsor", ""),
+        }
+        if reason == "sharing.rental":
+            return _("Rental of %(asset)s (booking %(code)s)") % words
+        if reason == "sharing.fees":
+            return _("Late return or damage on %(asset)s (booking %(code)s)") % words
+        if reason == "sharing.paid":
+            return _("Payment for booking %(code)s") % words
+        if reason == "sharing.given_back":
+            return _("Given back for booking %(code)s") % words
+        if reason == "sharing.sponsor_fee":
+            return _("Sponsor's fee: %(sponsor)s") % words
     return txn.get_kind_display()
 
 

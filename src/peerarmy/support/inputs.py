@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from peerarmy.inputs import ID, Email, Input, rule_errors, text, whole
 
-CategoryCode = Literal["question", "payment", "no_show", "safety", "complaint", "other"]
+CategoryCode = Literal["question", "payment", "no_show", "safety", "complaint", "damage", "other"]
 StatusCode = Literal["new", "open", "waiting", "resolved", "closed"]
 
 MAX_BODY = 5000

@@ -32,6 +32,7 @@ class Category(models.TextChoices):
     NO_SHOW = "no_show", pgettext_lazy("ticket category", "No-show")
     SAFETY = "safety", pgettext_lazy("ticket category", "Safety")
     COMPLAINT = "complaint", pgettext_lazy("ticket category", "Complaint")
+    DAMAGE = "damage", pgettext_lazy("ticket category", "Damage to a rented asset")
     OTHER = "other", pgettext_lazy("ticket category", "Other")
 
 

@@ -25,6 +25,7 @@ DEFAULT_TARGETS = {
     "no_show": (2 * 60, 2 * 8 * 60),
     "payment": (4 * 60, 3 * 8 * 60),
     "complaint": (4 * 60, 3 * 8 * 60),
+    "damage": (4 * 60, 3 * 8 * 60),
     "question": (8 * 60, 5 * 8 * 60),
     "other": (8 * 60, 5 * 8 * 60),
 }

@@ -405,3 +405,7 @@ urlpatterns += [
 from . import urls_chipin  # noqa: E402
 
 urlpatterns += urls_chipin.urlpatterns
+
+from . import urls_sharing  # noqa: E402
+
+urlpatterns += urls_sharing.urlpatterns
