@@ -540,3 +540,16 @@ def public_kinds(business, program) -> set[str]:
 
 def public_count(business, program) -> int:
     return _public_rows(business, program).count()
+
+
+def till_refund(business, booking):
+    """The deposit of a booking waiting to be given back at the till (its owning peer checked
+    it in away from the shop), or None."""
+    from peerarmy.rewards.models import Refund
+
+    return Refund.objects.filter(
+        business=business,
+        key=f"sharing:{booking.code}:deposit",
+        iban="",
+        settled_at__isnull=True,
+    ).first()

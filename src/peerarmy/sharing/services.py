@@ -666,12 +666,13 @@ def _give_back_everything(business, booking, *, actor_id, when):
     booking.held_minor = 0
 
 
-def _give_back(business, booking, amount, *, actor_id, when, part):
+def _give_back(business, booking, amount, *, actor_id, when, part, at_till=False):
     """Money held for the booking goes back: at the till when it was paid there, else owed
-    back by transfer (a refund in the refunds payout run)."""
+    back by transfer (a refund in the refunds payout run). `at_till`: owed back at the till
+    later (a refund the staff give back there), when nobody is at the till now."""
     currency = booking.currency
     held = ledger.house(AccountKind.DEPOSITS, currency)
-    if booking.paid_by_transfer:
+    if booking.paid_by_transfer or at_till:
         money_in.owe_refund(
             business,
             key=f"sharing:{booking.code}:{part}",
@@ -734,6 +735,8 @@ def cancel_by_staff(business, actor, booking, data: CancelInput, *, now=None) ->
         return Outcome(booking, replayed=True)
     if booking.status not in (BookingStatus.UNCONFIRMED, BookingStatus.CONFIRMED):
         raise InvalidTransition(_("The asset is already out: check it in instead."))
+    if booking.held_minor:
+        check_can(actor, business, Capability.REWARDS)  # what was paid goes back
     if not data.reason:
         _refuse("reason", _("Say why, for the person who booked."))
     booking = _cancel(business, booking, data.reason, actor_id=actor.pk, now=now)
@@ -796,7 +799,7 @@ def _take_payment(business, booking, *, by_transfer, actor_id, when):
 @transaction.atomic
 def record_transfer(business, actor, booking, *, now=None) -> Outcome[Booking]:
     """Staff saw the transfer for a booking arrive: the rental and the deposit are held."""
-    check_can(actor, business, Capability.WORK)
+    check_can(actor, business, Capability.REWARDS)
     now = now or timezone.now()
     booking = selectors.get_booking(business, booking, for_update=True)
     if booking.paid_at is not None:
@@ -847,14 +850,22 @@ def _earn(business, booking, *, actor_id, when):
     booking.held_minor -= price
 
 
-def _check_handler(business, actor, booking):
-    """Staff, or the peer whose asset it is, hand assets over."""
+def _check_handler(business, actor, booking, *, money):
+    """Staff, or the peer whose asset it is, hand assets over: (the booking locked, whether
+    the owning peer is the one handing over). Staff need the work capability, and the money
+    one (the till, refunds) when the step takes or gives back money, as at chip-in's till."""
     booking = selectors.get_booking(business, booking, for_update=True)
     owner = booking.asset.owner_peer
     if owner is not None and actor is not None and owner.user_id == actor.pk:
-        return booking
+        return booking, True
     check_can(actor, business, Capability.WORK)
-    return booking
+    if money(booking):
+        check_can(actor, business, Capability.REWARDS)
+    return booking, False
+
+
+def _unpaid(booking) -> int:
+    return 0 if booking.paid_at else booking.price_minor + booking.deposit_minor
 
 
 @transaction.atomic
@@ -862,11 +873,19 @@ def check_out(business, actor, booking, data: CheckOutInput, *, now=None) -> Out
     """The rider picks the asset up: its condition is noted, the payment taken at the till
     when it was not paid ahead, and the rental earned."""
     now = now or timezone.now()
-    booking = _check_handler(business, actor, booking)
+    booking, by_owner = _check_handler(business, actor, booking, money=_unpaid)
     if booking.status == BookingStatus.OUT:
         return Outcome(booking, replayed=True)
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidTransition(_("Only a confirmed booking can be picked up."))
+    if by_owner and _unpaid(booking):
+        raise InvalidTransition(
+            _(
+                "%(amount)s is still to pay: the rider pays the shop (at the till or by "
+                "transfer) before you hand it over."
+            )
+            % {"amount": _money(_unpaid(booking), booking.currency)}
+        )
     if booking.paid_at is None:
         if not data.take_payment:
             _refuse(
@@ -900,7 +919,9 @@ def check_in(business, actor, booking, data: CheckInInput, *, now=None) -> Outco
     come out of the deposit (what it does not cover is taken at the till), the rest of the
     deposit goes back. Damage opens a support ticket."""
     now = now or timezone.now()
-    booking = _check_handler(business, actor, booking)
+    booking, by_owner = _check_handler(
+        business, actor, booking, money=lambda b: b.held_minor or b.deposit_minor
+    )
     if booking.status == BookingStatus.RETURNED:
         done = Settled(booking, booking.late_fee_minor, booking.damage_kept_minor, 0, 0, 0)
         return Outcome(done, replayed=True)
@@ -926,7 +947,11 @@ def check_in(business, actor, booking, data: CheckInInput, *, now=None) -> Outco
         _post_fees(business, booking, late, damage, from_deposit, beyond, actor.pk, now)
     rest = deposit_left - from_deposit
     if rest:
-        _give_back(business, booking, rest, actor_id=actor.pk, when=now, part="deposit")
+        # The owning peer is not at the shop's till: money paid there is owed back there.
+        later = by_owner and not booking.paid_by_transfer
+        _give_back(
+            business, booking, rest, actor_id=actor.pk, when=now, part="deposit", at_till=later
+        )
     booking.held_minor = 0
     booking.late_fee_minor = late
     booking.damage_kept_minor = damage
@@ -1047,6 +1072,17 @@ def _damage_ticket(business, actor, booking, data: CheckInInput, now):
 
 def _user_language(user, business):
     return (getattr(user, "language", "") or business.default_language)[:2]
+
+
+def give_back_at_till(business, actor, booking) -> Outcome[Booking]:
+    """Staff gave back at the till the deposit its owning peer checked in (the money was
+    paid at the till, so it goes back there)."""
+    booking = selectors.get_booking(business, booking)
+    refund = selectors.till_refund(business, booking)
+    if refund is None:
+        raise InvalidTransition(_("Nothing of this booking is waiting to be given back."))
+    money_in.refund_at_till(business, actor, refund)
+    return Outcome(booking)
 
 
 # --- sponsors --------------------------------------------------------------------------------

@@ -92,6 +92,11 @@ urlpatterns += [
         name="manage_sharing_cancel",
     ),
     path(S + "bookings/<int:booking_id>/paid/", console.booking_paid, name="manage_sharing_paid"),
+    path(
+        S + "bookings/<int:booking_id>/given-back/",
+        console.booking_given_back,
+        name="manage_sharing_given_back",
+    ),
     path(S + "fleet/", console.fleet, name="manage_sharing_fleet"),
     path(S + "fleet/new/", console.asset_new, name="manage_sharing_asset_new"),
     path(S + "fleet/<int:asset_id>/", console.asset_edit, name="manage_sharing_asset"),

@@ -223,3 +223,46 @@ def test_any_sequence_of_rentals_keeps_the_books_sound(business, owner, plan):
             now=back,
         )
     assert check_business(business.pk) == []
+
+
+def test_money_at_the_till_needs_the_money_capability(business, owner, world):
+    from peerarmy.tenancy.models import Role
+    from peerarmy.tenancy.tests.factories import MembershipFactory
+
+    _program, bike = world
+    community = MembershipFactory(business=business, role=Role.COMMUNITY).user
+    booking = book(business, bike, start=next_saturday(hour=10), hours=3).booking
+    with pytest.raises(PermissionDenied):
+        pick_up(business, community, booking)  # it would take the payment
+    with pytest.raises(PermissionDenied):
+        services.record_transfer(business, community, booking)
+    services.record_transfer(business, owner, booking)
+    pick_up(business, community, booking)  # paid ahead: a plain hand-over
+    with pytest.raises(PermissionDenied):
+        bring_back(business, community, booking)  # the deposit goes back
+
+
+def test_the_owning_peer_hands_over_a_paid_booking_and_the_deposit_waits_at_the_till(
+    business, owner, peer
+):
+    program = sharing_program(business, owner)
+    peer.status = PeerStatus.ACTIVE
+    peer.save()
+    tandem = asset(business, owner, program)
+    tandem.owner_peer = peer
+    tandem.save()
+    booking = book(business, tandem, start=next_saturday(hour=10), hours=3).booking
+    with pytest.raises(DomainError) as unpaid:
+        pick_up(business, peer.user, booking)
+    assert "still to pay" in unpaid.value.message
+    pick_up(business, owner, booking)  # the rider paid at the shop's till
+    # the peer takes it back at home, the rider's deposit waits at the till
+    bring_back(business, peer.user, booking)
+    from peerarmy.sharing import selectors
+
+    refund = selectors.till_refund(business, booking)
+    assert refund is not None and refund.amount_minor == 5000
+    assert check_business(business.pk) == []
+    services.give_back_at_till(business, owner, booking)
+    assert selectors.till_refund(business, booking) is None
+    assert check_business(business.pk) == []

@@ -227,13 +227,18 @@ def test_the_owning_peer_hands_over_and_takes_back_and_earns(client, business, o
     detail = client.get(url(business, "me_sharing_booking", booking_id=booking.pk))
     assert detail.status_code == 200 and "Hand it over" in detail.content.decode()
 
+    assert "is still to pay" in detail.content.decode()
     refused = client.post(url(business, "me_sharing_check_out", booking_id=booking.pk), {})
     assert refused.status_code == 400
-    assert "Take the payment" in refused.content.decode()
+    assert "is still to pay" in refused.content.decode()
+    # the rider pays the shop by transfer; the shop records it
+    services.record_transfer(business, owner, booking)
+    detail = client.get(url(business, "me_sharing_booking", booking_id=booking.pk))
+    assert "Handed over" in detail.content.decode()
 
     out = client.post(
         url(business, "me_sharing_check_out", booking_id=booking.pk),
-        {"notes": "Battery full", "take_payment": "on"},
+        {"notes": "Battery full"},
     )
     assert out.status_code == 302
     booking.refresh_from_db()

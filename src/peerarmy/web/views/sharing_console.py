@@ -261,6 +261,7 @@ def _booking_page(request, business, booking, *, forms=None, code=200):
         ),
         "settled": _settled(booking),
         "can_pay": booking.paid_at is None and status in CANCELLABLE and amount > 0,
+        "till_refund": selectors.till_refund(business, booking),
         "to_pay": amount,
         "check_out_form": forms.get("check_out")
         or (
@@ -287,7 +288,15 @@ def _to_booking(business, booking):
     )
 
 
-@console_page(POST, needs=Capability.WORK)
+@console_page(POST, needs=Capability.REWARDS)
+def booking_given_back(request, business, booking_id):
+    booking = selectors.get_booking(business, booking_id)
+    if _attempt(request, lambda: services.give_back_at_till(business, request.user, booking)):
+        messages.success(request, _("The deposit is given back."))
+    return _to_booking(business, booking)
+
+
+@console_page(POST, needs=Capability.REWARDS)
 def booking_paid(request, business, booking_id):
     booking = selectors.get_booking(business, booking_id)
     if _attempt(request, lambda: services.record_transfer(business, request.user, booking)):
