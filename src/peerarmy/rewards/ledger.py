@@ -163,43 +163,29 @@ def refund_account(key, currency) -> AccountSpec:
     return AccountSpec(AccountKind.REFUND, currency, f"liabilities:refunds:{key}")
 
 
+def _program_account(kind, currency, path, program_id) -> AccountSpec:
+    return AccountSpec(kind, currency, f"{path}:program-{program_id}", program_id=program_id)
+
+
 def rentals_income(program_id, currency) -> AccountSpec:
     """What a sharing program's own assets earn the business."""
-    return AccountSpec(
-        AccountKind.RENTALS,
-        currency,
-        f"income:sharing:rentals:program-{program_id}",
-        program_id=program_id,
-    )
+    return _program_account(AccountKind.RENTALS, currency, "income:sharing:rentals", program_id)
 
 
 def commissions_income(program_id, currency) -> AccountSpec:
     """The business's commission on the rentals of its peers' assets."""
-    return AccountSpec(
-        AccountKind.COMMISSIONS,
-        currency,
-        f"income:sharing:commissions:program-{program_id}",
-        program_id=program_id,
-    )
+    kind = AccountKind.COMMISSIONS
+    return _program_account(kind, currency, "income:sharing:commissions", program_id)
 
 
 def sharing_fees(program_id, currency) -> AccountSpec:
     """Late fees and damage kept from deposits, on the business's own assets."""
-    return AccountSpec(
-        AccountKind.SHARING_FEES,
-        currency,
-        f"income:sharing:fees:program-{program_id}",
-        program_id=program_id,
-    )
+    return _program_account(AccountKind.SHARING_FEES, currency, "income:sharing:fees", program_id)
 
 
 def sponsorship_income(program_id, currency) -> AccountSpec:
-    return AccountSpec(
-        AccountKind.SPONSORSHIP,
-        currency,
-        f"income:sharing:sponsors:program-{program_id}",
-        program_id=program_id,
-    )
+    kind = AccountKind.SPONSORSHIP
+    return _program_account(kind, currency, "income:sharing:sponsors", program_id)
 
 
 def house(kind, unit) -> AccountSpec:

@@ -928,8 +928,10 @@ def check_in(business, actor, booking, data: CheckInInput, *, now=None) -> Outco
     if booking.status != BookingStatus.OUT:
         raise InvalidTransition(_("Only an asset that is out can be checked in."))
     returned_at = min(data.returned_at or now, now)
-    if returned_at < booking.checked_out_at:
+    # Times are typed to the minute: a return typed in the minute of the pick-up is at it.
+    if returned_at < booking.checked_out_at.replace(second=0, microsecond=0):
         _refuse("returned_at", _("It came back after it was picked up."))
+    returned_at = max(returned_at, booking.checked_out_at)
     asset = booking.asset
     tariff = pricing.Tariff(
         hour_minor=asset.hour_minor,

@@ -266,3 +266,18 @@ def test_the_owning_peer_hands_over_a_paid_booking_and_the_deposit_waits_at_the_
     services.give_back_at_till(business, owner, booking)
     assert selectors.till_refund(business, booking) is None
     assert check_business(business.pk) == []
+
+
+def test_a_return_typed_in_the_minute_of_the_pick_up_is_taken(business, owner, world):
+    _program, bike = world
+    booking = book(business, bike, start=next_saturday(hour=10), hours=3).booking
+    picked = booking.starts_at + timedelta(seconds=40)
+    pick_up(business, owner, booking, now=picked)
+    typed = picked.replace(second=0)  # a form's time has no seconds
+    bring_back(business, owner, booking, now=picked + timedelta(seconds=5), returned_at=typed)
+    booking.refresh_from_db()
+    assert booking.returned_at == picked
+    with pytest.raises(DomainError):
+        other = book(business, bike, start=next_saturday(hour=10, weeks=2), hours=3).booking
+        pick_up(business, owner, other, now=other.starts_at)
+        bring_back(business, owner, other, returned_at=other.starts_at - timedelta(minutes=1))
