@@ -77,6 +77,7 @@ from .models import (
     Propulsion,
     Station,
 )
+from .sql import Epoch
 
 VERSION = "3.0"
 # What a feed may be asked for, and how many seconds a reader may keep it.
@@ -184,6 +185,11 @@ def _moment(when: datetime) -> str:
     return when.replace(microsecond=0).isoformat()
 
 
+def _moment_of(seconds: float, tz) -> str:
+    """A moment given in seconds since 1970, in the time zone `tz`."""
+    return datetime.fromtimestamp(round(seconds), tz).isoformat()
+
+
 def _absolute(url: str) -> str:
     return url if urlsplit(url).scheme else settings.SITE_URL + url
 
@@ -213,7 +219,7 @@ _ASSET_FIELDS = (
     "day_minor",
     "max_minutes",
     "state",
-    "updated_at",
+    "updated",
 )
 _TYPE_FIELDS = ("kind", "propulsion", "range_km", "seats")
 _PLAN_FIELDS = ("currency", "hour_minor", "day_minor")
@@ -230,8 +236,10 @@ def _vehicle_rows(ctx):
 
 
 def _vehicles(ctx, *fields):
-    """The vehicles as dicts of `fields` (one query)."""
-    return list(_vehicle_rows(ctx).order_by("code").values(*(fields or _ASSET_FIELDS)))
+    """The vehicles as dicts of `fields` (one query); `updated` is when the vehicle last
+    changed, in seconds since 1970."""
+    rows = _vehicle_rows(ctx).order_by("code").annotate(updated=Epoch("updated_at"))
+    return list(rows.values(*(fields or _ASSET_FIELDS)))
 
 
 def _vehicle_groups(ctx):
@@ -283,7 +291,8 @@ def _bookings_now(ctx, vehicles, *, next_starts=False):
     rows = _vehicle_rows(ctx).order_by().annotate(reserved=Exists(holding))
     fields = ["pk", "reserved"]
     if next_starts:
-        following = own.filter(starts_at__gt=now).order_by("starts_at").values("starts_at")[:1]
+        following = own.filter(starts_at__gt=now).order_by("starts_at")
+        following = following.annotate(at=Epoch("starts_at")).values("at")[:1]
         rows = rows.annotate(next_start=Subquery(following))
         fields.append("next_start")
     reserved, following = set(), {}
@@ -637,7 +646,7 @@ def vehicle_id(business, vehicle, day) -> str:
     """The public id of a vehicle: its code at a station, a rotating HMAC when it floats."""
     if vehicle["station_id"] is not None:
         return vehicle["code"]
-    message = f"gbfs|{business.pk}|{vehicle['code']}|{day}|{vehicle['updated_at'].isoformat()}"
+    message = f"gbfs|{business.pk}|{vehicle['code']}|{day}|{round(vehicle['updated'])}"
     return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:20]
 
 
@@ -645,8 +654,18 @@ def _vehicle_status(ctx):
     vehicles = _vehicles(ctx)
     out, reserved, next_starts = _bookings_now(ctx, vehicles, next_starts=True)
     asset_url = ctx.program_url("sharing_asset", code=_CODE).rsplit(_CODE, 1)
+    # a floating vehicle's link is the program's page: its code would follow it across days
+    floating_url = ctx.program_url("sharing_program")
     today = ctx.now.date().isoformat()
     tz = ctx.business.tzinfo
+    moments = {}  # vehicles share moments (bookings start on the hour): each written once
+
+    def moment(seconds):
+        key = round(seconds)
+        if key not in moments:
+            moments[key] = _moment_of(key, tz)
+        return moments[key]
+
     rows = []
     for vehicle in vehicles:
         if vehicle["pk"] in out:
@@ -662,7 +681,7 @@ def _vehicle_status(ctx):
             "is_reserved": vehicle["pk"] in reserved,
             "is_disabled": vehicle["state"] == AssetState.MAINTENANCE,
             "vehicle_type_id": _type_id(key),
-            "last_reported": _moment(timezone.localtime(vehicle["updated_at"], tz)),
+            "last_reported": moment(vehicle["updated"]),
         }
         if at_station:
             row["station_id"] = vehicle["station__code"]
@@ -670,13 +689,13 @@ def _vehicle_status(ctx):
         else:
             row["lat"] = float(vehicle["latitude"])
             row["lon"] = float(vehicle["longitude"])
-            row["rental_uris"] = {"web": ctx.program_url("sharing_program")}
+            row["rental_uris"] = {"web": floating_url}
         if _priced(vehicle):
             row["pricing_plan_id"] = _plan_id(_plan_key(vehicle))
         if key[2]:
             row["current_range_meters"] = key[2] * 1000
         if vehicle["pk"] in next_starts:
-            row["available_until"] = _moment(timezone.localtime(next_starts[vehicle["pk"]], tz))
+            row["available_until"] = moment(next_starts[vehicle["pk"]])
         rows.append(row)
     return {"vehicles": rows}
 

@@ -362,7 +362,7 @@ def test_a_free_floating_bike_shows_its_place_under_a_rotating_id(client, busine
     row = {
         "code": fleet.floating.code,
         "station_id": None,
-        "updated_at": fleet.floating.updated_at,
+        "updated": fleet.floating.updated_at.timestamp(),
     }
     today = gbfs.vehicle_id(business, row, "2026-05-01")
     assert gbfs.vehicle_id(business, row, "2026-05-02") != today

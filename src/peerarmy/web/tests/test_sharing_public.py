@@ -99,6 +99,22 @@ def test_the_search_finds_free_assets_with_their_price_and_hides_booked_ones(
     assert "€18.00 for 3 hours" in asset_page.content.decode()
 
 
+def test_a_big_fleet_shows_a_page_of_results_and_more_on_asking(
+    client, business, owner, program, bike
+):
+    for n in range(25):
+        asset(business, owner, program, name_en=f"Bike {n:02d}", at=bike.station)
+    page = _search(client, business, program, next_saturday(10))
+    html = page.content.decode()
+    assert html.count('class="card sharing-card"') == 24
+    assert "More than 24 available at that time" in html
+    more = re.search(r'href="(\?[^"]*shown=48[^"]*)#results-title"', html).group(1)
+    url = _url("sharing_program", business, program_slug=program.slug)
+    html = _english(client).get(url + more.replace("&amp;", "&")).content.decode()
+    assert html.count('class="card sharing-card"') == 26
+    assert "26 available at that time" in html and "Show more" not in html
+
+
 def test_a_bad_search_says_what_is_wrong(client, business, program, bike):
     start = next_saturday(10)
     page = _english(client).get(

@@ -207,6 +207,19 @@ def _peer_note(terms, *, peer) -> str:
     return _("Peers of the army pay %(percent)s%% less.") % {"percent": percent}
 
 
+RESULTS_PAGE = 24  # what a phone shows before "Show more"; a search never shows more than:
+RESULTS_MOST = 240
+
+
+def _shown(request) -> int:
+    """How many results the search shows: a page, and a page more each "Show more"."""
+    try:
+        asked = int(request.GET.get("shown", RESULTS_PAGE))
+    except ValueError:
+        asked = RESULTS_PAGE
+    return min(max(asked - asked % RESULTS_PAGE, RESULTS_PAGE), RESULTS_MOST)
+
+
 @business_page()
 def program(request, business, program_slug):
     program = _published(business, program_slug)
@@ -227,12 +240,16 @@ def program(request, business, program_slug):
         stations=stations,
         initial=_default_range(business),
     )
-    results = None
+    results, more_url = None, ""
     if searching and form.is_valid():
         if form.input.starts_at < timezone.now() - timedelta(minutes=5):
             form.add_error("from_date", _("The start is in the past: choose a time from now on."))
         else:
-            found = selectors.search(business, program, form.input, peer=peer)
+            shown = _shown(request)
+            found = selectors.search(business, program, form.input, peer=peer, limit=shown + 1)
+            if len(found) > shown:
+                found = found[:shown]
+                more_url = "?" + urlencode({**request.GET.dict(), "shown": shown + RESULTS_PAGE})
             covers = selectors.cover_photos(business, [f.asset.pk for f in found])
             query = urlencode(form.range_query())
             results = [
@@ -266,6 +283,7 @@ def program(request, business, program_slug):
         "stations": stations,
         "fleet": [(a, _tariff_lines(a)) for a in fleet],
         "more": more,
+        "more_url": more_url,
         "sponsors": selectors.current_sponsors(business, program),
         "peer_note": _peer_note(terms, peer=peer),
     }
