@@ -17,7 +17,6 @@ pledge to the campaign's promised total, and a CHECK keeps it under the ceiling.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,6 +31,7 @@ from django.utils.translation import gettext_lazy, override
 from pydantic import ValidationError as PydanticValidationError
 
 from peerarmy import events, photos
+from peerarmy.codes import random_code, token_hash, unique_reference
 from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied
 from peerarmy.inputs import FieldErrors, InvalidInput, Outcome
 from peerarmy.money import format_money
@@ -75,7 +75,6 @@ CAMPAIGN_PHOTO = photos.Shape(width=1600, height=1600, min_side=200)
 # pledges they never confirm.
 CONFIRM_HOURS = 24
 MAX_UNCONFIRMED = 3
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed again
 PLEDGE_RECEIVED = "chipin.pledge_received"
 CAMPAIGN_FUNDED = "campaign.funded"
 
@@ -100,11 +99,7 @@ class GoalAlreadyReached(DomainError):
 
 
 def _code(length=10) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return random_code(length)
 
 
 def _unit(business) -> str:
@@ -487,11 +482,7 @@ def release(campaign_id, amount) -> None:
 
 
 def _new_reference(business) -> str:
-    for _attempt in range(8):
-        ref = references.rf_reference(_code(10).upper())
-        if not Pledge.objects.filter(business=business, reference=ref).exists():
-            return ref
-    raise DomainError(_("Could not make a unique payment reference; try again."))
+    return unique_reference(Pledge, business, references.rf_reference)
 
 
 def make_pledge(

@@ -535,7 +535,9 @@ def get_sponsor_report(business, sponsor, report_id):
 
 def public_kinds(business, program) -> set[str]:
     """The kinds of asset visitors can find in a program (one query, however big the fleet)."""
-    return set(_public_rows(business, program).values_list("kind", flat=True).distinct())
+    # no ordering: the model's (name, id) would be part of DISTINCT and return every asset
+    rows = _public_rows(business, program).order_by().values_list("kind", flat=True)
+    return set(rows.distinct())
 
 
 def public_count(business, program) -> int:

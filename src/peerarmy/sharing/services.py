@@ -17,7 +17,6 @@ overlapping time (`sql.py`); the service looks first only to answer in words.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +30,7 @@ from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
 from peerarmy import events, photos
+from peerarmy.codes import token_hash, unique_code, unique_reference
 from peerarmy.errors import DomainError, InvalidTransition, PermissionDenied
 from peerarmy.inputs import FieldErrors, Outcome, stored_degrees
 from peerarmy.money import format_money
@@ -70,7 +70,6 @@ from .models import (
 ASSET_PHOTO = photos.Shape(width=1600, height=1600, min_side=200)
 LOGO = photos.Shape(width=600, height=600, min_side=48)
 MAX_PHOTOS = 8
-CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud, typed again
 BOOKING_MADE = "sharing.booking_made"
 RENTAL_COMPLETED = "sharing.rental_completed"
 
@@ -104,14 +103,6 @@ class CancellationTooLate(DomainError):
     status = 409
 
 
-def _code(length=8) -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _refuse(field, message):
     errors = FieldErrors()
     errors.add(field, message)
@@ -120,14 +111,6 @@ def _refuse(field, message):
 
 def _money(minor, currency):
     return format_money(minor, currency)
-
-
-def _unique_code(model, business, field="code", length=8) -> str:
-    for _attempt in range(8):
-        code = _code(length)
-        if not model.objects.filter(business=business, **{field: code}).exists():
-            return code
-    raise DomainError(_("Could not make a unique code; try again."))
 
 
 # --- settings and stations -------------------------------------------------------------------
@@ -154,7 +137,7 @@ def save_station(business, actor, data: StationInput, *, station=None) -> Outcom
         station = Station.objects.create(
             business=business,
             program=program,
-            code=_unique_code(Station, business),
+            code=unique_code(Station, business),
             **values,
         )
         return Outcome(station, created=True)
@@ -202,9 +185,7 @@ def save_asset(business, actor, data: AssetInput, *, asset=None) -> Outcome[Asse
     check_can(actor, business, Capability.SETUP)
     values = _asset_values(business, data)
     if asset is None:
-        asset = Asset.objects.create(
-            business=business, code=_unique_code(Asset, business), **values
-        )
+        asset = Asset.objects.create(business=business, code=unique_code(Asset, business), **values)
         return Outcome(asset, created=True)
     asset = selectors.get_asset(business, asset, for_update=True)
     for name, value in values.items():
@@ -227,7 +208,7 @@ def list_peer_asset(peer, data: AssetInput, *, asset=None) -> Outcome[Asset]:
     values["listing_note"] = ""
     if asset is None:
         asset = Asset.objects.create(
-            business=business, code=_unique_code(Asset, business), owner_peer=peer, **values
+            business=business, code=unique_code(Asset, business), owner_peer=peer, **values
         )
         created = True
     else:
@@ -443,7 +424,7 @@ def book(
                 business=business,
                 program_id=asset.program_id,
                 asset=asset,
-                code=_unique_code(Booking, business),
+                code=unique_code(Booking, business),
                 starts_at=data.starts_at,
                 ends_at=data.ends_at,
                 status=BookingStatus.CONFIRMED if confirmed else BookingStatus.UNCONFIRMED,
@@ -507,11 +488,7 @@ def book(
 def _new_reference(business) -> str:
     from peerarmy.chipin import references
 
-    for _attempt in range(8):
-        ref = references.rf_reference("S" + _code(10).upper())
-        if not Booking.objects.filter(business=business, reference=ref).exists():
-            return ref
-    raise DomainError(_("Could not make a unique payment reference; try again."))
+    return unique_reference(Booking, business, lambda body: references.rf_reference("S" + body))
 
 
 def booking_url(business, token, *, confirm=False, ics=False) -> str:

@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 from peerarmy.sharing.inputs import BookingInput, SearchInput
 from peerarmy.sharing.models import PaymentMethod
 
-from .base import InputForm
+from .base import InputForm, QuickSelect
 
 DATE_FORMAT = "%Y-%m-%d"
 TIME_FORMAT = "%H:%M"
@@ -92,8 +92,8 @@ class SearchForm(RangeForm):
     input_class = SearchInput
     input_names = {"station": "station_id"}
 
-    kind = forms.ChoiceField(label=_("Kind"), required=False)
-    station = forms.ChoiceField(label=_("Station"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, widget=QuickSelect)
+    station = forms.ChoiceField(label=_("Station"), required=False, widget=QuickSelect)
 
     def __init__(self, *args, kinds=(), stations=(), **kwargs):
         super().__init__(*args, **kwargs)
