@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "peerarmy.support",
     "peerarmy.chipin",
     "peerarmy.sharing",
+    "peerarmy.resale",
     "peerarmy.offers",
     "peerarmy.trust",
     "peerarmy.notifications",

@@ -79,7 +79,25 @@ def campaign_funded(business, name, *, key, payload):
         )
 
 
+def resale_sold(business, name, *, key, payload):
+    """A peer's own item was sold through the shop: rules may reward the seller."""
+    if not payload.get("peer_id"):
+        return
+    services.handle(
+        business,
+        services.Occurrence(
+            event=name,
+            key=key,
+            peer_id=payload["peer_id"],
+            program_id=payload["program_id"],
+            occurred_at=datetime.fromisoformat(payload["sold_at"]),
+            amount_minor=payload.get("amount_minor") or 0,
+        ),
+    )
+
+
 events.subscribe("block.completed", block_completed)
+events.subscribe("resale.sold", resale_sold)
 events.subscribe("chipin.pledge_received", pledge_received)
 events.subscribe("campaign.funded", campaign_funded)
 events.subscribe("match.completed", match_completed)

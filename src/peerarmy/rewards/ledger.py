@@ -188,6 +188,30 @@ def sponsorship_income(program_id, currency) -> AccountSpec:
     return _program_account(kind, currency, "income:sharing:sponsors", program_id)
 
 
+def resale_commissions(program_id, currency) -> AccountSpec:
+    """The business's commission on its customers' resales."""
+    kind = AccountKind.RESALE_COMMISSIONS
+    return _program_account(kind, currency, "income:resale:commissions", program_id)
+
+
+def resale_sales(program_id, currency) -> AccountSpec:
+    """What items the business took in trade sold for."""
+    return _program_account(AccountKind.RESALE_SALES, currency, "income:resale:sales", program_id)
+
+
+def trade_ins(program_id, currency) -> AccountSpec:
+    """What the shop credit given for items taken in trade cost."""
+    return _program_account(
+        AccountKind.TRADE_INS, currency, "expenses:resale:trade-ins", program_id
+    )
+
+
+def credit_bonus(program_id, currency) -> AccountSpec:
+    """The bonus given to sellers who take their share as shop credit."""
+    kind = AccountKind.CREDIT_BONUS
+    return _program_account(kind, currency, "expenses:resale:credit-bonus", program_id)
+
+
 def house(kind, unit) -> AccountSpec:
     names = {
         AccountKind.IN_TRANSIT: "liabilities:payouts:in-transit",
@@ -199,6 +223,7 @@ def house(kind, unit) -> AccountSpec:
         AccountKind.ADJUSTMENTS: "expenses:adjustments",
         AccountKind.TILL: "assets:till",
         AccountKind.DEPOSITS: "liabilities:sharing:held",
+        AccountKind.RESALE_HELD: "liabilities:resale:held",
     }
     return AccountSpec(kind, unit, names[kind])
 

@@ -46,6 +46,11 @@ class AccountKind(models.TextChoices):
     SHARING_FEES = "sharing_fees", _("late fees and damage kept")
     DEPOSITS = "deposits", _("rentals paid ahead and deposits held")
     SPONSORSHIP = "sponsorship", _("sponsors' fees")
+    RESALE_COMMISSIONS = "resale_commissions", _("commissions on customers' resales")
+    RESALE_SALES = "resale_sales", _("sales of items taken in trade")
+    RESALE_HELD = "resale_held", _("sellers' shares held until the return window closes")
+    TRADE_INS = "trade_ins", _("items bought in trade for shop credit")
+    CREDIT_BONUS = "credit_bonus", _("bonus on sales paid in shop credit")
 
 
 NORMAL_SIDE = {
@@ -71,6 +76,11 @@ NORMAL_SIDE = {
     AccountKind.SHARING_FEES: -1,
     AccountKind.DEPOSITS: -1,
     AccountKind.SPONSORSHIP: -1,
+    AccountKind.RESALE_COMMISSIONS: -1,
+    AccountKind.RESALE_SALES: -1,
+    AccountKind.RESALE_HELD: -1,
+    AccountKind.TRADE_INS: 1,
+    AccountKind.CREDIT_BONUS: 1,
 }
 
 # Accounts whose shown balance may never go below zero: nobody can owe a peer less than
@@ -163,6 +173,10 @@ class TransactionKind(models.TextChoices):
     DEPOSIT_BACK = "deposit_back", pgettext_lazy("transaction", "Deposit given back")
     SHARING_FEE = "sharing_fee", pgettext_lazy("transaction", "Rental fee")
     SPONSOR_FEE = "sponsor_fee", pgettext_lazy("transaction", "Sponsor's fee")
+    RESALE = "resale", pgettext_lazy("transaction", "Used item sold")
+    RESALE_RETURN = "resale_return", pgettext_lazy("transaction", "Used item brought back")
+    RESALE_PAYOUT = "resale_payout", pgettext_lazy("transaction", "Sale paid to its seller")
+    TRADE_IN = "trade_in", pgettext_lazy("transaction", "Trade-in")
     REVERSAL = "reversal", pgettext_lazy("transaction", "Correction")
 
 

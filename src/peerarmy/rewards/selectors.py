@@ -684,6 +684,16 @@ def describe(txn: Transaction, business) -> str:
             return _("Given back for booking %(code)s") % words
         if reason == "sharing.sponsor_fee":
             return _("Sponsor's fee: %(sponsor)s") % words
+    if reason.startswith("resale."):
+        words = {"title": args.get("title", "")}
+        if reason == "resale.sold":
+            return _("Sale of your used item “%(title)s”") % words
+        if reason == "resale.returned":
+            return _("“%(title)s” brought back by its buyer") % words
+        if reason == "resale.paid":
+            return _("Your share of the sale of “%(title)s”") % words
+        if reason == "resale.trade_in":
+            return _("“%(title)s” traded in for shop credit") % words
     return txn.get_kind_display()
 
 
