@@ -67,6 +67,8 @@ class FinancialStatus(models.TextChoices):
 
 # Orders that count towards a customer's orders and spend: money actually kept by the shop.
 COUNTED_STATUSES = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED)
+# Line items kept with an order (the rest are only counted in `line_count`).
+MAX_ORDER_ITEMS = 100
 
 
 class ImportedRow(models.Model):
@@ -107,6 +109,14 @@ class Order(ImportedRow):
     )
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     line_count = models.PositiveIntegerField(_("lines"), default=1)
+    # [{"name", "sku", "quantity", "price_minor" (unit price)}, …]: the first MAX_ORDER_ITEMS
+    # lines of the order as the file gives them; `line_count` counts them all.
+    items = models.JSONField(
+        _("line items"),
+        default=list,
+        blank=True,
+        help_text=_("What was bought: name, code, quantity and unit price of each line."),
+    )
 
     class Meta:
         verbose_name = _("order")

@@ -1,9 +1,13 @@
-"""Reads of customers' imports that the console and the API share."""
+"""Reads of customers' imports that the console and the API share, and of what customers
+bought."""
 
 import csv
 import io
 import re
+from dataclasses import dataclass
+from datetime import datetime
 
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_scopes import scope
@@ -11,7 +15,7 @@ from django_scopes import scope
 from peerarmy.errors import NotFound
 from peerarmy.excel import safe_text
 
-from .models import ImportJob, ImportRowError
+from .models import COUNTED_STATUSES, Customer, ImportJob, ImportRowError, Order
 
 # Excel runs a cell that starts with one of these as a formula: an uploaded file must not be
 # able to plant one in the errors file someone opens later.
@@ -75,17 +79,11 @@ def errors_csv_filename(job):
 
 
 def has_customers(business) -> bool:
-    from .models import Customer
-
     return Customer.objects.filter(business=business).exists()
 
 
 def search_customers(business, text, *, limit=10):
     """Customers whose name or e-mail holds `text` ("Rossi", "giulia@"), by name."""
-    from django.db.models import Q
-
-    from .models import Customer
-
     return list(
         Customer.objects.filter(business=business)
         .filter(
@@ -93,3 +91,73 @@ def search_customers(business, text, *, limit=10):
         )
         .order_by("last_name", "first_name", "pk")[:limit]
     )
+
+
+# --- what customers bought -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BoughtItem:
+    """One line of an order a customer paid for and kept."""
+
+    order_pk: int
+    order_id: str  # the order's id in the shop's system: "5000000001001", "#1001", "812"
+    placed_at: datetime
+    position: int  # the line's place among the order's items, from 0
+    name: str
+    sku: str
+    quantity: int
+    unit_price_minor: int
+    currency: str
+
+
+def bought_items(business, customer) -> list[BoughtItem]:
+    """What `customer` (a Customer of `business`, or an e-mail address) bought at `business`:
+    the line items of their orders that count (paid or partially refunded, not cancelled)
+    and were not refunded in full, newest order first, each order's lines in its own order.
+
+    Orders are the customer's by the e-mail they were imported with (an import links them);
+    another business's customer, or an address nobody at `business` has, bought nothing.
+    """
+    if isinstance(customer, Customer):
+        if customer.business_id != business.pk:
+            return []
+        customer_ids = [customer.pk]
+    else:
+        email = (customer or "").strip()
+        if not email:
+            return []
+        # Imports store addresses in lower case (the unique key's index finds them); a
+        # customer entered otherwise is still found, by a slower comparison.
+        ids = Customer.objects.filter(business=business).values_list("pk", flat=True)
+        customer_ids = list(ids.filter(email=email.lower())) or list(
+            ids.filter(email__iexact=email)
+        )
+        if not customer_ids:
+            return []
+    orders = (
+        Order.objects.filter(
+            business=business,
+            customer_id__in=customer_ids,
+            financial_status__in=COUNTED_STATUSES,
+            cancelled_at__isnull=True,
+        )
+        .filter(Q(refunded_minor=0) | Q(refunded_minor__lt=F("total_minor")))
+        .order_by("-placed_at", "-pk")
+        .values_list("pk", "external_id", "placed_at", "currency", "items")
+    )
+    return [
+        BoughtItem(
+            order_pk=pk,
+            order_id=external_id,
+            placed_at=placed_at,
+            position=position,
+            name=item.get("name", ""),
+            sku=item.get("sku", ""),
+            quantity=item.get("quantity", 1),
+            unit_price_minor=item.get("price_minor", 0),
+            currency=currency,
+        )
+        for pk, external_id, placed_at, currency, items in orders
+        for position, item in enumerate(items or ())
+    ]

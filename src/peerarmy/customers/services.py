@@ -455,6 +455,7 @@ ORDER_FIELDS = [
     "financial_status",
     "cancelled_at",
     "line_count",
+    "items",
 ]
 
 
@@ -490,6 +491,23 @@ def _write_rows(model, business, result, step, fields, keyed_values, share):
     return len(rows)
 
 
+def _items_text():
+    """`items → their sql.json_text`, encoding each item once: a file's orders share the
+    dicts of the items they repeat (see formats._row_items), so most orders are a join."""
+    texts = {}
+
+    def text(items):
+        parts = []
+        for item in items:
+            part = texts.get(id(item))
+            if part is None:
+                part = texts[id(item)] = sql.json_text(item)
+            parts.append(part)
+        return "[" + ",".join(parts) + "]"
+
+    return text
+
+
 def _write_orders(business, result, step):
     records = result.parsed
     started = time.monotonic()
@@ -506,6 +524,7 @@ def _write_orders(business, result, step):
 
     started = time.monotonic()
     get_id = customer_ids.get
+    items_text = _items_text()
     written = _write_rows(
         Order,
         business,
@@ -525,6 +544,7 @@ def _write_orders(business, result, step):
                     r.financial_status,
                     r.cancelled_at,
                     r.line_count,
+                    items_text(r.items),
                 ),
             )
             for r in records

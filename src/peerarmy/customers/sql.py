@@ -9,11 +9,13 @@ They are raw because an import writes up to a million rows: the ORM's `bulk_crea
 and prepares a model instance per row, which costs more than the database's own work.
 """
 
+import json
 from contextlib import contextmanager
 
 from django.db import connection
-from django.db.models import DateTimeField
+from django.db.models import DateTimeField, JSONField, TextField
 from django.db.models.constants import OnConflict
+from django.db.models.functions import Cast
 from django.db.models.sql import InsertQuery
 
 # Rows written between two progress reports (and the unit the write tests interrupt).
@@ -21,6 +23,12 @@ BATCH_SIZE = 5000
 # Above this many keys, reading every row of the business beats asking for the keys in
 # chunks (unless the business has many times more rows than the file).
 SCAN_ABOVE = 5_000
+
+
+def json_text(value):
+    """A JSON column's value as the upsert writes it and `existing` reads it back: one value,
+    one text (keys sorted, no spaces), so that comparing texts compares values."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def chunks(items, size):
@@ -45,7 +53,8 @@ class _Upsert:
     a temporary table and moved with one INSERT … SELECT … WHERE business carrying the ORM's
     ON CONFLICT clause (psycopg formats COPY rows in C; an INSERT with bound parameters
     formats them in Python). Every column must be given, so that a column added later cannot
-    be left out silently, and the first one is the business.
+    be left out silently, and the first one is the business. A JSON column's value is given
+    as its `json_text` (a value given as such is made one).
     """
 
     def __init__(self, business, model, columns, unique_fields, update_fields):
@@ -62,6 +71,7 @@ class _Upsert:
         self.unique_fields = [opts.get_field(name) for name in unique_fields]
         self.fields = [opts.get_field(name) for name in columns]
         self.dates = [i for i, f in enumerate(self.fields) if isinstance(f, DateTimeField)]
+        self.json = [i for i, f in enumerate(self.fields) if isinstance(f, JSONField)]
         self.postgres = connection.vendor == "postgresql"
         if not self.postgres:
             query = InsertQuery(
@@ -77,18 +87,25 @@ class _Upsert:
         business_id = self.business_id
         if any(row[0] != business_id for row in batch):
             raise ValueError(f"{self.model.__name__}: a row of another business")
-        if self.postgres:
-            self._copy(cursor, batch)
-            return
-        if self.dates:  # the ORM's own adapter (SQLite stores datetimes as text)
+        # Datetimes by the ORM's own adapter on SQLite (which stores them as text); JSON as
+        # its text, which SQLite stores and COPY's text format reads as it is.
+        dates = self.dates if not self.postgres else []
+        json_at = [i for i in self.json if any(not isinstance(row[i], str) for row in batch)]
+        if dates or json_at:
             adapt = connection.ops.adapt_datetimefield_value
             adapted = []
             for row in batch:
                 row = list(row)
-                for i in self.dates:
+                for i in dates:
                     row[i] = adapt(row[i])
+                for i in json_at:
+                    if not isinstance(row[i], str):
+                        row[i] = json_text(row[i])
                 adapted.append(row)
             batch = adapted
+        if self.postgres:
+            self._copy(cursor, batch)
+            return
         cursor.executemany(self.sql, batch)
 
     def _copy(self, cursor, batch):
@@ -153,32 +170,55 @@ def upsert(business, model, columns, rows, unique_fields, update_fields, on_batc
                 on_batch(min((done + 1) * size, total) / total)
 
 
-def _rows_of(queryset):
+def _rows_of(queryset, json_at=()):
     """The rows of a values_list() query; on PostgreSQL through the bulk cursor (the values
-    read here need no conversion there: numbers, text, booleans, timestamps with zone)."""
+    read here need no conversion there: numbers, text, booleans, timestamps with zone).
+
+    JSON columns, at the positions `json_at`, are read as text: on SQLite that is the text
+    the upsert wrote, a `json_text` already; PostgreSQL keeps JSON in a form of its own and
+    writes it out its own way, so there the text is made a `json_text` again."""
     if connection.vendor != "postgresql":
         return list(queryset)
     sql, params = queryset.query.sql_with_params()
     with _bulk_cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    if not json_at:
+        return rows
+
+    def canonical(row):
+        row = list(row)
+        for i in json_at:
+            if row[i] is not None:
+                row[i] = json_text(json.loads(row[i]))
+        return tuple(row)
+
+    return [canonical(row) for row in rows]
 
 
 def existing(business, model, key_field, keys, fields, **filters):
     """{key: (field values…)} of the business's stored `model` rows whose `key_field` is in
-    `keys` (and that match `filters`), fetched in bulk."""
+    `keys` (and that match `filters`), fetched in bulk; a JSON field's value as its
+    `json_text`, which is cheaper to read and to compare than the value."""
     queryset = model.objects.filter(business=business, **filters)
     keys = set(keys)
     found = {}
     if not keys:
         return found
+    opts = model._meta
+    is_json = [isinstance(opts.get_field(name), JSONField) for name in fields]
+    json_at = [i for i, flag in enumerate(is_json, 1) if flag]
+    columns = [
+        Cast(name, TextField()) if flag else name
+        for name, flag in zip(fields, is_json, strict=True)
+    ]
     if len(keys) > SCAN_ABOVE and len(keys) * 4 >= queryset.count():
-        for row in _rows_of(queryset.values_list(key_field, *fields)):
+        for row in _rows_of(queryset.values_list(key_field, *columns), json_at):
             if row[0] in keys:
                 found[row[0]] = row[1:]
         return found
     for chunk in chunks(list(keys), param_chunk()):
-        rows = queryset.filter(**{f"{key_field}__in": chunk}).values_list(key_field, *fields)
-        for row in _rows_of(rows):
+        rows = queryset.filter(**{f"{key_field}__in": chunk}).values_list(key_field, *columns)
+        for row in _rows_of(rows, json_at):
             found[row[0]] = row[1:]
     return found

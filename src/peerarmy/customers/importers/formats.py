@@ -10,13 +10,15 @@ docs/imports.md describes these formats for people; keep the two in step.
 """
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from operator import itemgetter
 
 from django.utils.translation import gettext as _
 
-from peerarmy.customers.models import FinancialStatus, ImportKind, Source
+from peerarmy.customers.models import MAX_ORDER_ITEMS, FinancialStatus, ImportKind, Source
 
 from .readers import (
     BadValue,
@@ -113,6 +115,7 @@ class OrderRecord:
     accepts_marketing: bool | None
     first_name: str
     last_name: str
+    items: list  # [{"name", "sku", "quantity", "price_minor"}], at most MAX_ORDER_ITEMS
 
 
 @dataclass(slots=True)
@@ -166,6 +169,7 @@ class Column:
     key: str
     headers: tuple  # header variants, the first one is the documented name
     required: bool = False
+    per_row: bool = False  # a line item's value: read on every row of an order, not once
 
     @property
     def normalised(self):
@@ -207,14 +211,18 @@ class Binding:
                     self.header[column.key] = header[positions[alias]]
                     break
         self.missing = [c for c in fmt.columns if c.required and c.key not in self.index]
-        self.positions = list(self.index.items())
+        per_row = {c.key for c in fmt.columns if c.per_row}
+        # The record's own values, read once per record …
+        self.positions = [(k, i) for k, i in self.index.items() if k not in per_row]
+        # … and the line items' values, read on each row of an order.
+        self.item_index = {k: i for k, i in self.index.items() if k in per_row}
 
     def has(self, key):
         return key in self.index
 
 
-def _c(key, *headers, required=False):
-    return Column(key, headers, required)
+def _c(key, *headers, required=False, per_row=False):
+    return Column(key, headers, required, per_row)
 
 
 EMAIL_HEADERS = (
@@ -333,6 +341,10 @@ SHOPIFY_ORDERS = Format(
         _c("cancelled_at", "Cancelled at"),
         _c("accepts_marketing", "Accepts Marketing", "Accepts Email Marketing"),
         _c("name", "Billing Name"),
+        _c("item_name", "Lineitem name", per_row=True),
+        _c("item_quantity", "Lineitem quantity", per_row=True),
+        _c("item_price", "Lineitem price", per_row=True),
+        _c("item_sku", "Lineitem sku", per_row=True),
     ),
     signature=(("Name",), ("Lineitem name", "Lineitem quantity", "Financial Status")),
     statuses=SHOPIFY_STATUSES,
@@ -378,6 +390,12 @@ WOOCOMMERCE_ORDERS = Format(
         _c("last_name", "billing_last_name", "Billing Last Name", "Last Name (Billing)"),
         _c("name", "billing_full_name", "Billing Full Name"),
         _c("line_items", "line_items", "Line Items"),
+        # one row per item: the extension's own columns, and other plugins' names for them
+        _c("item_name", "item_name", "Item Name", "Product Name", per_row=True),
+        _c("item_sku", "item_sku", "Item SKU", "SKU", per_row=True),
+        _c("item_quantity", "item_quantity", "Item Quantity", "Quantity", "Qty", per_row=True),
+        _c("item_price", "item_price", "Item Price", "Item Cost", per_row=True),
+        _c("item_total", "item_total", "Item Total", "Line Total", per_row=True),
     ),
     signature=(
         ("order_id", "order_number", "Order ID", "Order Number"),
@@ -431,6 +449,47 @@ GENERIC_ORDERS = Format(
             "newsletter",
             "consenso marketing",
         ),
+        _c(
+            "item_name",
+            "item",
+            "item name",
+            "product",
+            "product name",
+            "articolo",
+            "prodotto",
+            "descrizione articolo",
+            per_row=True,
+        ),
+        _c(
+            "item_sku",
+            "sku",
+            "codice articolo",
+            "item code",
+            "product code",
+            "codice prodotto",
+            per_row=True,
+        ),
+        _c(
+            "item_quantity",
+            "quantity",
+            "qty",
+            "quantità",
+            "quantita",
+            "qtà",
+            "qta",
+            "pezzi",
+            per_row=True,
+        ),
+        _c(
+            "item_price",
+            "price",
+            "unit price",
+            "item price",
+            "prezzo",
+            "prezzo unitario",
+            per_row=True,
+        ),
+        _c("item_total", "line total", "item total", "totale riga", per_row=True),
     ),
     statuses=GENERIC_STATUSES,
 )
@@ -658,6 +717,8 @@ class ReadContext:
     bad_lines: set = field(default_factory=set)  # the lines they are on
     emails: dict = field(default_factory=dict)
     booleans: dict = field(default_factory=dict)
+    items: dict = field(default_factory=dict)  # {exponent: {item cells: line item}}
+    item_reader: tuple | None = None  # how the file's rows give their items
 
     def add(self, error):
         self.error_count += 1
@@ -841,6 +902,237 @@ def _count_line_items(text):
     return len([part for part in re.split(r"(?<!\\);", text) if part.strip()])
 
 
+# --- line items ----------------------------------------------------------------------------
+
+MAX_QUANTITY = 100_000
+# Distinct line items remembered while a file is read: a shop sells the same few hundred
+# things again and again, so most rows are one look-up.
+ITEMS_REMEMBERED = 50_000
+
+
+class _BadItem(Exception):
+    """A line item's value that cannot be used: which part of the item (quantity, price,
+    total), the value as written, and why."""
+
+    def __init__(self, part, value, message):
+        self.part, self.value, self.message = part, value, str(message)
+        super().__init__(self.message)
+
+
+def _quantity(text):
+    if text.isascii() and text.isdigit() and len(text) <= 6 and int(text) <= MAX_QUANTITY:
+        return int(text)
+    return parse_whole(text, 0, MAX_QUANTITY)
+
+
+def _item_amount(part, text, amount):
+    try:
+        value = amount(text)
+    except BadValue as exc:
+        raise _BadItem(part, text, exc.message) from None
+    if value < 0:
+        raise _BadItem(part, text, _("A price cannot be negative."))
+    return value
+
+
+def _item(name, sku, quantity, price, total, amount):
+    """One line item from its texts; None for a line of quantity 0 (nothing was bought).
+
+    `price` is the unit price; without it, `total` is the line's total and the unit price is
+    total ÷ quantity, rounded half up; with neither the price is 0. An empty quantity is 1.
+    `amount(text)` reads an amount in minor units. Raises `_BadItem`.
+    """
+    count = 1
+    if quantity:
+        try:
+            count = _quantity(quantity)
+        except BadValue as exc:
+            raise _BadItem("quantity", quantity, exc.message) from None
+        if not count:
+            return None
+    if price:
+        unit = _item_amount("price", price, amount)
+    elif total:
+        unit = (2 * _item_amount("total", total, amount) + count) // (2 * count)
+    else:
+        unit = 0
+    return {"name": name[:200], "sku": sku[:64], "quantity": count, "price_minor": unit}
+
+
+ITEM_KEYS = ("item_name", "item_sku", "item_quantity", "item_price", "item_total")
+_ITEM_COLUMN = {"quantity": "item_quantity", "price": "item_price", "total": "item_total"}
+_NO_ITEM = object()  # what a row without an item is remembered as
+
+
+def _item_reader(binding):
+    """How the rows of a file give their items: `cells_of(cells)`, the item's cells as
+    written (what an item is remembered by), and `texts_of(those)`, the texts `_item` takes."""
+    present = [(slot, binding.item_index[key]) for slot, key in enumerate(ITEM_KEYS)
+               if key in binding.item_index]  # fmt: skip
+    positions = [index for _slot, index in present]
+    if len(positions) == 1:
+        (only,) = positions
+
+        def cells_of(cells):
+            return (cells[only],)
+    else:
+        cells_of = itemgetter(*positions)
+
+    def texts_of(raw):
+        texts = [""] * len(ITEM_KEYS)
+        for (slot, _index), value in zip(present, raw, strict=True):
+            texts[slot] = value.strip()
+        return texts
+
+    return cells_of, texts_of
+
+
+def _row_items(group, row, exponent):
+    """The line items of an order written one a row (Shopify; WooCommerce and spreadsheets
+    with one row per item). A row without an item name or code holds no item; a bad value is
+    reported on its own row and column.
+
+    Rows with the same item cells give the same item, so each distinct one is read once per
+    file (and its dict shared by the orders that have it)."""
+    ctx = row.ctx
+    if ctx.item_reader is None:
+        ctx.item_reader = _item_reader(row.binding)
+    cells_of, texts_of = ctx.item_reader
+    remembered = ctx.items.get(exponent)
+    if remembered is None:
+        remembered = ctx.items[exponent] = {}
+    items = []
+    for line, cells in group:
+        raw = cells_of(cells)
+        item = remembered.get(raw)
+        if item is None:
+            item = _new_row_item(row, line, texts_of(raw), exponent)
+            if item is None:
+                continue
+            if len(remembered) < ITEMS_REMEMBERED:
+                remembered[raw] = item
+        if item is not _NO_ITEM:
+            items.append(item)
+            if len(items) == MAX_ORDER_ITEMS:
+                break
+    return items
+
+
+def _new_row_item(row, line, texts, exponent):
+    """The item of a row not seen before: `_NO_ITEM` for none, None for a bad one (reported)."""
+    name, sku, *values = texts
+    if not (name or sku):
+        return _NO_ITEM
+    decimal_comma = row.ctx.decimal_comma
+
+    def amount(text):
+        return parse_money(text, decimal_comma=decimal_comma, exponent=exponent)
+
+    try:
+        item = _item(name, sku, *values, amount)
+    except _BadItem as exc:
+        row.fail(_ITEM_COLUMN[exc.part], exc.value, exc.message, line)
+        return None
+    return _NO_ITEM if item is None else item
+
+
+_CELL_ITEMS = re.compile(r"(?<!\\);")
+_CELL_FIELDS = re.compile(r"(?<!\\)\|")
+_ESCAPED = re.compile(r"\\([\\;|:])")
+# The names of an item's values in a `line_items` cell, and what they are to us.
+_CELL_NAMES = {
+    "name": "name",
+    "sku": "sku",
+    "quantity": "quantity",
+    "qty": "quantity",
+    "price": "price",
+    "total": "total",
+    "line_total": "total",
+}
+
+
+def _cell_fields(pairs):
+    fields = {}
+    for key, value in pairs:
+        name = _CELL_NAMES.get(str(key).strip().lower())
+        if name is not None and name not in fields:
+            fields[name] = value
+    return fields
+
+
+def _piped_items(text):
+    """'name:Casco|quantity:1|total:60.00;name:…' → [(the item's text, its fields)]; a `;`,
+    `|` or `:` inside a value is written with a backslash before it."""
+    entries = []
+    for part in _CELL_ITEMS.split(text):
+        part = part.strip()
+        if part:
+            pairs = (piece.partition(":") for piece in _CELL_FIELDS.split(part))
+            fields = _cell_fields(
+                (key, _ESCAPED.sub(r"\1", value.strip())) for key, sep, value in pairs if sep
+            )
+            entries.append((part, fields))
+    return entries
+
+
+def _as_text(value):
+    """A value of a JSON item as the text a file would hold: 2 → '2', None → ''."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return str(value).strip()
+
+
+def _json_items(text):
+    """'[{"name": "Casco", "quantity": 1, "total": "60.00"}, …]' → [(the item's text, its
+    fields)]."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise _BadItem("items", text, _("The items are not valid JSON.")) from None
+    if not isinstance(data, list) or not all(isinstance(entry, dict) for entry in data):
+        raise _BadItem("items", text, _("The items must be a JSON list of objects."))
+    return [
+        (
+            json.dumps(entry, ensure_ascii=False),
+            _cell_fields((key, _as_text(value)) for key, value in entry.items()),
+        )
+        for entry in data
+    ]
+
+
+def _cell_items(text, exponent):
+    """The line items in WooCommerce's `line_items` cell: 'name:Casco|quantity:1|total:60.00;
+    name:…' (the Customer/Order CSV Export's format, where `total` is the line's total), or a
+    JSON list of objects with name, sku, quantity and total (the line's) or price (each).
+    Amounts there are as WooCommerce writes them, with a decimal point. Raises `_BadItem`
+    naming the item at fault."""
+
+    def amount(value):
+        return parse_money(value, decimal_comma=False, exponent=exponent)
+
+    text = text.strip()
+    entries = _json_items(text) if text.startswith("[") else _piped_items(text)
+    items = []
+    for number, (shown, fields) in enumerate(entries, 1):
+        get = fields.get
+        name, sku = get("name", ""), get("sku", "")
+        if not (name or sku):
+            continue
+        try:
+            item = _item(name, sku, get("quantity", ""), get("price", ""), get("total", ""), amount)
+        except _BadItem as exc:
+            raise _BadItem(
+                exc.part,
+                shown,
+                _("Item %(number)d: %(reason)s") % {"number": number, "reason": exc.message},
+            ) from None
+        if item is not None:
+            items.append(item)
+            if len(items) == MAX_ORDER_ITEMS:
+                break
+    return items
+
+
 def _group_value(group, index):
     """An order-level value: on the first row of the order, or failing that the first row
     that has it (exports repeat them, or write them once)."""
@@ -944,6 +1236,18 @@ def _order(group, binding, ctx):
         if raw
         else None
     )
+    exponent = currency_exponent(currency)
+    raw = get("line_items")
+    if raw:
+        try:
+            items = _cell_items(raw, exponent)
+        except _BadItem as exc:
+            items = []
+            row.fail("line_items", exc.value, exc.message, lines.get("line_items"))
+    elif binding.item_index:
+        items = _row_items(group, row, exponent)
+    else:
+        items = []
     first, last = get("first_name", "")[:100], get("last_name", "")[:100]
     if not (first or last):
         first, last = _split_name(get("name", ""))
@@ -963,6 +1267,7 @@ def _order(group, binding, ctx):
         consent,
         first,
         last,
+        items,
     )
 
 

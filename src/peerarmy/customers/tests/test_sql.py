@@ -81,7 +81,8 @@ def test_the_orders_upsert_keeps_to_its_business(business, other_business):
         business=other_business, source="shopify", external_id="#1001", email="a@example.org",
         placed_at=now, currency="EUR", total_minor=500,
     )  # fmt: skip
-    values = (None, "a@example.org", now, "EUR", 9999, 0, "paid", None, 1)
+    items = [{"name": "Casco", "sku": "CS-URB", "quantity": 1, "price_minor": 9999}]
+    values = (None, "a@example.org", now, "EUR", 9999, 0, "paid", None, 1, items)
 
     with transaction.atomic():
         sql.upsert(
@@ -94,8 +95,9 @@ def test_the_orders_upsert_keeps_to_its_business(business, other_business):
         )
 
     theirs.refresh_from_db()
-    assert theirs.total_minor == 500
-    assert Order.objects.get(business=business).total_minor == 9999
+    assert (theirs.total_minor, theirs.items) == (500, [])
+    ours = Order.objects.get(business=business)
+    assert (ours.total_minor, ours.items) == (9999, items)
 
 
 @pytest.mark.parametrize("scan_above", [sql.SCAN_ABOVE, 0], ids=["by keys", "by scan"])
