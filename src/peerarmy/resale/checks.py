@@ -16,7 +16,7 @@ from django.db.models import Count, Q, Sum
 from django_scopes import scopes_disabled
 
 from peerarmy.rewards.checks import Violation
-from peerarmy.rewards.models import AccountKind, Balance, Entry, TransactionKind
+from peerarmy.rewards.models import AccountKind, Balance, Entry, Refund, TransactionKind
 
 from .models import Listing, ListingStatus, Reservation, ReservationStatus
 
@@ -54,7 +54,15 @@ def _paid_out(business_id) -> dict[str, int]:
         .values("transaction__reason_args__listing")
         .annotate(n=Count("transaction", distinct=True))
     )
-    return {r["transaction__reason_args__listing"]: r["n"] for r in rows}
+    found = {r["transaction__reason_args__listing"]: r["n"] for r in rows}
+    # owed to a seller's bank account: a refund keyed `resale:<reservation id>`
+    owed = Refund.objects.filter(business_id=business_id, key__startswith="resale:")
+    ids = [int(key.split(":")[1]) for key in owed.values_list("key", flat=True)]
+    codes = Reservation.objects.filter(business_id=business_id, pk__in=ids)
+    for code in codes.values_list("listing__code", flat=True):
+        found.pop(None, None)
+        found[code] = found.get(code, 0) + 1
+    return found
 
 
 def check_resales(business_id) -> list[Violation]:

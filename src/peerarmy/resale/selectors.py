@@ -297,3 +297,125 @@ def get_trade_in(business, trade_in, *, for_update=False) -> TradeIn:
     if found is None:
         raise NotFound(_("No such trade-in."))
     return found
+
+
+def trade_ins_of_seller(business, user) -> list[TradeIn]:
+    return list(
+        TradeIn.objects.filter(business=business, seller=user)
+        .select_related("voucher")
+        .order_by("-offered_at", "-id")
+    )
+
+
+def trade_ins(business, *, limit=50) -> list[TradeIn]:
+    return list(
+        TradeIn.objects.filter(business=business)
+        .select_related("voucher", "listing")
+        .order_by("-offered_at", "-id")[:limit]
+    )
+
+
+def recent_sales(business, *, limit=50) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(
+            business=business,
+            status__in=[ReservationStatus.SOLD, ReservationStatus.RETURNED],
+        )
+        .select_related("listing")
+        .order_by("-sold_at", "-id")[:limit]
+    )
+
+
+def shop_listings(business) -> list[Listing]:
+    """The shop's own items (taken in trade) not yet sold nor on sale: to photograph and
+    publish."""
+    return list(
+        Listing.objects.filter(business=business, by_shop=True, status=ListingStatus.DRAFT)
+        .select_related("category")
+        .order_by("-created_at", "-id")
+    )
+
+
+# --- what the API reads ----------------------------------------------------------------------
+
+
+def listings(
+    business, *, program=None, seller=None, status="", category_id=None, bought_here=None, text=""
+):
+    """Listings with their photos, for the staff or (with `seller`) a seller's own: the ones
+    waiting for review oldest first, any other status newest first. `text` is a listing's
+    code, or words of its title, description, bought item or seller's e-mail."""
+    rows = Listing.objects.filter(business=business)
+    if seller is not None:
+        rows = rows.filter(seller=seller, by_shop=False)
+    if program is not None:
+        rows = rows.filter(program=program)
+    if status:
+        rows = rows.filter(status=status)
+    if category_id:
+        rows = rows.filter(category_id=category_id)
+    if bought_here is not None:
+        rows = rows.exclude(bought_order="") if bought_here else rows.filter(bought_order="")
+    for word in text.split()[:5]:
+        rows = rows.filter(
+            Q(code__iexact=word)
+            | Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(bought_name__icontains=word)
+            | Q(seller__email__icontains=word)
+        )
+    rows = rows.select_related("category", "seller").prefetch_related("photos")
+    if status == ListingStatus.SUBMITTED:
+        return rows.order_by("submitted_at", "id")
+    return rows.order_by("-created_at", "-id")
+
+
+def listing_photos(listing) -> list[ListingPhoto]:
+    """A listing's photos in their order (from memory when they were read with it)."""
+    return list(listing.photos.all())
+
+
+def photos_by_listing(business, listing_ids) -> dict[int, list[ListingPhoto]]:
+    """The photos of each listing, in their order, by listing id."""
+    found: dict[int, list[ListingPhoto]] = {}
+    rows = ListingPhoto.objects.filter(business=business, listing_id__in=list(listing_ids))
+    for photo in rows.order_by("listing_id", "position", "id"):
+        found.setdefault(photo.listing_id, []).append(photo)
+    return found
+
+
+def reservations(business, *, status="", listing_id=None):
+    """Reservations with their listing, newest first."""
+    rows = Reservation.objects.filter(business=business).select_related("listing")
+    if status:
+        rows = rows.filter(status=status)
+    if listing_id:
+        rows = rows.filter(listing_id=listing_id)
+    return rows.order_by("-created_at", "-id")
+
+
+def waiting_shares(business, user) -> list[Reservation]:
+    """The seller's sales whose share waits for the return window to close, soonest first."""
+    return list(
+        Reservation.objects.filter(
+            business=business,
+            listing__seller=user,
+            listing__by_shop=False,
+            status=ReservationStatus.SOLD,
+            released_at__isnull=True,
+        )
+        .select_related("listing")
+        .order_by("release_after", "id")
+    )
+
+
+def photos_of(business, listing) -> list[ListingPhoto]:
+    return list(ListingPhoto.objects.filter(business=business, listing=listing))
+
+
+def reservations_of(business, listing, *, limit=10) -> list[Reservation]:
+    return list(
+        Reservation.objects.filter(business=business, listing=listing).order_by(
+            "-created_at", "-id"
+        )[:limit]
+    )

@@ -409,3 +409,7 @@ urlpatterns += urls_chipin.urlpatterns
 from . import urls_sharing  # noqa: E402
 
 urlpatterns += urls_sharing.urlpatterns
+
+from . import urls_resale  # noqa: E402
+
+urlpatterns += urls_resale.urlpatterns

@@ -3,9 +3,11 @@ turning service errors into words, and telling htmx requests from ordinary ones.
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseNotAllowed
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from peerarmy import errors
@@ -95,3 +97,40 @@ def safe_next(request, fallback):
     ):
         return target
     return fallback
+
+
+# --- what the console's views share ----------------------------------------------------------
+
+
+def page_url(business, name, **kwargs):
+    """The address of one of the business's pages (`web:<name>`)."""
+    return reverse(f"web:{name}", kwargs={"business_slug": business.slug, **kwargs})
+
+
+def role_can(request, capability) -> bool:
+    """Whether the signed-in member's role includes `capability` (set by `console_page`)."""
+    membership = getattr(request, "membership", None)
+    return bool(membership and membership.can(capability))
+
+
+def save_form(form, call):
+    """The service's outcome for the form's input, or None with its refusals shown beside
+    the fields (a missing object is the page's 404)."""
+    try:
+        return call(form.input)
+    except errors.DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        form.add_domain_error(exc)
+    return None
+
+
+def attempt(request, call):
+    """Run one service call; its refusal becomes a message. Returns the outcome or None."""
+    try:
+        return call()
+    except errors.DomainError as exc:
+        if exc.status == 404:
+            raise Http404 from exc
+        messages.error(request, exc.message)
+    return None

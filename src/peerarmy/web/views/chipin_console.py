@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -39,7 +38,11 @@ from peerarmy.web.forms.chipin import (
 )
 from peerarmy.web.forms.rewards import money_input
 
+from .base import attempt as _attempt
 from .base import console_page
+from .base import page_url as _url
+from .base import role_can as _can
+from .base import save_form as _save
 
 GET_POST, POST = ("GET", "HEAD", "POST"), ("POST",)
 PER_PAGE = 50
@@ -54,45 +57,14 @@ TILL_PAYABLE = (
 OPEN_CREDITS = (CreditStatus.SUGGESTED, CreditStatus.UNMATCHED)
 
 
-def _url(business, name, **kwargs):
-    return reverse(f"web:{name}", kwargs={"business_slug": business.slug, **kwargs})
-
-
 def _is_owner(request):
     membership = getattr(request, "membership", None)
     return bool(membership and membership.is_owner)
 
 
-def _can(request, capability):
-    membership = getattr(request, "membership", None)
-    return bool(membership and membership.can(capability))
-
-
 def _refusals(exc):
     """(field, message) of a service's refusal."""
     return exc.field_errors or [(None, exc.message)]
-
-
-def _save(form, call):
-    """The service's outcome, or None with its refusals shown beside the fields."""
-    try:
-        return call(form.input)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        form.add_domain_error(exc)
-    return None
-
-
-def _attempt(request, call):
-    """Run one service call; its refusal becomes a message. Returns the outcome or None."""
-    try:
-        return call()
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        messages.error(request, exc.message)
-    return None
 
 
 def _read(upload, limit=MAX_FILE_BYTES):

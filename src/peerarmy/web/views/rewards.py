@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from peerarmy.errors import DomainError, PermissionDenied, ValidationFailed
 from peerarmy.inputs import InvalidInput
 from peerarmy.money import format_money
+from peerarmy.resale import selectors as resale_selectors
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import get_program, programs_for_business
 from peerarmy.rewards import export, payouts, selectors, services, statements
@@ -677,6 +678,7 @@ def _wallet_page(request, business, peer, **forms):
             business=business,
         ),
         "statement_form": StatementForm(business=business),
+        "resale_waiting": resale_selectors.waiting_shares(business, peer.user),
     }
     return render(request, "web/me/wallet.html", context)
 

@@ -14,13 +14,11 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from peerarmy.chipin import references
-from peerarmy.errors import DomainError
 from peerarmy.money import format_money
 from peerarmy.photos import MAX_UPLOAD_BYTES
 from peerarmy.sharing import reports, selectors, services
@@ -44,43 +42,16 @@ from peerarmy.web.forms.sharing import (
     StationForm,
 )
 
+from .base import attempt as _attempt
 from .base import console_page
+from .base import page_url as _url
+from .base import role_can as _can
+from .base import save_form as _save
 
 GET_POST, POST = ("GET", "HEAD", "POST"), ("POST",)
 # What the week's calendar shows: every booking but those never confirmed in time.
 CALENDAR = [s for s in BookingStatus.values if s != BookingStatus.LAPSED]
 CANCELLABLE = (BookingStatus.UNCONFIRMED, BookingStatus.CONFIRMED)
-
-
-def _url(business, name, **kwargs):
-    return reverse(f"web:{name}", kwargs={"business_slug": business.slug, **kwargs})
-
-
-def _can(request, capability):
-    membership = getattr(request, "membership", None)
-    return bool(membership and membership.can(capability))
-
-
-def _save(form, call):
-    """The service's outcome, or None with its refusals shown beside the fields."""
-    try:
-        return call(form.input)
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        form.add_domain_error(exc)
-    return None
-
-
-def _attempt(request, call):
-    """Run one service call; its refusal becomes a message. Returns the outcome or None."""
-    try:
-        return call()
-    except DomainError as exc:
-        if exc.status == 404:
-            raise Http404 from exc
-        messages.error(request, exc.message)
-    return None
 
 
 def _money(minor, currency="EUR"):
