@@ -129,6 +129,17 @@ PUBLIC_ROUTE_NAMES = {
     "sharing_calendar",
     "sharing_gbfs",
     "sharing_gbfs_feed",
+    # resale: the programs, the search, an item's page and its reservation form (anyone), and
+    # the reservation's e-mailed link, its confirmation, cancellation and QR code
+    "resale_programs",
+    "resale_program",
+    "resale_listing",
+    "resale_reserve",
+    "resale_reserved",
+    "resale_reservation",
+    "resale_reservation_confirm",
+    "resale_reservation_cancel",
+    "resale_reservation_qr",
 }
 
 
@@ -314,6 +325,7 @@ def world(db):
         "support": _support_world(target, peer, staff),
         "chipin": _chipin_world(target, owner),
         "sharing": _sharing_world(target, owner),
+        "resale": _resale_world(target, owner, peer),
         "closure": Closure.objects.create(
             business=target,
             first=timezone.localdate(),
@@ -562,6 +574,94 @@ def _sharing_world(target, owner):
     }
 
 
+def _resale_world(target, owner, seller):
+    """Resale: a category, a seller's item on sale with its photo, reserved by a visitor, a
+    draft of theirs, and a trade-in offered at the till. Who sells, who buys and how they are
+    paid are private; what is on sale is public."""
+    from peerarmy.resale import services as resale
+    from peerarmy.resale.inputs import TradeInInput
+    from peerarmy.resale.tests.helpers import category, listing, public_listing, reserve
+    from peerarmy.resale.tests.helpers import resale_program as make_program
+
+    program = make_program(target, owner)
+    seats = category(target, owner, program)
+    on_sale = public_listing(
+        target,
+        seller.user,
+        owner,
+        program,
+        seats,
+        payout="money",
+        payout_holder=f"{MARKER} holder",
+        payout_iban="IT60X0542811101000000123456",
+    )
+    listing(target, seller.user, program, seats, description=f"{MARKER} draft")
+    reservation = reserve(
+        target,
+        on_sale,
+        name=f"{MARKER} buyer",
+        email=f"{MARKER.lower()}-buyer@example.org",
+        phone="+39 333 7654321",
+    ).reservation
+    trade_in = resale.offer_trade_in(
+        target,
+        owner,
+        program.pk,
+        TradeInInput(
+            category_id=seats.pk,
+            title="Casco",
+            description=f"{MARKER} trade-in",
+            grade="good",
+            original_minor=5000,
+        ),
+        seller_email=f"{MARKER.lower()}-seller@example.org",
+    ).value
+    return {
+        "program": program,
+        "category": seats,
+        "listing": on_sale,
+        "photo": on_sale.photos.get(),
+        "reservation": reservation,
+        "trade_in": trade_in,
+    }
+
+
+def _resale_rows(target):
+    from peerarmy.resale.models import (
+        Category,
+        Listing,
+        ListingPhoto,
+        ResaleSettings,
+        Reservation,
+        TradeIn,
+    )
+
+    return [
+        sorted(
+            Listing.objects.filter(business=target).values_list(
+                "pk", "status", "title", "price_minor", "review_note"
+            )
+        ),
+        ("listing photos", ListingPhoto.objects.filter(business=target).count()),
+        sorted(
+            Reservation.objects.filter(business=target).values_list(
+                "pk", "status", "holding", "sold_at", "returned_at"
+            )
+        ),
+        sorted(TradeIn.objects.filter(business=target).values_list("pk", "status", "voucher_id")),
+        sorted(
+            Category.objects.filter(business=target).values_list(
+                "pk", "name_it", "active", "commission_percent"
+            )
+        ),
+        sorted(
+            ResaleSettings.objects.filter(business=target).values_list(
+                "pk", "reservation_hours", "return_days", "trade_in_percent"
+            )
+        ),
+    ]
+
+
 def _sharing_rows(target):
     from peerarmy.sharing.models import Asset, Booking, SharingSettings, Sponsor, Station
 
@@ -688,6 +788,13 @@ def kwarg_values(world):
         "booking_id": world["sharing"]["booking"].pk,
         "sponsor_id": world["sharing"]["sponsor"].pk,
         "report_id": world["sharing"]["report"].pk,
+        # resale: an API path under /resale/ takes the resale program and the listing's photo
+        "resale_program_id": world["resale"]["program"].pk,
+        "category_id": world["resale"]["category"].pk,
+        "listing_id": world["resale"]["listing"].pk,
+        "resale_photo_id": world["resale"]["photo"].pk,
+        "reservation_id": world["resale"]["reservation"].pk,
+        "trade_in_id": world["resale"]["trade_in"].pk,
         "feed": "vehicle_status",
         "code": world["voucher"].code,
         "size": 192,
@@ -710,6 +817,8 @@ def fill(route, values):
             )
         if name == "program_id" and "matching/" in route:
             return str(values["matching_program_id"])
+        if name == "photo_id" and "resale/" in route:
+            return str(values["resale_photo_id"])
         return str(values[name])
 
     path = re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
@@ -782,6 +891,7 @@ def snapshot(target, *, own_tokens_of=None):
         _support_rows(target),
         _chipin_rows(target),
         _sharing_rows(target),
+        _resale_rows(target),
         # the team: nobody outside it joins, leaves, changes a role or an invitation
         sorted(target.memberships.values_list("pk", "user_id", "role")),
         sorted(Closure.objects.filter(business=target).values_list("pk", "first", "last")),
@@ -882,6 +992,8 @@ def api_url(path, values, world):
             value = world["program"].pk
         if "token" in path and param in ("id", "pk"):
             value = world["token"].pk
+        if "/resale/" in path and param in ("program_id", "photo_id"):
+            value = values[f"resale_{param}"]
         if "/matching/" in path and param == "program_id":
             value = values["matching_program_id"]
         url = url.replace("{" + param + "}", str(value))

@@ -29,6 +29,11 @@ from .matching import router as matching_router
 from .notifications import me_router as notifications_peer_router
 from .peers import router as peers_router
 from .programs import router as programs_router
+from .resale import CategoriesAuth
+from .resale import categories_router as resale_categories_router
+from .resale import peer_router as resale_peer_router
+from .resale import router as resale_router
+from .resale import setup_router as resale_setup_router
 from .reviews import me_router as reviews_peer_router
 from .reviews import me_verify_router
 from .reviews import router as reviews_router
@@ -217,6 +222,13 @@ api.add_router("/me/", chipin_peer_router)
 api.add_router("/sharing/", sharing_setup_router, auth=ApiTokenAuth(needs=Capability.SETUP))
 api.add_router("/sharing/", sharing_fleet_router, auth=FleetAuth())
 api.add_router("/sharing/", sharing_router, auth=ApiTokenAuth(needs=Capability.WORK))
+# Resale: /resale/programs/{id}/settings (set-up), /resale/categories (read by every member,
+# changed with set-up), the listings, their review and search, reservations, sales, returns,
+# trade-ins at the till and the suggested price (the work); /me/resale/… for a peer who sells.
+api.add_router("/resale/", resale_setup_router, auth=ApiTokenAuth(needs=Capability.SETUP))
+api.add_router("/resale/", resale_categories_router, auth=CategoriesAuth())
+api.add_router("/resale/", resale_router, auth=ApiTokenAuth(needs=Capability.WORK))
+api.add_router("/me/", resale_peer_router)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from peerarmy.peers.models import Peer, PeerLanguage, Skill
 from peerarmy.programs.inputs import ProgramInput
 from peerarmy.programs.models import Program
 from peerarmy.programs.services import create_program, publish_program
+from peerarmy.resale.services import purge_business as purge_resale
 from peerarmy.rewards.ledger import purge_business
 from peerarmy.sharing.services import purge_business as purge_sharing
 from peerarmy.superfans.services import score_business
@@ -46,6 +47,7 @@ from .chipin import load_chipin
 from .leccebnb import lecce_bnb
 from .matching import load_matching
 from .notifications import load_notification_settings
+from .resale import load_resale
 from .reviews import load_reviews
 from .rewards import load_rewards_history
 from .scheduling import load_delivery_schedule
@@ -80,12 +82,11 @@ def is_loaded():
 def delete_demo():
     """Delete both demo businesses (with everything they own) and every demo account."""
     with scopes_disabled(), transaction.atomic():
-        for business_id in Business.objects.filter(slug__in=DEMO_SLUGS).values_list(
-            "pk", flat=True
-        ):
-            purge_chipin(business_id)
-            purge_sharing(business_id)
-            purge_business(business_id)
+        for business in Business.objects.filter(slug__in=DEMO_SLUGS):
+            purge_chipin(business.pk)
+            purge_sharing(business.pk)
+            purge_resale(business)  # its trade-ins hold vouchers: before the ledger
+            purge_business(business.pk)
         Business.objects.filter(slug__in=DEMO_SLUGS).delete()
         accounts = Q(email__in=demo_user_emails())
         for domain in DEMO_DOMAINS:
@@ -131,6 +132,8 @@ def load_demo(*, reset=False):
             counts[shop.slug]["chip in"] = load_chipin(shop, now)
         with scope(business=shop):
             counts[shop.slug]["sharing"] = load_sharing(shop, now)
+        with scope(business=shop):
+            counts[shop.slug]["resale"] = load_resale(shop, now)
         for business in Business.objects.filter(slug__in=DEMO_SLUGS):
             with scope(business=business):
                 counts[business.slug]["notification settings"] = load_notification_settings(

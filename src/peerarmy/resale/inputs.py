@@ -135,3 +135,9 @@ class TradeInInput(Input):
     bought_line: whole(0, 99) | None = None
     original_minor: whole(0, MAX_PRICE) | None = None  # when not bought here: what it cost new
     age_months: whole(0, 600) = 0
+
+    @model_validator(mode="after")
+    def _bought_line(self):
+        if self.bought_order and self.bought_line is None:
+            rule_errors([("bought_line", _("Choose the item of that order."))], "TradeInInput")
+        return self

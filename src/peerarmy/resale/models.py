@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -215,6 +216,7 @@ class Listing(models.Model):
     review_note = models.TextField(blank=True)  # why changes were asked or it was refused
     # bought here: the line of the seller's order the item came from, as imported
     bought_order = models.CharField(max_length=64, blank=True)
+    bought_line = models.PositiveSmallIntegerField(null=True, blank=True)  # its place, from 0
     bought_on = models.DateField(null=True, blank=True)
     bought_name = models.CharField(max_length=200, blank=True)
     original_minor = models.PositiveIntegerField(null=True, blank=True)
@@ -235,8 +237,22 @@ class Listing(models.Model):
             models.UniqueConstraint(fields=["business", "code"], name="resale_listing_code"),
         ]
         indexes = [
+            # The public search walks this newest first and stops at a page: the filters'
+            # columns are in it so that each listing is tested in the index, its row read only
+            # when it matches (SQLite defers the read; PostgreSQL makes them index conditions,
+            # on UPPER(size) as `iexact` compares). Migration 0002 adds PostgreSQL's trigram
+            # indexes for the words.
             models.Index(
-                fields=["program", "business", "status", "published_at"], name="resale_public"
+                "program",
+                "business",
+                "status",
+                "published_at",
+                "category",
+                "grade",
+                "price_minor",
+                "size",
+                Upper("size"),
+                name="resale_public",
             ),
             models.Index(fields=["business", "status", "submitted_at"], name="resale_queue"),
             models.Index(fields=["business", "seller"], name="resale_seller"),
@@ -305,6 +321,7 @@ class Reservation(models.Model):
     paid_by = models.CharField(max_length=8, blank=True)
     commission_minor = models.PositiveIntegerField(default=0)
     share_minor = models.PositiveIntegerField(default=0)
+    credit_bonus_percent = models.PositiveSmallIntegerField(default=0)  # the terms of the sale
     sold_at = models.DateTimeField(null=True, blank=True)
     sale_transaction_id = models.BigIntegerField(null=True, blank=True)  # reversed on return
     release_after = models.DateTimeField(null=True, blank=True)

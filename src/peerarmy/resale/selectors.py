@@ -125,12 +125,14 @@ class BoughtItem:
     currency: str
 
 
-def bought_items(business, user) -> list[BoughtItem]:
-    """What the user bought at the business (paid, not cancelled nor refunded), newest first,
-    by their account's e-mail."""
+def bought_items(business, who) -> list[BoughtItem]:
+    """What a person bought at the business (paid, not cancelled nor refunded), newest first,
+    by their account's e-mail (`who` a user) or by an e-mail address (a walk-in customer at
+    the till)."""
     from peerarmy.customers.selectors import bought_items as lines
 
-    if user is None or not getattr(user, "email", ""):
+    email = who if isinstance(who, str) else getattr(who, "email", "")
+    if not email:
         return []
     tz = business.tzinfo
     return [
@@ -142,7 +144,7 @@ def bought_items(business, user) -> list[BoughtItem]:
             line.placed_at.astimezone(tz).date(),
             line.currency,
         )
-        for line in lines(business, user.email)
+        for line in lines(business, email)
     ]
 
 

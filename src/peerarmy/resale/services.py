@@ -173,10 +173,10 @@ class Bought:
     placed_on: date
 
 
-def bought_line(business, user, order: str, line: int) -> Bought:
-    """The `line`-th item of the user's own order `order` at this business; NotBoughtHere
-    when it is not theirs, not paid, or not there."""
-    for item in selectors.bought_items(business, user):
+def bought_line(business, who, order: str, line: int) -> Bought:
+    """The `line`-th item of the order `order` at this business of `who` (a user, or an
+    e-mail address); NotBoughtHere when it is not theirs, not paid, or not there."""
+    for item in selectors.bought_items(business, who):
         if item.order_external_id == order and item.position == line:
             return Bought(order, line, item.name, item.unit_price_minor, item.placed_on)
     raise NotBoughtHere(field="bought_order")
@@ -213,12 +213,15 @@ def _seller_payout_problems(business, user, data, errors):
 def _listing_values(business, user, data: ListingInput, category, *, now):
     values = data.model_dump(exclude={"program_id", "category_id", "bought_line"})
     values["category"] = category
-    values.update(bought_order="", bought_on=None, bought_name="", original_minor=None)
+    values.update(
+        bought_order="", bought_line=None, bought_on=None, bought_name="", original_minor=None
+    )
     values["suggested_minor"] = None
     if data.bought_order:
         bought = bought_line(business, user, data.bought_order, data.bought_line)
         values.update(
             bought_order=bought.order,
+            bought_line=bought.line,
             bought_on=bought.placed_on,
             bought_name=bought.name[:200],
             original_minor=bought.unit_minor,
@@ -581,19 +584,19 @@ def cancel_reservation(business, reservation, *, actor=None, token=None, now=Non
     return Outcome(reservation)
 
 
-def expire_reservations(*, now=None) -> int:
-    """The worker's sweep: reservations past their time end and their items return to sale."""
+def expire_reservations(*, now=None, business=None) -> int:
+    """The worker's sweep: reservations past their time end and their items return to sale
+    (every business's, or one's)."""
     now = _now(now)
     expired = 0
     with scopes_disabled():
-        due = list(
-            Reservation.objects.filter(
-                status__in=[ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE],
-                expires_at__lte=now,
-            )
-            .order_by()
-            .values_list("pk", flat=True)[:1000]
+        due = Reservation.objects.filter(
+            status__in=[ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE],
+            expires_at__lte=now,
         )
+        if business is not None:
+            due = due.filter(business=business)
+        due = list(due.order_by().values_list("pk", flat=True)[:1000])
         for pk in due:
             with transaction.atomic():
                 reservation = (
@@ -662,6 +665,7 @@ def mark_sold(business, actor, reservation, data: SaleInput, *, now=None) -> Out
     reservation.paid_by = data.paid_by
     reservation.commission_minor = commission
     reservation.share_minor = share
+    reservation.credit_bonus_percent = terms.credit_bonus_percent
     reservation.sold_at = now
     reservation.ended_at = now
     reservation.sale_transaction_id = posted.transaction_id
@@ -732,8 +736,7 @@ def _release_share(business, reservation, listing, now):
     seller = listing.seller
     peer = selectors.peer_of(business, seller) if seller is not None else None
     if share and listing.payout == Payout.CREDIT:
-        terms = selectors.resale_settings(business, listing.program_id)
-        credit = pricing.credit_with_bonus(share, terms.credit_bonus_percent)
+        credit = pricing.credit_with_bonus(share, reservation.credit_bonus_percent)
         money_in.issue_voucher(
             business,
             key=key,
@@ -781,18 +784,18 @@ def _release_share(business, reservation, listing, now):
     reservation.save(update_fields=["released_at"])
 
 
-def release_shares(*, now=None) -> int:
-    """The worker's sweep: sales whose return window has closed pay their sellers."""
+def release_shares(*, now=None, business=None) -> int:
+    """The worker's sweep: sales whose return window has closed pay their sellers (every
+    business's, or one's)."""
     now = _now(now)
     released = 0
     with scopes_disabled():
-        due = list(
-            Reservation.objects.filter(
-                status=ReservationStatus.SOLD, released_at__isnull=True, release_after__lte=now
-            )
-            .order_by()
-            .values_list("pk", flat=True)[:1000]
+        due = Reservation.objects.filter(
+            status=ReservationStatus.SOLD, released_at__isnull=True, release_after__lte=now
         )
+        if business is not None:
+            due = due.filter(business=business)
+        due = list(due.order_by().values_list("pk", flat=True)[:1000])
         for pk in due:
             with transaction.atomic():
                 reservation = (
@@ -826,7 +829,7 @@ def _trade_in_values(business, user, data: TradeInInput, program, *, at_till):
     errors.raise_if_any()
     today = timezone.localdate(timezone=business.tzinfo)
     if data.bought_order:
-        bought = bought_line(business, user, data.bought_order, data.bought_line or 0)
+        bought = bought_line(business, user, data.bought_order, data.bought_line)
         original, bought_on, name = bought.unit_minor, bought.placed_on, bought.name[:200]
     else:
         original, name = data.original_minor, ""
@@ -851,7 +854,7 @@ def offer_trade_in(
     program = selectors.published_program(business, program_id)
     terms = selectors.resale_settings(business, program.pk)
     category, original, bought_on, name, suggested = _trade_in_values(
-        business, seller, data, program, at_till=at_till
+        business, seller or seller_email, data, program, at_till=at_till
     )
     offer = pricing.trade_in_offer(suggested, terms.trade_in_percent)
     if offer <= 0:
@@ -882,11 +885,19 @@ def offer_trade_in(
     return Outcome(trade_in, created=True)
 
 
-@transaction.atomic
 def decide_trade_in(business, actor, trade_in, *, accept: bool, now=None) -> Outcome[TradeIn]:
     """The seller accepts (a voucher at once, the item the shop's listing) or declines. At the
-    till staff record the seller's answer; from the app the seller answers."""
+    till staff record the seller's answer; from the app the seller answers. An offer past its
+    days is marked expired, and the answer refused."""
     now = _now(now)
+    with transaction.atomic():
+        decided = _decide_trade_in(business, actor, trade_in, accept=accept, now=now)
+    if decided is None:
+        raise InvalidTransition(_("This offer has expired: ask the shop for a new one."))
+    return decided
+
+
+def _decide_trade_in(business, actor, trade_in, *, accept, now):
     trade_in = selectors.get_trade_in(business, trade_in, for_update=True)
     if trade_in.at_till:
         check_can(actor, business, Capability.WORK)
@@ -901,7 +912,7 @@ def decide_trade_in(business, actor, trade_in, *, accept: bool, now=None) -> Out
     if trade_in.expires_at <= now:
         trade_in.status = TradeInStatus.EXPIRED
         trade_in.save(update_fields=["status"])
-        raise InvalidTransition(_("This offer has expired: ask the shop for a new one."))
+        return None
     trade_in.status = wanted
     trade_in.decided_at = now
     if accept:

@@ -284,6 +284,21 @@ def test_a_trade_in_offer_expires(business, owner, program, seats, giulia):
         services.decide_trade_in(
             business, owner, offer, accept=True, now=timezone.now() + timedelta(days=8)
         )
+    offer.refresh_from_db()
+    assert offer.status == TradeInStatus.EXPIRED and offer.voucher is None
+
+
+def test_a_bonus_changed_after_the_sale_does_not_change_it(business, owner, program, seats, giulia):
+    from peerarmy.resale.inputs import ResaleSettingsInput
+
+    item = public_listing(business, giulia, owner, program, seats)  # 40 €, as shop credit
+    made = reserve(business, item)
+    services.mark_sold(business, owner, made.reservation, SaleInput())
+    services.save_settings(
+        business, owner, program.pk, ResaleSettingsInput(credit_bonus_percent=50)
+    )
+    services.release_shares(now=timezone.now() + timedelta(days=15))
+    assert Voucher.objects.get(business=business, user=giulia).value_minor == 3200 + 640
 
 
 def test_editing_a_public_listing_sends_it_back_to_review(business, owner, program, seats, giulia):
@@ -293,3 +308,26 @@ def test_editing_a_public_listing_sends_it_back_to_review(business, owner, progr
     services.update_listing(business, giulia, item, data)
     item.refresh_from_db()
     assert item.status == ListingStatus.SUBMITTED and item.price_minor == 3500
+
+
+def test_a_walk_in_customer_without_an_account_trades_in_what_she_bought(
+    business, owner, program, seats
+):
+    from peerarmy.customers.models import Customer, Order
+
+    customer = Customer.objects.create(business=business, email="walkin@example.org")
+    Order.objects.create(
+        business=business, customer=customer, email=customer.email, source="manual",
+        external_id="SC-1", placed_at=timezone.now() - timedelta(days=40), total_minor=6000,
+        items=[{"name": "Casco Abus", "sku": "", "quantity": 1, "price_minor": 6000}],
+    )  # fmt: skip
+    data = TradeInInput(category_id=seats.pk, title="Casco", grade="good", bought_order="SC-1",
+                        bought_line=0)  # fmt: skip
+    offer = services.offer_trade_in(
+        business, owner, program.pk, data, seller_email="WalkIn@example.org"
+    ).value
+    assert offer.seller is None and offer.seller_email == "walkin@example.org"
+    assert (offer.original_minor, offer.suggested_minor, offer.offer_minor) == (6000, 3000, 1500)
+    accepted = services.decide_trade_in(business, owner, offer, accept=True).value
+    assert accepted.voucher.value_minor == 1500 and accepted.voucher.user_id is None
+    assert check_business(business.pk) == []

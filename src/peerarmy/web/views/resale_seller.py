@@ -115,17 +115,8 @@ def _listing_form(request, business, program, *, listing=None):
             "payout_holder": listing.payout_holder,
             "payout_iban": listing.payout_iban,
         }
-        if listing.bought_order:
-            position = next(
-                (
-                    i.position
-                    for i in bought
-                    if i.order_external_id == listing.bought_order and i.name == listing.bought_name
-                ),
-                None,
-            )
-            if position is not None:
-                initial["bought"] = f"{listing.bought_order}|{position}"
+        if listing.bought_order and listing.bought_line is not None:
+            initial["bought"] = f"{listing.bought_order}|{listing.bought_line}"
     elif request.GET.get("bought"):
         initial["bought"] = request.GET["bought"]
     return ListingForm(

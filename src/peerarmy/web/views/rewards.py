@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from peerarmy.errors import DomainError, PermissionDenied, ValidationFailed
 from peerarmy.inputs import InvalidInput
 from peerarmy.money import format_money
-from peerarmy.resale import selectors as resale_selectors
 from peerarmy.peers.selectors import peer_for_user
 from peerarmy.programs.selectors import get_program, programs_for_business
+from peerarmy.resale import selectors as resale_selectors
 from peerarmy.rewards import export, payouts, selectors, services, statements
 from peerarmy.rewards.inputs import ProgramRewardsInput, RewardSettingsInput, VoucherLookupInput
 from peerarmy.rewards.ledger import INSUFFICIENT
