@@ -480,25 +480,28 @@ BICI_GIALLA_PROGRAMS = [
     ProgramSpec(
         kind=ProgramKind.RESALE,
         slug="usato-garantito",
-        title_it="Usato garantito Bici Gialla",
-        title_en="Bici Gialla certified used bikes",
-        summary_it="Vendi la bici che non usi più: la controlliamo in officina, la garantiamo sei "
-        "mesi e la mettiamo in vetrina per te.",
-        summary_en="Sell the bike you no longer ride: we check it in our workshop, guarantee it "
-        "for six months and put it on show for you.",
+        title_it="L'usato di Bici Gialla",
+        title_en="Bici Gialla used, vouched for",
+        summary_it="Vendi tramite il negozio quello che non usi più: lo controlliamo, ti "
+        "suggeriamo un prezzo e lo mettiamo in vetrina per te.",
+        summary_en="Sell what you no longer use through the shop: we check it, suggest a price "
+        "and put it on show for you.",
         description_it=(
-            "Porti la bici in negozio, i nostri meccanici la controllano e ti propongono un "
-            "prezzo. La bici va in vetrina, in negozio e online, con sei mesi di garanzia Bici "
-            "Gialla.\n\n"
-            "Quando si vende ricevi l'80% del prezzo in denaro, oppure il 100% in buono acquisto. "
-            "Chi porta un amico a vendere o a comprare riceve punti."
+            "Metti in vendita dal tuo profilo la bici, il seggiolino o la borsa che non usi più: "
+            "se l'hai comprato da noi lo scegli dai tuoi ordini, garantiamo che è originale e ti "
+            "suggeriamo un prezzo. Controlliamo ogni annuncio prima di pubblicarlo; chi compra "
+            "lo prenota e lo ritira in negozio.\n\n"
+            "Quando si vende, passati i 14 giorni per il reso, ricevi l'80% del prezzo in "
+            "denaro, oppure il 100% in buono acquisto. Oppure dacci l'oggetto in permuta e "
+            "ricevi subito un buono."
         ),
         description_en=(
-            "You bring the bike to the shop, our mechanics check it and suggest a price. The "
-            "bike goes on show, in the shop and online, with a six-month Bici Gialla "
-            "guarantee.\n\n"
-            "When it sells you get 80% of the price in money, or 100% as a shop voucher. Bring "
-            "a friend to sell or buy and you earn points."
+            "List from your profile the bike, child seat or bag you no longer use: if you bought "
+            "it here you pick it from your orders, we vouch that it is genuine and suggest a "
+            "price. We check every listing before it goes on show; buyers reserve it and "
+            "collect it at the shop.\n\n"
+            "When it sells, once the 14 days for returns are over, you get 80% of the price in "
+            "money, or 100% as a shop voucher. Or trade it in and get a voucher at once."
         ),
         published_days_ago=130,
     ),

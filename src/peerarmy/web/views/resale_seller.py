@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import DomainError, NotFound
 from peerarmy.money import format_money
 from peerarmy.photos import MAX_UPLOAD_BYTES
-from peerarmy.resale import selectors, services
+from peerarmy.resale import pricing, selectors, services
 from peerarmy.resale.models import ListingStatus, Payout, ReservationStatus, TradeInStatus
 from peerarmy.web.forms.resale import PHOTO_TYPES, ListingForm, TradeInForm
 from peerarmy.web.forms.rewards import money_input
@@ -49,15 +50,17 @@ def _sale_rows(business, user):
         item = sale.listing
         if sale.status == ReservationStatus.RETURNED:
             state = _("Brought back by the buyer: on sale again")
+        elif sale.released_at and item.payout == Payout.CREDIT:
+            credit = pricing.credit_with_bonus(sale.share_minor, sale.credit_bonus_percent)
+            state = _("Paid to you as shop credit: %(amount)s, the bonus included") % {
+                "amount": format_money(credit, sale.currency)
+            }
         elif sale.released_at:
-            state = (
-                _("Paid to you as shop credit")
-                if item.payout == Payout.CREDIT
-                else _("Paid to you")
-            )
+            state = _("Paid to you")
         else:
+            local = timezone.localtime(sale.release_after, business.tzinfo)
             state = _("Paid to you on %(day)s, when the return window closes") % {
-                "day": timezone.localtime(sale.release_after, business.tzinfo).strftime("%d/%m/%Y")
+                "day": date_format(local, "DATE_FORMAT")
             }
         rows.append(
             {
