@@ -74,13 +74,14 @@ def is_guard_violation(error: Exception) -> bool:
     return GUARD_NAME in str(error)
 
 
-# Each booking meets the later ones of its asset through the asset's index. The unary plus on
-# `b.id` keeps SQLite's planner (which has no statistics) from walking the business's index by
-# rowid instead: that plan compares every booking with every later one, hours on a big shop.
+# Each booking meets the later ones of its asset through the (asset, business, starts_at)
+# index. The unary pluses on `b.business_id` and `b.id` keep SQLite's planner (which has no
+# statistics) from walking the business's index instead: that plan compares every booking
+# with every later one of the business, hours on a big shop.
 _OVERLAPPING = """
     SELECT a.code, b.code FROM sharing_booking a
     JOIN sharing_booking b
-      ON b.asset_id = a.asset_id AND b.business_id = a.business_id
+      ON b.asset_id = a.asset_id AND +b.business_id = a.business_id
      AND b.starts_at < a.ends_at AND b.ends_at > a.starts_at AND +b.id > a.id AND b.held
     WHERE a.business_id = %s AND a.held
     ORDER BY a.id, b.id

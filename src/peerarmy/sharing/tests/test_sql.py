@@ -68,3 +68,17 @@ def test_overlaps_are_reported_per_business(business, owner, other_business):
     assert sql.overlapping_bookings(other_business.pk) == [(theirs.code, "copy" + theirs.code[:6])]
     _copy(mine)
     assert sql.overlapping_bookings(business.pk) == [(mine.code, "copy" + mine.code[:6])]
+
+
+def test_the_overlap_check_meets_each_booking_through_its_assets_index():
+    """On SQLite (no statistics) the check's self-join must reach the other bookings by the
+    asset, not by the business: that plan compared every booking with every other, hours on a
+    big shop (it came back once when an index was dropped)."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans from its statistics")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql._OVERLAPPING.replace("%s", "1"))
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "SEARCH b USING INDEX sharing_booking_asset " in plan, plan
