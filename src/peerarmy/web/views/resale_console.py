@@ -107,7 +107,7 @@ def _listing_page(request, business, listing, *, form=None, photo_form=None, sta
             if listing.suggested_minor is not None
             else "",
             "grade_definition": GRADE_DEFINITIONS.get(listing.grade, ""),
-            "bought": bought_words(listing),
+            "bought": bought_words(listing, business),
             "suggestion": suggestion_words(listing),
             "form": form or ReviewForm(business=business),
             "photo_form": photo_form or AssetPhotoForm(),

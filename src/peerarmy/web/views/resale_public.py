@@ -42,12 +42,12 @@ def _published(business, program_slug):
     return selectors.published_program(business, program_slug)
 
 
-def bought_words(listing) -> str:
+def bought_words(listing, business) -> str:
     """The shop's word for an item it sold: "Bought at Bici Gialla in March 2024"."""
     if not listing.bought_here or listing.bought_on is None:
         return ""
     return _("Bought at %(shop)s in %(month)s") % {
-        "shop": listing.business.name,
+        "shop": business.name,
         "month": date_format(listing.bought_on, "YEAR_MONTH_FORMAT"),
     }
 
@@ -124,7 +124,7 @@ def program(request, business, program_slug):
                 "listing": f,
                 "cover": covers.get(f.pk, ""),
                 "price": format_money(f.price_minor, f.currency),
-                "bought": bought_words(f),
+                "bought": bought_words(f, business),
                 "url": reverse(
                     "web:resale_listing",
                     kwargs={
@@ -155,7 +155,7 @@ def _listing_page(request, business, program, listing, form, status=200):
         "photos": photos,
         "price": format_money(listing.price_minor, listing.currency),
         "grade_definition": GRADE_DEFINITIONS.get(listing.grade, ""),
-        "bought": bought_words(listing),
+        "bought": bought_words(listing, business),
         "suggestion": suggestion_words(listing),
         "form": form,
         "hours": terms.reservation_hours,

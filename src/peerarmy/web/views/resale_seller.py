@@ -146,7 +146,7 @@ def _form_page(request, business, program, form, *, listing=None, status=200, **
         context |= {
             "photos": selectors.photos_of(business, listing),
             "photo_form": extra.get("photo_form") or AssetPhotoForm(),
-            "bought": bought_words(listing),
+            "bought": bought_words(listing, business),
             "suggestion": suggestion_words(listing),
             "editable": listing.status
             in (
