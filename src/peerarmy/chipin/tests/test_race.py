@@ -10,10 +10,8 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django.db.models import F, Sum
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
 from peerarmy.chipin import funding, services
 from peerarmy.chipin.inputs import PledgeInput
@@ -21,6 +19,7 @@ from peerarmy.chipin.models import Campaign, Pledge
 from peerarmy.errors import DomainError
 from peerarmy.notifications.models import OutboxMessage
 from peerarmy.tenancy.tests.factories import UserFactory
+from peerarmy.tenancy.tests.threads import in_threads as race_threads
 from peerarmy.tenancy.tests.threads import requires_shared_database
 
 from .helpers import chipin_program, pledge, start
@@ -34,25 +33,7 @@ AMOUNTS = (500, 700, 1_100, 1_300)  # all above the smallest pledge, none dividi
 
 
 def in_threads(work, threads=THREADS):
-    """Run `work(i, barrier)` in `threads` threads at once; its exceptions are returned."""
-    barrier = threading.Barrier(threads)
-    failures = []
-
-    def run(i):
-        try:
-            with scopes_disabled():
-                work(i, barrier)
-        except Exception as exc:  # noqa: BLE001 - the test inspects them
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    started = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in started:
-        t.start()
-    for t in started:
-        t.join(timeout=60)
-    return failures
+    return race_threads(work, threads)
 
 
 def test_pledges_racing_for_the_last_euros_never_pass_the_ceiling(business, owner):

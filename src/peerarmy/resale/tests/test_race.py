@@ -10,7 +10,6 @@ listings."""
 import threading
 
 import pytest
-from django.db import connections
 from django.db.models import Count
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -21,6 +20,7 @@ from peerarmy.resale.inputs import ReservationInput, SaleInput
 from peerarmy.resale.models import Listing, ListingStatus, Reservation, ReservationStatus
 from peerarmy.rewards.checks import check_business
 from peerarmy.tenancy.tests.factories import UserFactory
+from peerarmy.tenancy.tests.threads import in_threads as race_threads
 from peerarmy.tenancy.tests.threads import requires_shared_database
 
 from .helpers import category, public_listing, resale_program
@@ -33,24 +33,7 @@ LISTINGS = 4
 
 
 def in_threads(work, threads=THREADS):
-    barrier = threading.Barrier(threads)
-    failures = []
-
-    def run(i):
-        try:
-            with scopes_disabled():
-                work(i, barrier)
-        except Exception as exc:  # noqa: BLE001 - the test inspects them
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    started = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in started:
-        t.start()
-    for t in started:
-        t.join(timeout=120)
-    return failures
+    return race_threads(work, threads)
 
 
 def _world(business, owner):

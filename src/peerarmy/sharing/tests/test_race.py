@@ -11,13 +11,13 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connections
 from django_scopes import scopes_disabled
 
 from peerarmy.errors import DomainError
 from peerarmy.sharing import selectors, services, sql
 from peerarmy.sharing.inputs import BookingInput
 from peerarmy.sharing.models import Booking
+from peerarmy.tenancy.tests.threads import in_threads as race_threads
 from peerarmy.tenancy.tests.threads import requires_shared_database
 
 from .helpers import asset, next_saturday, sharing_program, station
@@ -30,24 +30,7 @@ ASSETS = 4
 
 
 def in_threads(work, threads=THREADS):
-    barrier = threading.Barrier(threads)
-    failures = []
-
-    def run(i):
-        try:
-            with scopes_disabled():
-                work(i, barrier)
-        except Exception as exc:  # noqa: BLE001 - the test inspects them
-            failures.append(exc)
-        finally:
-            connections.close_all()
-
-    started = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
-    for t in started:
-        t.start()
-    for t in started:
-        t.join(timeout=120)
-    return failures
+    return race_threads(work, threads)
 
 
 def _world(business, owner):

@@ -37,3 +37,26 @@ def race(calls, timeout=60):
     for t in threads:
         t.join(timeout=timeout)
     return outcomes
+
+
+def in_threads(work, threads, timeout=120):
+    """Run `work(i, barrier)` in `threads` threads at once (the work waits on the barrier when
+    it is ready to race), each with its own database connection; the exceptions it raised."""
+    barrier = threading.Barrier(threads)
+    failures = []
+
+    def run(i):
+        try:
+            with scopes_disabled():
+                work(i, barrier)
+        except Exception as exc:  # noqa: BLE001 - the test inspects them
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    started = [threading.Thread(target=run, args=(i,)) for i in range(threads)]
+    for t in started:
+        t.start()
+    for t in started:
+        t.join(timeout=timeout)
+    return failures

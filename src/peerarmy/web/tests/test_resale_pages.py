@@ -265,3 +265,20 @@ def test_an_expired_reservation_link_says_so(client, business, owner, program, s
         _url("resale_reservation_confirm", business, token=made.token), follow=True
     )
     assert "This reservation has expired" in page.content.decode()
+
+
+def test_a_reservation_shows_the_transfer_and_its_qr_code(
+    client, business, owner, program, seats, giulia
+):
+    from peerarmy.chipin.tests.helpers import shop_bank
+
+    shop_bank(business, owner)
+    item = public_listing(business, giulia, owner, program, seats)
+    made = reserve(business, item)
+    page = _english(client).get(_url("resale_reservation", business, token=made.token))
+    html = page.content.decode()
+    assert "Pay by bank transfer" in html and "RF" in html
+    qr = client.get(_url("resale_reservation_qr", business, token=made.token))
+    assert qr.status_code == 200 and qr["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in qr.content
+    assert client.get(_url("resale_reservation_qr", business, token="nope")).status_code == 404

@@ -134,3 +134,30 @@ def attempt(request, call):
             raise Http404 from exc
         messages.error(request, exc.message)
     return None
+
+
+def epc_qr(bank, amount_minor: int, reference: str):
+    """The EPC QR code ("GiroCode", EPC069-12) of a transfer to the business: its IBAN, the
+    amount and the RF reference, which Italian and European banking apps read (a segno QR)."""
+    import segno.helpers
+
+    return segno.helpers.make_epc_qr(
+        name=bank.holder[:70],
+        iban=bank.iban,
+        amount=amount_minor / 100,
+        reference=reference,
+        bic=bank.bic or None,
+    )
+
+
+def epc_qr_response(bank, amount_minor: int, reference: str):
+    """The EPC QR code as an SVG image, for a private page (never cached)."""
+    import io
+
+    from django.http import HttpResponse
+
+    out = io.BytesIO()
+    epc_qr(bank, amount_minor, reference).save(out, kind="svg", scale=4, border=2, dark="#111111")
+    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response

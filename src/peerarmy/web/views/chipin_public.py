@@ -27,7 +27,7 @@ from peerarmy.photos import MAX_UPLOAD_BYTES as MAX_PHOTO
 from peerarmy.rewards.selectors import vouchers_of_user
 from peerarmy.web.forms.chipin_public import PledgeForm, StartCampaignForm
 
-from .base import business_page
+from .base import business_page, epc_qr
 from .matching_public import private_page
 
 GET_POST = ("GET", "HEAD", "POST")
@@ -205,13 +205,7 @@ def epc_qr_svg(bank, pledge, campaign) -> str:
     """The EPC QR code ("GiroCode", EPC069-12) of a pledge's transfer: the business's IBAN,
     the amount still to pay and the RF reference, which Italian and European banking apps
     read."""
-    qr = segno.helpers.make_epc_qr(
-        name=bank.holder[:70],
-        iban=bank.iban,
-        amount=pledge.left_minor / 100,
-        reference=pledge.reference,
-        bic=bank.bic or None,
-    )
+    qr = epc_qr(bank, pledge.left_minor, pledge.reference)
     return qr.svg_inline(scale=4, border=2, dark="#111111")
 
 

@@ -6,14 +6,11 @@ the shop's IBAN with the RF reference and an EPC QR code), cancel it.
 No account is needed: a visitor's reservation holds the item while they confirm it by the
 e-mailed link; a signed-in person reserving with their own address holds it at once."""
 
-import io
 import secrets
 from urllib.parse import urlencode
 
-import segno
-import segno.helpers
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -30,7 +27,7 @@ from peerarmy.resale.pricing import GRADES
 from peerarmy.resale.services import months_between
 from peerarmy.web.forms.resale import ListingSearchForm, ReservationForm
 
-from .base import business_page
+from .base import business_page, epc_qr_response
 from .matching_public import private_page
 
 GET_POST = ("GET", "HEAD", "POST")
@@ -326,15 +323,4 @@ def reservation_qr(request, business, token):
     to_pay = _to_pay(found)
     if bank is None or not to_pay:
         raise Http404
-    qr = segno.helpers.make_epc_qr(
-        name=bank.holder[:70],
-        iban=bank.iban,
-        amount=to_pay / 100,
-        reference=found.reference,
-        bic=bank.bic or None,
-    )
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=4, border=2, dark="#111111")
-    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return epc_qr_response(bank, to_pay, found.reference)

@@ -9,14 +9,11 @@ link; a signed-in person booking with their own address is confirmed at once. Ti
 and shown on the business's clock. The feeds an owner subscribes to (`sharing.calendars`) are
 served here too: their address is their key."""
 
-import io
 import math
 import secrets
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-import segno
-import segno.helpers
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -44,7 +41,7 @@ from peerarmy.web.forms.sharing_public import (
     SearchForm,
 )
 
-from .base import business_page
+from .base import business_page, epc_qr_response
 from .matching_public import private_page
 
 GET_POST = ("GET", "HEAD", "POST")
@@ -625,18 +622,7 @@ def booking_qr(request, business, token):
     to_pay = _to_pay(booking)
     if bank is None or not to_pay:
         raise Http404
-    qr = segno.helpers.make_epc_qr(
-        name=bank.holder[:70],
-        iban=bank.iban,
-        amount=to_pay / 100,
-        reference=booking.reference,
-        bic=bank.bic or None,
-    )
-    out = io.BytesIO()
-    qr.save(out, kind="svg", scale=4, border=2, dark="#111111")
-    response = HttpResponse(out.getvalue(), content_type="image/svg+xml")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return epc_qr_response(bank, to_pay, booking.reference)
 
 
 @business_page()
