@@ -428,6 +428,8 @@ class BankCredit(models.Model):
     )
     applied_minor = models.BigIntegerField(default=0)  # into the campaign
     returned_minor = models.BigIntegerField(default=0)  # owed back to the payer
+    # what else its reference named (a rental booking), in words for the statement's page
+    paid_for = models.CharField(max_length=200, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

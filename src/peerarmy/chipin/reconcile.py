@@ -23,7 +23,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,6 +52,37 @@ from .models import (
     PledgeStatus,
     StatementUpload,
 )
+
+
+@dataclass(frozen=True)
+class Payee:
+    """Something other than a pledge that a transfer pays, found by the RF reference it was
+    given (a rental booking paid ahead): what it is, in words for the statement's page, what
+    it is due, and `take(now, actor_id)`, which books the money in its own app (in the
+    upload's transaction) and says whether it took it."""
+
+    label: str
+    due_minor: int
+    take: Callable[[datetime, int | None], bool]
+
+
+# The apps whose references a statement may pay besides pledges (sharing's bookings): each a
+# `find(business, references) -> {reference: Payee}`, registered by the app's AppConfig.ready
+# so that this app imports none of them.
+_PAYEE_FINDERS: list[Callable] = []
+
+
+def register_payee_finder(find) -> None:
+    if find not in _PAYEE_FINDERS:
+        _PAYEE_FINDERS.append(find)
+
+
+def _payees(business, references) -> dict[str, Payee]:
+    found: dict[str, Payee] = {}
+    if references:
+        for find in _PAYEE_FINDERS:
+            found.update(find(business, references))
+    return found
 
 
 def _chunk() -> int:
@@ -237,6 +270,8 @@ class _Decision:
     suggested: _Candidate | None = None
     applied: int = 0
     returned: int = 0
+    payee: Payee | None = None  # paid what it is due: its app books it
+    paid_for: str = ""
 
 
 def _reconcile(business, upload, statement, now, actor):
@@ -250,7 +285,8 @@ def _reconcile(business, upload, statement, now, actor):
         seen.add(credit.bank_ref)
         fresh.append(credit)
     pledges = _pledges_by_reference(business, {c.reference for c in fresh if c.reference})
-    unreferenced = [c for c in fresh if c.reference not in pledges]
+    payees = _payees(business, {c.reference for c in fresh if c.reference} - set(pledges))
+    unreferenced = [c for c in fresh if c.reference not in pledges and c.reference not in payees]
     candidates = _waiting_by_amount(business, {c.amount_minor for c in unreferenced})
     campaigns = {
         c.pk: c
@@ -260,13 +296,34 @@ def _reconcile(business, upload, statement, now, actor):
     }
     taken_suggestions: set[int] = set()
     decisions = []
+    paid_payees: set[str] = set()
     for credit in fresh:
         pledge = pledges.get(credit.reference) if credit.currency == currency else None
+        payee = payees.get(credit.reference) if credit.currency == currency else None
+        if pledge is None and payee is not None:
+            decisions.append(_pay(payee, credit, paid_payees))
+            continue
         if pledge is None:
             decisions.append(_suggest(credit, currency, candidates, taken_suggestions))
             continue
         decisions.append(_apply(pledge, credit, campaigns[pledge.campaign_id]))
     _write(business, upload, decisions, campaigns, now, actor)
+
+
+def _pay(payee, credit, paid) -> _Decision:
+    """A credit for a payee: taken when it is exactly what is due (once per file); any other
+    amount stays for staff, with what it was meant for."""
+    reference = credit.reference
+    if credit.amount_minor != payee.due_minor or reference in paid:
+        return _Decision(credit, CreditStatus.UNMATCHED, paid_for=payee.label[:200])
+    paid.add(reference)
+    return _Decision(
+        credit,
+        CreditStatus.MATCHED,
+        payee=payee,
+        applied=credit.amount_minor,
+        paid_for=payee.label[:200],
+    )
 
 
 def _suggest(credit, currency, candidates, taken) -> _Decision:
@@ -329,7 +386,7 @@ def _write(business, upload, decisions, campaigns, now, actor):
     firsts: dict[int, int] = defaultdict(int)
     changed: dict[int, _Row] = {}
     for d in decisions:
-        if d.applied:
+        if d.applied and d.pledge is not None:
             by_campaign[d.pledge.campaign_id] += d.applied
             if d.pledge.pk not in changed and d.pledge.received_before == 0:
                 firsts[d.pledge.campaign_id] += 1
@@ -356,6 +413,10 @@ def _write(business, upload, decisions, campaigns, now, actor):
             business.pk,
             [(amount, firsts[cid], cid) for cid, amount in sorted(by_campaign.items())],
         )
+    for d in decisions:
+        if d.payee is not None and not d.payee.take(now, getattr(actor, "pk", None)):
+            # paid meanwhile by another way (at the till): staff give it back or keep it
+            d.status, d.applied, d.payee = CreditStatus.UNMATCHED, 0, None
     sql.update_pledges_received(
         business.pk,
         [
@@ -391,6 +452,7 @@ def _write(business, upload, decisions, campaigns, now, actor):
                 d.suggested.pk if d.suggested else None,
                 d.applied,
                 d.returned,
+                d.paid_for,
             )
             for d in decisions
         ],

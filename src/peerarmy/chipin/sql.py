@@ -14,11 +14,11 @@ PLEDGE, CREDIT, CAMPAIGN, LINK = (
 CREDIT_COLUMNS = (
     "line, bank_ref, booked_on, amount_minor, currency, debtor_name, debtor_iban, debtor_bic, "
     "reference, remittance, status, pledge_id, suggested_pledge_id, applied_minor, "
-    "returned_minor"
+    "returned_minor, paid_for"
 )
 CREDIT_TYPES = (
     "integer", "text", "date", "bigint", "text", "text", "text", "text", "text", "text", "text",
-    "bigint", "bigint", "bigint", "bigint",
+    "bigint", "bigint", "bigint", "bigint", "text",
 )  # fmt: skip
 
 _FIELDS = {

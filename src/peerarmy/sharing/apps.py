@@ -13,3 +13,9 @@ class SharingConfig(AppConfig):
         from . import checks as sharing_checks
 
         checks.register(sharing_checks.check_bookings)
+        # a bank statement uploaded for chip-in pays bookings ahead by their RF reference
+        from peerarmy.chipin import reconcile
+
+        from . import services
+
+        reconcile.register_payee_finder(services.payees_by_reference)

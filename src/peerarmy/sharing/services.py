@@ -773,6 +773,44 @@ def _take_payment(business, booking, *, by_transfer, actor_id, when):
     booking.held_minor += amount
 
 
+def payees_by_reference(business, references):
+    """The bookings a bank statement's credits pay ahead, by their RF reference (chip-in's
+    reconciliation asks): those still to pay, with what they are due and how to book it."""
+    from functools import partial
+
+    from peerarmy.chipin.reconcile import Payee
+
+    found = {}
+    references = list(references)
+    for start in range(0, len(references), 500):
+        rows = Booking.objects.filter(
+            business=business,
+            reference__in=references[start : start + 500],
+            paid_at__isnull=True,
+            status__in=[BookingStatus.CONFIRMED, BookingStatus.UNCONFIRMED],
+        ).select_related("asset")
+        for booking in rows.order_by():
+            found[booking.reference] = Payee(
+                label=_("Booking %(code)s: %(asset)s")
+                % {"code": booking.code, "asset": booking.asset.name},
+                due_minor=booking.price_minor + booking.deposit_minor,
+                take=partial(_transfer_arrived, business, booking.pk),
+            )
+    return found
+
+
+def _transfer_arrived(business, booking_id, now, actor_id) -> bool:
+    """The bank statement shows the transfer for a booking: the rental and the deposit are
+    held, as when staff record it. False when it was paid meanwhile, or is over."""
+    booking = selectors.get_booking(business, booking_id, for_update=True)
+    waiting = booking.status in (BookingStatus.CONFIRMED, BookingStatus.UNCONFIRMED)
+    if booking.paid_at is not None or not waiting:
+        return False
+    _take_payment(business, booking, by_transfer=True, actor_id=actor_id, when=now)
+    booking.save()
+    return True
+
+
 @transaction.atomic
 def record_transfer(business, actor, booking, *, now=None) -> Outcome[Booking]:
     """Staff saw the transfer for a booking arrive: the rental and the deposit are held."""

@@ -56,7 +56,26 @@ def test_the_statements_leave_another_business_alone(business, owner, theirs):
     sql.insert_credits(
         business.pk,
         mine.pk,
-        [(2, "MINE-2", now.date(), 700, "EUR", "N", "", "", "", "", "unmatched", None, None, 0, 0)],
+        [
+            (
+                2,
+                "MINE-2",
+                now.date(),
+                700,
+                "EUR",
+                "N",
+                "",
+                "",
+                "",
+                "",
+                "unmatched",
+                None,
+                None,
+                0,
+                0,
+                "",
+            )
+        ],
     )
     assert _state(campaign, made) == before
     assert BankCredit.objects.filter(business=business).count() == 2
