@@ -57,13 +57,14 @@ from .models import (
 @dataclass(frozen=True)
 class Payee:
     """Something other than a pledge that a transfer pays, found by the RF reference it was
-    given (a rental booking paid ahead): what it is, in words for the statement's page, what
-    it is due, and `take(now, actor_id)`, which books the money in its own app (in the
-    upload's transaction) and says whether it took it."""
+    given (a rental booking or a reservation paid ahead): what it is, in words for the
+    statement's page, what it is due, and `take(credit, now, actor_id)`, which books the money
+    in its own app (in the upload's transaction; the credit says who paid, from which IBAN)
+    and says whether it took it."""
 
     label: str
     due_minor: int
-    take: Callable[[datetime, int | None], bool]
+    take: Callable[[bankfiles.BankCredit, datetime, int | None], bool]
 
 
 # The apps whose references a statement may pay besides pledges (sharing's bookings): each a
@@ -414,7 +415,7 @@ def _write(business, upload, decisions, campaigns, now, actor):
             [(amount, firsts[cid], cid) for cid, amount in sorted(by_campaign.items())],
         )
     for d in decisions:
-        if d.payee is not None and not d.payee.take(now, getattr(actor, "pk", None)):
+        if d.payee is not None and not d.payee.take(d.credit, now, getattr(actor, "pk", None)):
             # paid meanwhile by another way (at the till): staff give it back or keep it
             d.status, d.applied, d.payee = CreditStatus.UNMATCHED, 0, None
     sql.update_pledges_received(

@@ -13,3 +13,9 @@ class ResaleConfig(AppConfig):
         from . import checks as resale_checks
 
         checks.register(resale_checks.check_resales)
+        # a bank statement uploaded for chip-in pays reservations ahead by their RF reference
+        from peerarmy.chipin import reconcile
+
+        from . import services
+
+        reconcile.register_payee_finder(services.payees_by_reference)

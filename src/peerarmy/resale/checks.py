@@ -2,8 +2,11 @@
 
 - the account of sellers' shares held until the return window closes holds exactly the shares
   of the sales not yet paid out;
-- each sale's money adds up: what the till or the bank took is the shop's commission plus the
-  seller's share, and a sale brought back took nothing in the end;
+- each sale's money adds up: what the till or the bank took (or the money paid ahead the sale
+  drew from) is the shop's commission plus the seller's share, and a sale brought back took
+  nothing in the end;
+- the account of reservations paid ahead holds exactly what the reservations still waiting for
+  their buyer were paid;
 - a seller's share once paid out left the held account (as a voucher, to the seller's
   payable, or owed to their bank account) exactly once;
 - no listing is held by two reservations at once (what the database's unique index must have
@@ -34,12 +37,20 @@ def _taken_by_listing(business_id) -> dict[str, int]:
         Entry.objects.filter(
             business_id=business_id,
             transaction__kind__in=[TransactionKind.RESALE, TransactionKind.RESALE_RETURN],
-            account__kind__in=[AccountKind.TILL, AccountKind.BANK],
+            # a sale paid ahead draws from the money held for it, which came from the bank
+            account__kind__in=[AccountKind.TILL, AccountKind.BANK, AccountKind.RESALE_PAID_AHEAD],
         )
         .values("transaction__reason_args__listing")
         .annotate(total=Sum("amount"))
     )
     return {r["transaction__reason_args__listing"]: int(r["total"] or 0) for r in rows}
+
+
+def _paid_ahead_in_ledger(business_id) -> int:
+    total = Balance.objects.filter(
+        account__business_id=business_id, account__kind=AccountKind.RESALE_PAID_AHEAD
+    ).aggregate(t=Sum("amount"))["t"]
+    return -int(total or 0)
 
 
 def _paid_out(business_id) -> dict[str, int]:
@@ -78,6 +89,19 @@ def check_resales(business_id) -> list[Violation]:
                     "resale_held",
                     f"sales wait to pay {waiting} to sellers but the held account shows "
                     f"{in_ledger}",
+                )
+            )
+        ahead = Reservation.objects.filter(
+            business_id=business_id,
+            paid_ahead_at__isnull=False,
+            status__in=[ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE],
+        ).aggregate(t=Sum("paid_ahead_minor"))["t"]
+        ahead, in_ledger = int(ahead or 0), _paid_ahead_in_ledger(business_id)
+        if ahead != in_ledger:
+            found.append(
+                Violation(
+                    "resale_paid_ahead",
+                    f"reservations paid ahead hold {ahead} but the account shows {in_ledger}",
                 )
             )
         taken = _taken_by_listing(business_id)

@@ -319,6 +319,13 @@ class Reservation(models.Model):
     # the sale: how it was paid, what the shop kept, and the seller's share, held in the
     # ledger until the return window closes (`release_after`), then paid out (`released_at`)
     paid_by = models.CharField(max_length=8, blank=True)
+    # paid ahead by transfer (found in the bank's statement): held until the sale, or owed
+    # back to the payer's account if the reservation ends without one
+    paid_ahead_at = models.DateTimeField(null=True, blank=True)
+    paid_ahead_minor = models.PositiveIntegerField(default=0)
+    payer_name = models.CharField(max_length=140, blank=True)
+    payer_iban = models.CharField(max_length=34, blank=True)
+    payer_bic = models.CharField(max_length=11, blank=True)
     commission_minor = models.PositiveIntegerField(default=0)
     share_minor = models.PositiveIntegerField(default=0)
     credit_bonus_percent = models.PositiveSmallIntegerField(default=0)  # the terms of the sale

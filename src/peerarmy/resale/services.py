@@ -510,6 +510,94 @@ def _new_reference(business) -> str:
     return unique_reference(Reservation, business, lambda body: references.rf_reference("R" + body))
 
 
+def payees_by_reference(business, references):
+    """The reservations a bank statement's credits pay ahead, by their RF reference (chip-in's
+    reconciliation asks): those held and not yet paid, with their price and how to book it."""
+    from functools import partial
+
+    from peerarmy.chipin.reconcile import Payee
+
+    found = {}
+    references = list(references)
+    for start in range(0, len(references), 500):
+        rows = Reservation.objects.filter(
+            business=business,
+            reference__in=references[start : start + 500],
+            paid_ahead_at__isnull=True,
+            status__in=[ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE],
+        ).select_related("listing")
+        for reservation in rows.order_by():
+            found[reservation.reference] = Payee(
+                label=_("Reservation %(code)s: %(title)s")
+                % {"code": reservation.code, "title": reservation.listing.title},
+                due_minor=reservation.price_minor,
+                take=partial(_paid_ahead, business, reservation.pk),
+            )
+    return found
+
+
+def _paid_ahead(business, reservation_id, credit, now, actor_id) -> bool:
+    """The bank statement shows the transfer for a reservation: the money is held until the
+    buyer collects the item (then the sale draws from it), or goes back to the payer's account
+    if the reservation ends without a sale. A paid reservation no longer expires by itself."""
+    reservation = selectors.get_reservation(business, reservation_id, for_update=True)
+    waiting = reservation.status in (ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE)
+    if reservation.paid_ahead_at is not None or not waiting:
+        return False
+    amount, currency = reservation.price_minor, reservation.currency
+    bank = ledger.house(AccountKind.BANK, currency)
+    ahead = ledger.house(AccountKind.RESALE_PAID_AHEAD, currency)
+    refs = ledger.accounts(business.pk, [bank, ahead])
+    ledger.post(
+        business.pk,
+        key=f"resale.paid_ahead:{reservation.pk}",
+        kind=TransactionKind.RESALE_PAID_AHEAD,
+        legs=[Leg(refs[bank], amount), Leg(refs[ahead], -amount)],
+        reason="resale.paid_ahead",
+        reason_args={"listing": reservation.listing.code, "title": reservation.listing.title},
+        program_id=reservation.program_id,
+        actor_id=actor_id,
+        occurred_at=now,
+    )
+    reservation.paid_ahead_at = now
+    reservation.paid_ahead_minor = amount
+    reservation.payer_name = credit.debtor_name[:140]
+    reservation.payer_iban = credit.debtor_iban[:34]
+    reservation.payer_bic = credit.debtor_bic[:11]
+    reservation.save(
+        update_fields=[
+            "paid_ahead_at",
+            "paid_ahead_minor",
+            "payer_name",
+            "payer_iban",
+            "payer_bic",
+        ]
+    )
+    return True
+
+
+def _give_back_paid_ahead(business, reservation, now, actor_id=None):
+    """A reservation paid ahead ends without a sale: the money is owed back to the account it
+    came from (the refunds payout run sends it)."""
+    if not reservation.paid_ahead_minor:
+        return
+    money_in.owe_refund(
+        business,
+        key=f"resale.paid_back:{reservation.pk}",
+        source=ledger.house(AccountKind.RESALE_PAID_AHEAD, reservation.currency),
+        amount_minor=reservation.paid_ahead_minor,
+        currency=reservation.currency,
+        holder=reservation.payer_name or reservation.name,
+        iban=reservation.payer_iban,
+        bic=reservation.payer_bic,
+        email=reservation.email,
+        language=reservation.language,
+        remittance=_("Reservation %(code)s given back") % {"code": reservation.code},
+        actor_id=actor_id,
+        when=now,
+    )
+
+
 def reservation_url(business, token, *, confirm=False) -> str:
     name = "web:resale_reservation_confirm" if confirm else "web:resale_reservation"
     return _absolute(reverse(name, kwargs={"business_slug": business.slug, "token": token}))
@@ -557,7 +645,8 @@ def confirm_reservation(business, token, *, now=None) -> Outcome[Reservation]:
     return Outcome(reservation)
 
 
-def _release_listing(business, reservation, status, now):
+def _release_listing(business, reservation, status, now, actor_id=None):
+    _give_back_paid_ahead(business, reservation, now, actor_id)
     reservation.status = status
     reservation.holding = False
     reservation.ended_at = now
@@ -580,7 +669,9 @@ def cancel_reservation(business, reservation, *, actor=None, token=None, now=Non
         return Outcome(reservation, replayed=True)
     if reservation.status not in (ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE):
         raise InvalidTransition(_("Only a reservation not yet collected can be cancelled."))
-    _release_listing(business, reservation, ReservationStatus.CANCELLED, now)
+    _release_listing(
+        business, reservation, ReservationStatus.CANCELLED, now, getattr(actor, "pk", None)
+    )
     return Outcome(reservation)
 
 
@@ -593,6 +684,7 @@ def expire_reservations(*, now=None, business=None) -> int:
         due = Reservation.objects.filter(
             status__in=[ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE],
             expires_at__lte=now,
+            paid_ahead_at__isnull=True,  # paid: the buyer comes, or staff cancel it
         )
         if business is not None:
             due = due.filter(business=business)
@@ -634,9 +726,11 @@ def mark_sold(business, actor, reservation, data: SaleInput, *, now=None) -> Out
     listing = selectors.get_listing(business, reservation.listing_id, for_update=True)
     terms = selectors.resale_settings(business, reservation.program_id)
     price, currency = reservation.price_minor, reservation.currency
-    source = ledger.house(
-        AccountKind.TILL if data.paid_by == "till" else AccountKind.BANK, currency
-    )
+    paid_by = "transfer" if reservation.paid_ahead_at else data.paid_by
+    if reservation.paid_ahead_at:
+        source = ledger.house(AccountKind.RESALE_PAID_AHEAD, currency)
+    else:
+        source = ledger.house(AccountKind.TILL if paid_by == "till" else AccountKind.BANK, currency)
     if listing.by_shop:
         commission, share = price, 0
         legs_specs = [(ledger.resale_sales(listing.program_id, currency), -price)]
@@ -662,7 +756,7 @@ def mark_sold(business, actor, reservation, data: SaleInput, *, now=None) -> Out
         occurred_at=now,
     )
     reservation.status = ReservationStatus.SOLD
-    reservation.paid_by = data.paid_by
+    reservation.paid_by = paid_by
     reservation.commission_minor = commission
     reservation.share_minor = share
     reservation.credit_bonus_percent = terms.credit_bonus_percent
@@ -716,6 +810,26 @@ def return_sale(business, actor, reservation, data: ReturnInput, *, now=None) ->
         actor_id=getattr(actor, "pk", None),
         reason_args={"listing": reservation.listing.code, "title": reservation.listing.title},
     )
+    if reservation.paid_ahead_at:
+        # the reversal put the money back where the sale took it (paid ahead): it leaves at
+        # the till, as every return's does
+        ahead = ledger.house(AccountKind.RESALE_PAID_AHEAD, reservation.currency)
+        till = ledger.house(AccountKind.TILL, reservation.currency)
+        refs = ledger.accounts(business.pk, [ahead, till])
+        ledger.post(
+            business.pk,
+            key=f"resale.returned_at_till:{reservation.pk}",
+            kind=TransactionKind.RESALE_RETURN,
+            legs=[
+                Leg(refs[ahead], reservation.price_minor),
+                Leg(refs[till], -reservation.price_minor),
+            ],
+            reason="resale.returned",
+            reason_args={"listing": reservation.listing.code, "title": reservation.listing.title},
+            program_id=reservation.program_id,
+            actor_id=getattr(actor, "pk", None),
+            occurred_at=now,
+        )
     reservation.status = ReservationStatus.RETURNED
     reservation.holding = False
     reservation.returned_at = now

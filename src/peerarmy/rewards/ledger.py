@@ -224,6 +224,7 @@ def house(kind, unit) -> AccountSpec:
         AccountKind.TILL: "assets:till",
         AccountKind.DEPOSITS: "liabilities:sharing:held",
         AccountKind.RESALE_HELD: "liabilities:resale:held",
+        AccountKind.RESALE_PAID_AHEAD: "liabilities:resale:paid-ahead",
     }
     return AccountSpec(kind, unit, names[kind])
 

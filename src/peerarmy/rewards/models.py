@@ -51,6 +51,7 @@ class AccountKind(models.TextChoices):
     RESALE_HELD = "resale_held", _("sellers' shares held until the return window closes")
     TRADE_INS = "trade_ins", _("items bought in trade for shop credit")
     CREDIT_BONUS = "credit_bonus", _("bonus on sales paid in shop credit")
+    RESALE_PAID_AHEAD = "resale_paid_ahead", _("reservations of used items paid ahead")
 
 
 NORMAL_SIDE = {
@@ -81,6 +82,7 @@ NORMAL_SIDE = {
     AccountKind.RESALE_HELD: -1,
     AccountKind.TRADE_INS: 1,
     AccountKind.CREDIT_BONUS: 1,
+    AccountKind.RESALE_PAID_AHEAD: -1,
 }
 
 # Accounts whose shown balance may never go below zero: nobody can owe a peer less than
@@ -177,6 +179,7 @@ class TransactionKind(models.TextChoices):
     RESALE_RETURN = "resale_return", pgettext_lazy("transaction", "Used item brought back")
     RESALE_PAYOUT = "resale_payout", pgettext_lazy("transaction", "Sale paid to its seller")
     TRADE_IN = "trade_in", pgettext_lazy("transaction", "Trade-in")
+    RESALE_PAID_AHEAD = "resale_paid_ahead", pgettext_lazy("transaction", "Used item paid ahead")
     REVERSAL = "reversal", pgettext_lazy("transaction", "Correction")
 
 

@@ -692,6 +692,8 @@ def describe(txn: Transaction, business) -> str:
             return _("“%(title)s” brought back by its buyer") % words
         if reason == "resale.paid":
             return _("Your share of the sale of “%(title)s”") % words
+        if reason == "resale.paid_ahead":
+            return _("“%(title)s” paid ahead by transfer") % words
         if reason == "resale.trade_in":
             return _("“%(title)s” traded in for shop credit") % words
     return txn.get_kind_display()

@@ -799,7 +799,7 @@ def payees_by_reference(business, references):
     return found
 
 
-def _transfer_arrived(business, booking_id, now, actor_id) -> bool:
+def _transfer_arrived(business, booking_id, credit, now, actor_id) -> bool:
     """The bank statement shows the transfer for a booking: the rental and the deposit are
     held, as when staff record it. False when it was paid meanwhile, or is over."""
     booking = selectors.get_booking(business, booking_id, for_update=True)

@@ -260,7 +260,7 @@ def _reservation_of(business, token):
 
 def _to_pay(reservation) -> int:
     waiting = reservation.status in (ReservationStatus.UNCONFIRMED, ReservationStatus.ACTIVE)
-    return reservation.price_minor if waiting else 0
+    return reservation.price_minor if waiting and not reservation.paid_ahead_at else 0
 
 
 def _reservation_page(request, business, reservation, token, *, problem=""):
