@@ -611,8 +611,7 @@ def review_listing(request, listing_id: ObjectId, payload: ReviewBody):
     business = _work(request)
     listing = selectors.get_listing(business, listing_id)
     data = _body(ReviewInput, payload, business)
-    services.review_listing(business, request.auth.user, listing, data)
-    return selectors.get_listing(business, listing.pk)
+    return services.review_listing(business, request.auth.user, listing, data).value
 
 
 @router.post(
@@ -767,8 +766,7 @@ def add_reservation(
         idempotency_key=(idempotency_key or "").strip(),
     )
     # the confirmation token is the buyer's: it goes by e-mail, never into the answer
-    reservation = selectors.get_reservation(business, outcome.value.reservation.pk)
-    return Status(200 if outcome.replayed else 201, reservation)
+    return Status(200 if outcome.replayed else 201, outcome.value.reservation)
 
 
 @router.get(
@@ -789,8 +787,7 @@ def get_reservation(request, reservation_id: ObjectId):
 def cancel_reservation(request, reservation_id: ObjectId):
     business = _work(request)
     reservation = selectors.get_reservation(business, reservation_id)
-    services.cancel_reservation(business, reservation, actor=request.auth.user)
-    return selectors.get_reservation(business, reservation.pk)
+    return services.cancel_reservation(business, reservation, actor=request.auth.user).value
 
 
 @router.post(
@@ -806,8 +803,7 @@ def mark_sold(request, reservation_id: ObjectId, payload: SaleBody):
     business = _money(request)
     reservation = selectors.get_reservation(business, reservation_id)
     data = _body(SaleInput, payload, business)
-    services.mark_sold(business, request.auth.user, reservation, data)
-    return selectors.get_reservation(business, reservation.pk)
+    return services.mark_sold(business, request.auth.user, reservation, data).value
 
 
 @router.post(
@@ -822,8 +818,7 @@ def return_sale(request, reservation_id: ObjectId, payload: ReturnBody):
     business = _money(request)
     reservation = selectors.get_reservation(business, reservation_id)
     data = _body(ReturnInput, payload, business)
-    services.return_sale(business, request.auth.user, reservation, data)
-    return selectors.get_reservation(business, reservation.pk)
+    return services.return_sale(business, request.auth.user, reservation, data).value
 
 
 # --- trade-ins at the till and the suggested price (the work) -----------------------------------
@@ -864,8 +859,7 @@ def get_trade_in(request, trade_in_id: ObjectId):
 def _decide(request, trade_in_id, *, accept):
     business = _work(request)
     trade_in = selectors.get_trade_in(business, trade_in_id)
-    services.decide_trade_in(business, request.auth.user, trade_in, accept=accept)
-    return selectors.get_trade_in(business, trade_in.pk)
+    return services.decide_trade_in(business, request.auth.user, trade_in, accept=accept).value
 
 
 @router.post(
