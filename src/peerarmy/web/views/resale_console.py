@@ -108,7 +108,7 @@ def _listing_page(request, business, listing, *, form=None, photo_form=None, sta
             else "",
             "grade_definition": GRADE_DEFINITIONS.get(listing.grade, ""),
             "bought": bought_words(listing, business),
-            "suggestion": suggestion_words(listing),
+            "suggestion": suggestion_words(listing, business),
             "form": form or ReviewForm(business=business),
             "photo_form": photo_form or AssetPhotoForm(),
             "reviewable": listing.status == ListingStatus.SUBMITTED

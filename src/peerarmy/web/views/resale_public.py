@@ -21,9 +21,8 @@ from peerarmy.chipin.selectors import bank_details
 from peerarmy.codes import token_hash
 from peerarmy.errors import DomainError, IdempotencyKeyReused
 from peerarmy.money import format_money
-from peerarmy.resale import selectors, services
+from peerarmy.resale import pricing, selectors, services
 from peerarmy.resale.models import GRADE_DEFINITIONS, ReservationStatus
-from peerarmy.resale.pricing import GRADES
 from peerarmy.resale.services import months_between
 from peerarmy.web.forms.resale import ListingSearchForm, ReservationForm
 
@@ -49,23 +48,22 @@ def bought_words(listing, business) -> str:
     }
 
 
-def suggestion_words(listing) -> str:
+def suggestion_words(listing, business) -> str:
     """How the shop's suggested price was found, in words."""
     if listing.suggested_minor is None or listing.original_minor is None:
         return ""
-    rule = listing.category.rule
-    keep = rule.keep_percent[GRADES.index(listing.grade)]
-    years = months_between(listing.bought_on, listing.created_at.date()) // 12
-    age = max(100 - years * rule.yearly_loss_percent, rule.floor_percent)
+    listed_on = listing.created_at.astimezone(business.tzinfo).date()
+    months = months_between(listing.bought_on, listed_on)
+    found = pricing.suggest(listing.original_minor, listing.grade, months, listing.category.rule)
     return _(
         "Sold new at %(original)s; %(grade)s keeps %(keep)s%%; %(years)s whole years keep "
         "%(age)s%%: %(price)s."
     ) % {
         "original": format_money(listing.original_minor, listing.currency),
         "grade": listing.get_grade_display().lower(),
-        "keep": keep,
-        "years": years,
-        "age": age,
+        "keep": found.keep_percent,
+        "years": found.years,
+        "age": found.age_percent,
         "price": format_money(listing.suggested_minor, listing.currency),
     }
 
@@ -153,7 +151,7 @@ def _listing_page(request, business, program, listing, form, status=200):
         "price": format_money(listing.price_minor, listing.currency),
         "grade_definition": GRADE_DEFINITIONS.get(listing.grade, ""),
         "bought": bought_words(listing, business),
-        "suggestion": suggestion_words(listing),
+        "suggestion": suggestion_words(listing, business),
         "form": form,
         "hours": terms.reservation_hours,
         "return_days": terms.return_days,

@@ -147,7 +147,7 @@ def _form_page(request, business, program, form, *, listing=None, status=200, **
             "photos": selectors.photos_of(business, listing),
             "photo_form": extra.get("photo_form") or AssetPhotoForm(),
             "bought": bought_words(listing, business),
-            "suggestion": suggestion_words(listing),
+            "suggestion": suggestion_words(listing, business),
             "editable": listing.status
             in (
                 ListingStatus.DRAFT,
