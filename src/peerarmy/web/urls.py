@@ -413,3 +413,20 @@ urlpatterns += urls_sharing.urlpatterns
 from . import urls_resale  # noqa: E402
 
 urlpatterns += urls_resale.urlpatterns
+
+from . import urls_analytics  # noqa: E402
+
+urlpatterns += urls_analytics.urlpatterns
+
+from . import urls_spread  # noqa: E402
+
+urlpatterns += urls_spread.urlpatterns
+
+from . import urls_alliances  # noqa: E402
+
+# before the business's own pages: /a/<alliance>/ is not a business called "a"
+urlpatterns = urls_alliances.urlpatterns + urlpatterns
+
+from . import urls_privacy  # noqa: E402
+
+urlpatterns += urls_privacy.urlpatterns

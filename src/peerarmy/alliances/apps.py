@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AlliancesConfig(AppConfig):
+    name = "peerarmy.alliances"
+    label = "alliances"
+    verbose_name = _("Alliances")

@@ -1,0 +1,3 @@
+"""The web pages of analytics."""
+
+urlpatterns = []
