@@ -6,3 +6,6 @@ class AnalyticsConfig(AppConfig):
     name = "peerarmy.analytics"
     label = "analytics"
     verbose_name = _("Dashboard")
+
+    def ready(self):
+        from . import report  # noqa: F401  (registers the monthly report's e-mail renderer)

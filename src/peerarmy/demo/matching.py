@@ -179,6 +179,11 @@ def _history(business, program, owner, peers, rng, now, count):
             },
             perks=list(settings.perks) if kind == ProgramKind.LAYOVER else [],
         )
+        # asked and proposed days before the meeting, not when the demo was loaded
+        MatchRequest.objects.filter(pk=match_request.pk).update(
+            created_at=start - timedelta(days=4)
+        )
+        Match.objects.filter(pk=match.pk).update(created_at=start - timedelta(days=3, hours=6))
         services.complete_match(business, owner, match, now=match.ends_at + timedelta(hours=3))
         done += 1
     return done

@@ -340,3 +340,9 @@ def customer_timeline(business, customer_id, *, limit=50):
 
 def has_invitations(business) -> bool:
     return Invitation.objects.filter(business=business).exists()
+
+
+def superfan_count(business) -> int:
+    """How many customers are superfans now (by the business's scoring settings)."""
+    settings = scoring_settings(business)
+    return _all_scores(business).filter(superfans_q(business, settings)).count()

@@ -24,7 +24,10 @@ from peerarmy.peers.models import Peer
 def test_bici_gialla_is_imported_from_its_exports_without_a_bad_row():
     load_demo()
 
-    jobs = ImportJob.objects.filter(business__slug="bicigialla").order_by("pk")
+    # (the share links' demo imports one more file later: a friend's first order)
+    jobs = ImportJob.objects.filter(
+        business__slug="bicigialla", filename__in=[f for _k, f in BICI_GIALLA_IMPORTS]
+    ).order_by("pk")
     assert [(j.kind, j.filename) for j in jobs] == [(k, f) for k, f in BICI_GIALLA_IMPORTS]
     assert all(j.status == ImportStatus.SUCCEEDED and j.error_count == 0 for j in jobs)
     formats = {j.kind: (j.format, j.encoding, j.delimiter) for j in jobs}
