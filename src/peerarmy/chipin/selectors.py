@@ -412,3 +412,20 @@ def business_of_pledge_token(digest):
     with scopes_disabled():
         found = Pledge.objects.filter(token_hash=digest).select_related("business").first()
     return found.business if found is not None else None
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def pledges_brought_by(peer, *, since=None, until=None) -> list[tuple]:
+    """(campaign id, amount received, currency) of each pledge that came through one of the
+    peer's share links and was paid (in full or in part), by when its money arrived in
+    [since, until): the campaigns the peer helped, as chip-in credits them."""
+    rows = Pledge.objects.filter(
+        business_id=peer.business_id, share_link__peer=peer, status__in=PAID
+    )
+    if since is not None:
+        rows = rows.filter(received_at__gte=since)
+    if until is not None:
+        rows = rows.filter(received_at__lt=until)
+    return list(rows.order_by("pk").values_list("campaign_id", "received_minor", "currency"))

@@ -536,3 +536,24 @@ def search_requests(business, text, *, limit=10):
         .select_related("program")
         .order_by("-created_at", "-pk")[:limit]
     )
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def completed_match_spans(peer, *, since=None, until=None) -> list[tuple]:
+    """(meets at, ends at, program kind, group size) of each meeting the peer completed that
+    began in [since, until) (either end open when None), oldest first: the visitors they
+    guided and the travellers they met on a layover."""
+    rows = Match.objects.filter(
+        business_id=peer.business_id, peer=peer, status=MatchStatus.COMPLETED
+    )
+    if since is not None:
+        rows = rows.filter(meets_at__gte=since)
+    if until is not None:
+        rows = rows.filter(meets_at__lt=until)
+    return list(
+        rows.order_by("meets_at", "pk").values_list(
+            "meets_at", "ends_at", "program__kind", "request__group_size"
+        )
+    )

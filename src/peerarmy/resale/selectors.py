@@ -421,3 +421,22 @@ def reservations_of(business, listing, *, limit=10) -> list[Reservation]:
             "-created_at", "-id"
         )[:limit]
     )
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def sold_count_of_seller(business, user, *, since=None, until=None) -> int:
+    """How many of the seller's own used items were sold (and not brought back) in [since,
+    until) (either end open when None): things given a second life."""
+    rows = Reservation.objects.filter(
+        business=business,
+        listing__seller=user,
+        listing__by_shop=False,
+        status=ReservationStatus.SOLD,
+    )
+    if since is not None:
+        rows = rows.filter(sold_at__gte=since)
+    if until is not None:
+        rows = rows.filter(sold_at__lt=until)
+    return rows.count()

@@ -377,10 +377,19 @@ class PayoutDetailsInput(RewardsInput):
 
 
 class ShowcasePageInput(RewardsInput):
-    """A peer's public page: whether everyone may see it, and one line about them."""
+    """A peer's public page: whether everyone may see it, one line about them, and which
+    parts of their impact it shows (each left out, or None, stays as it is)."""
 
     public: bool = False
     headline: text(120) = ""
+    show_hours: bool | None = Field(None, description="The hours they gave.")
+    show_activity: bool | None = Field(
+        None, description="What they did: visitors guided, deliveries, campaigns helped."
+    )
+    show_ratings: bool | None = Field(None, description="Visitors' ratings and comments.")
+    show_badges: bool | None = Field(None, description="Their badges.")
+    show_donations: bool | None = Field(None, description="Donations made in their name.")
+    show_earnings: bool | None = Field(None, description="What they earned.")
 
 
 # --- payouts ------------------------------------------------------------------------------------------

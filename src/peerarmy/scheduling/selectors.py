@@ -824,3 +824,22 @@ def unfilled_soon(business, *, now=None, hours=48, limit=5):
 
 def has_blocks(business) -> bool:
     return Block.objects.filter(business=business).exists()
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def completed_claim_spans(peer, *, since=None, until=None) -> list[tuple]:
+    """(starts at, ends at, program kind) of each block the peer completed that started in
+    [since, until) (either end open when None), oldest first: the hours they gave and the
+    deliveries they made."""
+    rows = Claim.objects.filter(
+        business_id=peer.business_id, peer=peer, status=ClaimStatus.COMPLETED
+    )
+    if since is not None:
+        rows = rows.filter(starts_at__gte=since)
+    if until is not None:
+        rows = rows.filter(starts_at__lt=until)
+    return list(
+        rows.order_by("starts_at", "pk").values_list("starts_at", "ends_at", "block__program__kind")
+    )

@@ -555,3 +555,39 @@ def till_refund(business, booking):
         iban="",
         settled_at__isnull=True,
     ).first()
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def rentals_of_owner_count(business, peer, *, since=None, until=None) -> int:
+    """How many times the peer's own assets were rented (picked up, and returned or still
+    out) for a time starting in [since, until) (either end open when None)."""
+    from .models import EARNED
+
+    rows = Booking.objects.filter(business=business, asset__owner_peer=peer, status__in=EARNED)
+    if since is not None:
+        rows = rows.filter(starts_at__gte=since)
+    if until is not None:
+        rows = rows.filter(starts_at__lt=until)
+    return rows.count()
+
+
+def earnings_of_owner_between(business, peer, *, since=None, until=None) -> dict[str, int]:
+    """`earnings_of_owner`, counting only what was credited in [since, until)."""
+    from django.db.models import Sum
+
+    from peerarmy.rewards.models import AccountKind, Entry
+
+    rows = Entry.objects.filter(
+        business_id=business.pk,
+        account__peer=peer,
+        account__kind=AccountKind.PEER_PAYABLE,
+        transaction__reason__in=("sharing.rental", "sharing.fees"),
+    )
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    totals = rows.values("unit").annotate(total=Sum("amount")).order_by("unit")
+    return {row["unit"]: -row["total"] for row in totals}

@@ -163,3 +163,41 @@ def weighted_stars(business, peer_ids) -> dict[int, float]:
             if component.get("key") == "stars" and component.get("value") is not None:
                 found[peer_id] = float(component["value"])
     return found
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def _received(business, peer, since, until, now):
+    rows = Rating.objects.filter(
+        revealed(now or timezone.now()), business=business, peer=peer, rated_party=RatedParty.PEER
+    )
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    return rows
+
+
+def stars_received(business, peer, *, since=None, until=None, now=None) -> dict[int, int]:
+    """{stars: how many} of the revealed ratings the peer received in [since, until) (either
+    end open when None), as their reliability page lists them: a rating not revealed yet is
+    not counted."""
+    return dict(
+        _received(business, peer, since, until, now)
+        .values("stars")
+        .annotate(n=Count("pk"))
+        .order_by("stars")
+        .values_list("stars", "n")
+    )
+
+
+def visitor_comments(business, peer, *, since=None, until=None, now=None, limit=3) -> list:
+    """The newest revealed comments visitors wrote about the peer in [since, until), without
+    those staff hid: what the peer may show on their public page."""
+    return list(
+        _received(business, peer, since, until, now)
+        .filter(rater_role=RaterRole.CONSUMER, hidden_at__isnull=True)
+        .exclude(comment="")
+        .order_by("-created_at", "-pk")[:limit]
+    )

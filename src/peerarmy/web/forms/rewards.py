@@ -37,6 +37,7 @@ from peerarmy.rewards.models import (
     Event,
     PeerRewardChoice,
     RewardKind,
+    Showcase,
 )
 
 from .base import InputForm, parse_money
@@ -373,6 +374,42 @@ class ShowcaseForm(RewardsForm):
         required=False,
         help_text=_("One line about you, for example “Bike mechanic on Saturdays”."),
     )
+
+
+class ShowcaseChoiceForm(ShowcaseForm):
+    """The public page with the parts of the peer's impact it shows (the impact page's form;
+    the wallet's sets only whether the page is public and its headline)."""
+
+    show_hours = forms.BooleanField(label=_("The hours I gave"), required=False)
+    show_activity = forms.BooleanField(
+        label=_("What I did"),
+        required=False,
+        help_text=_("Visitors guided, layovers, deliveries, campaigns helped, things rented out."),
+    )
+    show_ratings = forms.BooleanField(label=_("Ratings and comments from visitors"), required=False)
+    show_badges = forms.BooleanField(label=_("My badges"), required=False)
+    show_donations = forms.BooleanField(
+        label=_("Donations made in my name"),
+        required=False,
+        help_text=_("To which causes, and how much."),
+    )
+    show_earnings = forms.BooleanField(
+        label=_("What I earned"),
+        required=False,
+        help_text=_("Money, shop credit and points. Off unless you turn it on."),
+    )
+
+    @classmethod
+    def of(cls, showcase, **kwargs):
+        """The form filled in from the peer's page (or the defaults, before they have one)."""
+        page = showcase or Showcase()
+        initial = {name: getattr(page, name) for name in ("public", "headline", *SHOW_FIELDS)}
+        return cls(initial=initial, **kwargs)
+
+
+SHOW_FIELDS = tuple(
+    f"show_{part}" for part in ("hours", "activity", "ratings", "badges", "donations", "earnings")
+)
 
 
 MONTHS = [

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from peerarmy.analytics import impact as impact_figures
 from peerarmy.errors import DomainError, PermissionDenied, ValidationFailed
 from peerarmy.inputs import InvalidInput
 from peerarmy.money import format_money
@@ -28,7 +29,6 @@ from peerarmy.rewards import export, payouts, selectors, services, statements
 from peerarmy.rewards.inputs import ProgramRewardsInput, RewardSettingsInput, VoucherLookupInput
 from peerarmy.rewards.ledger import INSUFFICIENT
 from peerarmy.rewards.models import PeerRewardChoice
-from peerarmy.scheduling.selectors import completed_count
 from peerarmy.tenancy.roles import Capability
 from peerarmy.web.forms.rewards import (
     FIRST_YEAR,
@@ -786,17 +786,28 @@ def wallet_statement(request, business, year, month):
 
 @business_page()
 def showcase(request, business, peer_id):
-    """A peer's page for everyone, only when they made it public: the name they chose, what
-    they do and what they earned in badges; no e-mail, surname or address."""
+    """A peer's page for everyone, only when they made it public: the name they chose, their
+    headline, bio, skills and links, and the parts of their impact (all time) they chose to
+    show (`analytics.impact.shown`: nothing else reaches the template); no e-mail, surname or
+    address. Its preview, when the link is shared, names them and their figures, with the
+    shop's photo."""
     found = selectors.public_showcase(business, peer_id)
+    peer = found.peer
+    peer.business = business  # the figures read it; spare them the query
+    shown = impact_figures.shown(impact_figures.impact_of(peer), found.showcase.shown)
+    figures = impact_figures.summary(shown)
+    title = _("%(name)s in the %(shop)s army") % {"name": peer.display_name, "shop": business.name}
     return render(
         request,
         "web/public/showcase.html",
         {
             "page": found.showcase,
-            "peer": found.peer,
+            "peer": peer,
             "skills": found.skills,
-            "badges": found.badges,
-            "completed": completed_count(found.peer),
+            "shown": shown,
+            "og_title": title,
+            "description": " · ".join(part for part in (found.showcase.headline, figures) if part)
+            or title,
+            "image": business.cover_url if business.cover else business.logo_url,
         },
     )
