@@ -4,7 +4,7 @@ from datetime import datetime
 
 from peerarmy import events
 
-from . import services
+from . import selectors, services
 
 
 def block_completed(business, name, *, key, payload):
@@ -63,6 +63,33 @@ def pledge_received(business, name, *, key, payload):
     )
 
 
+def referral_converted(business, name, *, key, payload):
+    """A friend a peer brought through a share link made their first order (spread): rules
+    may reward the peer. The rules of the link's program apply; a link to the shop's page (no
+    program), or to a program without a rule for it, is paid by the first program that has
+    one, so that the owner sets the referral reward once."""
+    if not payload.get("peer_id"):
+        return
+    rules = selectors.rules(business, active=True).filter(event=name)
+    with_rule = sorted({rule.program_id for rule in rules})
+    program_id = payload.get("program_id")
+    if program_id not in with_rule:
+        if not with_rule:
+            return
+        program_id = with_rule[0]
+    services.handle(
+        business,
+        services.Occurrence(
+            event=name,
+            key=key,
+            peer_id=payload["peer_id"],
+            program_id=program_id,
+            # a fixed amount: "the amount the block promised" means nothing for an order
+            occurred_at=datetime.fromisoformat(payload["converted_at"]),
+        ),
+    )
+
+
 def campaign_funded(business, name, *, key, payload):
     """A campaign a peer started, or shared, was funded."""
     for peer_id in payload.get("peer_ids") or []:
@@ -101,3 +128,4 @@ events.subscribe("resale.sold", resale_sold)
 events.subscribe("chipin.pledge_received", pledge_received)
 events.subscribe("campaign.funded", campaign_funded)
 events.subscribe("match.completed", match_completed)
+events.subscribe("referral.converted", referral_converted)
