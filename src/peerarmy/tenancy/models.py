@@ -21,6 +21,7 @@ RESERVED_SLUGS = {
     "www",
     "home",
     "privacy",
+    "a",  # /a/<alliance>/: the public page of an alliance of businesses
 }
 
 slug_validator = RegexValidator(
