@@ -18,6 +18,7 @@ from peerarmy.customers.models import Customer
 from peerarmy.errors import DomainError
 from peerarmy.money import format_money
 from peerarmy.peers.selectors import peer_for_user
+from peerarmy.privacy import services as privacy
 from peerarmy.programs.selectors import published_programs
 from peerarmy.superfans import export as superfan_export
 from peerarmy.superfans import invitations, selectors
@@ -122,6 +123,7 @@ def superfans_export(request, business):
     form = SuperfanFilterForm(request.GET)
     try:
         body = superfan_export.superfans_csv(business, **form.filters())
+        privacy.list_exported(business, request.user, "superfans_csv")
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("web:manage_superfans", business_slug=business.slug)
@@ -289,6 +291,7 @@ def customer_timeline(business, customer):
 @console_page(needs=Capability.PEOPLE)
 def superfan_detail(request, business, customer_id):
     customer = selectors.get_customer(business, customer_id)
+    privacy.customer_viewed(business, request.user, customer.pk)
     score = score_for_customer(business, customer.pk)
     history = selectors.invitations_of_customer(business, customer)
     peer = selectors.peer_of_customer(business, customer)
