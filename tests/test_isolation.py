@@ -140,6 +140,14 @@ PUBLIC_ROUTE_NAMES = {
     "resale_reservation_confirm",
     "resale_reservation_cancel",
     "resale_reservation_qr",
+    # privacy: the form asking for the link to one's data, and the pages that link opens
+    "privacy_request",
+    "privacy_request_sent",
+    "privacy_link",
+    "privacy_link_download",
+    "privacy_link_erase",
+    "privacy_link_withdraw",
+    "spread_go",  # a share link: counts the visit and opens its page (anyone)
 }
 
 
@@ -795,7 +803,11 @@ def kwarg_values(world):
         "resale_photo_id": world["resale"]["photo"].pk,
         "reservation_id": world["resale"]["reservation"].pk,
         "trade_in_id": world["resale"]["trade_in"].pk,
+        "erasure_id": world["applicant"].pk,  # privacy: an erasure request (none: 404 or 403)
         "feed": "vehicle_status",
+        # the dashboard's CSV of a section, and the report's format
+        "section": "blocks",
+        "file_format": "pdf",
         "code": world["voucher"].code,
         "size": 192,
         "year": 2031,
@@ -1050,6 +1062,7 @@ def test_every_api_endpoint_refuses_outsiders(client, world):
 PUBLIC_API_OPERATIONS = {
     # the pledger confirms a pledge with the token of the e-mailed link
     ("post", "/api/v1/chipin/pledges/confirm"),
+    ("get", "/api/v1/alliances/{slug}"),  # an alliance's public page, as its /a/<slug>/
 }
 
 

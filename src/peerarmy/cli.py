@@ -24,6 +24,8 @@ COMMANDS = {
     "payouts": "payouts list|prepare|approve|sepa|sent|paid --business SLUG ...",
     "chipin": "chipin reconcile FILE --business SLUG [--json] | chipin import-products FILE "
     "--business SLUG [--json]",
+    "dashboard": "dashboard refresh --business SLUG|--all [--whole] | dashboard report "
+    "--business SLUG --month YYYY-MM [--format pdf|csv] [--language it|en] [-o FILE]",
     "webpush-keys": "print a new VAPID key pair for web push as environment lines",
     "createsuperuser": "create a superuser for /admin/",
     "collectstatic": "gather static files into var/static for production",

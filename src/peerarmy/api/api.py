@@ -15,6 +15,7 @@ from ninja.responses import NinjaJSONEncoder
 from peerarmy.tenancy.roles import Capability
 
 from . import problems
+from .alliances import mount as mount_alliances
 from .auth import ApiTokenAuth
 from .businesses import router as businesses_router
 from .chipin import money_router as chipin_money_router
@@ -22,12 +23,14 @@ from .chipin import peer_router as chipin_peer_router
 from .chipin import products_router as chipin_products_router
 from .chipin import public_router as chipin_public_router
 from .chipin import router as chipin_router
+from .impact import router as impact_router
 from .imports import router as imports_router
 from .invitations import router as invitations_router
 from .matching import peer_router as matching_peer_router
 from .matching import router as matching_router
 from .notifications import me_router as notifications_peer_router
 from .peers import router as peers_router
+from .privacy import mount as mount_privacy
 from .programs import router as programs_router
 from .resale import CategoriesAuth
 from .resale import categories_router as resale_categories_router
@@ -45,6 +48,7 @@ from .sharing import FleetAuth
 from .sharing import fleet_router as sharing_fleet_router
 from .sharing import router as sharing_router
 from .sharing import setup_router as sharing_setup_router
+from .spread import mount as mount_spread
 from .superfans import router as superfans_router
 from .support import peer_router as support_peer_router
 from .support import router as support_router
@@ -229,6 +233,10 @@ api.add_router("/resale/", resale_setup_router, auth=ApiTokenAuth(needs=Capabili
 api.add_router("/resale/", resale_categories_router, auth=CategoriesAuth())
 api.add_router("/resale/", resale_router, auth=ApiTokenAuth(needs=Capability.WORK))
 api.add_router("/me/", resale_peer_router)
+mount_alliances(api)  # /alliance/ (staff), /alliances/{slug} (public), /me/alliance (a peer)
+api.add_router("/me/", impact_router)  # /me/impact: the peer's own figures
+mount_spread(api)  # /spread/ (staff with the army's peers), /me/share/links (a peer)
+mount_privacy(api)  # /me/privacy/… (a peer's own data), /privacy/… (erasures, exports)
 
 
 @dataclass(frozen=True)

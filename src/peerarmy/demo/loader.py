@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from peerarmy.analytics.figures import refresh_all
 from peerarmy.chipin.services import purge_business as purge_chipin
 from peerarmy.customers.importers.readers import UnreadableFile
 from peerarmy.customers.inputs import ImportInput
@@ -42,17 +43,21 @@ from peerarmy.tenancy.services import (
     update_shop,
 )
 
+from .alliances import load_alliances
 from .bicigialla import DEMO_DIR, bici_gialla
 from .chipin import load_chipin
+from .history import load_year
 from .leccebnb import lecce_bnb
 from .matching import load_matching
 from .notifications import load_notification_settings
+from .privacy import load_privacy
 from .resale import load_resale
 from .reviews import load_reviews
 from .rewards import load_rewards_history
 from .scheduling import load_delivery_schedule
 from .sharing import load_sharing
 from .specs import ADMIN_EMAIL, DEMO_DOMAINS, DEMO_PASSWORD, DEMO_SLUGS, DemoConflict, UserSpec
+from .spread import load_spread
 from .support import load_support
 from .trust import load_trust
 
@@ -121,6 +126,7 @@ def load_demo(*, reset=False):
         counts[shop.slug]["blocks"] = load_delivery_schedule(shop, now)
         counts[shop.slug]["rewards"] = load_rewards_history(shop, now)
         counts[shop.slug]["matching"] = load_matching(shop, now)
+        counts[shop.slug]["a year"] = load_year(shop, now)
         with scope(business=shop):
             counts[shop.slug]["reviews"] = load_reviews(shop, now)
         for business in Business.objects.filter(slug__in=DEMO_SLUGS):
@@ -139,8 +145,14 @@ def load_demo(*, reset=False):
                 counts[business.slug]["notification settings"] = load_notification_settings(
                     business
                 )
+        counts[DEMO_SLUGS[0]]["alliance"] = load_alliances(now)  # with Lecce B&B
+        counts[shop.slug]["share links"] = load_spread(shop, now)  # after the imports
+        counts[shop.slug]["privacy"] = load_privacy(shop, now)  # requests and the audit trail
         # The services wrote confirmation e-mails to made-up people: none of them leaves.
         OutboxMessage.objects.filter(business__slug__in=DEMO_SLUGS).delete()
+        # the owner's dashboard reads figures made from all of the above
+        for business in Business.objects.filter(slug__in=DEMO_SLUGS):
+            counts[business.slug]["dashboard figures"] = refresh_all(business, now=now)
         return counts
 
 

@@ -454,7 +454,10 @@ class Badge(models.Model):
 class Event(models.TextChoices):
     BLOCK_COMPLETED = "block.completed", _("a block is completed")
     MATCH_COMPLETED = "match.completed", _("a match is completed")
-    REFERRAL_CONVERTED = "referral.converted", _("a referral becomes a customer")
+    REFERRAL_CONVERTED = (
+        "referral.converted",
+        _("a friend brought by a share link makes a first order"),
+    )
     RESALE_SOLD = "resale.sold", _("a resale listing is sold")
     CAMPAIGN_FUNDED = "campaign.funded", _("a chip-in campaign is funded")
     PLEDGE_RECEIVED = "chipin.pledge_received", _("a chip-in pledge a peer brought is received")
@@ -724,11 +727,30 @@ class Showcase(models.Model):
     peer = models.OneToOneField("peers.Peer", on_delete=models.CASCADE, related_name="showcase")
     public = models.BooleanField(_("show my page to everyone"), default=False)
     headline = models.CharField(_("headline"), max_length=120, blank=True)
+    # What the page shows of the peer's impact (`analytics.impact`): their work and how it was
+    # received, unless they say otherwise; money (earned, or given in their name) only if
+    # they choose to show it.
+    show_hours = models.BooleanField(_("hours given"), default=True)
+    show_activity = models.BooleanField(_("what I did"), default=True)
+    show_ratings = models.BooleanField(_("ratings from visitors"), default=True)
+    show_badges = models.BooleanField(_("badges"), default=True)
+    show_donations = models.BooleanField(_("donations in my name"), default=False)
+    show_earnings = models.BooleanField(_("what I earned"), default=False)
 
     objects = ScopedManager(business="business")
 
     def __str__(self):
         return self.headline
+
+    @property
+    def shown(self) -> frozenset[str]:
+        """The parts of the impact the page shows: "hours", "activity", "ratings", "badges",
+        "donations", "earnings"."""
+        return frozenset(
+            name
+            for name in ("hours", "activity", "ratings", "badges", "donations", "earnings")
+            if getattr(self, f"show_{name}")
+        )
 
 
 # --- payouts ---------------------------------------------------------------------------------

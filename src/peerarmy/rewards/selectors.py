@@ -965,3 +965,38 @@ def vouchers_of_user(business, user) -> list[tuple[Voucher, int]]:
         .values_list("account_id", "total")
     )
     return [(v, -int(left.get(v.account_id, 0))) for v in own]
+
+
+# --- a peer's impact (analytics.impact) ---------------------------------------------------------
+
+
+def reward_totals(peer, *, since=None, until=None) -> list[tuple]:
+    """(kind, unit, cause id, total) of the rewards posted to the peer that were granted in
+    [since, until) (either end open when None), without those whose posting was corrected
+    (reversed) since: what the peer earned, by the form it took."""
+    rows = Reward.objects.filter(
+        business_id=peer.business_id,
+        peer=peer,
+        status=RewardStatus.POSTED,
+        transaction__reversed_by__isnull=True,
+    )
+    if since is not None:
+        rows = rows.filter(created_at__gte=since)
+    if until is not None:
+        rows = rows.filter(created_at__lt=until)
+    return [
+        (row["kind"], row["unit"], row["cause_id"], int(row["total"]))
+        for row in rows.values("kind", "unit", "cause_id")
+        .annotate(total=Sum("amount"))
+        .order_by("kind", "unit", "cause_id")
+    ]
+
+
+def badges_awarded(peer, *, since=None, until=None) -> list[PeerBadge]:
+    """The peer's badges awarded in [since, until), newest first, with their badge."""
+    rows = PeerBadge.objects.filter(business_id=peer.business_id, peer=peer)
+    if since is not None:
+        rows = rows.filter(awarded_at__gte=since)
+    if until is not None:
+        rows = rows.filter(awarded_at__lt=until)
+    return list(rows.select_related("badge").order_by("-awarded_at", "-pk"))

@@ -690,17 +690,35 @@ def set_payout_details(peer, data: PayoutDetailsInput) -> Outcome[PayoutDetails]
 
 @transaction.atomic
 def update_showcase(peer, data: ShowcasePageInput) -> Outcome[Showcase]:
-    """The peer's public page: whether it is shown, and its headline."""
+    """The peer's public page: whether it is shown, its headline, and the parts of their
+    impact it shows (those the input leaves out stay as they are: the wallet's form sets only
+    the first two)."""
     check_wallet_peer(peer)
+    choices = {
+        name: value
+        for name, value in data.model_dump(include=SHOWCASE_CHOICES).items()
+        if value is not None
+    }
     showcase, _created = Showcase.objects.update_or_create(
         peer=peer,
         defaults={
             "business_id": peer.business_id,
             "public": data.public,
             "headline": data.headline,
+            **choices,
         },
     )
     return Outcome(showcase)
+
+
+SHOWCASE_CHOICES = {
+    "show_hours",
+    "show_activity",
+    "show_ratings",
+    "show_badges",
+    "show_donations",
+    "show_earnings",
+}
 
 
 @dataclass(frozen=True)

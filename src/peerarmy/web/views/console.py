@@ -24,6 +24,7 @@ from peerarmy.peers.selectors import (
     search_peers,
     skills_of_business,
 )
+from peerarmy.privacy import services as privacy
 from peerarmy.programs import services as program_services
 from peerarmy.programs.selectors import get_program, program_counts, programs_for_business
 from peerarmy.rewards import selectors as rewards_selectors
@@ -34,6 +35,7 @@ from peerarmy.web.forms.accounts import TokenForm
 from peerarmy.web.forms.peers import PeerFilterForm, RejectForm
 from peerarmy.web.forms.programs import ProgramFilterForm, ProgramForm
 
+from . import dashboard as dashboard_figures
 from .base import console_page, is_htmx, safe_next
 
 PEERS_PER_PAGE = 25
@@ -70,6 +72,8 @@ def dashboard(request, business):
             # the first-run guide, until every step is done
             "steps": steps,
             "steps_done": sum(1 for step in steps if step["done"]),
+            # the army's figures for a period and a program
+            **dashboard_figures.figures_context(request, business),
         },
     )
 
@@ -286,6 +290,7 @@ def peers_export(request, business):
     """The list as filtered, as a CSV file for Excel."""
     form = PeerFilterForm(request.GET, skills=skills_of_business(business))
     body = peer_export.peers_csv(business, **form.filters())
+    privacy.list_exported(business, request.user, "peers_csv")
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{peer_export.filename(business)}"'
     response["Cache-Control"] = "no-store"
@@ -298,6 +303,7 @@ def peer_detail(request, business, peer_id):
     from .trust import console_trust_context
 
     peer = get_peer(business, peer_id)
+    privacy.peer_viewed(business, request.user, peer.pk)
     return render(
         request,
         "web/manage/peer_detail.html",
