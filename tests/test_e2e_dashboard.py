@@ -10,9 +10,8 @@ import pytest
 from django.utils import timezone
 
 from peerarmy.analytics.figures import refresh_all
+from peerarmy.analytics.tests.helpers import paid_shift
 from peerarmy.programs.models import ProgramKind
-from peerarmy.rewards.models import Reward, RewardStatus
-from peerarmy.scheduling.models import Block, Claim, ClaimStatus
 from peerarmy.tenancy.tests.factories import (
     BusinessFactory,
     OwnerFactory,
@@ -40,35 +39,9 @@ def _a_year_of_deliveries(business):
     for n in range(0, 360, 4):
         day = today - timedelta(days=n + 1)
         starts = datetime(day.year, day.month, day.day, 9, tzinfo=ROME)
-        block = Block.objects.create(
-            business=business,
-            program=delivery,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=3),
-            capacity=2,
+        paid_shift(
+            business, delivery, starts, riders[: 1 + n % 2], hours=3, reward_minor=3600, capacity=2
         )
-        for rider in riders[: 1 + n % 2]:
-            Claim.objects.create(
-                business=business,
-                block=block,
-                peer=rider,
-                status=ClaimStatus.COMPLETED,
-                starts_at=block.starts_at,
-                ends_at=block.ends_at,
-            )
-            Reward.objects.create(
-                business=business,
-                key=f"e2e:{n}:{rider.pk}",
-                program=delivery,
-                peer=rider,
-                event="block.completed",
-                kind="cash",
-                amount=3600,
-                unit="EUR",
-                status=RewardStatus.POSTED,
-                budget_minor=3600,
-                created_at=block.ends_at,
-            )
     refresh_all(business)
     return delivery, guides
 

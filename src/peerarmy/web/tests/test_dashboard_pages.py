@@ -13,9 +13,8 @@ from django.utils import timezone
 from peerarmy.analytics import report
 from peerarmy.analytics.figures import refresh_all
 from peerarmy.analytics.models import MonthlyReport
+from peerarmy.analytics.tests.helpers import paid_shift
 from peerarmy.notifications.services import deliver_due
-from peerarmy.rewards.models import Reward, RewardStatus
-from peerarmy.scheduling.models import Block, Claim, ClaimStatus
 from peerarmy.tenancy.models import Role
 from peerarmy.tenancy.tests.factories import MembershipFactory, PeerFactory, ProgramFactory
 
@@ -31,35 +30,7 @@ def history(business, program):
     for n in range(14):
         day = today - timedelta(days=n + 1)
         starts = datetime(day.year, day.month, day.day, 9, tzinfo=ROME)
-        block = Block.objects.create(
-            business=business,
-            program=program,
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            capacity=1,
-        )
-        rider = riders[n % 3 == 0]
-        Claim.objects.create(
-            business=business,
-            block=block,
-            peer=rider,
-            status=ClaimStatus.COMPLETED,
-            starts_at=block.starts_at,
-            ends_at=block.ends_at,
-        )
-        Reward.objects.create(
-            business=business,
-            key=f"t:{n}",
-            program=program,
-            peer=rider,
-            event="block.completed",
-            kind="cash",
-            amount=3000,
-            unit="EUR",
-            status=RewardStatus.POSTED,
-            budget_minor=3000,
-            created_at=block.ends_at,
-        )
+        paid_shift(business, program, starts, [riders[n % 3 == 0]])
     refresh_all(business)
     return riders
 
