@@ -90,7 +90,7 @@ def key_figures(board, *, money=True) -> list[Figure]:
     gini = board.spread["gini"]
     figures.append(
         Figure(
-            _("Spread of work (Gini)"),
+            _("Spread of work"),
             formats.number_format(gini, decimal_pos=2, use_l10n=True) if gini is not None else "–",
             _("0 is perfectly even, 1 is one peer doing everything"),
         )

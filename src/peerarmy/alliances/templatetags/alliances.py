@@ -34,3 +34,10 @@ def alliance_origin(context):
     business, peer = context.get("business"), context.get("peer")
     origin = selectors.origin_of(business, peer) if business and peer else None
     return {"origin": origin, "business": business, "peer": peer}
+
+
+@register.simple_tag(takes_context=True)
+def has_partners(context) -> bool:
+    """Whether the page's business is in an alliance with partners (the peer app's tab)."""
+    business = context.get("business")
+    return bool(business is not None and selectors.partners(business))

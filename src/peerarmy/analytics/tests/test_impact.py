@@ -480,6 +480,7 @@ def test_nobody_else_reaches_a_peers_impact_page(client, business, peer):
 
     other = PeerFactory(business=business)  # reaches only their own page
     client.force_login(other.user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     theirs = client.get(page_url).content.decode()
     assert "<dd>1.5</dd>" not in theirs and "your first completed block" in theirs
 
