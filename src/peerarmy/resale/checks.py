@@ -43,7 +43,8 @@ def _taken_by_listing(business_id) -> dict[str, int]:
         .values("transaction__reason_args__listing")
         .annotate(total=Sum("amount"))
     )
-    return {r["transaction__reason_args__listing"]: int(r["total"] or 0) for r in rows}
+    # str(): SQLite gives back a code of digits only ("23456789") as a number
+    return {_code(r["transaction__reason_args__listing"]): int(r["total"] or 0) for r in rows}
 
 
 def _paid_ahead_in_ledger(business_id) -> int:
@@ -65,7 +66,7 @@ def _paid_out(business_id) -> dict[str, int]:
         .values("transaction__reason_args__listing")
         .annotate(n=Count("transaction", distinct=True))
     )
-    found = {r["transaction__reason_args__listing"]: r["n"] for r in rows}
+    found = {_code(r["transaction__reason_args__listing"]): r["n"] for r in rows}
     # owed to a seller's bank account: a refund keyed `resale:<reservation id>`
     owed = Refund.objects.filter(business_id=business_id, key__startswith="resale:")
     ids = [int(key.split(":")[1]) for key in owed.values_list("key", flat=True)]
@@ -156,3 +157,8 @@ def check_resales(business_id) -> list[Violation]:
         for listing in unsold.only("code"):
             found.append(Violation("sold_without_sale", f"listing {listing.code} has no sale"))
     return found
+
+
+def _code(value):
+    """A listing's code as posted in a transaction's reason (text, even when all digits)."""
+    return None if value is None else str(value)

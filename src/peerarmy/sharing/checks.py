@@ -42,7 +42,8 @@ def _taken_by_booking(business_id) -> dict[str, int]:
         .values("transaction__reason_args__booking")
         .annotate(total=Sum("amount"))
     )
-    taken = {r["transaction__reason_args__booking"]: int(r["total"] or 0) for r in rows}
+    # str(): SQLite gives back a code of digits only ("76765579") as a number
+    taken = {str(r["transaction__reason_args__booking"]): int(r["total"] or 0) for r in rows}
     # Money owed back by transfer left the held account for a refund (`sharing:<code>:…`).
     owed_back = Refund.objects.filter(business_id=business_id, key__startswith="sharing:")
     for key, amount in owed_back.values_list("key", "amount_minor"):
