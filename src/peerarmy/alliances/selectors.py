@@ -54,7 +54,7 @@ def membership(business, *, for_update=False) -> AllianceMember | None:
     """The business's active membership, with its alliance, or None."""
     rows = AllianceMember.objects.filter(business=business, status=MemberStatus.ACTIVE)
     if for_update:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     return rows.select_related("alliance").first()
 
 
@@ -127,7 +127,7 @@ def get_invitation(business, alliance_address, *, for_update=False) -> AllianceM
         business=business, status=MemberStatus.INVITED, alliance__slug=alliance_address
     )
     if for_update:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     found = rows.select_related("alliance", "invited_by").first()
     if found is None:
         raise NotFound(_("There is no invitation to this alliance."))
@@ -138,7 +138,7 @@ def invitation_to(alliance, business, *, for_update=False) -> AllianceMember | N
     """The alliance's invitation of `business` waiting for an answer, or None."""
     rows = _across().filter(alliance=alliance, business=business, status=MemberStatus.INVITED)
     if for_update:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     return rows.first()
 
 

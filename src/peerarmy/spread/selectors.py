@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peerarmy.errors import NotFound
+from peerarmy.tenancy.selectors import storable
 
 from .models import Attribution, AttributionKind, LinkDay, ShareLink, TargetKind, Touch
 
@@ -29,7 +30,7 @@ def get_link(business, code) -> ShareLink:
     code = str(code or "").strip().lower()[:12]
     found = (
         ShareLink.objects.filter(business=business, code=code).select_related("peer").first()
-        if code
+        if code and storable(code)
         else None
     )
     if found is None:
